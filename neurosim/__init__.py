@@ -1,0 +1,23 @@
+"""neurosim: spiking networks of McCulloch-Pitts and LIF neurons, compiled by Numba."""
+from ._config import config_context, get_config, set_config
+from ._version import __version__
+from .backends import available_backends
+from .connectivity import (AllToAll, Explicit, FixedIndegree, FixedOutdegree, FixedProbability,
+                           FixedTotalNumber, OneToOne)
+from .distributions import Normal, Uniform
+from .groups import NeuronGroup, Subgroup
+from .inputs import (CurrentInput, PoissonGroup, PoissonInput, SpikeGeneratorGroup,
+                     TimedCurrent)
+from .models import LIF, LIFCond, McCullochPitts, NeuronModel
+from .monitors import RateMonitor, SpikeMonitor, StateMonitor
+from .network import Network, NetworkTooLargeError
+from .plotting import plot_raster, plot_rate, plot_state
+from .synapses import Synapses
+
+__all__ = ["__version__", "get_config", "set_config", "config_context", "available_backends",
+           "LIF", "LIFCond", "McCullochPitts", "NeuronModel", "NeuronGroup", "Subgroup",
+           "PoissonGroup", "SpikeGeneratorGroup", "PoissonInput", "CurrentInput", "TimedCurrent",
+           "Synapses", "AllToAll", "OneToOne", "FixedProbability", "FixedIndegree",
+           "FixedOutdegree", "FixedTotalNumber", "Explicit", "Uniform", "Normal",
+           "SpikeMonitor", "StateMonitor", "RateMonitor", "Network", "NetworkTooLargeError",
+           "plot_raster", "plot_rate", "plot_state"]

@@ -1,0 +1,44 @@
+"""Global settings: get_config / set_config / config_context (as scikit-learn)."""
+import threading
+from contextlib import contextmanager
+
+__all__ = ["get_config", "set_config", "config_context"]
+
+_DEFAULTS = {"backend": "numba", "progress": False, "n_threads": None, "max_memory": None}
+_local = threading.local()
+
+
+def _current():
+    if not hasattr(_local, "config"):
+        _local.config = dict(_DEFAULTS)
+    return _local.config
+
+
+def get_config():
+    """A copy of the current settings.
+
+    Keys: ``backend`` (``'numba'``, ``'numpy'``, ``'cuda'`` or ``'auto'``),
+    ``progress`` (bool), ``n_threads`` (None = choose by network size),
+    ``max_memory`` (bytes a network may use; None = the memory available now).
+    """
+    return dict(_current())
+
+
+def set_config(**settings):
+    """Change settings for this thread, e.g. ``set_config(backend="numpy")``."""
+    unknown = set(settings) - set(_DEFAULTS)
+    if unknown:
+        raise ValueError(f"unknown setting(s) {sorted(unknown)}; known: {sorted(_DEFAULTS)}")
+    _current().update(settings)
+
+
+@contextmanager
+def config_context(**settings):
+    """Temporarily change settings: ``with config_context(backend="numpy"): ...``."""
+    old = get_config()
+    set_config(**settings)
+    try:
+        yield
+    finally:
+        _current().clear()
+        _current().update(old)

@@ -1,0 +1,115 @@
+"""The numpy reference backend: the same schedule as the compiled loop, vectorised.
+
+Readable rather than fast; the oracle that the numba backend is tested against.
+Model arithmetic comes from the ``*_numpy`` kernels; this file only sequences
+them and records.
+"""
+import numpy as np
+
+from ..kernels import _layout as L
+from ..kernels._rng import uniform_numpy
+from ..kernels.lif import lif_step_numpy
+from ..kernels.lif_cond import lif_cond_step_numpy
+from ..kernels.mcculloch_pitts import mcculloch_pitts_step_numpy
+from ..kernels.propagate import poisson_inverse_numpy, propagate_numpy
+
+_STEP = {L.LIF_EXP: lif_step_numpy, L.LIF_DELTA: lif_step_numpy,
+         L.LIF_COND: lif_cond_step_numpy, L.MCCULLOCH_PITTS: mcculloch_pitts_step_numpy}
+
+
+class NumpyBackend:
+    name = "numpy"
+
+    @staticmethod
+    def is_available():
+        return True
+
+    def threads_for(self, n_neurons, n_threads=None):
+        return 1
+
+    def run_chunk(self, arrays, seed, step0, n_steps, n_threads):
+        nr, src, syn, drv, cur, rec = (arrays.neurons, arrays.sources, arrays.synapses,
+                                       arrays.drives, arrays.currents, arrays.recorders)
+        ctr = arrays.counters
+        n, n_src = nr.v.size, src.p_fire.size
+        worst = int(rec.mask.sum())
+        for i in range(n_steps):
+            step = step0 + i
+            if ctr[1] + worst > rec.spike_i.size:
+                return i
+            _injected_currents(nr, cur, step)
+            _sample_states(nr, rec, step)
+            for g in range(nr.seg_lo.size):
+                lo, hi = nr.seg_lo[g], nr.seg_hi[g]
+                nr.spiked[lo:hi] = _STEP[nr.seg_code[g]](
+                    nr.v[lo:hi], nr.ge[lo:hi], nr.gi[lo:hi], nr.ref[lo:hi], nr.i_ext[lo:hi],
+                    nr.seg_prm[g], seed, step, np.arange(lo, hi))
+            hi_gen = ctr[0] + np.searchsorted(src.gen_step[ctr[0]:], step, side="right")
+            fired = np.zeros(n_src, dtype=bool)
+            fired[src.gen_source[ctr[0]:hi_gen] - n] = True
+            ctr[0] = hi_gen
+            if n_src:
+                u = uniform_numpy(seed, L.STREAM_POISSON_GROUP, step, np.arange(n, n + n_src))
+                fired |= (src.p_fire > 0.0) & (u < src.p_fire)
+            firing = np.concatenate([np.flatnonzero(nr.spiked), n + np.flatnonzero(fired)])
+            slot = step % nr.buffer.shape[0]
+            propagate_numpy(firing, step, syn.indptr, syn.target, syn.weight, syn.delay,
+                            nr.buffer)
+            _poisson_drives(nr, drv, seed, step, slot)
+            _apply_slot(nr, slot)
+            recorded = firing[rec.mask[firing].astype(bool)]
+            rec.spike_i[ctr[1]:ctr[1] + recorded.size] = recorded
+            rec.spike_step[ctr[1]:ctr[1] + recorded.size] = step
+            ctr[1] += recorded.size
+            for r in range(rec.rate_lo.size):
+                rec.rate_buf[i, r] += np.count_nonzero((firing >= rec.rate_lo[r]) &
+                                                       (firing < rec.rate_hi[r]))
+        return n_steps
+
+
+def _injected_currents(nr, cur, step):
+    nr.i_ext[:] = nr.i_bias
+    for c in range(cur.n_rows.size):
+        row = min(step // cur.ratio[c], cur.n_rows[c] - 1)
+        base = cur.vptr[c] + row * cur.n_cols[c]
+        targets = cur.target[cur.ptr[c]:cur.ptr[c + 1]]
+        values = cur.values[base:base + cur.n_cols[c]]
+        np.add.at(nr.i_ext, targets, np.broadcast_to(values, targets.shape))
+
+
+def _sample_states(nr, rec, step):
+    due = np.flatnonzero(step % rec.st_every == 0)
+    if due.size == 0:
+        return
+    table = np.stack([nr.v, nr.ge, nr.gi])
+    rec.st_buf[rec.st_off[due] + rec.st_count[due]] = table[rec.st_var[due], rec.st_idx[due]]
+    rec.st_count[due] += 1
+
+
+def _poisson_drives(nr, drv, seed, step, slot):
+    n = nr.v.size
+    for d in range(drv.lam.size):
+        targets = drv.target[drv.ptr[d]:drv.ptr[d + 1]]
+        m_sub = drv.n_sub[d]
+        keys = np.arange(targets.size * m_sub)
+        u = uniform_numpy(seed, L.STREAM_POISSON_INPUT + d, step, keys)
+        counts = poisson_inverse_numpy(u, drv.lam[d], drv.p0[d], drv.k_max[d])
+        counts = counts.reshape(targets.size, m_sub).sum(axis=1)
+        hit = counts > 0
+        np.add.at(nr.buffer[slot], drv.channel[d] * n + targets[hit],
+                  counts[hit] * drv.weight[d])
+
+
+def _apply_slot(nr, slot):
+    n = nr.v.size
+    exc, inh = nr.buffer[slot, :n], nr.buffer[slot, n:]
+    for g in range(nr.seg_lo.size):
+        lo, hi = nr.seg_lo[g], nr.seg_hi[g]
+        if nr.seg_code[g] == L.LIF_DELTA:
+            free = (nr.ref[lo:hi] == 0) & ~nr.spiked[lo:hi]
+            jump = exc[lo:hi] - inh[lo:hi]
+            nr.v[lo:hi][free] += jump[free]
+        else:
+            nr.ge[lo:hi] += exc[lo:hi]
+            nr.gi[lo:hi] += inh[lo:hi]
+    nr.buffer[slot] = 0.0

@@ -1,0 +1,294 @@
+"""Connection rules: who connects to whom, as index arrays, deterministic per seed.
+
+Each rule turns ``(n_pre, n_post)`` and a numpy ``Generator`` into arrays of
+presynaptic and postsynaptic indices (local to the two groups), vectorised so
+that building a network of millions of synapses takes seconds. ``self_pre[j]``
+is the presynaptic index of the neuron that *is* target ``j`` (or -1), which is
+how autapses are told apart when a group projects onto itself or a slice of it.
+"""
+import numpy as np
+
+from ._validation import check_int, check_probability
+
+__all__ = ["AllToAll", "OneToOne", "FixedProbability", "FixedIndegree", "FixedOutdegree",
+           "FixedTotalNumber", "Explicit"]
+
+
+class _Rule:
+    """A connection rule: ``connect(n_pre, n_post, rng, self_pre) -> (i, j)`` and
+    ``expected_count(n_pre, n_post)``, the number of synapses it will make (or
+    expects to), for memory estimates."""
+
+    allow_autapses = True
+
+    def __repr__(self):
+        args = ", ".join(f"{k}={v!r}" for k, v in vars(self).items())
+        return f"{type(self).__name__}({args})"
+
+
+def _check_bool(name, value):
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name}={value!r} must be True or False")
+    return bool(value)
+
+
+def _drop_autapses(i, j, self_pre):
+    keep = self_pre[j] != i
+    return i[keep], j[keep]
+
+
+class AllToAll(_Rule):
+    """Every presynaptic neuron to every postsynaptic one.
+
+    Parameters
+    ----------
+    allow_autapses : bool, optional
+        Keep connections of a neuron onto itself (default True).
+    """
+
+    def __init__(self, allow_autapses=True):
+        self.allow_autapses = _check_bool("allow_autapses", allow_autapses)
+
+    def expected_count(self, n_pre, n_post):
+        return n_pre * n_post
+
+    def connect(self, n_pre, n_post, rng, self_pre):
+        i = np.repeat(np.arange(n_pre, dtype=np.int64), n_post)
+        j = np.tile(np.arange(n_post, dtype=np.int64), n_pre)
+        return (i, j) if self.allow_autapses else _drop_autapses(i, j, self_pre)
+
+
+class OneToOne(_Rule):
+    """Neuron ``k`` of the source to neuron ``k`` of the target (equal sizes)."""
+
+    def expected_count(self, n_pre, n_post):
+        return n_pre
+
+    def connect(self, n_pre, n_post, rng, self_pre):
+        if n_pre != n_post:
+            raise ValueError(f"OneToOne needs groups of equal size; got n_pre={n_pre}, "
+                             f"n_post={n_post}")
+        k = np.arange(n_pre, dtype=np.int64)
+        return k, k.copy()
+
+
+class FixedProbability(_Rule):
+    """Each pair connects independently with probability ``p`` (Bernoulli).
+
+    Parameters
+    ----------
+    p : float
+        Connection probability, in [0, 1].
+    allow_autapses : bool, optional
+        Default True (as Brian2 and NEST).
+
+    Notes
+    -----
+    Drawn by geometric skipping over the ``n_pre * n_post`` pairs, so the cost
+    grows with the number of synapses, not of pairs.
+    """
+
+    def __init__(self, p, allow_autapses=True):
+        self.p = check_probability("p", p)
+        self.allow_autapses = _check_bool("allow_autapses", allow_autapses)
+
+    def expected_count(self, n_pre, n_post):
+        return int(self.p * n_pre * n_post)
+
+    def connect(self, n_pre, n_post, rng, self_pre):
+        total = n_pre * n_post
+        if self.p == 0.0 or total == 0:
+            flat = np.zeros(0, dtype=np.int64)
+        elif self.p == 1.0:
+            flat = np.arange(total, dtype=np.int64)
+        else:
+            parts, last = [], -1
+            mean = self.p * total
+            while last < total:
+                size = int(mean + 5 * np.sqrt(mean) + 100)
+                pos = last + np.cumsum(rng.geometric(self.p, size).astype(np.int64))
+                parts.append(pos[pos < total])
+                last = pos[-1]
+            flat = np.concatenate(parts)
+        i, j = np.divmod(flat, n_post)
+        return (i, j) if self.allow_autapses else _drop_autapses(i, j, self_pre)
+
+
+def _distinct_rows(rng, n_rows, k, m, excluded):
+    """``k`` distinct values from ``range(m)`` per row, skipping ``excluded[row]`` (or -1)."""
+    reduced = m - (excluded >= 0)
+    if np.any(k > reduced):
+        raise ValueError(f"cannot choose {k} distinct partners from {int(reduced.min())} "
+                         "candidates; lower the degree or allow multapses")
+    if k <= m // 4:
+        # rejection: draw with replacement, redraw the duplicates until none are left
+        vals = (rng.random((n_rows, k)) * reduced[:, None]).astype(np.int64)
+        while True:
+            vals.sort(axis=1)
+            dup = np.zeros(vals.shape, dtype=bool)
+            dup[:, 1:] = vals[:, 1:] == vals[:, :-1]
+            n_dup = int(dup.sum())
+            if n_dup == 0:
+                break
+            rows = np.nonzero(dup)[0]
+            vals[dup] = (rng.random(n_dup) * reduced[rows]).astype(np.int64)
+    else:
+        # dense: a random permutation per row, in blocks that fit in memory
+        vals = np.empty((n_rows, k), dtype=np.int64)
+        block = max(1, 10_000_000 // max(m, 1))
+        for lo in range(0, n_rows, block):
+            keys = rng.random((min(block, n_rows - lo), m))
+            idx = np.arange(lo, lo + keys.shape[0])
+            rows = np.nonzero(excluded[idx] >= 0)[0]
+            keys[rows, excluded[idx][rows]] = np.inf    # the excluded one sorts last
+            vals[lo:lo + keys.shape[0]] = np.argsort(keys, axis=1)[:, :k]
+        return np.sort(vals, axis=1)
+    # map the reduced range back around the excluded value
+    vals += (excluded[:, None] >= 0) & (vals >= excluded[:, None])
+    return vals
+
+
+def _degree_rows(rng, n_rows, k, m, excluded, allow_multapses):
+    if allow_multapses:
+        reduced = m - (excluded >= 0)
+        if np.any(reduced < 1) and k > 0:
+            raise ValueError("no candidate partner left once autapses are excluded")
+        vals = (rng.random((n_rows, k)) * reduced[:, None]).astype(np.int64)
+        vals += (excluded[:, None] >= 0) & (vals >= excluded[:, None])
+        return np.sort(vals, axis=1)
+    return _distinct_rows(rng, n_rows, k, m, excluded)
+
+
+class FixedIndegree(_Rule):
+    """Every target receives exactly ``k`` inputs from randomly chosen sources.
+
+    Parameters
+    ----------
+    k : int
+        In-degree, >= 0.
+    allow_autapses : bool, optional
+        Default True.
+    allow_multapses : bool, optional
+        Allow one source to contact a target several times. Default False (the
+        ``k`` sources are distinct, as in Brunel 2000).
+    """
+
+    def __init__(self, k, allow_autapses=True, allow_multapses=False):
+        self.k = check_int("k", k, minimum=0)
+        self.allow_autapses = _check_bool("allow_autapses", allow_autapses)
+        self.allow_multapses = _check_bool("allow_multapses", allow_multapses)
+
+    def expected_count(self, n_pre, n_post):
+        return self.k * n_post
+
+    def connect(self, n_pre, n_post, rng, self_pre):
+        excluded = np.full(n_post, -1, dtype=np.int64) if self.allow_autapses else self_pre
+        i = _degree_rows(rng, n_post, self.k, n_pre, excluded, self.allow_multapses)
+        j = np.repeat(np.arange(n_post, dtype=np.int64), self.k)
+        return i.ravel(), j
+
+
+class FixedOutdegree(_Rule):
+    """Every source sends exactly ``k`` outputs to randomly chosen targets.
+
+    Parameters
+    ----------
+    k : int
+        Out-degree, >= 0.
+    allow_autapses : bool, optional
+        Default True.
+    allow_multapses : bool, optional
+        Default False (the ``k`` targets are distinct).
+    """
+
+    def __init__(self, k, allow_autapses=True, allow_multapses=False):
+        self.k = check_int("k", k, minimum=0)
+        self.allow_autapses = _check_bool("allow_autapses", allow_autapses)
+        self.allow_multapses = _check_bool("allow_multapses", allow_multapses)
+
+    def expected_count(self, n_pre, n_post):
+        return self.k * n_pre
+
+    def connect(self, n_pre, n_post, rng, self_pre):
+        excluded = np.full(n_pre, -1, dtype=np.int64)
+        if not self.allow_autapses:
+            js = np.nonzero(self_pre >= 0)[0]
+            excluded[self_pre[js]] = js
+        j = _degree_rows(rng, n_pre, self.k, n_post, excluded, self.allow_multapses)
+        i = np.repeat(np.arange(n_pre, dtype=np.int64), self.k)
+        return i, j.ravel()
+
+
+class FixedTotalNumber(_Rule):
+    """Exactly ``n`` synapses between uniformly drawn pairs (PD14's rule).
+
+    Parameters
+    ----------
+    n : int
+        Number of synapses, >= 0.
+    allow_autapses : bool, optional
+        Default True.
+    allow_multapses : bool, optional
+        Default True: pairs are drawn with replacement, as in Potjans & Diesmann
+        (2014).
+    """
+
+    def __init__(self, n, allow_autapses=True, allow_multapses=True):
+        self.n = check_int("n", n, minimum=0)
+        self.allow_autapses = _check_bool("allow_autapses", allow_autapses)
+        self.allow_multapses = _check_bool("allow_multapses", allow_multapses)
+
+    def expected_count(self, n_pre, n_post):
+        return self.n
+
+    def connect(self, n_pre, n_post, rng, self_pre):
+        total = n_pre * n_post
+        n_self = int((self_pre >= 0).sum()) if not self.allow_autapses else 0
+        if not self.allow_multapses and self.n > total - n_self:
+            raise ValueError(f"FixedTotalNumber(n={self.n}) without multapses needs n <= "
+                             f"{total - n_self}, the number of distinct pairs")
+        flat = np.zeros(0, dtype=np.int64)
+        while flat.size < self.n:
+            need = self.n - flat.size
+            new = rng.integers(0, total, size=need + need // 10 + 16)
+            i, j = np.divmod(new, n_post)
+            if not self.allow_autapses:
+                new = new[self_pre[j] != i]
+            flat = np.concatenate([flat, new])
+            if not self.allow_multapses:
+                _, first = np.unique(flat, return_index=True)
+                flat = flat[np.sort(first)]
+            flat = flat[:self.n]
+        return np.divmod(flat, n_post)
+
+
+class Explicit(_Rule):
+    """Synapses between given index pairs ``(i[k], j[k])``.
+
+    Parameters
+    ----------
+    i, j : array of int
+        Presynaptic and postsynaptic indices, local to the two groups, of equal
+        length. Passing ``connect=(i, j)`` to ``Synapses`` is the same.
+    """
+
+    def __init__(self, i, j):
+        self.i = np.asarray(i)
+        self.j = np.asarray(j)
+        for name, arr in (("i", self.i), ("j", self.j)):
+            if arr.ndim != 1 or (arr.size and not np.issubdtype(arr.dtype, np.integer)):
+                raise TypeError(f"{name}={arr!r} must be a 1-d array of integers")
+        if self.i.shape != self.j.shape:
+            raise ValueError(f"i has {self.i.size} entries and j has {self.j.size}; they must "
+                             "have the same length")
+
+    def expected_count(self, n_pre, n_post):
+        return self.i.size
+
+    def connect(self, n_pre, n_post, rng, self_pre):
+        for name, arr, n in (("i", self.i, n_pre), ("j", self.j, n_post)):
+            if arr.size and (arr.min() < 0 or arr.max() >= n):
+                bad = arr[(arr < 0) | (arr >= n)][0]
+                raise IndexError(f"connect {name} contains {bad}, out of range; allowed "
+                                 f"0..{n - 1}")
+        return self.i.astype(np.int64), self.j.astype(np.int64)

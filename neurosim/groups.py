@@ -1,0 +1,126 @@
+"""Populations of neurons and their contiguous slices."""
+import numpy as np
+
+from ._validation import check_int
+from .distributions import Normal, Uniform
+from .models import NeuronModel
+
+__all__ = ["NeuronGroup", "Subgroup"]
+
+
+class _Population:
+    """What synapses, inputs and monitors can attach to: ``n`` elements, sliceable."""
+
+    n = 0
+    name = None
+
+    def __len__(self):
+        return self.n
+
+    @property
+    def root(self):
+        return self
+
+    @property
+    def start(self):
+        return 0
+
+    @property
+    def stop(self):
+        return self.n
+
+    def __getitem__(self, item):
+        if not isinstance(item, slice):
+            raise TypeError(f"{self.name}[{item!r}]: index a group with a slice such as "
+                            f"{self.name}[:100]")
+        start, stop, step = item.indices(self.n)
+        if step != 1:
+            raise ValueError(f"{self.name}[{item!r}]: a subgroup must be contiguous (step 1)")
+        if stop <= start:
+            raise ValueError(f"{self.name}[{item!r}] is empty; a subgroup needs at least one "
+                             f"neuron of the {self.n}")
+        return Subgroup(self.root, self.start + start, self.start + stop)
+
+    def _contains(self, other):
+        return other.root is self.root and self.start <= other.start and other.stop <= self.stop
+
+
+class NeuronGroup(_Population):
+    """A population of ``n`` neurons of one model.
+
+    Parameters
+    ----------
+    n : int
+        Number of neurons, >= 1.
+    model : NeuronModel
+        ``LIF``, ``LIFCond`` or ``McCullochPitts``.
+    name : str, optional
+        Shown in plots, errors and results; default ``'neurongroup'`` plus a number.
+    **initial_values
+        Initial state, by state-variable name of the model (``v`` for LIF models,
+        ``x`` for McCulloch-Pitts, ``i_e``/``i_i`` or ``g_e``/``g_i`` for
+        synaptic variables): a constant, an array of length ``n`` or a
+        distribution (``Uniform``, ``Normal``), with units. Unset variables start
+        at the model's default (``v_rest``, 0).
+
+    Examples
+    --------
+    >>> import neurosim as ns
+    >>> from neurosim.units import ms, mV
+    >>> lif = ns.LIF(tau_m=20*ms, v_rest=-49*mV, v_reset=-60*mV, v_th=-50*mV)
+    >>> cells = ns.NeuronGroup(4000, lif, v=ns.Uniform(-60*mV, -50*mV))
+    >>> exc, inh = cells[:3200], cells[3200:]
+    >>> len(exc), len(inh)
+    (3200, 800)
+    """
+
+    _count = 0
+
+    def __init__(self, n, model, name=None, **initial_values):
+        self.n = check_int("n", n, minimum=1)
+        if not isinstance(model, NeuronModel):
+            raise TypeError(f"model={model!r} must be a neuron model (LIF, LIFCond or "
+                            "McCullochPitts)")
+        self.model = model
+        NeuronGroup._count += 1
+        self.name = name or f"neurongroup_{NeuronGroup._count}"
+        known = model.state_variables
+        for var, value in initial_values.items():
+            if var not in known:
+                raise ValueError(f"{var}={value!r}: {type(model).__name__} has no state variable "
+                                 f"{var!r}; it has {sorted(known)}")
+            if not isinstance(value, (Uniform, Normal)):
+                self._convert(var, value)          # fail now, not at build time
+                arr = np.asarray(value)
+                if arr.ndim > 0 and arr.shape != (self.n,):
+                    raise ValueError(f"{var} has shape {arr.shape}; expected a single value or "
+                                     f"an array of length n={self.n}")
+        self.initial_values = dict(initial_values)
+
+    def _convert(self, var, value):
+        from ._validation import to_si
+        _, unit, _ = self.model.state_variables[var.split(".")[0]]
+        return to_si(var, value, unit, allow_array=True)
+
+    def __repr__(self):
+        return f"NeuronGroup({self.n}, {self.model!r}, name={self.name!r})"
+
+
+class Subgroup(_Population):
+    """A contiguous slice ``root[start:stop]`` of a group; made by slicing, not directly."""
+
+    def __init__(self, root, start, stop):
+        self._root, self._start, self._stop = root, start, stop
+        self.n = stop - start
+        self.name = f"{root.name}[{start}:{stop}]"
+
+    root = property(lambda self: self._root)
+    start = property(lambda self: self._start)
+    stop = property(lambda self: self._stop)
+
+    @property
+    def model(self):
+        return self._root.model
+
+    def __repr__(self):
+        return f"Subgroup({self.name}, n={self.n})"

@@ -1,0 +1,68 @@
+"""Current-based LIF: exact integration over one step (numpy reference and numba twin).
+
+.. math::
+    \\tau_m \\dot v = v_{rest} - v + i_e - i_i + i_{ext}, \\qquad
+    \\tau_e \\dot i_e = -i_e, \\qquad \\tau_i \\dot i_i = -i_i
+
+The currents are in volts (current times membrane resistance). Integrated
+exactly for one step ``dt`` with ``i_ext`` constant over the step:
+``v' = v_inf + (v - v_inf) a_m + p_e i_e - p_i i_i`` with ``v_inf = v_rest + i_ext``,
+``a_m = exp(-dt/tau_m)`` and ``p_x = tau_x / (tau_x - tau_m) (exp(-dt/tau_x) - a_m)``.
+With delta synapses ``p_e = p_i = 0`` and input jumps land on ``v`` directly.
+While refractory, ``v`` is held and the currents keep decaying.
+"""
+import numpy as np
+from numba import njit
+
+from ._layout import A_E, A_I, A_M, N_REF, P_E, P_I, V_RESET, V_REST, V_TH
+
+
+def _lif_update(v, ge, gi, ref, i_ext, prm, seed, step, k):
+    """One neuron, one step. Returns ``(v, i_e, i_i, ref, spiked)``. Plain Python."""
+    if ref > 0:
+        ref -= 1
+    if ref > 0:
+        return v, ge * prm[A_E], gi * prm[A_I], ref, False
+    v_inf = prm[V_REST] + i_ext
+    v = v_inf + (v - v_inf) * prm[A_M] + prm[P_E] * ge - prm[P_I] * gi
+    ge = ge * prm[A_E]
+    gi = gi * prm[A_I]
+    if v > prm[V_TH]:
+        return prm[V_RESET], ge, gi, int(prm[N_REF]), True
+    return v, ge, gi, ref, False
+
+
+lif_update_numba = njit(cache=True)(_lif_update)
+
+
+def lif_step_numpy(v, ge, gi, ref, i_ext, prm, seed, step, index):
+    """Vectorised reference for a segment (arrays are views, updated in place).
+
+    Returns the boolean spike mask of the segment.
+    """
+    ref -= ref > 0
+    free = ref == 0
+    v_inf = prm[V_REST] + i_ext
+    v_new = v_inf + (v - v_inf) * prm[A_M] + prm[P_E] * ge - prm[P_I] * gi
+    v[free] = v_new[free]
+    ge *= prm[A_E]
+    gi *= prm[A_I]
+    spiked = free & (v > prm[V_TH])
+    v[spiked] = prm[V_RESET]
+    ref[spiked] = int(prm[N_REF])
+    return spiked
+
+
+def propagator(dt, tau_m, tau_syn):
+    """Coupling of an exponential current (in volts) into ``v`` over one step.
+
+    ``tau_syn / (tau_syn - tau_m) * (exp(-dt/tau_syn) - exp(-dt/tau_m))``, and its
+    limit ``dt/tau_m * exp(-dt/tau_m)`` when the two time constants are equal.
+    """
+    a_m = np.exp(-dt / tau_m)
+    if abs(tau_syn - tau_m) < 1e-12 * tau_m:
+        return dt / tau_m * a_m
+    return tau_syn / (tau_syn - tau_m) * (np.exp(-dt / tau_syn) - a_m)
+
+
+STEP = {"numpy": lif_step_numpy, "numba": lif_update_numba}

@@ -1,0 +1,47 @@
+"""Conductance-based LIF, forward Euler (the scheme Brian2 picks for it).
+
+.. math::
+    \\tau_m \\dot v = E_L - v + g_e (E_e - v) + g_i (E_i - v) + i_{ext}, \\qquad
+    \\tau_e \\dot g_e = -g_e, \\qquad \\tau_i \\dot g_i = -g_i
+
+Conductances are in units of the leak conductance (dimensionless), ``i_ext``
+in volts (current over leak conductance). ``A_M`` holds ``dt/tau_m`` and the
+decay factors are ``1 - dt/tau``, as forward Euler gives them.
+"""
+from numba import njit
+
+from ._layout import A_E, A_I, A_M, N_REF, P_E, P_I, V_RESET, V_REST, V_TH
+
+
+def _lif_cond_update(v, ge, gi, ref, i_ext, prm, seed, step, k):
+    """One neuron, one step. Returns ``(v, g_e, g_i, ref, spiked)``. Plain Python."""
+    if ref > 0:
+        ref -= 1
+    if ref > 0:
+        return v, ge * prm[A_E], gi * prm[A_I], ref, False
+    v = v + (prm[V_REST] - v + ge * (prm[P_E] - v) + gi * (prm[P_I] - v) + i_ext) * prm[A_M]
+    ge = ge * prm[A_E]
+    gi = gi * prm[A_I]
+    if v > prm[V_TH]:
+        return prm[V_RESET], ge, gi, int(prm[N_REF]), True
+    return v, ge, gi, ref, False
+
+
+lif_cond_update_numba = njit(cache=True)(_lif_cond_update)
+
+
+def lif_cond_step_numpy(v, ge, gi, ref, i_ext, prm, seed, step, index):
+    """Vectorised reference for a segment (views, in place); returns the spike mask."""
+    ref -= ref > 0
+    free = ref == 0
+    v_new = v + (prm[V_REST] - v + ge * (prm[P_E] - v) + gi * (prm[P_I] - v) + i_ext) * prm[A_M]
+    v[free] = v_new[free]
+    ge *= prm[A_E]
+    gi *= prm[A_I]
+    spiked = free & (v > prm[V_TH])
+    v[spiked] = prm[V_RESET]
+    ref[spiked] = int(prm[N_REF])
+    return spiked
+
+
+STEP = {"numpy": lif_cond_step_numpy, "numba": lif_cond_update_numba}

@@ -1,0 +1,69 @@
+"""Spike delivery through CSR synapses into a ring buffer of input accumulators.
+
+Synapses are sorted by source; ``target`` already folds in the channel
+(``post + channel * n_neurons``, channel 0 excitatory, 1 inhibitory). A spike of
+source ``s`` at step ``t`` adds ``weight`` to ``buffer[(t + delay) % D, target]``.
+Additions happen in one fixed order (sources ascending, then CSR order) on every
+backend, so floating-point sums agree bit for bit.
+"""
+import numpy as np
+from numba import njit
+
+
+@njit(cache=True)
+def propagate_numba(sources, n_sources, step, indptr, target, weight, delay, buffer):
+    """Scatter the spikes of ``sources[:n_sources]`` into ``buffer`` (in place)."""
+    depth = buffer.shape[0]
+    for m in range(n_sources):
+        s = sources[m]
+        for q in range(indptr[s], indptr[s + 1]):
+            buffer[(step + delay[q]) % depth, target[q]] += weight[q]
+
+
+def propagate_numpy(sources, step, indptr, target, weight, delay, buffer):
+    """Reference: the same additions, in the same order, with ``np.add.at``."""
+    if len(sources) == 0:
+        return
+    starts, stops = indptr[sources], indptr[sources + 1]
+    lengths = stops - starts
+    total = int(lengths.sum())
+    if total == 0:
+        return
+    # synapse ids of all spiking sources, concatenated in order
+    offsets = np.repeat(starts - np.cumsum(lengths) + lengths, lengths)
+    q = offsets + np.arange(total)
+    depth, width = buffer.shape
+    flat = ((step + delay[q]) % depth) * width + target[q]
+    np.add.at(buffer.reshape(-1), flat, weight[q])
+
+
+def _poisson_inverse(u, lam, p0, k_max):
+    """Poisson(lam) count by inversion of the CDF; ``p0 = exp(-lam)`` from the host."""
+    k = 0
+    p = p0
+    cdf = p
+    while u > cdf and k < k_max:
+        k += 1
+        p = p * (lam / k)
+        cdf = cdf + p
+    return k
+
+
+poisson_inverse_numba = njit(cache=True, inline="always")(_poisson_inverse)
+
+
+def poisson_inverse_numpy(u, lam, p0, k_max):
+    """Vectorised twin of the inversion: identical operations, element by element."""
+    k = np.zeros(u.shape, dtype=np.int64)
+    p = np.full(u.shape, p0)
+    cdf = p.copy()
+    todo = (u > cdf) & (k < k_max)
+    while todo.any():
+        k[todo] += 1
+        p[todo] = p[todo] * (lam / k[todo].astype(np.float64))
+        cdf[todo] = cdf[todo] + p[todo]
+        todo = (u > cdf) & (k < k_max)
+    return k
+
+
+STEP = {"numpy": propagate_numpy, "numba": propagate_numba}

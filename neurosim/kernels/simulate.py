@@ -1,0 +1,183 @@
+"""The whole time loop of a network, compiled by numba (the CPU backend's engine).
+
+One call advances ``n_steps`` steps without returning to Python. Each step
+follows design.md section 3 (Brian2's schedule):
+
+1. injected currents for this step; state monitors sample (before the update);
+2. state update and threshold of every neuron segment (parallel over neurons);
+3. sources fire: neurons in ascending order, then Poisson and generator sources;
+4. propagation into the delay ring buffer, then Poisson drives, then the current
+   slot of the buffer is applied (delta synapses: to ``v`` unless refractory);
+5. spikes and population counts are recorded.
+
+Arrays arrive packed in the named tuples defined here so the signature stays
+readable; the numpy backend walks through the same steps with the reference
+kernels.
+"""
+from collections import namedtuple
+
+import numpy as np
+from numba import njit, prange
+
+from ._layout import (LIF_COND, LIF_DELTA, MCCULLOCH_PITTS, STREAM_POISSON_GROUP,
+                      STREAM_POISSON_INPUT, VAR_GE, VAR_GI)
+from ._rng import uniform
+from .lif import lif_update_numba
+from .lif_cond import lif_cond_update_numba
+from .mcculloch_pitts import mcculloch_pitts_update_numba
+from .propagate import poisson_inverse_numba, propagate_numba
+
+Neurons = namedtuple("Neurons", "v ge gi ref i_bias i_ext spiked buffer "
+                                "seg_lo seg_hi seg_code seg_prm")
+Sources = namedtuple("Sources", "p_fire gen_step gen_source fired")
+Synapses = namedtuple("Synapses", "indptr target weight delay")
+Drives = namedtuple("Drives", "ptr target channel weight lam p0 n_sub k_max")
+Currents = namedtuple("Currents", "ptr target vptr values n_rows n_cols ratio")
+Recorders = namedtuple("Recorders", "mask spike_i spike_step st_var st_idx st_every st_off "
+                                    "st_count st_buf rate_lo rate_hi rate_buf")
+
+
+@njit(cache=True)
+def _update_range(nr, code, prm, lo, hi, seed, step):
+    # one loop per model, so each inner loop is a single straight-line update
+    v, ge, gi, ref, i_ext, spiked = nr.v, nr.ge, nr.gi, nr.ref, nr.i_ext, nr.spiked
+    if code == LIF_COND:
+        for k in range(lo, hi):
+            v[k], ge[k], gi[k], ref[k], spiked[k] = lif_cond_update_numba(
+                v[k], ge[k], gi[k], ref[k], i_ext[k], prm, seed, step, k)
+    elif code == MCCULLOCH_PITTS:
+        for k in range(lo, hi):
+            v[k], ge[k], gi[k], ref[k], spiked[k] = mcculloch_pitts_update_numba(
+                v[k], ge[k], gi[k], ref[k], i_ext[k], prm, seed, step, k)
+    else:
+        for k in range(lo, hi):
+            v[k], ge[k], gi[k], ref[k], spiked[k] = lif_update_numba(
+                v[k], ge[k], gi[k], ref[k], i_ext[k], prm, seed, step, k)
+
+
+@njit(cache=True)
+def _update_neurons(nr, seed, step):
+    for g in range(nr.seg_lo.size):
+        _update_range(nr, nr.seg_code[g], nr.seg_prm[g], nr.seg_lo[g], nr.seg_hi[g], seed, step)
+
+
+@njit(cache=True, parallel=True)
+def _update_neurons_parallel(nr, seed, step, n_threads):
+    # Entering a parallel function costs tens of microseconds per call, which is
+    # why the serial path above exists and the caller picks by network size.
+    for g in range(nr.seg_lo.size):
+        lo, hi = nr.seg_lo[g], nr.seg_hi[g]
+        size = (hi - lo + n_threads - 1) // n_threads
+        for c in prange(n_threads):
+            _update_range(nr, nr.seg_code[g], nr.seg_prm[g], lo + c * size,
+                          min(hi, lo + (c + 1) * size), seed, step)
+
+
+@njit(cache=True)
+def _apply_slot(nr, slot):
+    n = nr.v.size
+    buf = nr.buffer
+    for g in range(nr.seg_lo.size):
+        if nr.seg_code[g] == LIF_DELTA:
+            for k in range(nr.seg_lo[g], nr.seg_hi[g]):
+                if nr.ref[k] == 0 and not nr.spiked[k]:
+                    nr.v[k] += buf[slot, k] - buf[slot, n + k]
+        else:
+            for k in range(nr.seg_lo[g], nr.seg_hi[g]):
+                nr.ge[k] += buf[slot, k]
+                nr.gi[k] += buf[slot, n + k]
+    for k in range(2 * n):
+        buf[slot, k] = 0.0
+
+
+@njit(cache=True)
+def _injected_currents(nr, cur, step):
+    nr.i_ext[:] = nr.i_bias
+    for c in range(cur.n_rows.size):
+        row = min(step // cur.ratio[c], cur.n_rows[c] - 1)
+        base = cur.vptr[c] + row * cur.n_cols[c]
+        for m in range(cur.ptr[c], cur.ptr[c + 1]):
+            col = 0 if cur.n_cols[c] == 1 else m - cur.ptr[c]
+            nr.i_ext[cur.target[m]] += cur.values[base + col]
+
+
+@njit(cache=True)
+def _poisson_drives(nr, drv, seed, step, slot):
+    n = nr.v.size
+    for d in range(drv.lam.size):
+        m_sub = drv.n_sub[d]
+        for m in range(drv.ptr[d], drv.ptr[d + 1]):
+            count = 0
+            j = m - drv.ptr[d]
+            for r in range(m_sub):
+                u = uniform(seed, STREAM_POISSON_INPUT + d, step, j * m_sub + r)
+                count += poisson_inverse_numba(u, drv.lam[d], drv.p0[d], drv.k_max[d])
+            if count > 0:
+                nr.buffer[slot, drv.channel[d] * n + drv.target[m]] += count * drv.weight[d]
+
+
+@njit(cache=True)
+def _sample_states(nr, rec, step):
+    for c in range(rec.st_var.size):
+        if step % rec.st_every[c] == 0:
+            k = rec.st_idx[c]
+            var = rec.st_var[c]
+            x = nr.ge[k] if var == VAR_GE else (nr.gi[k] if var == VAR_GI else nr.v[k])
+            rec.st_buf[rec.st_off[c] + rec.st_count[c]] = x
+            rec.st_count[c] += 1
+
+
+@njit(cache=True)
+def simulate_numba(nr, src, syn, drv, cur, rec, counters, seed, step0, n_steps, n_threads):
+    """Advance ``n_steps`` steps from ``step0``; returns the number of steps done.
+
+    ``counters`` holds ``[generator pointer, spikes recorded]``. The loop stops
+    early, between steps, when the spike buffer could overflow in the next step;
+    the caller grows the buffer and calls again.
+    """
+    n = nr.v.size
+    n_src = src.p_fire.size
+    depth = nr.buffer.shape[0]
+    firing = np.empty(n + n_src, dtype=np.int64)
+    worst = 0
+    for k in range(n + n_src):
+        worst += rec.mask[k]
+    for i in range(n_steps):
+        step = step0 + i
+        if counters[1] + worst > rec.spike_i.size:
+            return i
+        _injected_currents(nr, cur, step)
+        _sample_states(nr, rec, step)
+        if n_threads > 1:
+            _update_neurons_parallel(nr, seed, step, n_threads)
+        else:
+            _update_neurons(nr, seed, step)
+        n_fire = 0
+        for k in range(n):
+            if nr.spiked[k]:
+                firing[n_fire] = k
+                n_fire += 1
+        while counters[0] < src.gen_step.size and src.gen_step[counters[0]] == step:
+            src.fired[src.gen_source[counters[0]] - n] = True
+            counters[0] += 1
+        for s in range(n_src):
+            if src.fired[s] or (src.p_fire[s] > 0.0 and
+                                uniform(seed, STREAM_POISSON_GROUP, step, n + s) < src.p_fire[s]):
+                firing[n_fire] = n + s
+                n_fire += 1
+            src.fired[s] = False
+        slot = step % depth
+        propagate_numba(firing, n_fire, step, syn.indptr, syn.target, syn.weight, syn.delay,
+                        nr.buffer)
+        _poisson_drives(nr, drv, seed, step, slot)
+        _apply_slot(nr, slot)
+        for m in range(n_fire):
+            k = firing[m]
+            if rec.mask[k]:
+                rec.spike_i[counters[1]] = k
+                rec.spike_step[counters[1]] = step
+                counters[1] += 1
+            for r in range(rec.rate_lo.size):
+                if rec.rate_lo[r] <= k < rec.rate_hi[r]:
+                    rec.rate_buf[i, r] += 1
+    return n_steps

@@ -1,0 +1,126 @@
+"""Leaky integrate-and-fire neurons with current-based synapses."""
+import numpy as np
+
+from .. import kernels
+from .._validation import check_positive, to_si
+from ..kernels import _layout as L
+from ..kernels.lif import propagator
+from ..units import amp, farad, second, volt
+from ._base import NeuronModel, refractory_steps
+
+
+class LIF(NeuronModel):
+    """Current-based leaky integrate-and-fire neuron.
+
+    Parameters
+    ----------
+    tau_m : Quantity
+        Membrane time constant (time). Must be > 0.
+    v_rest : Quantity
+        Resting potential (voltage).
+    v_reset : Quantity
+        Potential after a spike (voltage).
+    v_th : Quantity
+        Threshold (voltage): the neuron spikes when ``v > v_th``.
+    refractory : Quantity, optional
+        Absolute refractory period (time), default 0 ms; ``v`` is held meanwhile.
+        Must be a whole number of time steps.
+    tau_syn_e, tau_syn_i : Quantity or None, optional
+        Decay times of the excitatory and inhibitory synaptic currents. ``None``
+        (the default for both) gives delta synapses: a spike makes ``v`` jump by
+        the weight, and input that arrives while refractory is discarded (as in
+        NEST's ``iaf_psc_delta``). Give both or neither.
+    c_m : Quantity, optional
+        Membrane capacitance. Only needed to give weights and injected currents in
+        amperes; they are then converted to volts with ``R = tau_m / c_m``.
+
+    Notes
+    -----
+    .. math::
+        \\tau_m \\frac{dv}{dt} = v_{rest} - v + i_e - i_i + R I_{ext},\\quad
+        \\tau_{e} \\frac{di_e}{dt} = -i_e,\\quad \\tau_{i} \\frac{di_i}{dt} = -i_i
+
+    ``i_e`` and ``i_i`` are in volts (current times resistance); weights are
+    their jumps, positive magnitudes whose sign comes from the synapse kind. The
+    linear system is integrated exactly over each step (as Brian2's ``exact``
+    method and NEST's ``iaf_psc_exp``). A neuron spikes when ``v > v_th``, is
+    reset to ``v_reset`` and held for ``refractory``.
+
+    References
+    ----------
+    Gerstner, Kistler, Naud & Paninski (2014), *Neuronal Dynamics*, ch. 1.
+
+    Examples
+    --------
+    >>> import neurosim as ns
+    >>> from neurosim.units import ms, mV
+    >>> lif = ns.LIF(tau_m=20*ms, v_rest=-49*mV, v_reset=-60*mV, v_th=-50*mV,
+    ...              refractory=5*ms, tau_syn_e=5*ms, tau_syn_i=10*ms)
+    >>> lif.synapse
+    'exponential'
+    """
+
+    step_kernels = kernels.lif.STEP
+
+    def __init__(self, tau_m, v_rest, v_reset, v_th, refractory=0 * second,
+                 tau_syn_e=None, tau_syn_i=None, c_m=None):
+        self.tau_m = check_positive("tau_m", tau_m, second)
+        self.v_rest = to_si("v_rest", v_rest, volt)
+        self.v_reset = to_si("v_reset", v_reset, volt)
+        self.v_th = to_si("v_th", v_th, volt)
+        self.refractory = check_positive("refractory", refractory, second, strict=False)
+        if (tau_syn_e is None) != (tau_syn_i is None):
+            raise ValueError(f"tau_syn_e={tau_syn_e!r} and tau_syn_i={tau_syn_i!r}: give both "
+                             "(exponential synapses) or neither (delta synapses)")
+        self.tau_syn_e = check_positive("tau_syn_e", tau_syn_e, second, allow_none=True)
+        self.tau_syn_i = check_positive("tau_syn_i", tau_syn_i, second, allow_none=True)
+        self.c_m = check_positive("c_m", c_m, farad, allow_none=True)
+        if self.v_reset >= self.v_th:
+            raise ValueError(f"v_reset={v_reset!r} must lie below v_th={v_th!r}")
+        self._freeze()
+
+    @property
+    def synapse(self):
+        """``'exponential'`` or ``'delta'``."""
+        return "delta" if self.tau_syn_e is None else "exponential"
+
+    @property
+    def code(self):
+        return L.LIF_DELTA if self.tau_syn_e is None else L.LIF_EXP
+
+    @property
+    def state_variables(self):
+        out = {"v": (L.VAR_V, volt, self.v_rest)}
+        if self.tau_syn_e is not None:
+            out.update(i_e=(L.VAR_GE, volt, 0.0), i_i=(L.VAR_GI, volt, 0.0))
+        return out
+
+    def _fill_params(self, row, dt):
+        row[L.V_REST], row[L.V_RESET], row[L.V_TH] = self.v_rest, self.v_reset, self.v_th
+        row[L.A_M] = np.exp(-dt / self.tau_m)
+        if self.tau_syn_e is not None:
+            row[L.A_E] = np.exp(-dt / self.tau_syn_e)
+            row[L.A_I] = np.exp(-dt / self.tau_syn_i)
+            row[L.P_E] = propagator(dt, self.tau_m, self.tau_syn_e)
+            row[L.P_I] = propagator(dt, self.tau_m, self.tau_syn_i)
+        row[L.N_REF] = refractory_steps(self.refractory, dt)
+        row[L.P_UPDATE] = 1.0
+
+    def _to_volts(self, name, value, allow_array):
+        try:
+            return to_si(name, value, volt, allow_array=allow_array)
+        except TypeError:
+            if self.c_m is None:
+                raise TypeError(f"{name}={value!r}: a LIF without c_m takes it in volts "
+                                "(current x membrane resistance); give c_m to use amperes")
+            return to_si(name, value, amp, allow_array=allow_array) * self.tau_m / self.c_m
+
+    def weight_to_si(self, name, value, *, allow_array=True):
+        return self._to_volts(name, value, allow_array)
+
+    def current_to_si(self, name, value, *, allow_array=True):
+        return self._to_volts(name, value, allow_array)
+
+    def _repr_fields(self):
+        return {k: getattr(self, k) for k in ("tau_m", "v_rest", "v_reset", "v_th", "refractory",
+                                              "tau_syn_e", "tau_syn_i", "c_m")}

@@ -1,0 +1,112 @@
+"""Leaky integrate-and-fire neurons with conductance-based synapses."""
+from .. import kernels
+from .._validation import check_positive, to_si
+from ..kernels import _layout as L
+from ..units import amp, second, siemens, volt
+from ._base import NeuronModel, refractory_steps
+
+
+class LIFCond(NeuronModel):
+    """Conductance-based leaky integrate-and-fire neuron (Brette et al. 2007, COBA).
+
+    Parameters
+    ----------
+    tau_m : Quantity
+        Membrane time constant (time). Must be > 0.
+    v_rest : Quantity
+        Leak reversal potential E_L (voltage).
+    v_reset, v_th : Quantity
+        Reset potential and threshold (voltage); spike when ``v > v_th``.
+    tau_syn_e, tau_syn_i : Quantity
+        Decay times of the excitatory and inhibitory conductances (time), > 0.
+    e_e, e_i : Quantity
+        Reversal potentials of the excitatory and inhibitory synapses (voltage).
+    refractory : Quantity, optional
+        Absolute refractory period (time), default 0 ms, a whole number of steps.
+    g_l : Quantity, optional
+        Leak conductance. Only needed to give weights in siemens or currents in
+        amperes; they are then divided by ``g_l``.
+
+    Notes
+    -----
+    .. math::
+        \\tau_m \\frac{dv}{dt} = E_L - v + g_e (E_e - v) + g_i (E_i - v) + I_{ext}/g_L,
+        \\quad \\tau_e \\frac{dg_e}{dt} = -g_e,\\quad \\tau_i \\frac{dg_i}{dt} = -g_i
+
+    Conductances are in units of the leak conductance (dimensionless).
+    Integrated by forward Euler, the method Brian2 chooses for these
+    equations, so ``dt`` must be well below every time constant.
+
+    References
+    ----------
+    Brette et al. (2007), J Comput Neurosci 23:349, benchmark 1.
+
+    Examples
+    --------
+    >>> import neurosim as ns
+    >>> from neurosim.units import ms, mV
+    >>> coba = ns.LIFCond(tau_m=20*ms, v_rest=-60*mV, v_reset=-60*mV, v_th=-50*mV,
+    ...                   tau_syn_e=5*ms, tau_syn_i=10*ms, e_e=0*mV, e_i=-80*mV,
+    ...                   refractory=5*ms)
+    """
+
+    code = L.LIF_COND
+    step_kernels = kernels.lif_cond.STEP
+
+    def __init__(self, tau_m, v_rest, v_reset, v_th, tau_syn_e, tau_syn_i, e_e, e_i,
+                 refractory=0 * second, g_l=None):
+        self.tau_m = check_positive("tau_m", tau_m, second)
+        self.v_rest = to_si("v_rest", v_rest, volt)
+        self.v_reset = to_si("v_reset", v_reset, volt)
+        self.v_th = to_si("v_th", v_th, volt)
+        self.tau_syn_e = check_positive("tau_syn_e", tau_syn_e, second)
+        self.tau_syn_i = check_positive("tau_syn_i", tau_syn_i, second)
+        self.e_e = to_si("e_e", e_e, volt)
+        self.e_i = to_si("e_i", e_i, volt)
+        self.refractory = check_positive("refractory", refractory, second, strict=False)
+        self.g_l = check_positive("g_l", g_l, siemens, allow_none=True)
+        if self.v_reset >= self.v_th:
+            raise ValueError(f"v_reset={v_reset!r} must lie below v_th={v_th!r}")
+        self._freeze()
+
+    state_variables = property(lambda self: {"v": (L.VAR_V, volt, self.v_rest),
+                                             "g_e": (L.VAR_GE, None, 0.0),
+                                             "g_i": (L.VAR_GI, None, 0.0)})
+
+    def validate_dt(self, dt):
+        for name in ("tau_m", "tau_syn_e", "tau_syn_i"):
+            tau = getattr(self, name)
+            if dt >= tau:
+                raise ValueError(f"dt={dt * 1e3:g} ms is too large for forward Euler with "
+                                 f"{name}={tau * 1e3:g} ms; use dt < {name}")
+
+    def _fill_params(self, row, dt):
+        self.validate_dt(dt)
+        row[L.V_REST], row[L.V_RESET], row[L.V_TH] = self.v_rest, self.v_reset, self.v_th
+        row[L.A_M] = dt / self.tau_m
+        row[L.A_E] = 1.0 - dt / self.tau_syn_e
+        row[L.A_I] = 1.0 - dt / self.tau_syn_i
+        row[L.P_E], row[L.P_I] = self.e_e, self.e_i
+        row[L.N_REF] = refractory_steps(self.refractory, dt)
+        row[L.P_UPDATE] = 1.0
+
+    def _per_leak(self, name, value, unit, allow_array):
+        want = None if unit is siemens else volt
+        try:
+            return to_si(name, value, want, allow_array=allow_array)
+        except TypeError:
+            if self.g_l is None:
+                raise TypeError(f"{name}={value!r}: a LIFCond without g_l takes "
+                                f"{'weights as plain numbers (units of g_l)' if want is None else 'currents in volts (I/g_l)'}"
+                                "; give g_l to use physical units")
+            return to_si(name, value, unit, allow_array=allow_array) / self.g_l
+
+    def weight_to_si(self, name, value, *, allow_array=True):
+        return self._per_leak(name, value, siemens, allow_array)
+
+    def current_to_si(self, name, value, *, allow_array=True):
+        return self._per_leak(name, value, amp, allow_array)
+
+    def _repr_fields(self):
+        return {k: getattr(self, k) for k in ("tau_m", "v_rest", "v_reset", "v_th", "tau_syn_e",
+                                              "tau_syn_i", "e_e", "e_i", "refractory", "g_l")}

@@ -1,0 +1,453 @@
+"""Network: collects the objects, builds flat arrays once, owns the time loop."""
+import sys
+import time
+
+import numpy as np
+
+from ._config import get_config
+from ._validation import check_positive, steps_of, to_si
+from .backends import get_backend
+from .distributions import resolve
+from .groups import NeuronGroup, _Population
+from .inputs import (CurrentInput, PoissonGroup, PoissonInput, SpikeGeneratorGroup,
+                     TimedCurrent)
+from .kernels import _layout as L
+from .kernels.simulate import (Currents, Drives, Neurons, Recorders, Sources,
+                               Synapses as SynapseArrays)
+from .monitors import RateMonitor, SpikeMonitor, StateMonitor
+from .synapses import Synapses
+from .units import second
+
+__all__ = ["Network", "NetworkTooLargeError"]
+
+_SOURCE_TYPES = (PoissonGroup, SpikeGeneratorGroup)
+_INPUT_TYPES = (PoissonInput, CurrentInput, TimedCurrent)
+_MONITOR_TYPES = (SpikeMonitor, StateMonitor, RateMonitor)
+# bytes per synapse while building: i, j, weight, delay as int64/float64, the
+# sort permutation and the final CSR copies
+_BUILD_BYTES_PER_SYNAPSE = 64
+_MAX_POISSON_LAMBDA = 20.0   # larger means are split into several draws
+
+
+class NetworkTooLargeError(MemoryError):
+    """The network would need more memory than is available."""
+
+
+class _Arrays:
+    """Everything the backends touch, packed for the compiled loop."""
+
+    def __init__(self, **parts):
+        self.__dict__.update(parts)
+
+
+class Network:
+    """A network of groups, synapses, inputs and monitors, simulated with a fixed step.
+
+    Parameters
+    ----------
+    *objects
+        ``NeuronGroup``, ``PoissonGroup``, ``SpikeGeneratorGroup``, ``Synapses``,
+        ``PoissonInput``, ``CurrentInput``, ``TimedCurrent`` and monitors, in any
+        order. Everything an object refers to must be part of the network.
+
+    Notes
+    -----
+    The network is built at the first ``run`` (or by ``build``): connectivity,
+    weights, delays and initial values are drawn from ``seed``, arrays are
+    allocated after a memory estimate, and all later runs continue from where
+    the previous one stopped.
+
+    Examples
+    --------
+    >>> import neurosim as ns
+    >>> from neurosim.units import ms, mV
+    >>> cell = ns.NeuronGroup(1, ns.LIF(20*ms, -70*mV, -70*mV, -50*mV, refractory=2*ms))
+    >>> drive = ns.CurrentInput(cell, 30*mV)
+    >>> spikes = ns.SpikeMonitor(cell)
+    >>> net = ns.Network(cell, drive, spikes)
+    >>> net.run(100*ms, dt=0.1*ms, backend="numpy", seed=1)
+    >>> spikes.count
+    array([4])
+    """
+
+    def __init__(self, *objects):
+        known = (NeuronGroup,) + _SOURCE_TYPES + (Synapses,) + _INPUT_TYPES + _MONITOR_TYPES
+        for obj in objects:
+            if not isinstance(obj, known):
+                raise TypeError(f"Network got {obj!r}; it takes neuron and input groups, "
+                                "Synapses, inputs and monitors")
+        self.objects = list(objects)
+        self.groups = [o for o in objects if isinstance(o, NeuronGroup)]
+        self.sources = [o for o in objects if isinstance(o, _SOURCE_TYPES)]
+        self.synapses = [o for o in objects if isinstance(o, Synapses)]
+        self.inputs = [o for o in objects if isinstance(o, _INPUT_TYPES)]
+        self.monitors = [o for o in objects if isinstance(o, _MONITOR_TYPES)]
+        for obj in self.groups + self.sources:
+            if self.objects.count(obj) > 1:
+                raise ValueError(f"{obj.name} was added to the network twice")
+        if not self.groups and not self.sources:
+            raise ValueError("Network has no neuron or input group to simulate")
+        self._check_membership()
+        self.dt = None
+        self.seed = None
+        self.t_step = 0
+        self.timings = {"build": 0.0, "compile": 0.0, "run": 0.0}
+        self._arrays = None
+
+    @property
+    def t(self):
+        """Current simulated time, in seconds."""
+        return self.t_step * (self.dt or 0.0)
+
+    def _check_membership(self):
+        members = {id(g) for g in self.groups + self.sources}
+
+        def need(owner, what, pop):
+            if id(pop.root) not in members:
+                raise ValueError(f"{owner} refers to {what}={pop.root.name!r}, a group that "
+                                 "belongs to no network: add it to Network(...)")
+        for s in self.synapses:
+            need(s.name, "source", s.source)
+            need(s.name, "target", s.target)
+        for inp in self.inputs:
+            need(type(inp).__name__, "target", inp.target)
+        for m in self.monitors:
+            need(type(m).__name__, "source", m.source)
+
+    # ------------------------------------------------------------------ build
+    def build(self, dt=0.1e-3 * second, seed=None):
+        """Draw the network and allocate its arrays (done by the first ``run``).
+
+        Parameters
+        ----------
+        dt : Quantity
+            Time step, > 0.
+        seed : int, optional
+            Seed of every random draw (connectivity, initial values, inputs). None
+            draws one from the operating system; it is kept in ``self.seed``.
+        """
+        dt = check_positive("dt", dt, second)
+        if seed is None:
+            seed = int(np.random.SeedSequence().entropy % 2**63)
+        elif not isinstance(seed, (int, np.integer)) or isinstance(seed, bool) or seed < 0:
+            raise ValueError(f"seed={seed!r} must be a non-negative integer or None")
+        t0 = time.perf_counter()
+        offsets = self._offsets()
+        n = sum(g.n for g in self.groups)
+        n_src = sum(s.n for s in self.sources)
+        self._check_memory(n, n_src, depth=1, n_syn=sum(s.expected_count() for s in self.synapses))
+        for model in {id(g.model): g.model for g in self.groups}.values():
+            model.validate_dt(dt)
+        self.dt, self.seed = dt, int(seed)
+        root = np.random.SeedSequence(self.seed)
+        neurons = self._build_neurons(offsets, n, dt, root.spawn(1)[0])
+        syn, depth = self._build_synapses(offsets, n, n_src, dt, root.spawn(2)[1])
+        self._check_memory(n, n_src, depth=depth, n_syn=syn.target.size)
+        currents, i_bias = self._build_currents(offsets, n, dt)
+        neurons = neurons._replace(buffer=np.zeros((depth, 2 * n)), i_bias=i_bias)
+        self._arrays = _Arrays(
+            neurons=neurons, sources=self._build_sources(offsets, n, dt), synapses=syn,
+            drives=self._build_drives(offsets, dt), currents=currents,
+            recorders=None, counters=np.zeros(2, dtype=np.int64), offsets=offsets, n=n)
+        self._build_recorders()
+        for g in self.groups:
+            g._network = self
+        self.t_step = 0
+        self.timings["build"] = time.perf_counter() - t0
+
+    def _offsets(self):
+        offsets, k = {}, 0
+        for g in self.groups + self.sources:
+            offsets[id(g)] = k
+            k += g.n
+        return offsets
+
+    def _check_memory(self, n, n_src, depth, n_syn):
+        need = (n * (5 * 8 + 4 + 1) + depth * 2 * n * 8 + (n + n_src) * 24
+                + n_syn * _BUILD_BYTES_PER_SYNAPSE)
+        limit = get_config()["max_memory"] or _available_memory()
+        if need > limit:
+            raise NetworkTooLargeError(
+                f"the network needs about {need / 2**30:.2f} GiB ({n} neurons, {n_src} sources, "
+                f"{n_syn:.3g} synapses, delay buffer of {depth} steps) but only "
+                f"{limit / 2**30:.2f} GiB is available; shrink it or raise "
+                "set_config(max_memory=...)")
+
+    def _build_neurons(self, offsets, n, dt, seq):
+        v, ge, gi = np.zeros(n), np.zeros(n), np.zeros(n)
+        table = {L.VAR_V: v, L.VAR_GE: ge, L.VAR_GI: gi}
+        rngs = [np.random.default_rng(s) for s in seq.spawn(len(self.groups))]
+        seg_prm = np.zeros((len(self.groups), L.N_PARAMS))
+        for k, (g, rng) in enumerate(zip(self.groups, rngs)):
+            lo = offsets[id(g)]
+            seg_prm[k] = g.model.params(dt)
+            for var, (slot, unit, default) in g.model.state_variables.items():
+                if var not in g.initial_values:
+                    table[slot][lo:lo + g.n] = default
+                    continue
+                table[slot][lo:lo + g.n] = resolve(
+                    var, g.initial_values[var], g.n, rng,
+                    lambda name, x, u=unit: to_si(name, x, u, allow_array=True))
+        lo = np.array([offsets[id(g)] for g in self.groups], dtype=np.int64)
+        return Neurons(v=v, ge=ge, gi=gi, ref=np.zeros(n, dtype=np.int32),
+                       i_bias=np.zeros(n), i_ext=np.zeros(n), spiked=np.zeros(n, dtype=np.bool_),
+                       buffer=None, seg_lo=lo,
+                       seg_hi=lo + np.array([g.n for g in self.groups], dtype=np.int64),
+                       seg_code=np.array([g.model.code for g in self.groups], dtype=np.int64),
+                       seg_prm=seg_prm)
+
+    def _build_synapses(self, offsets, n, n_src, dt, seq):
+        parts = []
+        rngs = [np.random.default_rng(s) for s in seq.spawn(max(1, len(self.synapses)))]
+        for s, rng in zip(self.synapses, rngs):
+            pre, post, w, d = s._build(rng, dt, offsets[id(s.source.root)] + s.source.start,
+                                       offsets[id(s.target.root)] + s.target.start)
+            parts.append((pre, post + s.channel * n, w, d))
+        if parts:
+            pre, target, weight, delay = (np.concatenate(x) for x in zip(*parts))
+        else:
+            pre = target = delay = np.zeros(0, dtype=np.int64)
+            weight = np.zeros(0)
+        order = np.argsort(pre, kind="stable")   # projection order, then rule order
+        indptr = np.zeros(n + n_src + 1, dtype=np.int64)
+        np.cumsum(np.bincount(pre, minlength=n + n_src), out=indptr[1:])
+        depth = int(delay.max()) + 1 if delay.size else 1
+        return SynapseArrays(indptr=indptr, target=target[order].astype(np.int32),
+                             weight=weight[order], delay=delay[order].astype(np.int32)), depth
+
+    def _build_sources(self, offsets, n, dt):
+        n_src = sum(s.n for s in self.sources)
+        p_fire = np.zeros(n_src)
+        steps, ids = [np.zeros(0, np.int64)], [np.zeros(0, np.int64)]
+        for s in self.sources:
+            lo = offsets[id(s)] - n
+            if isinstance(s, PoissonGroup):
+                p_fire[lo:lo + s.n] = s.firing_probability(dt)
+            else:
+                st, idx = s.steps(dt)
+                steps.append(st)
+                ids.append(idx + offsets[id(s)])
+        steps, ids = np.concatenate(steps), np.concatenate(ids)
+        order = np.lexsort((ids, steps))
+        return Sources(p_fire=p_fire, gen_step=steps[order], gen_source=ids[order],
+                       fired=np.zeros(n_src, dtype=np.bool_))
+
+    def _build_drives(self, offsets, dt):
+        drives = [d for d in self.inputs if isinstance(d, PoissonInput)]
+        ptr = np.zeros(len(drives) + 1, dtype=np.int64)
+        targets, lam, n_sub = [np.zeros(0, np.int64)], [], []
+        for k, d in enumerate(drives):
+            lo = offsets[id(d.target.root)] + d.target.start
+            targets.append(np.arange(lo, lo + d.target.n))
+            ptr[k + 1] = ptr[k] + d.target.n
+            total = d.n * d.rate * dt
+            m = max(1, int(np.ceil(total / _MAX_POISSON_LAMBDA)))
+            lam.append(total / m)
+            n_sub.append(m)
+        lam = np.array(lam, dtype=float)
+        return Drives(ptr=ptr, target=np.concatenate(targets),
+                      channel=np.array([d.channel for d in drives], dtype=np.int64),
+                      weight=np.array([d.weight for d in drives], dtype=float), lam=lam,
+                      p0=np.exp(-lam), n_sub=np.array(n_sub, dtype=np.int64),
+                      k_max=np.ceil(lam + 20 * np.sqrt(lam) + 30).astype(np.int64))
+
+    def _build_currents(self, offsets, n, dt):
+        i_bias = np.zeros(n)
+        timed = [c for c in self.inputs if isinstance(c, TimedCurrent)]
+        for c in self.inputs:
+            if isinstance(c, CurrentInput):
+                lo = offsets[id(c.target.root)] + c.target.start
+                i_bias[lo:lo + c.target.n] += c.amplitude
+        ptr = np.zeros(len(timed) + 1, dtype=np.int64)
+        vptr = np.zeros(len(timed) + 1, dtype=np.int64)
+        targets, values, ratio = [np.zeros(0, np.int64)], [np.zeros(0)], []
+        for k, c in enumerate(timed):
+            lo = offsets[id(c.target.root)] + c.target.start
+            targets.append(np.arange(lo, lo + c.target.n))
+            ptr[k + 1] = ptr[k] + c.target.n
+            values.append(c.values.ravel())
+            vptr[k + 1] = vptr[k] + c.values.size
+            ratio.append(int(steps_of("TimedCurrent dt", c.dt, dt)))
+        return Currents(ptr=ptr, target=np.concatenate(targets), vptr=vptr,
+                        values=np.concatenate(values),
+                        n_rows=np.array([c.values.shape[0] for c in timed], dtype=np.int64),
+                        n_cols=np.array([c.values.shape[1] for c in timed], dtype=np.int64),
+                        ratio=np.array(ratio, dtype=np.int64)), i_bias
+
+    def _global(self, pop):
+        return self._arrays.offsets[id(pop.root)] + pop.start
+
+    def _build_recorders(self):
+        a = self._arrays
+        n_total = a.n + a.sources.p_fire.size
+        mask = np.zeros(n_total, dtype=np.uint8)
+        st_var, st_idx, st_every = [], [], []
+        rate_lo, rate_hi = [], []
+        for m in self.monitors:
+            m._reset(self.dt)
+            lo = self._global(m.source)
+            if isinstance(m, SpikeMonitor):
+                mask[lo + m.record] = 1
+            elif isinstance(m, StateMonitor):
+                for var in m.variables:
+                    slot = m.source.model.state_variables[var][0]
+                    st_var += [slot] * m.record.size
+                    st_idx += list(lo + m.record)
+                    st_every += [m.every] * m.record.size
+            else:
+                rate_lo.append(lo)
+                rate_hi.append(lo + m.source.n)
+        capacity = max(1024, 4 * int(mask.sum()))
+        a.recorders = Recorders(
+            mask=mask, spike_i=np.zeros(capacity, np.int64), spike_step=np.zeros(capacity, np.int64),
+            st_var=np.array(st_var, np.int64), st_idx=np.array(st_idx, np.int64),
+            st_every=np.array(st_every, np.int64), st_off=np.zeros(len(st_var), np.int64),
+            st_count=np.zeros(len(st_var), np.int64), st_buf=np.zeros(0),
+            rate_lo=np.array(rate_lo, np.int64), rate_hi=np.array(rate_hi, np.int64),
+            rate_buf=np.zeros((0, len(rate_lo)), np.int64))
+
+    # -------------------------------------------------------------------- run
+    def run(self, duration, dt=None, backend=None, seed=None, progress=None, chunk_steps=None,
+            n_threads=None):
+        """Simulate for ``duration``, continuing from the current state.
+
+        Parameters
+        ----------
+        duration : Quantity
+            Simulated time, >= 0, a whole number of steps.
+        dt : Quantity, optional
+            Time step for the first run (default 0.1 ms); later runs must use the
+            same step or leave it out.
+        backend : {'numba', 'numpy', 'auto'}, optional
+            Default from ``get_config()``. Runs on the same network may switch
+            backends; the state carries over.
+        seed : int, optional
+            Seed of all randomness, fixed by the first run (see ``build``).
+        progress : bool, optional
+            Print progress to stderr between chunks.
+        chunk_steps : int, optional
+            Steps per compiled call (default: about 1 s of simulated time); between
+            chunks recordings are collected and progress is shown.
+        n_threads : int, optional
+            Threads for the neuron update (numba); default by network size.
+        """
+        be = get_backend(backend)
+        if self._arrays is None:
+            self.build(0.1e-3 * second if dt is None else dt, seed)
+        else:
+            if dt is not None and abs(check_positive("dt", dt, second) - self.dt) > 1e-12 * self.dt:
+                raise ValueError(f"dt={dt!r} differs from dt={self.dt * 1e3:g} ms of the first "
+                                 "run; a network keeps its time step")
+            if seed is not None and seed != self.seed:
+                raise ValueError(f"seed={seed!r} differs from seed={self.seed} the network was "
+                                 "built with; leave seed out to continue")
+        duration = check_positive("duration", duration, second, strict=False)
+        n_steps = int(steps_of("duration", duration, self.dt))
+        progress = get_config()["progress"] if progress is None else progress
+        chunk = chunk_steps or max(1, int(round(1.0 / self.dt)))
+        threads = be.threads_for(self._arrays.n, n_threads or get_config()["n_threads"])
+        if be.name == "numba":
+            self._compile(be, threads)
+        t0, done = time.perf_counter(), 0
+        while done < n_steps:
+            todo = min(chunk, n_steps - done)
+            self._prepare_chunk(todo)
+            did = be.run_chunk(self._arrays, self.seed, self.t_step, todo, threads)
+            self._collect(did)
+            self.t_step += did
+            done += did
+            if did < todo:
+                self._grow_spike_buffer()
+            if progress:
+                _show_progress(done, n_steps, self.dt, time.perf_counter() - t0)
+        self.timings["run"] = time.perf_counter() - t0
+        if progress and n_steps:
+            sys.stderr.write("\n")
+
+    def _compile(self, be, threads):
+        """First call compiles (or loads from the disk cache); timed apart from the run."""
+        t0 = time.perf_counter()
+        self._prepare_chunk(0)
+        be.run_chunk(self._arrays, self.seed, self.t_step, 0, threads)
+        self.timings["compile"] = time.perf_counter() - t0
+
+    def _prepare_chunk(self, n_steps):
+        rec = self._arrays.recorders
+        first = self.t_step
+        # samples per column in [first, first + n_steps): multiples of `every`
+        counts = (first + n_steps - 1) // rec.st_every - (first - 1) // rec.st_every \
+            if n_steps else np.zeros_like(rec.st_every)
+        off = np.zeros(rec.st_every.size, np.int64)
+        if counts.size:
+            off[1:] = np.cumsum(counts)[:-1]
+        self._arrays.recorders = rec._replace(
+            st_off=off, st_count=np.zeros_like(off), st_buf=np.zeros(int(counts.sum())),
+            rate_buf=np.zeros((n_steps, rec.rate_lo.size), np.int64))
+        self._arrays.counters[1] = 0
+
+    def _collect(self, did):
+        a, rec = self._arrays, self._arrays.recorders
+        n_spk = int(a.counters[1])
+        gi, steps = rec.spike_i[:n_spk], rec.spike_step[:n_spk]
+        first = self.t_step
+        col = 0
+        for m in self.monitors:
+            lo = self._global(m.source)
+            if isinstance(m, SpikeMonitor):
+                sel = (gi >= lo) & (gi < lo + m.source.n)
+                m._append(gi[sel] - lo, steps[sel])
+            elif isinstance(m, StateMonitor):
+                ncol = m.record.size * len(m.variables)
+                cnt = rec.st_count[col]
+                block = np.stack([rec.st_buf[rec.st_off[c]:rec.st_off[c] + cnt]
+                                  for c in range(col, col + ncol)])
+                s0 = -(-first // m.every) * m.every
+                m._append(s0 + m.every * np.arange(cnt), block)
+                col += ncol
+            else:
+                m._append(first + np.arange(did), rec.rate_buf[:did, self._rate_index(m)])
+
+    def _rate_index(self, monitor):
+        return [m for m in self.monitors if isinstance(m, RateMonitor)].index(monitor)
+
+    def _grow_spike_buffer(self):
+        rec = self._arrays.recorders
+        size = 2 * rec.spike_i.size
+        self._arrays.recorders = rec._replace(spike_i=np.zeros(size, np.int64),
+                                              spike_step=np.zeros(size, np.int64))
+
+    # ------------------------------------------------------------ state access
+    def get_state(self, group, variable):
+        """Current values of ``variable`` for the neurons of ``group`` (SI units, a copy)."""
+        if self._arrays is None:
+            raise RuntimeError("the network is not built yet; call run() or build() first")
+        if not isinstance(group, _Population) or not isinstance(group.root, NeuronGroup):
+            raise TypeError(f"group={group!r} must be a neuron group or a slice of one")
+        known = group.model.state_variables
+        if variable not in known:
+            raise ValueError(f"variable={variable!r} is not a state variable of "
+                             f"{type(group.model).__name__}; it has {sorted(known)}")
+        table = {L.VAR_V: self._arrays.neurons.v, L.VAR_GE: self._arrays.neurons.ge,
+                 L.VAR_GI: self._arrays.neurons.gi}
+        lo = self._global(group)
+        return table[known[variable][0]][lo:lo + group.n].copy()
+
+
+def _available_memory():
+    try:
+        with open("/proc/meminfo") as fh:
+            for line in fh:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    import os
+    return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_AVPHYS_PAGES")
+
+
+def _show_progress(done, total, dt, elapsed):
+    frac = done / total if total else 1.0
+    bar = "#" * int(30 * frac)
+    sys.stderr.write(f"\r[neurosim] [{bar:<30}] {100 * frac:5.1f}%  "
+                     f"{done * dt * 1e3:.0f}/{total * dt * 1e3:.0f} ms  {elapsed:.1f} s")
+    sys.stderr.flush()

@@ -1,0 +1,148 @@
+"""Plots of recorded activity; every function returns the matplotlib Axes it drew into."""
+import numpy as np
+
+from .monitors import RateMonitor, SpikeMonitor, StateMonitor
+from .units import ms
+
+__all__ = ["plot_raster", "plot_rate", "plot_state"]
+
+_COLORS = ("#1f4e9c", "#c0392b", "#2e8b57", "#8e44ad", "#d35400", "#555555")
+
+
+def _axes(ax):
+    if ax is None:
+        import matplotlib.pyplot as plt
+        _, ax = plt.subplots(figsize=(8, 4))
+    return ax
+
+
+def _unit_name(unit):
+    names = {1e-3: "ms", 1.0: "s", 1e-6: "us", 1e-9: "ns"}
+    scale = round(float(unit), 12)
+    if scale not in names:
+        raise ValueError(f"time_unit={unit!r} must be one of s, ms, us, ns")
+    return names[scale]
+
+
+def plot_raster(*monitors, ax=None, time_unit=ms, colors=None, labels=None, markersize=1.5,
+                **kwargs):
+    """Spike raster of one or several populations, stacked and coloured by population.
+
+    Parameters
+    ----------
+    *monitors : SpikeMonitor or (indices, times) tuples
+        One entry per population, drawn from the bottom up; give the excitatory
+        and inhibitory monitors separately to tell them apart. Times in seconds.
+    ax : matplotlib Axes, optional
+        Draw into this Axes instead of a new figure.
+    time_unit : Quantity, optional
+        Unit of the time axis (default ms).
+    colors, labels : sequence, optional
+        One colour and one legend label per population; labels default to the
+        monitored groups' names.
+    markersize : float, optional
+    **kwargs
+        Passed to ``Axes.plot``.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import neurosim as ns
+    >>> ax = ns.plot_raster(([0, 1, 1], [0.001, 0.002, 0.004]))
+    >>> ax.get_xlabel()
+    'time (ms)'
+    """
+    if not monitors:
+        raise ValueError("plot_raster needs at least one SpikeMonitor or (indices, times) pair")
+    ax = _axes(ax)
+    scale, unit = float(time_unit), _unit_name(time_unit)
+    offset = 0
+    for k, mon in enumerate(monitors):
+        if isinstance(mon, SpikeMonitor):
+            i, t, n, name = mon.i, mon.t, mon.source.n, mon.source.name
+        elif isinstance(mon, tuple) and len(mon) == 2:
+            i, t = np.asarray(mon[0]), np.asarray(mon[1], dtype=float)
+            n, name = (int(i.max()) + 1 if i.size else 0), None
+        else:
+            raise TypeError(f"monitors[{k}]={mon!r} must be a SpikeMonitor or a tuple "
+                            "(indices, times)")
+        color = colors[k] if colors else _COLORS[k % len(_COLORS)]
+        label = labels[k] if labels else name
+        ax.plot(t / scale, i + offset, ".", ms=markersize, color=color, label=label,
+                linestyle="none", **kwargs)
+        offset += n
+    ax.set_xlabel(f"time ({unit})")
+    ax.set_ylabel("neuron index")
+    ax.set_ylim(-0.5, max(offset, 1) - 0.5)
+    if len(monitors) > 1 and (labels or any(isinstance(m, SpikeMonitor) for m in monitors)):
+        ax.legend(loc="upper right", markerscale=6, frameon=False)
+    return ax
+
+
+def plot_rate(monitor, ax=None, time_unit=ms, smooth=None, **kwargs):
+    """Population rate over time.
+
+    Parameters
+    ----------
+    monitor : RateMonitor
+    ax : matplotlib Axes, optional
+    time_unit : Quantity, optional
+        Unit of the time axis (default ms).
+    smooth : Quantity, optional
+        Width of a flat smoothing window (time); default none.
+    **kwargs
+        Passed to ``Axes.plot``.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    if not isinstance(monitor, RateMonitor):
+        raise TypeError(f"monitor={monitor!r} must be a RateMonitor")
+    ax = _axes(ax)
+    rate = monitor.rate if smooth is None else monitor.smooth_rate(smooth)
+    ax.plot(monitor.t / float(time_unit), rate, **kwargs)
+    ax.set_xlabel(f"time ({_unit_name(time_unit)})")
+    ax.set_ylabel("rate (Hz)")
+    return ax
+
+
+def plot_state(monitor, variable, ax=None, time_unit=ms, unit=None, **kwargs):
+    """Traces of one recorded state variable, one line per recorded neuron.
+
+    Parameters
+    ----------
+    monitor : StateMonitor
+    variable : str
+        A variable the monitor records.
+    ax : matplotlib Axes, optional
+    time_unit : Quantity, optional
+        Unit of the time axis (default ms).
+    unit : Quantity, optional
+        Unit of the values (e.g. mV); default SI.
+    **kwargs
+        Passed to ``Axes.plot``.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    if not isinstance(monitor, StateMonitor):
+        raise TypeError(f"monitor={monitor!r} must be a StateMonitor")
+    values = getattr(monitor, variable)
+    ax = _axes(ax)
+    scale = 1.0 if unit is None else float(unit)
+    ax.plot(monitor.t / float(time_unit), (values / scale).T, **kwargs)
+    ax.set_xlabel(f"time ({_unit_name(time_unit)})")
+    ax.set_ylabel(variable if unit is None else f"{variable} ({_value_unit_name(unit)})")
+    return ax
+
+
+def _value_unit_name(unit):
+    text = str(unit)
+    return text.split()[-1] if text[0].isdigit() else text

@@ -1,0 +1,133 @@
+"""Projections between populations: excitatory or inhibitory, with weights and delays."""
+import numpy as np
+
+from .connectivity import Explicit, _Rule
+from .distributions import Normal, Uniform, resolve
+from .groups import _Population
+from .inputs import check_kind, check_target
+from ._validation import steps_of, to_si
+from .units import second
+
+__all__ = ["Synapses"]
+
+
+class Synapses:
+    """A projection from ``source`` to ``target`` through excitatory or inhibitory synapses.
+
+    Parameters
+    ----------
+    source : NeuronGroup, Subgroup, PoissonGroup or SpikeGeneratorGroup
+        Presynaptic population.
+    target : NeuronGroup or Subgroup
+        Postsynaptic population.
+    kind : {'excitatory', 'inhibitory'}
+        Which synaptic variable of the target a spike increments; this, not the
+        weight, gives the sign (Dale's law).
+    weight : Quantity, array or distribution
+        Magnitude of each synapse (>= 0), in the unit the target model takes
+        weights in (volts for ``LIF``, units of ``g_l`` or siemens for
+        ``LIFCond``, plain numbers for ``McCullochPitts``). One value, an array
+        with one value per synapse, or ``Uniform``/``Normal``.
+    delay : Quantity, array or distribution, optional
+        Transmission delay (time), default 0: the spike acts in the step it is
+        emitted, after the threshold, as in Brian2. A given value must be a whole
+        number of steps; values drawn from a distribution are rounded to the
+        nearest step.
+    connect : rule or (i, j) tuple
+        ``AllToAll()``, ``OneToOne()``, ``FixedProbability(p)``,
+        ``FixedIndegree(k)``, ``FixedOutdegree(k)``, ``FixedTotalNumber(n)``,
+        ``Explicit(i, j)``, or a tuple of index arrays.
+    name : str, optional
+
+    Notes
+    -----
+    Connectivity, weights and delays are drawn when the network is built, from
+    the network's seed, and can be read afterwards as ``i``, ``j``, ``weight``
+    (SI/internal units) and ``delay`` (seconds).
+
+    Examples
+    --------
+    >>> import neurosim as ns
+    >>> from neurosim.units import ms, mV
+    >>> cells = ns.NeuronGroup(100, ns.LIF(20*ms, -49*mV, -60*mV, -50*mV,
+    ...                                    tau_syn_e=5*ms, tau_syn_i=10*ms))
+    >>> ee = ns.Synapses(cells[:80], cells, kind="excitatory", weight=1.62*mV,
+    ...                  connect=ns.FixedProbability(0.02))
+    """
+
+    _count = 0
+
+    def __init__(self, source, target, kind, weight, delay=0 * second, connect=None, name=None):
+        if not isinstance(source, _Population):
+            raise TypeError(f"source={source!r} must be a neuron group, a slice of one or an "
+                            "input group")
+        self.source = source
+        self.target = check_target("target", target)
+        self.channel = check_kind(kind)
+        self.kind = kind
+        if isinstance(connect, tuple) and len(connect) == 2:
+            connect = Explicit(*connect)
+        if not isinstance(connect, _Rule):
+            raise TypeError(f"connect={connect!r} must be a connection rule (e.g. "
+                            "FixedProbability(0.1)) or a tuple (i, j) of index arrays")
+        self.rule = connect
+        self._weight = weight
+        self._delay = delay
+        if not isinstance(weight, (Uniform, Normal)):
+            w = target.model.weight_to_si("weight", weight)
+            if np.any(np.asarray(w) < 0):
+                raise ValueError(f"weight={_first_negative(weight)!r} is negative; give a "
+                                 f"magnitude >= 0, the sign comes from kind={kind!r}")
+        if not isinstance(delay, (Uniform, Normal)):
+            d = to_si("delay", delay, second, allow_array=True)
+            if np.any(np.asarray(d) < 0):
+                raise ValueError(f"delay={delay!r} must be >= 0")
+        Synapses._count += 1
+        self.name = name or f"synapses_{Synapses._count}"
+        self.i = self.j = self.weight = self.delay = None
+
+    def expected_count(self):
+        return self.rule.expected_count(self.source.n, self.target.n)
+
+    def _build(self, rng, dt, source_offset, target_offset):
+        """Draw connectivity, weights and delays; returns global index arrays."""
+        src, tgt = self.source, self.target
+        # self_pre[j]: local source index of the neuron that is target j, or -1
+        g_post = target_offset + np.arange(tgt.n)
+        self_pre = np.full(tgt.n, -1, dtype=np.int64)
+        if src.root is tgt.root:
+            rel = g_post - source_offset
+            inside = (rel >= 0) & (rel < src.n)
+            self_pre[inside] = rel[inside]
+        i, j = self.rule.connect(src.n, tgt.n, rng, self_pre)
+        n_syn = i.size
+        model = tgt.model
+        w = resolve("weight", self._weight, n_syn, rng,
+                    lambda name, v: model.weight_to_si(name, v))
+        if np.any(w < 0):
+            raise ValueError(f"weight: {int((w < 0).sum())} of {n_syn} drawn weights of "
+                             f"{self.name} are negative ({w.min():g}); weights are magnitudes, "
+                             "truncate the distribution with low=0")
+        exact = not isinstance(self._delay, (Uniform, Normal))
+        d = resolve("delay", self._delay, n_syn, rng,
+                    lambda name, v: to_si(name, v, second, allow_array=True))
+        if np.any(d < 0):
+            raise ValueError(f"delay: drawn delays of {self.name} reach {d.min() * 1e3:g} ms; "
+                             "delays must be >= 0, truncate the distribution with low=0*ms")
+        steps = steps_of("delay", d, dt, exact=exact)
+        self.i, self.j, self.weight, self.delay = i, j, w, steps * dt
+        return source_offset + i, target_offset + j, w, steps
+
+    @property
+    def n_synapses(self):
+        """Number of synapses once built (``None`` before)."""
+        return None if self.i is None else int(self.i.size)
+
+    def __repr__(self):
+        return (f"Synapses({self.source.name} -> {self.target.name}, kind={self.kind!r}, "
+                f"connect={self.rule!r})")
+
+
+def _first_negative(value):
+    arr = np.asarray(value)
+    return value if arr.ndim == 0 else arr[arr < 0][0]
