@@ -144,7 +144,7 @@ class Network:
         syn, depth = self._build_synapses(offsets, n, n_src, dt, root.spawn(2)[1])
         self._check_memory(n, n_src, depth=depth, n_syn=syn.target.size)
         currents, i_bias = self._build_currents(offsets, n, dt)
-        neurons = neurons._replace(buffer=np.zeros((depth, 2 * n)), i_bias=i_bias)
+        neurons = neurons._replace(buffer=np.zeros((depth, 2 * n), dtype=np.int64), i_bias=i_bias)
         self._arrays = _Arrays(
             neurons=neurons, sources=self._build_sources(offsets, n, dt), synapses=syn,
             drives=self._build_drives(offsets, dt), currents=currents,
@@ -213,7 +213,8 @@ class Network:
         np.cumsum(np.bincount(pre, minlength=n + n_src), out=indptr[1:])
         depth = int(delay.max()) + 1 if delay.size else 1
         return SynapseArrays(indptr=indptr, target=target[order].astype(np.int32),
-                             weight=weight[order], delay=delay[order].astype(np.int32)), depth
+                             weight=_to_fixed(weight[order]),
+                             delay=delay[order].astype(np.int32)), depth
 
     def _build_sources(self, offsets, n, dt):
         n_src = sum(s.n for s in self.sources)
@@ -247,7 +248,8 @@ class Network:
         lam = np.array(lam, dtype=float)
         return Drives(ptr=ptr, target=np.concatenate(targets),
                       channel=np.array([d.channel for d in drives], dtype=np.int64),
-                      weight=np.array([d.weight for d in drives], dtype=float), lam=lam,
+                      weight=_to_fixed(np.array([d.weight for d in drives], dtype=float)),
+                      lam=lam,
                       p0=np.exp(-lam), n_sub=np.array(n_sub, dtype=np.int64),
                       k_max=np.ceil(lam + 20 * np.sqrt(lam) + 30).astype(np.int64))
 
@@ -431,6 +433,14 @@ class Network:
                  L.VAR_GI: self._arrays.neurons.gi}
         lo = self._global(group)
         return table[known[variable][0]][lo:lo + group.n].copy()
+
+
+def _to_fixed(weights):
+    """Weights as int64 multiples of ``FIXED_UNIT`` (see kernels._layout)."""
+    if weights.size and weights.max() * L.FIXED_SCALE >= 2.0 ** 53:
+        raise ValueError(f"weight={weights.max():g} is too large for exact summation; weights "
+                         f"must stay below {2.0 ** 53 * L.FIXED_UNIT:g} in the target's unit")
+    return np.rint(weights * L.FIXED_SCALE).astype(np.int64)
 
 
 def _available_memory():

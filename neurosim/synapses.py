@@ -6,6 +6,7 @@ from .distributions import Normal, Uniform, resolve
 from .groups import _Population
 from .inputs import check_kind, check_target
 from ._validation import steps_of, to_si
+from .kernels._layout import FIXED_SCALE
 from .units import second
 
 __all__ = ["Synapses"]
@@ -115,6 +116,8 @@ class Synapses:
             raise ValueError(f"delay: drawn delays of {self.name} reach {d.min() * 1e3:g} ms; "
                              "delays must be >= 0, truncate the distribution with low=0*ms")
         steps = steps_of("delay", d, dt, exact=exact)
+        # the weights as simulated: rounded to the fixed-point grid of the input sums
+        w = np.rint(w * FIXED_SCALE) / FIXED_SCALE
         self.i, self.j, self.weight, self.delay = i, j, w, steps * dt
         return source_offset + i, target_offset + j, w, steps
 

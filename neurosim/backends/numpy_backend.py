@@ -107,9 +107,9 @@ def _apply_slot(nr, slot):
         lo, hi = nr.seg_lo[g], nr.seg_hi[g]
         if nr.seg_code[g] == L.LIF_DELTA:
             free = (nr.ref[lo:hi] == 0) & ~nr.spiked[lo:hi]
-            jump = exc[lo:hi] - inh[lo:hi]
+            jump = (exc[lo:hi] - inh[lo:hi]) * L.FIXED_UNIT
             nr.v[lo:hi][free] += jump[free]
         else:
-            nr.ge[lo:hi] += exc[lo:hi]
-            nr.gi[lo:hi] += inh[lo:hi]
-    nr.buffer[slot] = 0.0
+            nr.ge[lo:hi] += exc[lo:hi] * L.FIXED_UNIT
+            nr.gi[lo:hi] += inh[lo:hi] * L.FIXED_UNIT
+    nr.buffer[slot] = 0

@@ -23,6 +23,12 @@ P_UPDATE = 9     # MP: probability that a unit updates in a step (1 = synchronou
 ABS_INH = 10     # MP: 1.0 when any active inhibitory input vetoes the unit
 N_PARAMS = 11
 
+# Synaptic input is summed in fixed point: weights are integers in units of
+# 2**-40 of the target's synaptic unit, so sums are exact and independent of the
+# order of addition (threads, GPU atomics); docs/design.md gives the reasons.
+FIXED_SCALE = 2.0 ** 40
+FIXED_UNIT = 2.0 ** -40
+
 # state variables a monitor can record
 VAR_V, VAR_GE, VAR_GI = 0, 1, 2
 

@@ -3,8 +3,9 @@
 Synapses are sorted by source; ``target`` already folds in the channel
 (``post + channel * n_neurons``, channel 0 excitatory, 1 inhibitory). A spike of
 source ``s`` at step ``t`` adds ``weight`` to ``buffer[(t + delay) % D, target]``.
-Additions happen in one fixed order (sources ascending, then CSR order) on every
-backend, so floating-point sums agree bit for bit.
+Weights and the buffer are int64 fixed point (``_layout.FIXED_SCALE``), so the
+sums are exact whatever the order of addition, and every backend agrees bit for
+bit.
 """
 import numpy as np
 from numba import njit
@@ -21,7 +22,7 @@ def propagate_numba(sources, n_sources, step, indptr, target, weight, delay, buf
 
 
 def propagate_numpy(sources, step, indptr, target, weight, delay, buffer):
-    """Reference: the same additions, in the same order, with ``np.add.at``."""
+    """Reference: the same additions with ``np.add.at``."""
     if len(sources) == 0:
         return
     starts, stops = indptr[sources], indptr[sources + 1]

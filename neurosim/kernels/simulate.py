@@ -19,7 +19,7 @@ from collections import namedtuple
 import numpy as np
 from numba import njit, prange
 
-from ._layout import (LIF_COND, LIF_DELTA, MCCULLOCH_PITTS, STREAM_POISSON_GROUP,
+from ._layout import (FIXED_UNIT, LIF_COND, LIF_DELTA, MCCULLOCH_PITTS, STREAM_POISSON_GROUP,
                       STREAM_POISSON_INPUT, VAR_GE, VAR_GI)
 from ._rng import uniform
 from .lif import lif_update_numba
@@ -81,13 +81,13 @@ def _apply_slot(nr, slot):
         if nr.seg_code[g] == LIF_DELTA:
             for k in range(nr.seg_lo[g], nr.seg_hi[g]):
                 if nr.ref[k] == 0 and not nr.spiked[k]:
-                    nr.v[k] += buf[slot, k] - buf[slot, n + k]
+                    nr.v[k] += (buf[slot, k] - buf[slot, n + k]) * FIXED_UNIT
         else:
             for k in range(nr.seg_lo[g], nr.seg_hi[g]):
-                nr.ge[k] += buf[slot, k]
-                nr.gi[k] += buf[slot, n + k]
+                nr.ge[k] += buf[slot, k] * FIXED_UNIT
+                nr.gi[k] += buf[slot, n + k] * FIXED_UNIT
     for k in range(2 * n):
-        buf[slot, k] = 0.0
+        buf[slot, k] = 0
 
 
 @njit(cache=True)
