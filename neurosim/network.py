@@ -233,51 +233,45 @@ class Network:
         return Sources(p_fire=p_fire, gen_step=steps[order], gen_source=ids[order],
                        fired=np.zeros(n_src, dtype=np.bool_))
 
+    def _range(self, offsets, pop):
+        lo = offsets[id(pop.root)] + pop.start
+        return lo, lo + pop.n
+
     def _build_drives(self, offsets, dt):
         drives = [d for d in self.inputs if isinstance(d, PoissonInput)]
-        ptr = np.zeros(len(drives) + 1, dtype=np.int64)
-        targets, lam, n_sub = [np.zeros(0, np.int64)], [], []
-        for k, d in enumerate(drives):
-            lo = offsets[id(d.target.root)] + d.target.start
-            targets.append(np.arange(lo, lo + d.target.n))
-            ptr[k + 1] = ptr[k] + d.target.n
-            total = d.n * d.rate * dt
-            m = max(1, int(np.ceil(total / _MAX_POISSON_LAMBDA)))
-            lam.append(total / m)
-            n_sub.append(m)
-        lam = np.array(lam, dtype=float)
-        return Drives(ptr=ptr, target=np.concatenate(targets),
+        ranges = np.array([self._range(offsets, d.target) for d in drives],
+                          dtype=np.int64).reshape(-1, 2)
+        total = np.array([d.n * d.rate * dt for d in drives], dtype=float)
+        n_sub = np.maximum(1, np.ceil(total / _MAX_POISSON_LAMBDA)).astype(np.int64)
+        lam = total / n_sub
+        return Drives(lo=ranges[:, 0].copy(), hi=ranges[:, 1].copy(),
                       channel=np.array([d.channel for d in drives], dtype=np.int64),
                       weight=_to_fixed(np.array([d.weight for d in drives], dtype=float)),
-                      lam=lam,
-                      p0=np.exp(-lam), n_sub=np.array(n_sub, dtype=np.int64),
+                      lam=lam, p0=np.exp(-lam), n_sub=n_sub,
                       k_max=np.ceil(lam + 20 * np.sqrt(lam) + 30).astype(np.int64))
 
     def _build_currents(self, offsets, n, dt):
         i_bias = np.zeros(n)
-        timed = [c for c in self.inputs if isinstance(c, TimedCurrent)]
         for c in self.inputs:
             if isinstance(c, CurrentInput):
-                lo = offsets[id(c.target.root)] + c.target.start
-                i_bias[lo:lo + c.target.n] += c.amplitude
-        ptr = np.zeros(len(timed) + 1, dtype=np.int64)
+                lo, hi = self._range(offsets, c.target)
+                i_bias[lo:hi] += c.amplitude
+        timed = [c for c in self.inputs if isinstance(c, TimedCurrent)]
+        ranges = np.array([self._range(offsets, c.target) for c in timed],
+                          dtype=np.int64).reshape(-1, 2)
         vptr = np.zeros(len(timed) + 1, dtype=np.int64)
-        targets, values, ratio = [np.zeros(0, np.int64)], [np.zeros(0)], []
-        for k, c in enumerate(timed):
-            lo = offsets[id(c.target.root)] + c.target.start
-            targets.append(np.arange(lo, lo + c.target.n))
-            ptr[k + 1] = ptr[k] + c.target.n
-            values.append(c.values.ravel())
-            vptr[k + 1] = vptr[k] + c.values.size
-            ratio.append(int(steps_of("TimedCurrent dt", c.dt, dt)))
-        return Currents(ptr=ptr, target=np.concatenate(targets), vptr=vptr,
-                        values=np.concatenate(values),
-                        n_rows=np.array([c.values.shape[0] for c in timed], dtype=np.int64),
-                        n_cols=np.array([c.values.shape[1] for c in timed], dtype=np.int64),
-                        ratio=np.array(ratio, dtype=np.int64)), i_bias
+        np.cumsum([c.values.size for c in timed], out=vptr[1:])
+        values = np.concatenate([c.values.ravel() for c in timed] + [np.zeros(0)])
+        currents = Currents(
+            lo=ranges[:, 0].copy(), hi=ranges[:, 1].copy(), vptr=vptr, values=values,
+            n_rows=np.array([c.values.shape[0] for c in timed], dtype=np.int64),
+            n_cols=np.array([c.values.shape[1] for c in timed], dtype=np.int64),
+            ratio=np.array([steps_of("TimedCurrent dt", c.dt, dt) for c in timed],
+                           dtype=np.int64))
+        return currents, i_bias
 
     def _global(self, pop):
-        return self._arrays.offsets[id(pop.root)] + pop.start
+        return self._range(self._arrays.offsets, pop)[0]
 
     def _build_recorders(self):
         a = self._arrays

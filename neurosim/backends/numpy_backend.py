@@ -72,9 +72,7 @@ def _injected_currents(nr, cur, step):
     for c in range(cur.n_rows.size):
         row = min(step // cur.ratio[c], cur.n_rows[c] - 1)
         base = cur.vptr[c] + row * cur.n_cols[c]
-        targets = cur.target[cur.ptr[c]:cur.ptr[c + 1]]
-        values = cur.values[base:base + cur.n_cols[c]]
-        np.add.at(nr.i_ext, targets, np.broadcast_to(values, targets.shape))
+        nr.i_ext[cur.lo[c]:cur.hi[c]] += cur.values[base:base + cur.n_cols[c]]
 
 
 def _sample_states(nr, rec, step):
@@ -89,15 +87,12 @@ def _sample_states(nr, rec, step):
 def _poisson_drives(nr, drv, seed, step, slot):
     n = nr.v.size
     for d in range(drv.lam.size):
-        targets = drv.target[drv.ptr[d]:drv.ptr[d + 1]]
-        m_sub = drv.n_sub[d]
-        keys = np.arange(targets.size * m_sub)
-        u = uniform_numpy(seed, L.STREAM_POISSON_INPUT + d, step, keys)
+        lo, hi, m_sub = drv.lo[d], drv.hi[d], drv.n_sub[d]
+        u = uniform_numpy(seed, L.STREAM_POISSON_INPUT + d, step, np.arange((hi - lo) * m_sub))
         counts = poisson_inverse_numpy(u, drv.lam[d], drv.p0[d], drv.k_max[d])
-        counts = counts.reshape(targets.size, m_sub).sum(axis=1)
-        hit = counts > 0
-        np.add.at(nr.buffer[slot], drv.channel[d] * n + targets[hit],
-                  counts[hit] * drv.weight[d])
+        counts = counts.reshape(hi - lo, m_sub).sum(axis=1)
+        start = drv.channel[d] * n + lo
+        nr.buffer[slot, start:start + hi - lo] += counts * drv.weight[d]
 
 
 def _apply_slot(nr, slot):

@@ -3,11 +3,12 @@
 Written once as a scalar function (compiled by numba) and once over numpy
 uint64 arrays. Because a draw depends only on its key, every backend and every
 thread count sees the same numbers. The hash is SplitMix64's finaliser applied
-to the key words in turn; all arithmetic stays in uint64 (numba would promote
+to the key words in turn. ``register_jitable`` makes the scalar version callable
+from numba code on every target (CPU and CUDA). All arithmetic stays in uint64 (numba would promote
 ``uint64 op int64`` to float64, so every constant is a ``np.uint64``).
 """
 import numpy as np
-from numba import njit
+from numba.extending import register_jitable
 
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _M1 = np.uint64(0xBF58476D1CE4E5B9)
@@ -16,14 +17,14 @@ _S30, _S27, _S31, _S11 = np.uint64(30), np.uint64(27), np.uint64(31), np.uint64(
 _TO_UNIT = 1.0 / 9007199254740992.0   # 2**-53
 
 
-@njit(cache=True, inline="always")
+@register_jitable
 def _mix(z):
     z = (z ^ (z >> _S30)) * _M1
     z = (z ^ (z >> _S27)) * _M2
     return z ^ (z >> _S31)
 
 
-@njit(cache=True, inline="always")
+@register_jitable
 def uniform(seed, stream, step, index):
     """One uniform draw in [0, 1) for the key ``(seed, stream, step, index)``."""
     z = _mix(np.uint64(seed) + _GOLDEN * np.uint64(stream + 1))

@@ -9,6 +9,7 @@ bit.
 """
 import numpy as np
 from numba import njit
+from numba.extending import register_jitable
 
 
 @njit(cache=True)
@@ -38,7 +39,8 @@ def propagate_numpy(sources, step, indptr, target, weight, delay, buffer):
     np.add.at(buffer.reshape(-1), flat, weight[q])
 
 
-def _poisson_inverse(u, lam, p0, k_max):
+@register_jitable
+def poisson_inverse(u, lam, p0, k_max):
     """Poisson(lam) count by inversion of the CDF; ``p0 = exp(-lam)`` from the host."""
     k = 0
     p = p0
@@ -48,9 +50,6 @@ def _poisson_inverse(u, lam, p0, k_max):
         p = p * (lam / k)
         cdf = cdf + p
     return k
-
-
-poisson_inverse_numba = njit(cache=True, inline="always")(_poisson_inverse)
 
 
 def poisson_inverse_numpy(u, lam, p0, k_max):

@@ -25,32 +25,44 @@ from ._rng import uniform
 from .lif import lif_update_numba
 from .lif_cond import lif_cond_update_numba
 from .mcculloch_pitts import mcculloch_pitts_update_numba
-from .propagate import poisson_inverse_numba, propagate_numba
+from .propagate import poisson_inverse, propagate_numba
 
 Neurons = namedtuple("Neurons", "v ge gi ref i_bias i_ext spiked buffer "
                                 "seg_lo seg_hi seg_code seg_prm")
 Sources = namedtuple("Sources", "p_fire gen_step gen_source fired")
 Synapses = namedtuple("Synapses", "indptr target weight delay")
-Drives = namedtuple("Drives", "ptr target channel weight lam p0 n_sub k_max")
-Currents = namedtuple("Currents", "ptr target vptr values n_rows n_cols ratio")
+# drives and currents act on contiguous ranges [lo, hi) of neurons (a group or a slice)
+Drives = namedtuple("Drives", "lo hi channel weight lam p0 n_sub k_max")
+Currents = namedtuple("Currents", "lo hi vptr values n_rows n_cols ratio")
 Recorders = namedtuple("Recorders", "mask spike_i spike_step st_var st_idx st_every st_off "
                                     "st_count st_buf rate_lo rate_hi rate_buf")
 
 
+@njit(cache=True, inline="always")
+def _row_tuple(r):
+    # Parameters as a tuple of scalars stay in registers; read from an array that
+    # may alias the state, they are reloaded for every neuron (4x slower).
+    return (r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], r[10])
+
+
 @njit(cache=True)
-def _update_range(nr, code, prm, lo, hi, seed, step):
-    # one loop per model, so each inner loop is a single straight-line update
+def _update_range(nr, code, row, lo, hi, seed, step):
+    # One loop per model, so each inner loop is a single straight-line update.
+    # Unsigned indices spare numba's negative-index handling, which blocks
+    # vectorisation.
     v, ge, gi, ref, i_ext, spiked = nr.v, nr.ge, nr.gi, nr.ref, nr.i_ext, nr.spiked
+    prm = _row_tuple(row)
+    start, stop = np.uint64(lo), np.uint64(hi)
     if code == LIF_COND:
-        for k in range(lo, hi):
+        for k in range(start, stop):
             v[k], ge[k], gi[k], ref[k], spiked[k] = lif_cond_update_numba(
                 v[k], ge[k], gi[k], ref[k], i_ext[k], prm, seed, step, k)
     elif code == MCCULLOCH_PITTS:
-        for k in range(lo, hi):
+        for k in range(start, stop):
             v[k], ge[k], gi[k], ref[k], spiked[k] = mcculloch_pitts_update_numba(
                 v[k], ge[k], gi[k], ref[k], i_ext[k], prm, seed, step, k)
     else:
-        for k in range(lo, hi):
+        for k in range(start, stop):
             v[k], ge[k], gi[k], ref[k], spiked[k] = lif_update_numba(
                 v[k], ge[k], gi[k], ref[k], i_ext[k], prm, seed, step, k)
 
@@ -96,9 +108,9 @@ def _injected_currents(nr, cur, step):
     for c in range(cur.n_rows.size):
         row = min(step // cur.ratio[c], cur.n_rows[c] - 1)
         base = cur.vptr[c] + row * cur.n_cols[c]
-        for m in range(cur.ptr[c], cur.ptr[c + 1]):
-            col = 0 if cur.n_cols[c] == 1 else m - cur.ptr[c]
-            nr.i_ext[cur.target[m]] += cur.values[base + col]
+        for k in range(cur.lo[c], cur.hi[c]):
+            col = 0 if cur.n_cols[c] == 1 else k - cur.lo[c]
+            nr.i_ext[k] += cur.values[base + col]
 
 
 @njit(cache=True)
@@ -106,14 +118,14 @@ def _poisson_drives(nr, drv, seed, step, slot):
     n = nr.v.size
     for d in range(drv.lam.size):
         m_sub = drv.n_sub[d]
-        for m in range(drv.ptr[d], drv.ptr[d + 1]):
+        for k in range(drv.lo[d], drv.hi[d]):
             count = 0
-            j = m - drv.ptr[d]
+            j = k - drv.lo[d]
             for r in range(m_sub):
                 u = uniform(seed, STREAM_POISSON_INPUT + d, step, j * m_sub + r)
-                count += poisson_inverse_numba(u, drv.lam[d], drv.p0[d], drv.k_max[d])
+                count += poisson_inverse(u, drv.lam[d], drv.p0[d], drv.k_max[d])
             if count > 0:
-                nr.buffer[slot, drv.channel[d] * n + drv.target[m]] += count * drv.weight[d]
+                nr.buffer[slot, drv.channel[d] * n + k] += count * drv.weight[d]
 
 
 @njit(cache=True)

@@ -1,0 +1,26 @@
+"""Shared fixtures: the ``backend`` fixture and a non-interactive matplotlib.
+
+Every test that takes ``backend`` runs once per CPU backend, ``"numpy"`` (the
+vectorised reference) and ``"numba"`` (the compiled loop).
+"""
+import matplotlib
+
+matplotlib.use("Agg")
+
+import pytest  # noqa: E402
+
+BACKENDS = ("numpy", "numba")
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request):
+    """Name of the backend a test runs on."""
+    return request.param
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    """Close the figures a test opened, so that they do not pile up."""
+    yield
+    import matplotlib.pyplot as plt
+    plt.close("all")

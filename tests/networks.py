@@ -1,0 +1,215 @@
+"""Reference networks shared by the tests (and, later, the benchmarks).
+
+Each builder returns ``(network, monitors)``: an unbuilt ``ns.Network`` and a dict
+of its monitors. The caller chooses ``dt``, the backend and the seed in
+``net.run(...)``; connectivity, initial values and input draws all follow from
+that seed. The definitions are the ones of ``/work/shared/benchmarks.md``.
+
+Tests import this module as ``from networks import cuba``: pytest puts
+``tests/`` on ``sys.path`` (rootdir-relative "prepend" import mode, there is no
+``tests/__init__.py``); the test files also insert it themselves so that they
+work under ``--import-mode=importlib`` and from subprocesses.
+"""
+import numpy as np
+
+import neurosim as ns
+from neurosim.units import Hz, mV, ms
+
+__all__ = ["cuba", "coba", "brunel", "brunel_nu_thr", "balanced_binary",
+           "balance_solution", "poisson_delays", "VVS98"]
+
+
+def _state_monitor(group, variables, record):
+    record = np.asarray(record, dtype=np.int64)
+    return ns.StateMonitor(group, variables, record=record) if record.size else None
+
+
+def _pack(objects, monitors):
+    monitors = {k: m for k, m in monitors.items() if m is not None}
+    return ns.Network(*objects, *monitors.values()), monitors
+
+
+def cuba(n=4000, p=0.02, *, record=(0, 1, 2)):
+    """CUBA (Vogels & Abbott 2005; Brette et al. 2007 benchmark 2; Brian2 ``CUBA.py``).
+
+    80 % excitatory (+1.62 mV into ``i_e``), 20 % inhibitory (9 mV into ``i_i``),
+    Bernoulli connectivity ``p`` from every source to every target, no delay.
+    Monitors: ``spikes`` (all cells), ``exc``/``inh`` (the two populations),
+    ``rate`` (all cells), ``state`` (``v``, ``i_e``, ``i_i`` of ``record``).
+    """
+    lif = ns.LIF(tau_m=20 * ms, v_rest=-49 * mV, v_reset=-60 * mV, v_th=-50 * mV,
+                 refractory=5 * ms, tau_syn_e=5 * ms, tau_syn_i=10 * ms)
+    cells = ns.NeuronGroup(n, lif, v=ns.Uniform(-60 * mV, -50 * mV), name="cuba")
+    n_e = int(0.8 * n)
+    exc, inh = cells[:n_e], cells[n_e:]
+    ee = ns.Synapses(exc, cells, kind="excitatory", weight=1.62 * mV,
+                     connect=ns.FixedProbability(p))
+    ie = ns.Synapses(inh, cells, kind="inhibitory", weight=9 * mV,
+                     connect=ns.FixedProbability(p))
+    monitors = {"spikes": ns.SpikeMonitor(cells), "exc": ns.SpikeMonitor(exc),
+                "inh": ns.SpikeMonitor(inh), "rate": ns.RateMonitor(cells),
+                "state": _state_monitor(cells, ("v", "i_e", "i_i"), record)}
+    return _pack((cells, ee, ie), monitors)
+
+
+def coba(n=4000, p=0.02, *, record=(0, 1, 2)):
+    """COBA (Brette et al. 2007 benchmark 1): conductance-based LIF, self-sustained.
+
+    Conductances in units of the leak conductance: a spike adds 0.6 (6 nS / 10 nS)
+    to ``g_e`` or 6.7 (67 nS / 10 nS) to ``g_i``. Initial ``v ~ N(-65, 5) mV``,
+    ``g_e ~ N(4, 1.5)``, ``g_i ~ N(20, 12)``.
+
+    Conductances cannot be negative, and ``N(20, 12)`` would put about 5 % of the
+    initial ``g_i`` below 0 (``N(4, 1.5)`` about 0.4 % of ``g_e``). neurosim does
+    not forbid a negative initial value, but we truncate both at 0 (values below
+    are redrawn, ``Normal(..., low=0)``), which Brian2's untruncated ``randn``
+    does not; the effect on the self-sustained rate is within its run-to-run
+    spread. Monitors as for :func:`cuba` (state: ``v``, ``g_e``, ``g_i``).
+    """
+    model = ns.LIFCond(tau_m=20 * ms, v_rest=-60 * mV, v_reset=-60 * mV, v_th=-50 * mV,
+                       tau_syn_e=5 * ms, tau_syn_i=10 * ms, e_e=0 * mV, e_i=-80 * mV,
+                       refractory=5 * ms)
+    cells = ns.NeuronGroup(n, model, name="coba", v=ns.Normal(-65 * mV, 5 * mV),
+                           g_e=ns.Normal(4.0, 1.5, low=0.0), g_i=ns.Normal(20.0, 12.0, low=0.0))
+    n_e = int(0.8 * n)
+    exc, inh = cells[:n_e], cells[n_e:]
+    ee = ns.Synapses(exc, cells, kind="excitatory", weight=0.6, connect=ns.FixedProbability(p))
+    ie = ns.Synapses(inh, cells, kind="inhibitory", weight=6.7, connect=ns.FixedProbability(p))
+    monitors = {"spikes": ns.SpikeMonitor(cells), "exc": ns.SpikeMonitor(exc),
+                "inh": ns.SpikeMonitor(inh), "rate": ns.RateMonitor(cells),
+                "state": _state_monitor(cells, ("v", "g_e", "g_i"), record)}
+    return _pack((cells, ee, ie), monitors)
+
+
+# ---------------------------------------------------------------- Brunel (2000) model A
+BRUNEL = dict(tau=20 * ms, theta=20 * mV, v_r=10 * mV, refractory=2 * ms, j=0.1 * mV,
+              delay=1.5 * ms, epsilon=0.1, gamma=0.25)
+
+
+def brunel_nu_thr(c_e, j):
+    """``nu_thr = theta / (J C_E tau)``: the external rate that alone brings the
+    mean input to threshold (Brunel 2000, eq. 4). ``j`` in volts or a Quantity."""
+    return float(BRUNEL["theta"]) / (float(j) * c_e * float(BRUNEL["tau"])) * Hz
+
+
+def brunel(g=5.0, eta=2.0, n_e=10_000, scale=None, *, record=(0, 1, 2)):
+    """Brunel (2000) model A: sparse E-I network of delta-synapse LIF neurons.
+
+    ``N_E = n_e`` excitatory and ``N_I = n_e / 4`` inhibitory neurons; every neuron
+    receives ``C_E = 0.1 N_E`` excitatory and ``C_I = C_E / 4`` inhibitory inputs
+    (fixed in-degree, distinct sources) of weight ``J`` and ``-g J`` with a delay
+    of 1.5 ms, plus ``C_E`` external Poisson sources at ``eta * nu_thr``.
+    tau = 20 ms, theta = 20 mV, V_r = 10 mV, refractory 2 ms.
+
+    ``scale`` sets ``J = 0.1 mV * scale``. The paper (``n_e = 10000``) has
+    ``scale = 1``; the default ``scale = 1000 / C_E`` keeps ``J C_E = 100 mV``, so
+    a smaller network has the paper's mean input and ``nu_thr`` (with larger
+    fluctuations, ``sigma ~ J sqrt(C_E)``). Initial ``v`` is uniform in
+    ``[0, theta)`` (not given in the paper), to avoid a synchronous start.
+
+    Monitors: ``spikes`` (all), ``exc``, ``inh``, ``rate_e`` (RateMonitor of the
+    excitatory population), ``state`` (``v`` of ``record``).
+    """
+    p = BRUNEL
+    n_i = n_e // 4
+    c_e = int(round(p["epsilon"] * n_e))
+    c_i = c_e // 4
+    if scale is None:
+        scale = 1000.0 / c_e
+    j = p["j"] * scale
+    lif = ns.LIF(tau_m=p["tau"], v_rest=0 * mV, v_reset=p["v_r"], v_th=p["theta"],
+                 refractory=p["refractory"])
+    cells = ns.NeuronGroup(n_e + n_i, lif, v=ns.Uniform(0 * mV, p["theta"]), name="brunel")
+    exc, inh = cells[:n_e], cells[n_e:]
+    ee = ns.Synapses(exc, cells, kind="excitatory", weight=j, delay=p["delay"],
+                     connect=ns.FixedIndegree(c_e))
+    ie = ns.Synapses(inh, cells, kind="inhibitory", weight=g * j, delay=p["delay"],
+                     connect=ns.FixedIndegree(c_i))
+    drive = ns.PoissonInput(cells, n=c_e, rate=eta * brunel_nu_thr(c_e, j), weight=j,
+                            kind="excitatory")
+    monitors = {"spikes": ns.SpikeMonitor(cells), "exc": ns.SpikeMonitor(exc),
+                "inh": ns.SpikeMonitor(inh), "rate_e": ns.RateMonitor(exc),
+                "state": _state_monitor(cells, "v", record)}
+    return _pack((cells, ee, ie, drive), monitors)
+
+
+# ------------------------------------------ balanced binary network (van Vreeswijk & Sompolinsky)
+# van Vreeswijk & Sompolinsky (1998), section 5: J_EE = J_IE = 1, J_EI = -J_E,
+# J_II = -J_I, external drive E m0 and I m0 (times sqrt(K)), thresholds theta_E, theta_I,
+# N_E = N_I = 10^4, m0 = 0.1, tau_I / tau_E = 0.9.
+VVS98 = dict(E=1.0, I=0.8, J_E=2.0, J_I=1.8, theta_E=1.0, theta_I=0.7, m0=0.1,
+             tau_e=10 * ms, tau_i=9 * ms)
+
+
+def balance_solution(m0=VVS98["m0"], p=VVS98):
+    """``(m_E, m_I)`` solving the balance equations, the K -> infinity limit:
+
+    ``E m0 + m_E - J_E m_I = 0`` and ``I m0 + m_E - J_I m_I = 0``.
+    """
+    a = np.array([[1.0, -p["J_E"]], [1.0, -p["J_I"]]])
+    return tuple(np.linalg.solve(a, [-p["E"] * m0, -p["I"] * m0]))
+
+
+def balanced_binary(k=100, n=None, m0=VVS98["m0"], *, fixed_indegree=False,
+                    record_spikes=True):
+    """Balanced network of binary units (van Vreeswijk & Sompolinsky 1996, 1998).
+
+    Two populations of ``n`` McCulloch-Pitts units each (default ``n = 10 k``)
+    with asynchronous updates (mean intervals tau_E = 10 ms, tau_I = 9 ms). A unit
+    receives on average ``k`` inputs from each population (connection probability
+    ``k / n``, as in the paper; ``fixed_indegree=True`` gives exactly ``k``) with
+    weights ``J_kl / sqrt(k)``, and a constant external input ``sqrt(k) E m0``
+    (excitatory units) or ``sqrt(k) I m0`` (inhibitory units). Thresholds
+    theta_E = 1, theta_I = 0.7. All units start inactive.
+
+    The activity of a population is ``RateMonitor.rate * dt`` (an active unit
+    emits one spike per step). Monitors: ``rate_e``, ``rate_i`` and, with
+    ``record_spikes``, ``exc`` and ``inh``.
+    """
+    p = VVS98
+    n = 10 * k if n is None else n
+    sqk = np.sqrt(k)
+    exc = ns.NeuronGroup(n, ns.McCullochPitts(theta=p["theta_E"], update="asynchronous",
+                                              tau=p["tau_e"]), name="E")
+    inh = ns.NeuronGroup(n, ns.McCullochPitts(theta=p["theta_I"], update="asynchronous",
+                                              tau=p["tau_i"]), name="I")
+    rule = (lambda: ns.FixedIndegree(k)) if fixed_indegree else \
+        (lambda: ns.FixedProbability(k / n))
+    syn = [ns.Synapses(exc, exc, kind="excitatory", weight=1.0 / sqk, connect=rule()),
+           ns.Synapses(exc, inh, kind="excitatory", weight=1.0 / sqk, connect=rule()),
+           ns.Synapses(inh, exc, kind="inhibitory", weight=p["J_E"] / sqk, connect=rule()),
+           ns.Synapses(inh, inh, kind="inhibitory", weight=p["J_I"] / sqk, connect=rule())]
+    drive = [ns.CurrentInput(exc, sqk * p["E"] * m0), ns.CurrentInput(inh, sqk * p["I"] * m0)]
+    monitors = {"rate_e": ns.RateMonitor(exc), "rate_i": ns.RateMonitor(inh)}
+    if record_spikes:
+        monitors.update(exc=ns.SpikeMonitor(exc), inh=ns.SpikeMonitor(inh))
+    return _pack((exc, inh, *syn, *drive), monitors)
+
+
+# ---------------------------------------------- Poisson-driven network, per-synapse delays
+def poisson_delays(n=400, n_sources=200, rate=20 * Hz, p=0.1, *, record=(0, 1, 2)):
+    """``n`` LIF cells (80 % E, 20 % I) driven by ``n_sources`` Poisson sources.
+
+    Every projection draws a delay per synapse, rounded to the nearest step:
+    input and excitatory ``N(1.5, 0.75) ms``, inhibitory ``N(0.75, 0.375) ms``
+    (PD14's values), truncated at 0.1 ms. Input weights are ``N(2, 0.5) mV``
+    truncated at 0. Monitors: ``spikes`` (cells), ``sources`` (the Poisson
+    group), ``state`` (``v``, ``i_e``, ``i_i`` of ``record``).
+    """
+    lif = ns.LIF(tau_m=10 * ms, v_rest=-65 * mV, v_reset=-65 * mV, v_th=-50 * mV,
+                 refractory=2 * ms, tau_syn_e=2 * ms, tau_syn_i=4 * ms)
+    cells = ns.NeuronGroup(n, lif, v=ns.Uniform(-65 * mV, -50 * mV), name="cells")
+    n_e = int(0.8 * n)
+    exc, inh = cells[:n_e], cells[n_e:]
+    noise = ns.PoissonGroup(n_sources, rates=rate, name="noise")
+    d_e = ns.Normal(1.5 * ms, 0.75 * ms, low=0.1 * ms)
+    d_i = ns.Normal(0.75 * ms, 0.375 * ms, low=0.1 * ms)
+    syn = [ns.Synapses(noise, cells, kind="excitatory", weight=ns.Normal(2 * mV, 0.5 * mV, low=0 * mV),
+                       delay=d_e, connect=ns.FixedProbability(p)),
+           ns.Synapses(exc, cells, kind="excitatory", weight=1.0 * mV, delay=d_e,
+                       connect=ns.FixedProbability(p)),
+           ns.Synapses(inh, cells, kind="inhibitory", weight=4.0 * mV, delay=d_i,
+                       connect=ns.FixedProbability(p))]
+    monitors = {"spikes": ns.SpikeMonitor(cells), "sources": ns.SpikeMonitor(noise),
+                "state": _state_monitor(cells, ("v", "i_e", "i_i"), record)}
+    return _pack((cells, noise, *syn), monitors)
