@@ -40,6 +40,19 @@ def to_si(name, value, unit, *, allow_array=False):
     return float(arr) if arr.ndim == 0 else arr
 
 
+def has_unit(value, unit):
+    """Whether ``value`` has the dimension of ``unit`` (None: dimensionless)."""
+    want = get_dimensions(unit) if unit is not None else DIMENSIONLESS
+    try:
+        got = get_dimensions(value)
+    except Exception:
+        try:
+            got = get_dimensions(np.asarray(value))
+        except Exception:
+            return False
+    return got == want
+
+
 def check_positive(name, value, unit, *, strict=True, allow_none=False):
     """``to_si`` plus a sign check: > 0 (``strict``) or >= 0."""
     if value is None and allow_none:

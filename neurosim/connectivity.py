@@ -114,12 +114,13 @@ class FixedProbability(_Rule):
         return (i, j) if self.allow_autapses else _drop_autapses(i, j, self_pre)
 
 
-def _distinct_rows(rng, n_rows, k, m, excluded):
+def _distinct_rows(rng, n_rows, k, m, excluded, rule="degree"):
     """``k`` distinct values from ``range(m)`` per row, skipping ``excluded[row]`` (or -1)."""
     reduced = m - (excluded >= 0)
     if np.any(k > reduced):
-        raise ValueError(f"cannot choose {k} distinct partners from {int(reduced.min())} "
-                         "candidates; lower the degree or allow multapses")
+        raise ValueError(f"{rule}: k={k} cannot choose {k} distinct partners from "
+                         f"{int(reduced.min())} candidates; use k <= {int(reduced.min())} "
+                         "or allow_multapses=True")
     if k <= m // 4:
         # rejection: draw with replacement, redraw the duplicates until none are left
         vals = (rng.random((n_rows, k)) * reduced[:, None]).astype(np.int64)
@@ -148,15 +149,16 @@ def _distinct_rows(rng, n_rows, k, m, excluded):
     return vals
 
 
-def _degree_rows(rng, n_rows, k, m, excluded, allow_multapses):
+def _degree_rows(rng, n_rows, k, m, excluded, allow_multapses, rule="degree"):
     if allow_multapses:
         reduced = m - (excluded >= 0)
         if np.any(reduced < 1) and k > 0:
-            raise ValueError("no candidate partner left once autapses are excluded")
+            raise ValueError(f"{rule}: k={k} but no candidate partner is left once autapses "
+                             "are excluded; use allow_autapses=True or k=0")
         vals = (rng.random((n_rows, k)) * reduced[:, None]).astype(np.int64)
         vals += (excluded[:, None] >= 0) & (vals >= excluded[:, None])
         return np.sort(vals, axis=1)
-    return _distinct_rows(rng, n_rows, k, m, excluded)
+    return _distinct_rows(rng, n_rows, k, m, excluded, rule)
 
 
 class FixedIndegree(_Rule):
@@ -183,7 +185,8 @@ class FixedIndegree(_Rule):
 
     def connect(self, n_pre, n_post, rng, self_pre):
         excluded = np.full(n_post, -1, dtype=np.int64) if self.allow_autapses else self_pre
-        i = _degree_rows(rng, n_post, self.k, n_pre, excluded, self.allow_multapses)
+        i = _degree_rows(rng, n_post, self.k, n_pre, excluded, self.allow_multapses,
+                         "FixedIndegree")
         j = np.repeat(np.arange(n_post, dtype=np.int64), self.k)
         return i.ravel(), j
 
@@ -214,7 +217,8 @@ class FixedOutdegree(_Rule):
         if not self.allow_autapses:
             js = np.nonzero(self_pre >= 0)[0]
             excluded[self_pre[js]] = js
-        j = _degree_rows(rng, n_pre, self.k, n_post, excluded, self.allow_multapses)
+        j = _degree_rows(rng, n_pre, self.k, n_post, excluded, self.allow_multapses,
+                         "FixedOutdegree")
         i = np.repeat(np.arange(n_pre, dtype=np.int64), self.k)
         return i, j.ravel()
 

@@ -52,25 +52,29 @@ def cuba(n=4000, p=0.02, *, record=(0, 1, 2)):
     return _pack((cells, ee, ie), monitors)
 
 
-def coba(n=4000, p=0.02, *, record=(0, 1, 2)):
+def coba(n=4000, p=0.02, *, truncate=False, record=(0, 1, 2)):
     """COBA (Brette et al. 2007 benchmark 1): conductance-based LIF, self-sustained.
 
     Conductances in units of the leak conductance: a spike adds 0.6 (6 nS / 10 nS)
     to ``g_e`` or 6.7 (67 nS / 10 nS) to ``g_i``. Initial ``v ~ N(-65, 5) mV``,
-    ``g_e ~ N(4, 1.5)``, ``g_i ~ N(20, 12)``.
+    ``g_e ~ N(4, 1.5)``, ``g_i ~ N(20, 12)``. Monitors as for :func:`cuba`
+    (state: ``v``, ``g_e``, ``g_i``).
 
-    Conductances cannot be negative, and ``N(20, 12)`` would put about 5 % of the
-    initial ``g_i`` below 0 (``N(4, 1.5)`` about 0.4 % of ``g_e``). neurosim does
-    not forbid a negative initial value, but we truncate both at 0 (values below
-    are redrawn, ``Normal(..., low=0)``), which Brian2's untruncated ``randn``
-    does not; the effect on the self-sustained rate is within its run-to-run
-    spread. Monitors as for :func:`cuba` (state: ``v``, ``g_e``, ``g_i``).
+    Negative initial conductances: ``N(20, 12)`` puts about 5 % of the initial
+    ``g_i`` below 0 (``N(4, 1.5)`` 0.4 % of ``g_e``). neurosim accepts them (no
+    check on initial values), and so does the benchmark as published (Brian's
+    untruncated ``randn``), so that is the default. They matter: a negative
+    ``g_i`` acts as excitation (``g_i (E_i - v) > 0`` for ``v > E_i``), and those
+    cells start the self-sustained activity. With ``truncate=True`` (redraw below 0,
+    ``Normal(..., low=0)``, the physical choice) the network fell silent within
+    500 ms for 6 of 8 seeds, against 0 of 8 untruncated (measured, N = 4000).
     """
     model = ns.LIFCond(tau_m=20 * ms, v_rest=-60 * mV, v_reset=-60 * mV, v_th=-50 * mV,
                        tau_syn_e=5 * ms, tau_syn_i=10 * ms, e_e=0 * mV, e_i=-80 * mV,
                        refractory=5 * ms)
+    low = 0.0 if truncate else None
     cells = ns.NeuronGroup(n, model, name="coba", v=ns.Normal(-65 * mV, 5 * mV),
-                           g_e=ns.Normal(4.0, 1.5, low=0.0), g_i=ns.Normal(20.0, 12.0, low=0.0))
+                           g_e=ns.Normal(4.0, 1.5, low=low), g_i=ns.Normal(20.0, 12.0, low=low))
     n_e = int(0.8 * n)
     exc, inh = cells[:n_e], cells[n_e:]
     ee = ns.Synapses(exc, cells, kind="excitatory", weight=0.6, connect=ns.FixedProbability(p))

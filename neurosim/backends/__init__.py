@@ -1,20 +1,22 @@
 """Backends: where and how the time loop runs.
 
-``'numpy'`` is the vectorised reference, ``'numba'`` the compiled CPU loop. An
+``'numpy'`` is the vectorised reference, ``'numba'`` the compiled CPU loop,
+``'cuda'`` the same step as GPU kernels (numba-cuda; numba's simulator without a
+GPU when ``NUMBA_ENABLE_CUDASIM=1``). An
 explicit choice never falls back silently; ``'auto'`` picks the first available
 of ``cuda``, ``numba``, ``numpy`` and logs which.
 """
 import logging
 
 from .._config import get_config
+from .cuda_backend import CudaBackend
 from .numba_backend import NumbaBackend
 from .numpy_backend import NumpyBackend
 
 __all__ = ["get_backend", "available_backends"]
 
-_BACKENDS = {"numpy": NumpyBackend, "numba": NumbaBackend}
+_BACKENDS = {"numpy": NumpyBackend, "numba": NumbaBackend, "cuda": CudaBackend}
 _AUTO_ORDER = ("cuda", "numba", "numpy")
-_WHY_MISSING = {"cuda": "the CUDA backend is not part of this version of neurosim"}
 _log = logging.getLogger("neurosim")
 
 
@@ -29,9 +31,9 @@ def get_backend(name=None):
     if name == "auto":
         name = next(n for n in _AUTO_ORDER if n in available_backends())
         _log.info("backend='auto' chose %r; pass backend=%r to silence this", name, name)
-    if name in _WHY_MISSING:
-        raise RuntimeError(f"backend={name!r} is unavailable ({_WHY_MISSING[name]}); "
-                           f"available: {available_backends()}")
     if name not in _BACKENDS:
         raise ValueError(f"backend={name!r} is not one of {sorted(_BACKENDS)} or 'auto'")
+    if not _BACKENDS[name].is_available():
+        raise RuntimeError(f"backend={name!r} is unavailable ({_BACKENDS[name].why_unavailable()}); "
+                           f"available: {available_backends()}")
     return _BACKENDS[name]()

@@ -15,6 +15,10 @@ class NumbaBackend:
     def is_available():
         return True
 
+    @staticmethod
+    def why_unavailable():
+        return None
+
     def threads_for(self, n_neurons, n_threads=None):
         if n_threads is not None:
             return int(n_threads)

@@ -24,6 +24,10 @@ class NumpyBackend:
     def is_available():
         return True
 
+    @staticmethod
+    def why_unavailable():
+        return None
+
     def threads_for(self, n_neurons, n_threads=None):
         return 1
 

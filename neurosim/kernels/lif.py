@@ -14,6 +14,7 @@ While refractory, ``v`` is held and the currents keep decaying.
 import numpy as np
 from numba import njit
 
+from ._cuda import device_function
 from ._layout import A_E, A_I, A_M, N_REF, P_E, P_I, V_RESET, V_REST, V_TH
 
 
@@ -32,7 +33,8 @@ def _lif_update(v, ge, gi, ref, i_ext, prm, seed, step, k):
     return v, ge, gi, ref, False
 
 
-lif_update_numba = njit(cache=True)(_lif_update)
+lif_update_numba = njit(cache=True)(_lif_update)     # one source, compiled twice
+lif_update_cuda = device_function(_lif_update)
 
 
 def lif_step_numpy(v, ge, gi, ref, i_ext, prm, seed, step, index):
@@ -65,4 +67,4 @@ def propagator(dt, tau_m, tau_syn):
     return tau_syn / (tau_syn - tau_m) * (np.exp(-dt / tau_syn) - a_m)
 
 
-STEP = {"numpy": lif_step_numpy, "numba": lif_update_numba}
+STEP = {"numpy": lif_step_numpy, "numba": lif_update_numba, "cuda": lif_update_cuda}

@@ -14,6 +14,7 @@ keeps its state. An active unit emits a spike every step it is active.
 import numpy as np
 from numba import njit
 
+from ._cuda import device_function
 from ._layout import ABS_INH, P_UPDATE, STREAM_MP_UPDATE, V_TH
 from ._rng import uniform, uniform_numpy
 
@@ -29,7 +30,8 @@ def _mcculloch_pitts_update(v, ge, gi, ref, i_ext, prm, seed, step, k):
     return x, 0.0, 0.0, 0, x > 0.5
 
 
-mcculloch_pitts_update_numba = njit(cache=True)(_mcculloch_pitts_update)
+mcculloch_pitts_update_numba = njit(cache=True)(_mcculloch_pitts_update)     # one source, compiled twice
+mcculloch_pitts_update_cuda = device_function(_mcculloch_pitts_update)
 
 
 def mcculloch_pitts_step_numpy(v, ge, gi, ref, i_ext, prm, seed, step, index):
@@ -47,4 +49,4 @@ def mcculloch_pitts_step_numpy(v, ge, gi, ref, i_ext, prm, seed, step, index):
     return v > 0.5
 
 
-STEP = {"numpy": mcculloch_pitts_step_numpy, "numba": mcculloch_pitts_update_numba}
+STEP = {"numpy": mcculloch_pitts_step_numpy, "numba": mcculloch_pitts_update_numba, "cuda": mcculloch_pitts_update_cuda}

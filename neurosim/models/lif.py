@@ -2,7 +2,7 @@
 import numpy as np
 
 from .. import kernels
-from .._validation import check_positive, to_si
+from .._validation import _short, check_positive, has_unit, to_si
 from ..kernels import _layout as L
 from ..kernels.lif import propagator
 from ..units import amp, farad, second, volt
@@ -107,13 +107,15 @@ class LIF(NeuronModel):
         row[L.P_UPDATE] = 1.0
 
     def _to_volts(self, name, value, allow_array):
-        try:
-            return to_si(name, value, volt, allow_array=allow_array)
-        except TypeError:
+        if has_unit(value, amp):
             if self.c_m is None:
-                raise TypeError(f"{name}={value!r}: a LIF without c_m takes it in volts "
+                raise TypeError(f"{name}={_short(value)}: a LIF without c_m takes it in volts "
                                 "(current x membrane resistance); give c_m to use amperes")
             return to_si(name, value, amp, allow_array=allow_array) * self.tau_m / self.c_m
+        if self.c_m is not None and not has_unit(value, volt):
+            raise TypeError(f"{name}={_short(value)} has the wrong unit: expected a voltage "
+                            "(e.g. 1*mV) or a current (e.g. 100*pA)")
+        return to_si(name, value, volt, allow_array=allow_array)
 
     def weight_to_si(self, name, value, *, allow_array=True):
         return self._to_volts(name, value, allow_array)

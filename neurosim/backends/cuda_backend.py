@@ -1,0 +1,122 @@
+"""The CUDA backend: device arrays, launch configuration, on-device spike buffers.
+
+Static arrays (connectivity, parameters) are copied to the GPU once per network
+and kept until the network is deleted; the state is copied in and out once per
+chunk (about a second of simulated time), so that runs on different backends
+continue from the same state. Spikes are recorded on the device and copied back
+every ``SYNC_STEPS`` steps, the only host synchronisation inside a chunk.
+"""
+import warnings
+
+import numpy as np
+
+from ..kernels import _cuda
+from ..kernels.simulate_cuda import step_cuda
+
+SYNC_STEPS = 64
+_STATIC = ("seg_lo", "seg_hi", "seg_code", "seg_prm", "i_bias", "indptr", "target", "weight",
+           "delay", "p_fire", "gen_source", "mask", "rate_lo", "rate_hi", "st_var", "st_idx",
+           "st_every", "cur_lo", "cur_hi", "cur_vptr", "cur_values", "cur_rows", "cur_cols",
+           "cur_ratio", "d_lo", "d_hi", "d_channel", "d_weight", "d_lam", "d_p0", "d_sub",
+           "d_kmax")
+
+
+class CudaBackend:
+    name = "cuda"
+    threads_per_block = 128
+
+    @staticmethod
+    def is_available():
+        return _cuda.why_unavailable() is None
+
+    @staticmethod
+    def why_unavailable():
+        return _cuda.why_unavailable()
+
+    def threads_for(self, n_neurons, n_threads=None):
+        return 1
+
+    def _blocks(self, n):
+        return max(1, min(4096, (n + self.threads_per_block - 1) // self.threads_per_block))
+
+    def check_memory(self, n_bytes):
+        """Refuse a network that will not fit in the GPU's free memory."""
+        if _cuda.simulator_enabled():
+            return
+        free, _ = _cuda.cuda.current_context().get_memory_info()
+        if n_bytes > free:
+            from ..network import NetworkTooLargeError
+            raise NetworkTooLargeError(f"the network needs about {n_bytes / 2**30:.2f} GiB on "
+                                       f"the GPU but only {free / 2**30:.2f} GiB is free")
+
+    def _device_arrays(self, arrays):
+        cache = getattr(arrays, "_cuda", None)
+        if cache is None:
+            nr, src, syn, drv, cur, rec = (arrays.neurons, arrays.sources, arrays.synapses,
+                                           arrays.drives, arrays.currents, arrays.recorders)
+            host = dict(seg_lo=nr.seg_lo, seg_hi=nr.seg_hi, seg_code=nr.seg_code,
+                        seg_prm=nr.seg_prm, i_bias=nr.i_bias, indptr=syn.indptr,
+                        target=syn.target, weight=syn.weight, delay=syn.delay,
+                        p_fire=src.p_fire, gen_source=src.gen_source, mask=rec.mask,
+                        rate_lo=rec.rate_lo, rate_hi=rec.rate_hi, st_var=rec.st_var,
+                        st_idx=rec.st_idx, st_every=rec.st_every,
+                        **{f"cur_{k}": getattr(cur, f) for k, f in
+                           (("lo", "lo"), ("hi", "hi"), ("vptr", "vptr"), ("values", "values"),
+                            ("rows", "n_rows"), ("cols", "n_cols"), ("ratio", "ratio"))},
+                        **{f"d_{k}": getattr(drv, f) for k, f in
+                           (("lo", "lo"), ("hi", "hi"), ("channel", "channel"),
+                            ("weight", "weight"), ("lam", "lam"), ("p0", "p0"),
+                            ("sub", "n_sub"), ("kmax", "k_max"))})
+            self.check_memory(sum(a.nbytes for a in host.values()) + 8 * nr.buffer.size
+                              + 40 * nr.v.size)
+            cache = {k: _cuda.cuda.to_device(np.ascontiguousarray(host[k])) for k in _STATIC}
+            cache["fired"] = _cuda.cuda.to_device(np.zeros(src.p_fire.size, dtype=np.bool_))
+            cache["spiked"] = _cuda.cuda.to_device(np.zeros(nr.v.size, dtype=np.bool_))
+            arrays._cuda = cache
+        return dict(cache)
+
+    def run_chunk(self, arrays, seed, step0, n_steps, n_threads):
+        nr, src, rec, ctr = arrays.neurons, arrays.sources, arrays.recorders, arrays.counters
+        to_dev = _cuda.cuda.to_device
+        d = self._device_arrays(arrays)
+        for k in ("v", "ge", "gi", "ref", "buffer"):
+            d[k] = to_dev(getattr(nr, k))
+        d.update(st_off=to_dev(rec.st_off), st_count=to_dev(rec.st_count),
+                 st_buf=to_dev(rec.st_buf), rate_buf=to_dev(rec.rate_buf))
+        worst = max(1, int(rec.mask.sum()))
+        d["spike_i"] = _cuda.cuda.device_array(worst * SYNC_STEPS, dtype=np.int64)
+        d["spike_step"] = _cuda.cuda.device_array(worst * SYNC_STEPS, dtype=np.int64)
+        d["counters"] = to_dev(np.zeros(1, dtype=np.int64))
+        gen_ptr = np.searchsorted(src.gen_step, step0 + np.arange(n_steps + 1), side="left")
+        done = 0
+        with warnings.catch_warnings():
+            # the simulator runs the uint64 hash in Python, where wrap-around warns
+            warnings.filterwarnings("ignore", "overflow encountered", RuntimeWarning)
+            while done < n_steps:
+                block = min(SYNC_STEPS, n_steps - done)
+                if ctr[1] + worst * block > rec.spike_i.size:
+                    break                      # the caller grows the host buffer
+                for i in range(done, done + block):
+                    step_cuda(d, seed, step0 + i, i, int(gen_ptr[i]), int(gen_ptr[i + 1]),
+                              self._blocks, self.threads_per_block)
+                self._copy_spikes(d, rec, ctr)
+                done += block
+        for k in ("v", "ge", "gi", "ref", "buffer"):
+            d[k].copy_to_host(getattr(nr, k))
+        d["st_count"].copy_to_host(rec.st_count)
+        d["st_buf"].copy_to_host(rec.st_buf)
+        d["rate_buf"].copy_to_host(rec.rate_buf)
+        ctr[0] = gen_ptr[done]
+        return done
+
+    @staticmethod
+    def _copy_spikes(d, rec, ctr):
+        count = int(d["counters"].copy_to_host()[0])
+        if count:
+            i = d["spike_i"][:count].copy_to_host()
+            steps = d["spike_step"][:count].copy_to_host()
+            order = np.lexsort((i, steps))      # threads record in any order
+            rec.spike_i[ctr[1]:ctr[1] + count] = i[order]
+            rec.spike_step[ctr[1]:ctr[1] + count] = steps[order]
+            ctr[1] += count
+            d["counters"].copy_to_device(np.zeros(1, dtype=np.int64))

@@ -1,0 +1,34 @@
+"""Guarded access to ``numba.cuda`` (the ``numba-cuda`` package, extra ``neurosim[cuda]``).
+
+Without a GPU, ``NUMBA_ENABLE_CUDASIM=1`` (set before numba is imported) runs the
+same kernels in numba's simulator.
+"""
+try:
+    from numba import cuda
+    _IMPORT_ERROR = None
+except Exception as exc:  # numba built without CUDA support, or numba-cuda broken
+    cuda = None
+    _IMPORT_ERROR = exc
+
+
+def device_function(scalar_rule):
+    """Compile a plain-Python scalar rule as a CUDA device function (lazily, at first use)."""
+    return None if cuda is None else cuda.jit(device=True)(scalar_rule)
+
+
+def why_unavailable():
+    """Why CUDA cannot run here, or None when it can."""
+    if cuda is None:
+        return f"numba.cuda cannot be imported ({_IMPORT_ERROR}); install neurosim[cuda]"
+    try:
+        if cuda.is_available():
+            return None
+    except Exception as exc:
+        return f"the CUDA driver failed: {exc}"
+    return ("no CUDA GPU or driver was found (numba.cuda.is_available() is False); set "
+            "NUMBA_ENABLE_CUDASIM=1 before importing neurosim to use numba's simulator")
+
+
+def simulator_enabled():
+    from numba import config
+    return bool(config.ENABLE_CUDASIM)
