@@ -16,10 +16,10 @@ def _record_indices(name, record, n):
     if record is True:
         return np.arange(n, dtype=np.int64)
     idx = np.atleast_1d(np.asarray(record))
-    if idx.ndim != 1 or not np.issubdtype(idx.dtype, np.integer):
-        raise TypeError(f"{name}={record!r} must be True or an array of neuron indices")
     if idx.size == 0:
         raise ValueError(f"{name}={record!r} is empty; record at least one neuron")
+    if idx.ndim != 1 or not np.issubdtype(idx.dtype, np.integer):
+        raise TypeError(f"{name}={record!r} must be True or an array of neuron indices")
     if idx.min() < 0 or idx.max() >= n:
         bad = idx[(idx < 0) | (idx >= n)][0]
         raise IndexError(f"{name} contains {bad}, out of range for a group of {n}; "

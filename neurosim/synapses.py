@@ -133,4 +133,9 @@ class Synapses:
 
 def _first_negative(value):
     arr = np.asarray(value)
-    return value if arr.ndim == 0 else arr[arr < 0][0]
+    if arr.ndim == 0:
+        return value
+    try:                       # a Quantity array keeps its unit when indexed
+        return value[arr < 0][0]
+    except (TypeError, IndexError):
+        return arr[arr < 0][0]

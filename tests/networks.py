@@ -155,7 +155,7 @@ def balance_solution(m0=VVS98["m0"], p=VVS98):
 
 
 def balanced_binary(k=100, n=None, m0=VVS98["m0"], *, fixed_indegree=False,
-                    record_spikes=True):
+                    record_spikes=True, init_seed=0):
     """Balanced network of binary units (van Vreeswijk & Sompolinsky 1996, 1998).
 
     Two populations of ``n`` McCulloch-Pitts units each (default ``n = 10 k``)
@@ -164,7 +164,10 @@ def balanced_binary(k=100, n=None, m0=VVS98["m0"], *, fixed_indegree=False,
     ``k / n``, as in the paper; ``fixed_indegree=True`` gives exactly ``k``) with
     weights ``J_kl / sqrt(k)``, and a constant external input ``sqrt(k) E m0``
     (excitatory units) or ``sqrt(k) I m0`` (inhibitory units). Thresholds
-    theta_E = 1, theta_I = 0.7. All units start inactive.
+    theta_E = 1, theta_I = 0.7. Each unit starts active with the probability of the
+    balance solution, drawn from ``init_seed`` (the network's seed draws the rest):
+    starting all inactive would leave the network silent for ``k < 100``, where
+    the external input alone stays below threshold.
 
     The activity of a population is ``RateMonitor.rate * dt`` (an active unit
     emits one spike per step). Monitors: ``rate_e``, ``rate_i`` and, with
@@ -173,10 +176,14 @@ def balanced_binary(k=100, n=None, m0=VVS98["m0"], *, fixed_indegree=False,
     p = VVS98
     n = 10 * k if n is None else n
     sqk = np.sqrt(k)
+    rng = np.random.default_rng(init_seed)
+    m_e, m_i = balance_solution(m0, p)
     exc = ns.NeuronGroup(n, ns.McCullochPitts(theta=p["theta_E"], update="asynchronous",
-                                              tau=p["tau_e"]), name="E")
+                                              tau=p["tau_e"]), name="E",
+                         x=(rng.random(n) < m_e).astype(float))
     inh = ns.NeuronGroup(n, ns.McCullochPitts(theta=p["theta_I"], update="asynchronous",
-                                              tau=p["tau_i"]), name="I")
+                                              tau=p["tau_i"]), name="I",
+                         x=(rng.random(n) < m_i).astype(float))
     rule = (lambda: ns.FixedIndegree(k)) if fixed_indegree else \
         (lambda: ns.FixedProbability(k / n))
     syn = [ns.Synapses(exc, exc, kind="excitatory", weight=1.0 / sqk, connect=rule()),

@@ -1,0 +1,112 @@
+"""The CUDA backend against the numba backend: the same spikes, bit for bit.
+
+Without a GPU these run in numba's CUDA simulator (``NUMBA_ENABLE_CUDASIM=1``,
+set by the Makefile before numba is imported), at small sizes and with 16
+threads per block so that every kernel spans several blocks. On a machine with
+a GPU and without the variable, the same tests run on the device.
+"""
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import neurosim as ns
+from neurosim.backends.cuda_backend import CudaBackend
+from neurosim.units import Hz, ms
+
+sys.path.insert(0, os.path.dirname(__file__))
+from networks import balanced_binary, brunel, coba, cuba, poisson_delays  # noqa: E402
+
+pytestmark = [pytest.mark.cuda,
+              pytest.mark.skipif(not CudaBackend.is_available(),
+                                 reason=f"CUDA unavailable: {CudaBackend.why_unavailable()}")]
+
+
+@pytest.fixture(autouse=True)
+def _small_blocks(monkeypatch):
+    monkeypatch.setattr(CudaBackend, "threads_per_block", 16)
+
+
+def _record(build, backend, duration, seed=7, **run):
+    net, monitors = build()
+    net.run(duration, dt=0.1 * ms, backend=backend, seed=seed, **run)
+    return {name: (m.i, m.steps) if isinstance(m, ns.SpikeMonitor) else
+            (m.rate if isinstance(m, ns.RateMonitor) else
+             np.concatenate([getattr(m, v) for v in m.variables]))
+            for name, m in monitors.items()}
+
+
+def _assert_same(a, b):
+    assert a.keys() == b.keys()
+    for name in a:
+        for x, y in zip(a[name], b[name]) if isinstance(a[name], tuple) else [(a[name], b[name])]:
+            np.testing.assert_array_equal(x, y, err_msg=name)
+
+
+NETWORKS = {
+    "mcculloch_pitts": lambda: balanced_binary(k=8, n=40),
+    "cuba": lambda: cuba(n=50, p=0.2),
+    "coba": lambda: coba(n=50, p=0.2),
+    "brunel_delays": lambda: brunel(g=5.0, eta=2.0, n_e=40),
+    "poisson_delays": lambda: poisson_delays(n=30, n_sources=40, rate=300 * Hz, p=0.3),
+}
+
+
+@pytest.mark.parametrize("name", sorted(NETWORKS))
+def test_cuda_spikes_equal_numba_spikes(name):
+    build = NETWORKS[name]
+    numba_run = _record(build, "numba", 6 * ms)
+    cuda_run = _record(build, "cuda", 6 * ms)
+    _assert_same(numba_run, cuda_run)
+    total = sum(v[0].size for v in numba_run.values() if isinstance(v, tuple))
+    assert total > 0, "the comparison needs spikes to mean anything"
+
+
+def test_cuda_synchronous_mcculloch_pitts_chain_equals_numba():
+    def build():
+        units = ns.NeuronGroup(20, ns.McCullochPitts(theta=1), name="chain")
+        kick = ns.SpikeGeneratorGroup(1, [0], [0.2] * ms)
+        syn = [ns.Synapses(kick, units[:1], kind="excitatory", weight=1, connect=ns.AllToAll()),
+               ns.Synapses(units[:-1], units[1:], kind="excitatory", weight=1,
+                           connect=ns.OneToOne())]
+        mon = ns.SpikeMonitor(units)
+        return ns.Network(units, kick, *syn, mon), {"spikes": mon}
+    a, b = _record(build, "numba", 3 * ms), _record(build, "cuda", 3 * ms)
+    _assert_same(a, b)
+    # the activity travels one unit per step: unit k first active 3 + k steps in
+    first = [b["spikes"][1][b["spikes"][0] == k].min() for k in range(20)]
+    assert np.array_equal(np.diff(first), np.ones(19))
+
+
+def test_cuda_continued_runs_equal_one_run():
+    one = _record(lambda: cuba(n=40, p=0.25), "cuda", 6 * ms)
+    net, monitors = cuba(n=40, p=0.25)
+    net.run(2 * ms, dt=0.1 * ms, backend="cuda", seed=7)
+    net.run(4 * ms, backend="cuda", chunk_steps=13)
+    np.testing.assert_array_equal(monitors["spikes"].i, one["spikes"][0])
+    np.testing.assert_array_equal(monitors["spikes"].steps, one["spikes"][1])
+
+
+def test_cuda_and_numba_can_alternate_on_one_network():
+    one = _record(lambda: brunel(n_e=40), "numba", 6 * ms)
+    net, monitors = brunel(n_e=40)
+    net.run(3 * ms, dt=0.1 * ms, backend="cuda", seed=7)
+    net.run(3 * ms, backend="numba")
+    np.testing.assert_array_equal(monitors["spikes"].steps, one["spikes"][1])
+    np.testing.assert_array_equal(monitors["spikes"].i, one["spikes"][0])
+
+
+def test_cuda_unavailable_error_names_cause_and_alternatives():
+    code = ("import neurosim as ns\n"
+            "try:\n    ns.backends.get_backend('cuda')\n"
+            "except RuntimeError as e:\n    print(e)\n")
+    env = dict(os.environ, NUMBA_ENABLE_CUDASIM="0", CUDA_VISIBLE_DEVICES="")
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
+                         timeout=120)
+    message = out.stdout
+    if "unavailable" not in message:
+        pytest.skip("a real GPU is visible here, so CUDA is available")
+    assert "backend='cuda' is unavailable" in message
+    assert "available: ('numpy', 'numba')" in message
