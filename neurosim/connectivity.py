@@ -251,6 +251,9 @@ class FixedTotalNumber(_Rule):
         if not self.allow_multapses and self.n > total - n_self:
             raise ValueError(f"FixedTotalNumber(n={self.n}) without multapses needs n <= "
                              f"{total - n_self}, the number of distinct pairs")
+        if self.n > 0 and total - n_self <= 0:
+            raise ValueError(f"FixedTotalNumber(n={self.n}) has no pair to draw from: all "
+                             f"{total} pairs are autapses; use allow_autapses=True or n=0")
         flat = np.zeros(0, dtype=np.int64)
         while flat.size < self.n:
             need = self.n - flat.size

@@ -144,7 +144,8 @@ class Network:
         syn, depth = self._build_synapses(offsets, n, n_src, dt, root.spawn(2)[1])
         self._check_memory(n, n_src, depth=depth, n_syn=syn.target.size)
         currents, i_bias = self._build_currents(offsets, n, dt)
-        neurons = neurons._replace(buffer=np.zeros((depth, 2 * n), dtype=np.int64), i_bias=i_bias)
+        neurons = neurons._replace(buffer=np.zeros((depth, 2 * n), dtype=np.int64), i_bias=i_bias,
+                                   i_ext=i_bias.copy())
         self._arrays = _Arrays(
             neurons=neurons, sources=self._build_sources(offsets, n, dt), synapses=syn,
             drives=self._build_drives(offsets, dt), currents=currents,

@@ -17,8 +17,10 @@ def _axes(ax):
 
 
 def _unit_name(unit):
+    from ._validation import has_unit
+    from .units import second
     names = {1e-3: "ms", 1.0: "s", 1e-6: "us", 1e-9: "ns"}
-    scale = round(float(unit), 12)
+    scale = round(float(unit), 12) if has_unit(unit, second) else None
     if scale not in names:
         raise ValueError(f"time_unit={unit!r} must be one of s, ms, us, ns")
     return names[scale]

@@ -174,6 +174,12 @@ CASES = [
     ("total_number_too_large",
      lambda: _projection(connect=ns.FixedTotalNumber(13, allow_multapses=False)), ValueError,
      r"FixedTotalNumber\(n=13\) without multapses needs n <= 12"),
+    ("total_number_only_autapses",
+     lambda: (lambda g: _build(g, ns.Synapses(g, g, kind="excitatory", weight=1 * mV,
+                                              connect=ns.FixedTotalNumber(
+                                                  3, allow_autapses=False))))(
+         ns.NeuronGroup(1, _lif())), ValueError,
+     r"FixedTotalNumber\(n=3\) has no pair .*all 1 pairs are autapses"),
     ("one_to_one_sizes", lambda: _projection(connect=ns.OneToOne()), ValueError,
      r"n_pre=3, n_post=4"),
     ("allow_autapses_not_bool", lambda: ns.AllToAll(allow_autapses="no"), TypeError,

@@ -72,6 +72,8 @@ class NumpyBackend:
 
 
 def _injected_currents(nr, cur, step):
+    if cur.n_rows.size == 0:      # i_ext is a copy of i_bias then (see kernels.simulate)
+        return
     nr.i_ext[:] = nr.i_bias
     for c in range(cur.n_rows.size):
         row = min(step // cur.ratio[c], cur.n_rows[c] - 1)

@@ -79,6 +79,7 @@ import contextlib
 
 import brian2 as b2
 import numpy as np
+from brian2.devices.device import RuntimeDevice
 
 from .._validation import check_positive, steps_of
 from ..inputs import CurrentInput, PoissonGroup, PoissonInput, SpikeGeneratorGroup, TimedCurrent
@@ -296,7 +297,7 @@ class Brian2Export:
                              "targets; the export uses network operations, which standalone "
                              "devices cannot run)")
         device = b2.get_device()
-        if not isinstance(device, b2.devices.device.RuntimeDevice):
+        if not isinstance(device, RuntimeDevice):
             raise Brian2ExportError(
                 f"Brian2's device is {type(device).__name__}; the export needs the runtime "
                 "device, because realised Poisson drives and asynchronous McCulloch-Pitts "
@@ -316,14 +317,15 @@ class Brian2Export:
         self.clock = b2.Clock(dt=self.dt * b2.second)
         self._specs = {}
         self._poisson = []
-        for g in network.groups:
-            self._export_group(g)
-        for src in network.sources:
-            self._export_source(src)
-        for s in network.synapses:
-            self._export_synapses(s)
-        self._export_drives()
-        self._export_monitors()
+        with _brian2_prefs(target):   # connect() and value setting generate code too
+            for g in network.groups:
+                self._export_group(g)
+            for src in network.sources:
+                self._export_source(src)
+            for s in network.synapses:
+                self._export_synapses(s)
+            self._export_drives()
+            self._export_monitors()
         self.brian2_network = b2.Network(*self._objects)
         self.brian2_network.schedule = list(SCHEDULE)
 

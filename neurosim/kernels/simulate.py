@@ -87,24 +87,32 @@ def _update_neurons_parallel(nr, seed, step, n_threads):
 
 @njit(cache=True)
 def _apply_slot(nr, slot):
-    n = nr.v.size
-    buf = nr.buffer
+    n = np.uint64(nr.v.size)
+    exc, inh = nr.buffer[slot, :n], nr.buffer[slot, n:]
+    v, ge, gi = nr.v, nr.ge, nr.gi
     for g in range(nr.seg_lo.size):
+        lo, hi = np.uint64(nr.seg_lo[g]), np.uint64(nr.seg_hi[g])
         if nr.seg_code[g] == LIF_DELTA:
-            for k in range(nr.seg_lo[g], nr.seg_hi[g]):
+            for k in range(lo, hi):
                 if nr.ref[k] == 0 and not nr.spiked[k]:
-                    nr.v[k] += (buf[slot, k] - buf[slot, n + k]) * FIXED_UNIT
+                    v[k] += (exc[k] - inh[k]) * FIXED_UNIT
+                exc[k] = 0
+                inh[k] = 0
         else:
-            for k in range(nr.seg_lo[g], nr.seg_hi[g]):
-                nr.ge[k] += buf[slot, k] * FIXED_UNIT
-                nr.gi[k] += buf[slot, n + k] * FIXED_UNIT
-    for k in range(2 * n):
-        buf[slot, k] = 0
+            for k in range(lo, hi):
+                ge[k] += exc[k] * FIXED_UNIT
+                gi[k] += inh[k] * FIXED_UNIT
+                exc[k] = 0
+                inh[k] = 0
 
 
 @njit(cache=True)
 def _injected_currents(nr, cur, step):
-    nr.i_ext[:] = nr.i_bias
+    # i_ext starts as a copy of i_bias and only time-varying currents change it
+    if cur.n_rows.size == 0:
+        return
+    for k in range(nr.v.size):
+        nr.i_ext[k] = nr.i_bias[k]
     for c in range(cur.n_rows.size):
         row = min(step // cur.ratio[c], cur.n_rows[c] - 1)
         base = cur.vptr[c] + row * cur.n_cols[c]
@@ -165,7 +173,7 @@ def simulate_numba(nr, src, syn, drv, cur, rec, counters, seed, step0, n_steps, 
         else:
             _update_neurons(nr, seed, step)
         n_fire = 0
-        for k in range(n):
+        for k in range(np.uint64(n)):
             if nr.spiked[k]:
                 firing[n_fire] = k
                 n_fire += 1
