@@ -44,6 +44,35 @@ class _Population:
     def _contains(self, other):
         return other.root is self.root and self.start <= other.start and other.stop <= self.stop
 
+    # Brian2-style state access: ``cells.v`` reads the current values (SI units),
+    # ``cells.v = ...`` sets them; before the network is built, setting changes
+    # the initial values.
+    def __getattr__(self, name):
+        root = self.__dict__.get("_root", self)
+        model = root.__dict__.get("model")
+        if model is not None and name in model.state_variables:
+            net = root.__dict__.get("_network")
+            if net is None:
+                raise AttributeError(f"{self.name}.{name} has no value before the network is "
+                                     "built; run or build the network first")
+            return net.get_state(self, name)
+        raise AttributeError(f"{type(self).__name__} has no attribute {name!r}")
+
+    def __setattr__(self, name, value):
+        root = self.__dict__.get("_root", self)
+        model = root.__dict__.get("model")
+        if model is not None and name in model.state_variables:
+            net = root.__dict__.get("_network")
+            if net is not None:
+                net.set_state(self, name, value)
+            elif self is root:
+                root._set_initial(name, value)
+            else:
+                raise AttributeError(f"set {name} of the whole group {root.name} before the "
+                                     "network is built, or of the slice after building")
+            return
+        object.__setattr__(self, name, value)
+
 
 class NeuronGroup(_Population):
     """A population of ``n`` neurons of one model.
@@ -84,22 +113,27 @@ class NeuronGroup(_Population):
         self.model = model
         NeuronGroup._count += 1
         self.name = name or f"neurongroup_{NeuronGroup._count}"
-        known = model.state_variables
+        self._network = None
+        self.initial_values = {}
         for var, value in initial_values.items():
-            if var not in known:
-                raise ValueError(f"{var}={value!r}: {type(model).__name__} has no state variable "
-                                 f"{var!r}; it has {sorted(known)}")
-            if not isinstance(value, (Uniform, Normal)):
-                self._convert(var, value)          # fail now, not at build time
-                arr = np.asarray(value)
-                if arr.ndim > 0 and arr.shape != (self.n,):
-                    raise ValueError(f"{var} has shape {arr.shape}; expected a single value or "
-                                     f"an array of length n={self.n}")
-        self.initial_values = dict(initial_values)
+            self._set_initial(var, value)
+
+    def _set_initial(self, var, value):
+        known = self.model.state_variables
+        if var not in known:
+            raise ValueError(f"{var}={value!r}: {type(self.model).__name__} has no state variable "
+                             f"{var!r}; it has {sorted(known)}")
+        if not isinstance(value, (Uniform, Normal)):
+            self._convert(var, value)          # fail now, not at build time
+            arr = np.asarray(value)
+            if arr.ndim > 0 and arr.shape != (self.n,):
+                raise ValueError(f"{var} has shape {arr.shape}; expected a single value or "
+                                 f"an array of length n={self.n}")
+        self.initial_values[var] = value
 
     def _convert(self, var, value):
         from ._validation import to_si
-        _, unit, _ = self.model.state_variables[var.split(".")[0]]
+        _, unit, _ = self.model.state_variables[var]
         return to_si(var, value, unit, allow_array=True)
 
     def __repr__(self):
@@ -110,7 +144,8 @@ class Subgroup(_Population):
     """A contiguous slice ``root[start:stop]`` of a group; made by slicing, not directly."""
 
     def __init__(self, root, start, stop):
-        self._root, self._start, self._stop = root, start, stop
+        object.__setattr__(self, "_root", root)
+        self._start, self._stop = start, stop
         self.n = stop - start
         self.name = f"{root.name}[{start}:{stop}]"
 

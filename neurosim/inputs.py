@@ -50,19 +50,39 @@ class PoissonGroup(_Population):
 
     def __init__(self, n, rates, name=None):
         self.n = check_int("n", n, minimum=1)
-        rates = np.broadcast_to(to_si("rates", rates, Hz, allow_array=True), (self.n,)) \
-            if np.ndim(rates) == 0 else to_si("rates", rates, Hz, allow_array=True)
+        self._network = None
+        self.rates = rates
+        self.name = name or "poissongroup"
+
+    @property
+    def rates(self):
+        """Rate of each source, in Hz (a copy). Setting it between runs takes effect at
+        the next step, without rebuilding or recompiling anything."""
+        return self._rates.copy()
+
+    @rates.setter
+    def rates(self, rates):
+        rates = np.asarray(to_si("rates", rates, Hz, allow_array=True), dtype=float)
+        if rates.ndim == 0:
+            rates = np.full(self.n, float(rates))
         if rates.shape != (self.n,):
             raise ValueError(f"rates has shape {rates.shape}; expected one value or {self.n}")
         if np.any(rates < 0):
             raise ValueError(f"rates={rates.min():g} Hz is negative; rates must be >= 0")
-        self.rates = np.array(rates, dtype=float)
-        self.name = name or "poissongroup"
+        net = self.__dict__.get("_network")
+        old = self.__dict__.get("_rates")
+        self._rates = rates
+        if net is not None:
+            try:
+                net._set_rates(self, self.firing_probability(net.dt))
+            except ValueError:
+                self._rates = old
+                raise
 
     def firing_probability(self, dt):
-        p = self.rates * dt
+        p = self._rates * dt
         if np.any(p > 1.0):
-            raise ValueError(f"rates={self.rates.max():g} Hz exceeds 1/dt={1 / dt:g} Hz; "
+            raise ValueError(f"rates={self._rates.max():g} Hz exceeds 1/dt={1 / dt:g} Hz; "
                              "use a smaller dt or lower rates")
         return p
 
@@ -183,12 +203,25 @@ class CurrentInput:
 
     def __init__(self, target, amplitude):
         self.target = check_target("target", target)
-        amp = target.model.current_to_si("amplitude", amplitude)
-        amp = np.asarray(amp, dtype=float)
-        if amp.ndim and amp.shape != (target.n,):
+        self._network = None
+        self.amplitude = amplitude
+
+    @property
+    def amplitude(self):
+        """Current of each target neuron, in the model's internal unit (a copy). Setting
+        it between runs takes effect at the next step without recompiling."""
+        return self._amplitude.copy()
+
+    @amplitude.setter
+    def amplitude(self, amplitude):
+        amp = np.asarray(self.target.model.current_to_si("amplitude", amplitude), dtype=float)
+        if amp.ndim and amp.shape != (self.target.n,):
             raise ValueError(f"amplitude has shape {amp.shape}; expected one value or "
-                             f"{target.n} (one per target neuron)")
-        self.amplitude = np.broadcast_to(amp, (target.n,)).copy()
+                             f"{self.target.n} (one per target neuron)")
+        amp = np.broadcast_to(amp, (self.target.n,)).copy()
+        if self.__dict__.get("_network") is not None:
+            self._network._set_bias(self.target, self._amplitude, amp)
+        self._amplitude = amp
 
 
 class TimedCurrent:

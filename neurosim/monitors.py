@@ -37,6 +37,13 @@ class _Monitor:
     def _reset(self, dt):
         self.dt = dt
 
+    def _snapshot(self):
+        # recorded chunks are never modified in place, so copying the lists suffices
+        return {k: list(v) for k, v in self.__dict__.items() if isinstance(v, list)}
+
+    def _restore(self, snapshot):
+        self.__dict__.update({k: list(v) for k, v in snapshot.items()})
+
 
 class SpikeMonitor(_Monitor):
     """Records the spikes of a population.

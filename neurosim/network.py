@@ -151,8 +151,8 @@ class Network:
             drives=self._build_drives(offsets, dt), currents=currents,
             recorders=None, counters=np.zeros(2, dtype=np.int64), offsets=offsets, n=n)
         self._build_recorders()
-        for g in self.groups:
-            g._network = self
+        for obj in self.groups + self.sources + self.synapses + self.inputs:
+            obj._network = self
         self.t_step = 0
         self.timings["build"] = time.perf_counter() - t0
 
@@ -210,6 +210,12 @@ class Network:
             pre = target = delay = np.zeros(0, dtype=np.int64)
             weight = np.zeros(0)
         order = np.argsort(pre, kind="stable")   # projection order, then rule order
+        where = np.empty_like(order)
+        where[order] = np.arange(order.size)
+        start = 0
+        for s, part in zip(self.synapses, parts):
+            s._positions = where[start:start + part[0].size]   # to change weights later
+            start += part[0].size
         indptr = np.zeros(n + n_src + 1, dtype=np.int64)
         np.cumsum(np.bincount(pre, minlength=n + n_src), out=indptr[1:])
         depth = int(delay.max()) + 1 if delay.size else 1
@@ -256,7 +262,7 @@ class Network:
         for c in self.inputs:
             if isinstance(c, CurrentInput):
                 lo, hi = self._range(offsets, c.target)
-                i_bias[lo:hi] += c.amplitude
+                i_bias[lo:hi] += c._amplitude
         timed = [c for c in self.inputs if isinstance(c, TimedCurrent)]
         ranges = np.array([self._range(offsets, c.target) for c in timed],
                           dtype=np.int64).reshape(-1, 2)
@@ -414,20 +420,99 @@ class Network:
                                               spike_step=np.zeros(size, np.int64))
 
     # ------------------------------------------------------------ state access
-    def get_state(self, group, variable):
-        """Current values of ``variable`` for the neurons of ``group`` (SI units, a copy)."""
+    def _built(self):
         if self._arrays is None:
             raise RuntimeError("the network is not built yet; call run() or build() first")
+        return self._arrays
+
+    def _state_slot(self, group, variable):
         if not isinstance(group, _Population) or not isinstance(group.root, NeuronGroup):
             raise TypeError(f"group={group!r} must be a neuron group or a slice of one")
         known = group.model.state_variables
         if variable not in known:
             raise ValueError(f"variable={variable!r} is not a state variable of "
                              f"{type(group.model).__name__}; it has {sorted(known)}")
-        table = {L.VAR_V: self._arrays.neurons.v, L.VAR_GE: self._arrays.neurons.ge,
-                 L.VAR_GI: self._arrays.neurons.gi}
+        nr = self._built().neurons
+        slot, unit, _ = known[variable]
         lo = self._global(group)
-        return table[known[variable][0]][lo:lo + group.n].copy()
+        return {L.VAR_V: nr.v, L.VAR_GE: nr.ge, L.VAR_GI: nr.gi}[slot], lo, unit
+
+    def get_state(self, group, variable):
+        """Current values of ``variable`` for the neurons of ``group`` (SI units, a copy)."""
+        table, lo, _ = self._state_slot(group, variable)
+        return table[lo:lo + group.n].copy()
+
+    def set_state(self, group, variable, values):
+        """Set ``variable`` of the neurons of ``group`` (one value or one per neuron, with units)."""
+        table, lo, unit = self._state_slot(group, variable)
+        x = np.asarray(to_si(variable, values, unit, allow_array=True), dtype=float)
+        if x.ndim and x.shape != (group.n,):
+            raise ValueError(f"{variable} has shape {x.shape}; expected one value or {group.n}")
+        table[lo:lo + group.n] = x
+
+    def _set_rates(self, group, p_fire):
+        a = self._built()
+        lo = self._global(group) - a.n
+        a.sources.p_fire[lo:lo + group.n] = p_fire
+
+    def _set_bias(self, target, old, new):
+        nr = self._built().neurons
+        lo = self._global(target)
+        nr.i_bias[lo:lo + target.n] += new - old
+        nr.i_ext[:] = nr.i_bias
+
+    def _set_weights(self, synapses, weights):
+        self._built().synapses.weight[synapses._positions] = _to_fixed(weights)
+
+    def reseed(self, seed):
+        """Use another seed for the random draws of later steps (inputs, asynchronous
+        updates); connectivity and initial values stay as built."""
+        self._built()
+        if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool) or seed < 0:
+            raise ValueError(f"seed={seed!r} must be a non-negative integer")
+        self.seed = int(seed)
+
+    # ---------------------------------------------------------- store/restore
+    def store(self, name="default"):
+        """Remember the whole state under ``name``: neurons, synaptic input in flight, time,
+        input rates, weights, random-generator position and monitors."""
+        a = self._built()
+        self._stored = getattr(self, "_stored", {})
+        self._stored[name] = {
+            "t_step": self.t_step, "seed": self.seed,
+            "neurons": {f: getattr(a.neurons, f).copy() for f in _MUTABLE_NEURON_FIELDS},
+            "p_fire": a.sources.p_fire.copy(), "weight": a.synapses.weight.copy(),
+            "counters": a.counters.copy(),
+            "monitors": [m._snapshot() for m in self.monitors],
+            # the user-facing copies of what can change between runs
+            "parameters": [(obj, attr, getattr(obj, attr).copy()) for obj, attr in
+                           self._changeable()]}
+
+    def restore(self, name="default"):
+        """Go back to the state stored under ``name`` (see ``store``)."""
+        saved = getattr(self, "_stored", {}).get(name)
+        if saved is None:
+            raise KeyError(f"name={name!r}: nothing was stored under this name; stored: "
+                           f"{sorted(getattr(self, '_stored', {}))}")
+        a = self._arrays
+        for f, arr in saved["neurons"].items():
+            getattr(a.neurons, f)[...] = arr
+        a.sources.p_fire[:] = saved["p_fire"]
+        a.synapses.weight[:] = saved["weight"]
+        a.counters[:] = saved["counters"]
+        self.t_step, self.seed = saved["t_step"], saved["seed"]
+        for m, snap in zip(self.monitors, saved["monitors"]):
+            m._restore(snap)
+        for obj, attr, value in saved["parameters"]:
+            setattr(obj, attr, value.copy())
+
+    def _changeable(self):
+        return ([(s, "_rates") for s in self.sources if isinstance(s, PoissonGroup)]
+                + [(c, "_amplitude") for c in self.inputs if isinstance(c, CurrentInput)]
+                + [(s, "_weight_si") for s in self.synapses])
+
+
+_MUTABLE_NEURON_FIELDS = ("v", "ge", "gi", "ref", "i_bias", "i_ext", "spiked", "buffer")
 
 
 def _to_fixed(weights):

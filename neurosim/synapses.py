@@ -72,8 +72,8 @@ class Synapses:
             raise TypeError(f"connect={connect!r} must be a connection rule (e.g. "
                             "FixedProbability(0.1)) or a tuple (i, j) of index arrays")
         self.rule = connect
-        self._weight = weight
-        self._delay = delay
+        self._weight_spec = weight
+        self._delay_spec = delay
         if not isinstance(weight, (Uniform, Normal)):
             w = target.model.weight_to_si("weight", weight)
             if np.any(np.asarray(w) < 0):
@@ -85,7 +85,8 @@ class Synapses:
                 raise ValueError(f"delay={delay!r} must be >= 0")
         Synapses._count += 1
         self.name = name or f"synapses_{Synapses._count}"
-        self.i = self.j = self.weight = self.delay = None
+        self.i = self.j = self.delay = self._weight_si = None
+        self._network = None
 
     def expected_count(self):
         return self.rule.expected_count(self.source.n, self.target.n)
@@ -103,14 +104,14 @@ class Synapses:
         i, j = self.rule.connect(src.n, tgt.n, rng, self_pre)
         n_syn = i.size
         model = tgt.model
-        w = resolve("weight", self._weight, n_syn, rng,
+        w = resolve("weight", self._weight_spec, n_syn, rng,
                     lambda name, v: model.weight_to_si(name, v))
         if np.any(w < 0):
             raise ValueError(f"weight: {int((w < 0).sum())} of {n_syn} drawn weights of "
                              f"{self.name} are negative ({w.min():g}); weights are magnitudes, "
                              "truncate the distribution with low=0")
-        exact = not isinstance(self._delay, (Uniform, Normal))
-        d = resolve("delay", self._delay, n_syn, rng,
+        exact = not isinstance(self._delay_spec, (Uniform, Normal))
+        d = resolve("delay", self._delay_spec, n_syn, rng,
                     lambda name, v: to_si(name, v, second, allow_array=True))
         if np.any(d < 0):
             raise ValueError(f"delay: drawn delays of {self.name} reach {d.min() * 1e3:g} ms; "
@@ -118,8 +119,31 @@ class Synapses:
         steps = steps_of("delay", d, dt, exact=exact)
         # the weights as simulated: rounded to the fixed-point grid of the input sums
         w = np.rint(w * FIXED_SCALE) / FIXED_SCALE
-        self.i, self.j, self.weight, self.delay = i, j, w, steps * dt
+        self.i, self.j, self._weight_si, self.delay = i, j, w, steps * dt
         return source_offset + i, target_offset + j, w, steps
+
+    @property
+    def weight(self):
+        """Weight of each synapse as simulated (internal unit, see the class notes), once
+        built; ``None`` before. Setting it between runs (one value or one per synapse,
+        with units) takes effect at the next step without recompiling."""
+        return None if self._weight_si is None else self._weight_si.copy()
+
+    @weight.setter
+    def weight(self, value):
+        if self._weight_si is None:
+            raise RuntimeError(f"{self.name}: weights can be changed once the network is "
+                               "built; before, pass weight= to Synapses")
+        w = np.asarray(self.target.model.weight_to_si("weight", value), dtype=float)
+        if w.ndim and w.shape != self._weight_si.shape:
+            raise ValueError(f"weight has shape {w.shape}; expected one value or "
+                             f"{self._weight_si.size} (one per synapse)")
+        if np.any(w < 0):
+            raise ValueError(f"weight={w.min():g} is negative; give magnitudes >= 0, the sign "
+                             f"comes from kind={self.kind!r}")
+        w = np.rint(np.broadcast_to(w, self._weight_si.shape) * FIXED_SCALE) / FIXED_SCALE
+        self._network._set_weights(self, w)
+        self._weight_si = w
 
     @property
     def n_synapses(self):

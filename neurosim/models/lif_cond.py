@@ -92,15 +92,17 @@ class LIFCond(NeuronModel):
 
     def _per_leak(self, name, value, unit, allow_array):
         want = None if unit is siemens else volt
+        plain = ("weights as plain numbers (units of g_l)" if want is None
+                 else "currents in volts (I/g_l)")
         if has_unit(value, unit):
             if self.g_l is None:
-                raise TypeError(f"{name}={_short(value)}: a LIFCond without g_l takes "
-                                f"{'weights as plain numbers (units of g_l)' if want is None else 'currents in volts (I/g_l)'}"
-                                "; give g_l to use physical units")
+                raise TypeError(f"{name}={_short(value)}: a LIFCond without g_l takes {plain}; "
+                                "give g_l to use physical units")
             return to_si(name, value, unit, allow_array=allow_array) / self.g_l
         if self.g_l is not None and not has_unit(value, want):
-            raise TypeError(f"{name}={_short(value)} has the wrong unit: expected "
-                            f"{'a plain number (units of g_l) or a conductance (e.g. 10*nS)' if want is None else 'a voltage (I/g_l) or a current (e.g. 100*pA)'}")
+            allowed = ("a plain number (units of g_l) or a conductance (e.g. 10*nS)"
+                       if want is None else "a voltage (I/g_l) or a current (e.g. 100*pA)")
+            raise TypeError(f"{name}={_short(value)} has the wrong unit: expected {allowed}")
         return to_si(name, value, want, allow_array=allow_array)
 
     def weight_to_si(self, name, value, *, allow_array=True):
