@@ -4,6 +4,9 @@ Monitors only read what a run produced; the network fills them chunk by chunk.
 All times are in seconds and all states in SI units (volts), as plain numpy
 arrays.
 """
+import json
+import os
+
 import numpy as np
 
 from ._validation import check_int
@@ -28,21 +31,66 @@ def _record_indices(name, record, n):
 
 
 class _Monitor:
-    def __init__(self, source):
+    """Recorded data as a list of chunks (dicts of arrays), in memory or streamed to disk.
+
+    With ``stream_to`` every chunk is written to its own ``.npz`` file in that
+    folder as soon as the run has produced it (written to a temporary name and
+    renamed, so a killed run leaves every finished chunk readable), and nothing
+    is kept in memory.
+    """
+
+    def __init__(self, source, stream_to=None):
         if not isinstance(source, _Population):
             raise TypeError(f"source={source!r} must be a group or a slice of one")
         self.source = source
+        self.stream_to = None if stream_to is None else os.fspath(stream_to)
         self.dt = None
+        self._chunks = []
 
     def _reset(self, dt):
         self.dt = dt
+        self._chunks = []
+        if self.stream_to is not None:
+            os.makedirs(self.stream_to, exist_ok=True)
+            if any(f.startswith("chunk_") for f in os.listdir(self.stream_to)):
+                raise FileExistsError(f"stream_to={self.stream_to!r} already holds a recording; "
+                                      "remove it or choose another folder")
+            with open(os.path.join(self.stream_to, "meta.json"), "w") as fh:
+                json.dump({"format": "neurosim-monitor", "version": 1, "dt": dt,
+                           "monitor": type(self).__name__, "source": self.source.name}, fh)
+
+    def _add_chunk(self, **arrays):
+        if self.stream_to is None:
+            self._chunks.append(arrays)
+            return
+        path = os.path.join(self.stream_to, f"chunk_{len(self._chunks):06d}.npz")
+        tmp = path + ".tmp.npz"
+        np.savez(tmp, **arrays)
+        os.replace(tmp, path)
+        self._chunks.append(path)
+
+    def _column(self, key, empty, axis=0):
+        parts = []
+        for chunk in self._chunks:
+            if isinstance(chunk, str):
+                with np.load(chunk) as data:
+                    parts.append(data[key])
+            else:
+                parts.append(chunk[key])
+        return np.concatenate(parts, axis=axis) if parts else empty
 
     def _snapshot(self):
-        # recorded chunks are never modified in place, so copying the lists suffices
-        return {k: list(v) for k, v in self.__dict__.items() if isinstance(v, list)}
+        return list(self._chunks)
 
     def _restore(self, snapshot):
-        self.__dict__.update({k: list(v) for k, v in snapshot.items()})
+        for chunk in self._chunks[len(snapshot):]:
+            if isinstance(chunk, str) and os.path.exists(chunk):
+                os.remove(chunk)
+        self._chunks = list(snapshot)
+
+    @property
+    def _steps(self):
+        return self._column("steps", np.zeros(0, np.int64))
 
 
 class SpikeMonitor(_Monitor):
@@ -53,6 +101,9 @@ class SpikeMonitor(_Monitor):
     source : NeuronGroup, Subgroup, PoissonGroup or SpikeGeneratorGroup
     record : True or array of int, optional
         Which neurons (indices into ``source``) to record; default all.
+    stream_to : str or path, optional
+        Folder to write the recording to, chunk by chunk, during the run, instead of
+        keeping it in memory (one ``chunk_NNNNNN.npz`` per chunk plus ``meta.json``).
 
     Attributes
     ----------
@@ -74,29 +125,23 @@ class SpikeMonitor(_Monitor):
     (array([0, 1], dtype=int32), array([1., 2.]))
     """
 
-    def __init__(self, source, record=True):
-        super().__init__(source)
+    def __init__(self, source, record=True, stream_to=None):
+        super().__init__(source, stream_to)
         self.record = _record_indices("record", record, source.n)
-        self._reset(None)
-
-    def _reset(self, dt):
-        super()._reset(dt)
-        self._i, self._steps = [], []
 
     def _append(self, local_i, steps):
         keep = np.isin(local_i, self.record, assume_unique=False) \
             if self.record.size != self.source.n else slice(None)
-        self._i.append(local_i[keep].astype(np.int32))
-        self._steps.append(steps[keep])
+        self._add_chunk(i=local_i[keep].astype(np.int32), steps=steps[keep])
 
     @property
     def i(self):
-        return np.concatenate(self._i) if self._i else np.zeros(0, np.int32)
+        return self._column("i", np.zeros(0, np.int32))
 
     @property
     def steps(self):
         """Time step of each spike (int64)."""
-        return np.concatenate(self._steps) if self._steps else np.zeros(0, np.int64)
+        return self._steps
 
     @property
     def t(self):
@@ -108,7 +153,7 @@ class SpikeMonitor(_Monitor):
 
     @property
     def num_spikes(self):
-        return int(sum(a.size for a in self._i))
+        return int(self.steps.size)
 
     def spike_trains(self):
         """Spike times (seconds) of each recorded neuron: ``{index: array}``."""
@@ -134,6 +179,9 @@ class StateMonitor(_Monitor):
         Indices within ``source``; default all.
     every : int, optional
         Sample every ``every`` steps (>= 1, default 1).
+    stream_to : str or path, optional
+        Folder to write the recording to, chunk by chunk, during the run, instead of
+        keeping it in memory (one ``chunk_NNNNNN.npz`` per chunk plus ``meta.json``).
 
     Attributes
     ----------
@@ -153,8 +201,8 @@ class StateMonitor(_Monitor):
     (1, 2)
     """
 
-    def __init__(self, source, variables, record=True, every=1):
-        super().__init__(source)
+    def __init__(self, source, variables, record=True, every=1, stream_to=None):
+        super().__init__(source, stream_to)
         if not isinstance(source.root, NeuronGroup):
             raise TypeError(f"source={source!r}: StateMonitor records neuron groups only")
         self.variables = (variables,) if isinstance(variables, str) else tuple(variables)
@@ -166,30 +214,21 @@ class StateMonitor(_Monitor):
                                  f"{sorted(known)}")
         self.record = _record_indices("record", record, source.n)
         self.every = check_int("every", every, minimum=1)
-        self._reset(None)
-
-    def _reset(self, dt):
-        super()._reset(dt)
-        self._chunks, self._steps = [], []
 
     def _append(self, steps, block):
         """``block`` has shape (n_variables * n_recorded, n_samples)."""
-        self._steps.append(steps)
-        self._chunks.append(block)
+        n = self.record.size
+        self._add_chunk(steps=steps, **{var: block[k * n:(k + 1) * n]
+                                        for k, var in enumerate(self.variables)})
 
     @property
     def t(self):
-        steps = np.concatenate(self._steps) if self._steps else np.zeros(0, np.int64)
-        return steps * (self.dt or 0.0)
+        return self._steps * (self.dt or 0.0)
 
     def __getattr__(self, name):
         variables = self.__dict__.get("variables", ())
         if name in variables:
-            k = variables.index(name)
-            n = self.record.size
-            if not self._chunks:
-                return np.zeros((n, 0))
-            return np.concatenate([c[k * n:(k + 1) * n] for c in self._chunks], axis=1)
+            return self._column(name, np.zeros((self.record.size, 0)), axis=1)
         raise AttributeError(f"StateMonitor has no attribute {name!r}; it records {variables}")
 
 
@@ -199,6 +238,9 @@ class RateMonitor(_Monitor):
     Parameters
     ----------
     source : NeuronGroup, Subgroup or input group
+    stream_to : str or path, optional
+        Folder to write the recording to, chunk by chunk, during the run, instead of
+        keeping it in memory (one ``chunk_NNNNNN.npz`` per chunk plus ``meta.json``).
 
     Attributes
     ----------
@@ -218,26 +260,19 @@ class RateMonitor(_Monitor):
     (1000,)
     """
 
-    def _reset(self, dt):
-        super()._reset(dt)
-        self._counts, self._steps = [], []
-
-    def __init__(self, source):
-        super().__init__(source)
-        self._reset(None)
+    def __init__(self, source, stream_to=None):
+        super().__init__(source, stream_to)
 
     def _append(self, steps, counts):
-        self._steps.append(steps)
-        self._counts.append(counts)
+        self._add_chunk(steps=steps, counts=counts)
 
     @property
     def t(self):
-        steps = np.concatenate(self._steps) if self._steps else np.zeros(0, np.int64)
-        return steps * (self.dt or 0.0)
+        return self._steps * (self.dt or 0.0)
 
     @property
     def rate(self):
-        counts = np.concatenate(self._counts) if self._counts else np.zeros(0)
+        counts = self._column("counts", np.zeros(0, np.int64))
         return counts / (self.source.n * self.dt) if self.dt else counts.astype(float)
 
     def smooth_rate(self, width):

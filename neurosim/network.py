@@ -5,12 +5,13 @@ import time
 import numpy as np
 
 from ._config import get_config
-from ._validation import check_positive, steps_of, to_si
+from ._validation import check_int, check_positive, steps_of, to_si
 from .backends import get_backend
 from .distributions import resolve
 from .groups import NeuronGroup, _Population
 from .inputs import (CurrentInput, PoissonGroup, PoissonInput, SpikeGeneratorGroup,
                      TimedCurrent)
+from .io import read_checkpoint, write_checkpoint
 from .kernels import _layout as L
 from .kernels.simulate import (Currents, Drives, Neurons, Recorders, Sources,
                                Synapses as SynapseArrays)
@@ -139,6 +140,7 @@ class Network:
         for model in {id(g.model): g.model for g in self.groups}.values():
             model.validate_dt(dt)
         self.dt, self.seed = dt, int(seed)
+        self._build_seed = self.seed
         root = np.random.SeedSequence(self.seed)
         neurons = self._build_neurons(offsets, n, dt, root.spawn(1)[0])
         syn, depth = self._build_synapses(offsets, n, n_src, dt, root.spawn(2)[1])
@@ -169,10 +171,9 @@ class Network:
         limit = get_config()["max_memory"] or _available_memory()
         if need > limit:
             raise NetworkTooLargeError(
-                f"the network needs about {need / 2**30:.2f} GiB ({n} neurons, {n_src} sources, "
+                f"the network needs about {_bytes(need)} ({n} neurons, {n_src} sources, "
                 f"{n_syn:.3g} synapses, delay buffer of {depth} steps) but only "
-                f"{limit / 2**30:.2f} GiB is available; shrink it or raise "
-                "set_config(max_memory=...)")
+                f"{_bytes(limit)} is available; shrink it or raise set_config(max_memory=...)")
 
     def _build_neurons(self, offsets, n, dt, seq):
         v, ge, gi = np.zeros(n), np.zeros(n), np.zeros(n)
@@ -278,6 +279,9 @@ class Network:
         return currents, i_bias
 
     def _global(self, pop):
+        if id(pop.root) not in self._arrays.offsets:
+            raise ValueError(f"{pop.root.name!r} is not part of this network; add it to "
+                             "Network(...)")
         return self._range(self._arrays.offsets, pop)[0]
 
     def _build_recorders(self):
@@ -347,6 +351,8 @@ class Network:
         duration = check_positive("duration", duration, second, strict=False)
         n_steps = int(steps_of("duration", duration, self.dt))
         progress = get_config()["progress"] if progress is None else progress
+        if chunk_steps is not None:
+            chunk_steps = check_int("chunk_steps", chunk_steps, minimum=1)
         chunk = chunk_steps or max(1, int(round(1.0 / self.dt)))
         threads = be.threads_for(self._arrays.n, n_threads or get_config()["n_threads"])
         if be.name == "numba":
@@ -473,12 +479,21 @@ class Network:
         self.seed = int(seed)
 
     # ---------------------------------------------------------- store/restore
-    def store(self, name="default"):
-        """Remember the whole state under ``name``: neurons, synaptic input in flight, time,
-        input rates, weights, random-generator position and monitors."""
+    def store(self, name="default", filename=None):
+        """Remember the whole state: neurons, synaptic input in flight (the delay buffer),
+        time, input rates, weights, random-generator position and monitors.
+
+        Parameters
+        ----------
+        name : str, optional
+            Key of the in-memory snapshot, for ``restore(name)``.
+        filename : str or path, optional
+            Also write the snapshot to this checkpoint file (format in
+            :mod:`neurosim.io`), to be restored in another process into the same
+            network (built from the same script and seed).
+        """
         a = self._built()
-        self._stored = getattr(self, "_stored", {})
-        self._stored[name] = {
+        snapshot = {
             "t_step": self.t_step, "seed": self.seed,
             "neurons": {f: getattr(a.neurons, f).copy() for f in _MUTABLE_NEURON_FIELDS},
             "p_fire": a.sources.p_fire.copy(), "weight": a.synapses.weight.copy(),
@@ -487,13 +502,27 @@ class Network:
             # the user-facing copies of what can change between runs
             "parameters": [(obj, attr, getattr(obj, attr).copy()) for obj, attr in
                            self._changeable()]}
+        self._stored = getattr(self, "_stored", {})
+        self._stored[name] = snapshot
+        if filename is not None:
+            write_checkpoint(filename, self, snapshot)
 
-    def restore(self, name="default"):
-        """Go back to the state stored under ``name`` (see ``store``)."""
-        saved = getattr(self, "_stored", {}).get(name)
-        if saved is None:
-            raise KeyError(f"name={name!r}: nothing was stored under this name; stored: "
-                           f"{sorted(getattr(self, '_stored', {}))}")
+    def restore(self, name="default", filename=None):
+        """Go back to a state saved by ``store``: in memory under ``name``, or from the
+        checkpoint ``filename``, which builds the network first if needed (pass the
+        same ``dt`` and ``seed`` via ``build`` beforehand when they are not the
+        defaults). A file of another network, another format version or a damaged
+        file raises ``CheckpointError`` and leaves the network untouched."""
+        if filename is not None:
+            if self._arrays is None:
+                raise RuntimeError("build the network (same script, dt and seed) before "
+                                   "restoring a checkpoint file into it")
+            saved = read_checkpoint(filename, self)
+        else:
+            saved = getattr(self, "_stored", {}).get(name)
+            if saved is None:
+                raise KeyError(f"name={name!r}: nothing was stored under this name; stored: "
+                               f"{sorted(getattr(self, '_stored', {}))}")
         a = self._arrays
         for f, arr in saved["neurons"].items():
             getattr(a.neurons, f)[...] = arr
@@ -521,6 +550,13 @@ def _to_fixed(weights):
         raise ValueError(f"weight={weights.max():g} is too large for exact summation; weights "
                          f"must stay below {2.0 ** 53 * L.FIXED_UNIT:g} in the target's unit")
     return np.rint(weights * L.FIXED_SCALE).astype(np.int64)
+
+
+def _bytes(n):
+    for unit, size in (("GiB", 2**30), ("MiB", 2**20), ("KiB", 2**10)):
+        if n >= size:
+            return f"{n / size:.2f} {unit}"
+    return f"{int(n)} bytes"
 
 
 def _available_memory():

@@ -155,7 +155,7 @@ def balance_solution(m0=VVS98["m0"], p=VVS98):
 
 
 def balanced_binary(k=100, n=None, m0=VVS98["m0"], *, fixed_indegree=False,
-                    record_spikes=True, init_seed=0):
+                    jitter=True, record_spikes=True, init_seed=0):
     """Balanced network of binary units (van Vreeswijk & Sompolinsky 1996, 1998).
 
     Two populations of ``n`` McCulloch-Pitts units each (default ``n = 10 k``)
@@ -168,6 +168,14 @@ def balanced_binary(k=100, n=None, m0=VVS98["m0"], *, fixed_indegree=False,
     balance solution, drawn from ``init_seed`` (the network's seed draws the rest):
     starting all inactive would leave the network silent for ``k < 100``, where
     the external input alone stays below threshold.
+
+    ``jitter`` adds to each unit's external input a constant drawn uniformly from
+    ``[-1/2, 1/2) / sqrt(k)``, less than one weight: with equal weights the summed
+    input lives on a lattice of step ``~1/sqrt(k)``, a few per cent of the units sit
+    exactly at threshold, and the outcome (``H(0) = 1``) then hangs on the last bit
+    of the weights (``0.05`` is not a binary fraction). The jitter spreads the
+    lattice points over the threshold, as the continuous theory assumes; it adds
+    ``1 / (12 k)`` to the input variance.
 
     The activity of a population is ``RateMonitor.rate * dt`` (an active unit
     emits one spike per step). Monitors: ``rate_e``, ``rate_i`` and, with
@@ -190,7 +198,9 @@ def balanced_binary(k=100, n=None, m0=VVS98["m0"], *, fixed_indegree=False,
            ns.Synapses(exc, inh, kind="excitatory", weight=1.0 / sqk, connect=rule()),
            ns.Synapses(inh, exc, kind="inhibitory", weight=p["J_E"] / sqk, connect=rule()),
            ns.Synapses(inh, inh, kind="inhibitory", weight=p["J_I"] / sqk, connect=rule())]
-    drive = [ns.CurrentInput(exc, sqk * p["E"] * m0), ns.CurrentInput(inh, sqk * p["I"] * m0)]
+    jit = (lambda: (rng.random(n) - 0.5) / sqk) if jitter else (lambda: 0.0)
+    drive = [ns.CurrentInput(exc, sqk * p["E"] * m0 + jit()),
+             ns.CurrentInput(inh, sqk * p["I"] * m0 + jit())]
     monitors = {"rate_e": ns.RateMonitor(exc), "rate_i": ns.RateMonitor(inh)}
     if record_spikes:
         monitors.update(exc=ns.SpikeMonitor(exc), inh=ns.SpikeMonitor(inh))

@@ -27,13 +27,13 @@ def _groups(n_pre, n_post):
                                                                        name="post")
 
 
-def _build(pre, post, connect, seed=1, extra=(), **kwargs):
+def _build(pre, post, connect, seed=1, **kwargs):
     """Build one projection ``pre -> post`` and return it."""
     args = dict(kind="excitatory", weight=1 * mV)
     args.update(kwargs)
     syn = ns.Synapses(pre, post, connect=connect, **args)
     roots = {id(p.root): p.root for p in (pre, post)}
-    ns.Network(*roots.values(), syn, *extra).build(dt=DT, seed=seed)
+    ns.Network(*roots.values(), syn).build(dt=DT, seed=seed)
     return syn
 
 
@@ -43,7 +43,7 @@ def _project(n_pre, n_post, connect, seed=1, **kwargs):
 
 
 def _assert_in_range(syn, n_pre, n_post):
-    assert syn.i.dtype.kind == "i" and syn.j.dtype.kind == "i"
+    assert syn.i.dtype.kind in "iu" and syn.j.dtype.kind in "iu"
     assert syn.i.size == syn.j.size == syn.weight.size == syn.delay.size
     if syn.i.size:
         assert 0 <= syn.i.min() and syn.i.max() < n_pre

@@ -85,19 +85,20 @@ from .._validation import check_positive, steps_of
 from ..inputs import CurrentInput, PoissonGroup, PoissonInput, SpikeGeneratorGroup, TimedCurrent
 from ..kernels import _layout as L
 from ..kernels._rng import uniform_numpy
-from ..kernels.propagate import poisson_inverse_numpy
 from ..models import LIF, LIFCond, McCullochPitts
 from ..monitors import RateMonitor, SpikeMonitor, StateMonitor
 from ..network import Network
 from ..units import second
 
 __all__ = ["to_brian2", "run_brian2", "Brian2Export", "Brian2ExportError", "SpikeRecording",
-           "StateRecording", "RateRecording", "SCHEDULE", "TARGETS"]
+           "StateRecording", "RateRecording", "SCHEDULE", "TARGETS", "POISSON_MODES"]
 
 #: Brian2's default schedule, the order of neurosim's time step.
 SCHEDULE = ("start", "groups", "thresholds", "synapses", "resets", "end")
 #: Brian2 code-generation targets the export runs on (runtime mode).
 TARGETS = ("numpy", "cython")
+#: Where the random input comes from: neurosim's realised draws, or Brian2's own.
+POISSON_MODES = ("realised", "brian2")
 
 
 class Brian2ExportError(ValueError):
@@ -257,6 +258,18 @@ class RateRecording:
         return np.convolve(self.rate, np.ones(n) / n, mode="same")
 
 
+def _poisson_cdf(lam, p0, k_max):
+    """CDF of Poisson(lam) at 0..k_max, by the same float operations as neurosim."""
+    cdf = np.empty(k_max + 1)
+    p = c = float(p0)
+    cdf[0] = c
+    for k in range(1, k_max + 1):
+        p = p * (lam / float(k))
+        c = c + p
+        cdf[k] = c
+    return cdf
+
+
 # ---------------------------------------------------------------- export
 @contextlib.contextmanager
 def _brian2_prefs(target):
@@ -291,7 +304,10 @@ class Brian2Export:
         Steps simulated so far.
     """
 
-    def __init__(self, network, target="numpy"):
+    def __init__(self, network, target="numpy", poisson="realised", brian2_seed=None):
+        if poisson not in POISSON_MODES:
+            raise ValueError(f"poisson={poisson!r} must be one of {POISSON_MODES}: 'realised' "
+                             "replays neurosim's random input, 'brian2' draws Brian2's own")
         if target not in TARGETS:
             raise ValueError(f"target={target!r} must be one of {TARGETS} (Brian2's runtime "
                              "targets; the export uses network operations, which standalone "
@@ -308,6 +324,8 @@ class Brian2Export:
                 "neurosim simulates in float64, so set it to float64 to compare")
         self.network = network
         self.target = target
+        self.poisson = poisson
+        self.brian2_seed = brian2_seed
         self.dt = network.dt
         self.seed = network.seed
         self.t_step = 0
@@ -409,6 +427,8 @@ class Brian2Export:
             steps, idx = src.steps(self.dt)
             bs = b2.SpikeGeneratorGroup(src.n, idx, steps * self.dt * b2.second,
                                         clock=self.clock)
+        elif isinstance(src, PoissonGroup) and self.poisson == "brian2":
+            bs = b2.PoissonGroup(src.n, rates=src.rates * b2.Hz, clock=self.clock)
         elif isinstance(src, PoissonGroup):
             bs = b2.SpikeGeneratorGroup(src.n, np.zeros(0, dtype=int),
                                         np.zeros(0) * b2.second, clock=self.clock)
@@ -461,6 +481,10 @@ class Brian2Export:
         drives = [d for d in self.network.inputs if isinstance(d, PoissonInput)]
         if not drives:
             return
+        if self.poisson == "brian2":
+            for d in drives:
+                self._objects.append(self._native_drive(d))
+            return
         arr = self.network._arrays.drives
         plan = []
         for k, d in enumerate(drives):
@@ -471,7 +495,8 @@ class Brian2Export:
                 sl=slice(d.target.start, d.target.stop), n=d.target.n,
                 var=spec.input_var[d.channel], sign=-1.0 if (spec.delta and d.channel) else 1.0,
                 delta=spec.delta, lam=arr.lam[k], p0=arr.p0[k], n_sub=int(arr.n_sub[k]),
-                k_max=arr.k_max[k], wfix=int(arr.weight[k])))
+                cdf=_poisson_cdf(arr.lam[k], arr.p0[k], int(arr.k_max[k])),
+                wfix=int(arr.weight[k])))
         seed = self.seed
 
         def apply_drives():
@@ -479,7 +504,10 @@ class Brian2Export:
             for d in plan:
                 keys = np.arange(d["n"] * d["n_sub"])
                 u = uniform_numpy(seed, d["stream"], step, keys)
-                counts = poisson_inverse_numpy(u, d["lam"], d["p0"], d["k_max"])
+                # neurosim's inversion (kernels.propagate._poisson_inverse): the
+                # first k with u <= cdf[k], at most k_max
+                counts = np.searchsorted(d["cdf"], u, side="left")
+                counts = np.minimum(counts, d["cdf"].size - 1)
                 counts = counts.reshape(d["n"], d["n_sub"]).sum(axis=1)
                 # the same fixed-point product neurosim adds to its buffer
                 amount = (counts * d["wfix"]) * L.FIXED_UNIT
@@ -492,6 +520,22 @@ class Brian2Export:
 
         self._objects.append(b2.NetworkOperation(apply_drives, clock=self.clock,
                                                  when="synapses", order=1))
+
+    def _native_drive(self, d):
+        """Brian2's own PoissonInput (its own random numbers) for a PoissonInput."""
+        g = d.target.root
+        spec = self._specs[g]
+        bg = self.groups[g]
+        target = bg if d.target.n == g.n else bg[d.target.start:d.target.stop]
+        var = spec.input_var[d.channel]
+        w = float(np.rint(d.weight * L.FIXED_SCALE) * L.FIXED_UNIT)
+        unit = "*volt" if spec.weight_unit == "volt" else ""
+        if spec.delta:
+            sign = "-" if d.channel else ""
+            weight = f"{sign}{w!r}{unit}*int(not_refractory)"
+        else:
+            weight = f"{w!r}{unit}"
+        return b2.PoissonInput(target, var, N=d.n, rate=d.rate * b2.Hz, weight=weight)
 
     # ------------------------------------------------------------- monitors
     def _export_monitors(self):
@@ -518,6 +562,8 @@ class Brian2Export:
         d = check_positive("duration", duration, second, strict=False)
         n_steps = int(steps_of("duration", d, self.dt))
         self._realise_poisson(self.t_step, n_steps)
+        if self.brian2_seed is not None and self.t_step == 0:
+            b2.seed(self.brian2_seed)
         with _brian2_prefs(self.target):
             self.brian2_network.run(n_steps * self.dt * b2.second, namespace={}, report=None)
         self.t_step += n_steps
@@ -548,7 +594,8 @@ class Brian2Export:
         return {m: self.recording(m) for m in self.network.monitors}
 
 
-def to_brian2(network, *, dt=None, seed=None, target="numpy"):
+def to_brian2(network, *, dt=None, seed=None, target="numpy", poisson="realised",
+              brian2_seed=None):
     """Build the Brian2 network equivalent to a neurosim network.
 
     Parameters
@@ -563,7 +610,20 @@ def to_brian2(network, *, dt=None, seed=None, target="numpy"):
     seed : int, optional
         Seed used to build an unbuilt network; must match a built one's.
     target : {'numpy', 'cython'}
-        Brian2 code-generation target.
+        Brian2 code-generation target. ``'cython'`` runs faster once compiled,
+        but compiling costs minutes the first time (Brian2 caches the result).
+    poisson : {'realised', 'brian2'}
+        ``'realised'`` (default): Poisson groups and drives replay the draws of
+        neurosim's counter-based generator for the network's seed, so both
+        simulators see the same input and can agree spike for spike.
+        ``'brian2'``: Brian2's own ``PoissonGroup`` and ``PoissonInput`` (a
+        binomial count per step, which for ``rate*dt << 1`` is the Poisson
+        count neurosim draws) with Brian2's random numbers; for statistical
+        comparisons with independent noise. Asynchronous McCulloch-Pitts update
+        decisions are replayed in both modes.
+    brian2_seed : int, optional
+        Passed to ``brian2.seed`` before the first run (it seeds numpy's global
+        generator too), for reproducible ``poisson='brian2'`` runs.
 
     Returns
     -------
@@ -593,10 +653,11 @@ def to_brian2(network, *, dt=None, seed=None, target="numpy"):
             f"the network has already run for {network.t * 1e3:g} ms; to_brian2 exports the "
             "initial state, and neurosim does not expose refractory counters or spikes in "
             "transit. Export before net.run(), or build the same network again")
-    return Brian2Export(network, target=target)
+    return Brian2Export(network, target=target, poisson=poisson, brian2_seed=brian2_seed)
 
 
-def run_brian2(network, duration, *, dt=None, seed=None, target="numpy"):
+def run_brian2(network, duration, *, dt=None, seed=None, target="numpy", poisson="realised",
+               brian2_seed=None):
     """Export ``network`` to Brian2, run it for ``duration`` and return its recordings.
 
     Parameters are those of :func:`to_brian2`, plus ``duration`` (Quantity).
@@ -609,6 +670,7 @@ def run_brian2(network, duration, *, dt=None, seed=None, target="numpy"):
         ``count``), :class:`StateRecording` (``t`` and one array per variable)
         or :class:`RateRecording` (``t``, ``rate`` in Hz).
     """
-    export = to_brian2(network, dt=dt, seed=seed, target=target)
+    export = to_brian2(network, dt=dt, seed=seed, target=target, poisson=poisson,
+                       brian2_seed=brian2_seed)
     export.run(duration)
     return export.recordings()

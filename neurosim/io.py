@@ -1,0 +1,185 @@
+"""Files: checkpoints of a whole network, and spike trains for other tools.
+
+Checkpoint format (version 1): one ``.npz`` archive (numpy's documented zip
+format) holding
+
+* ``header``: JSON with ``format = "neurosim-checkpoint"``, ``version``, the
+  neurosim version that wrote it and the network's *fingerprint* (time step,
+  seed, sizes of every group, model parameters, a hash of the connectivity);
+* ``state/<name>``: the neuron state arrays (``v``, ``ge``, ``gi``, ``ref``,
+  ``i_bias``, ``i_ext``, ``spiked``) and the delay ring buffer of input sums;
+* ``p_fire``, ``weight``, ``counters``, ``t_step``: source rates, synaptic
+  weights (int64 fixed point), generator position and the current step;
+* ``param/<k>``: the user-facing copies of changeable parameters;
+* ``monitor/<k>/<column>``: every monitor's recording so far (a streamed monitor
+  stores the number of its chunk files instead).
+
+A file is written to a temporary name and renamed, so a crash never leaves half
+a checkpoint. Reading validates everything before touching the network: a
+damaged file, a file of another format version or of another network is
+refused with :class:`CheckpointError`, and the network is left as it was.
+
+Spike trains: :func:`save_spikes` writes ``i`` (int32, index in the group),
+``t`` (float64, seconds), ``n`` and ``name`` to an ``.npz``; :func:`to_neo`
+gives ``neo.SpikeTrain`` objects so that Elephant's analyses apply.
+"""
+import hashlib
+import json
+import os
+import zipfile
+
+import numpy as np
+
+from ._version import __version__
+
+__all__ = ["CheckpointError", "save_spikes", "load_spikes", "to_neo", "load_recording"]
+
+FORMAT = "neurosim-checkpoint"
+VERSION = 1
+
+
+class CheckpointError(ValueError):
+    """A checkpoint file that cannot be restored into this network."""
+
+
+def fingerprint(net):
+    """What must match for a checkpoint to belong to ``net`` (JSON-able dict)."""
+    a = net._arrays
+    digest = hashlib.sha256()
+    for arr in (a.synapses.indptr, a.synapses.target, a.synapses.delay, a.neurons.seg_prm):
+        digest.update(np.ascontiguousarray(arr).tobytes())
+    return {"dt": net.dt, "seed_at_build": net._build_seed,
+            "groups": [[g.name, g.n, repr(g.model)] for g in net.groups],
+            "sources": [[s.name, s.n] for s in net.sources],
+            "n_synapses": int(a.synapses.target.size), "connectivity_sha256": digest.hexdigest(),
+            "monitors": [type(m).__name__ for m in net.monitors]}
+
+
+def write_checkpoint(path, net, snapshot):
+    """Write a snapshot made by ``Network.store`` to ``path``."""
+    arrays = {"header": np.array(json.dumps({"format": FORMAT, "version": VERSION,
+                                             "neurosim": __version__,
+                                             "fingerprint": fingerprint(net)}))}
+    arrays.update({f"state/{k}": v for k, v in snapshot["neurons"].items()})
+    arrays.update(p_fire=snapshot["p_fire"], weight=snapshot["weight"],
+                  counters=snapshot["counters"], t_step=np.int64(snapshot["t_step"]),
+                  seed=np.int64(snapshot["seed"]))
+    arrays.update({f"param/{k}": value for k, (_, _, value) in enumerate(snapshot["parameters"])})
+    for k, (m, chunks) in enumerate(zip(net.monitors, snapshot["monitors"])):
+        if m.stream_to is not None:
+            arrays[f"monitor/{k}/n_chunks"] = np.int64(len(chunks))
+            continue
+        for key in (chunks[0] if chunks else {}):
+            axis = 1 if chunks[0][key].ndim == 2 else 0
+            arrays[f"monitor/{k}/{key}"] = np.concatenate([c[key] for c in chunks], axis=axis)
+    path = os.fspath(path)
+    tmp = path + ".tmp.npz"
+    np.savez(tmp, **arrays)
+    os.replace(tmp, path)
+
+
+def read_checkpoint(path, net):
+    """Read and validate ``path`` against ``net``; returns a snapshot for ``Network.restore``."""
+    path = os.fspath(path)
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            content = {k: data[k] for k in data.files}
+        header = json.loads(str(content.pop("header")))
+    except FileNotFoundError:
+        raise
+    except (zipfile.BadZipFile, OSError, ValueError, KeyError, EOFError) as exc:
+        raise CheckpointError(f"{path!r} is damaged or not a neurosim checkpoint ({exc})") \
+            from None
+    if header.get("format") != FORMAT:
+        raise CheckpointError(f"{path!r} is not a neurosim checkpoint (format "
+                              f"{header.get('format')!r})")
+    if header.get("version") != VERSION:
+        raise CheckpointError(f"{path!r} has checkpoint format version {header.get('version')}; "
+                              f"this neurosim ({__version__}) reads version {VERSION} only")
+    mine, theirs = fingerprint(net), header.get("fingerprint", {})
+    for key in mine:
+        if json.dumps(mine[key]) != json.dumps(theirs.get(key)):
+            raise CheckpointError(f"{path!r} belongs to another network: {key} differs "
+                                  f"(file: {theirs.get(key)!r}, network: {mine[key]!r})")
+    a = net._arrays
+    neurons = {k[len("state/"):]: v for k, v in content.items() if k.startswith("state/")}
+    for k, v in neurons.items():
+        if v.shape != getattr(a.neurons, k).shape:
+            raise CheckpointError(f"{path!r}: state/{k} has shape {v.shape}, the network "
+                                  f"{getattr(a.neurons, k).shape}")
+    changeable = net._changeable()
+    monitors = []
+    for k, m in enumerate(net.monitors):
+        if m.stream_to is not None:
+            n_chunks = int(content.get(f"monitor/{k}/n_chunks", 0))
+            if n_chunks > len(m._chunks):
+                raise CheckpointError(f"{path!r}: monitor {k} streamed {n_chunks} chunks but "
+                                      f"{m.stream_to!r} holds only {len(m._chunks)} now")
+            monitors.append(m._chunks[:n_chunks])
+            continue
+        prefix = f"monitor/{k}/"
+        chunk = {key[len(prefix):]: v for key, v in content.items() if key.startswith(prefix)}
+        monitors.append([chunk] if chunk else [])
+    return {"t_step": int(content["t_step"]), "seed": int(content["seed"]), "neurons": neurons,
+            "p_fire": content["p_fire"], "weight": content["weight"],
+            "counters": content["counters"], "monitors": monitors,
+            "parameters": [(obj, attr, content[f"param/{k}"])
+                           for k, (obj, attr) in enumerate(changeable)]}
+
+
+def load_recording(folder):
+    """Read what a monitor streamed to ``folder`` (``stream_to=``), also after a crash.
+
+    Returns a dict with ``meta`` (the monitor's ``meta.json``) and one concatenated
+    array per recorded column (``i``/``steps`` for spikes, ``steps`` and one
+    ``(n_recorded, n_samples)`` array per variable for states, ``counts`` for
+    rates). Every complete chunk is read; a chunk being written when the process
+    died exists only under a temporary name and is ignored.
+    """
+    folder = os.fspath(folder)
+    with open(os.path.join(folder, "meta.json")) as fh:
+        meta = json.load(fh)
+    columns = {}
+    for name in sorted(f for f in os.listdir(folder) if f.startswith("chunk_")
+                       and f.endswith(".npz") and ".tmp" not in f):
+        with np.load(os.path.join(folder, name)) as data:
+            for key in data.files:
+                columns.setdefault(key, []).append(data[key])
+    out = {"meta": meta}
+    for key, parts in columns.items():
+        out[key] = np.concatenate(parts, axis=1 if parts[0].ndim == 2 else 0)
+    return out
+
+
+def save_spikes(monitor, path):
+    """Write a SpikeMonitor's spikes to ``path`` (``.npz``: ``i``, ``t`` in s, ``n``, ``name``)."""
+    np.savez(os.fspath(path), i=monitor.i, t=monitor.t, n=np.int64(monitor.source.n),
+             name=np.array(monitor.source.name))
+
+
+def load_spikes(path):
+    """Read a file of :func:`save_spikes`: returns ``(i, t, n, name)``."""
+    with np.load(os.fspath(path)) as data:
+        return data["i"], data["t"], int(data["n"]), str(data["name"])
+
+
+def to_neo(monitor, t_stop=None):
+    """The recorded spikes as a list of ``neo.SpikeTrain`` (one per recorded neuron).
+
+    Parameters
+    ----------
+    monitor : SpikeMonitor
+    t_stop : float, optional
+        End of the recording in seconds; default the network's current time.
+    """
+    try:
+        import neo
+        import quantities as pq
+    except ImportError as exc:
+        raise ImportError("to_neo needs the neo package: pip install neo") from exc
+    if t_stop is None:
+        net = monitor.source.root.__dict__.get("_network")
+        t_stop = net.t if net is not None else float(monitor.t.max(initial=0.0)) + monitor.dt
+    return [neo.SpikeTrain(times * pq.s, t_stop=t_stop * pq.s, name=f"{monitor.source.name}[{k}]",
+                           array_annotations=None)
+            for k, times in monitor.spike_trains().items()]
