@@ -40,8 +40,9 @@ def _connect_arrays(pre, post, i, j, weight, delay=DT_MS):
     src = np.asarray(i, dtype=np.int64) + pre[0].global_id
     tgt = np.asarray(j, dtype=np.int64) + post[0].global_id
     nest.Connect(src, tgt, conn_spec="one_to_one",
-                 syn_spec={"synapse_model": "static_synapse", "weight": float(weight),
-                           "delay": float(delay)})
+                 syn_spec={"synapse_model": "static_synapse",
+                           "weight": np.full(src.size, float(weight)),
+                           "delay": np.full(src.size, float(delay))})
     return src.size
 
 

@@ -213,19 +213,24 @@ def poisson_delays(n=400, n_sources=200, rate=20 * Hz, p=0.1, *, record=(0, 1, 2
 
     Every projection draws a delay per synapse, rounded to the nearest step:
     input and excitatory ``N(1.5, 0.75) ms``, inhibitory ``N(0.75, 0.375) ms``
-    (PD14's values), truncated at 0.1 ms. Input weights are ``N(2, 0.5) mV``
-    truncated at 0. Monitors: ``spikes`` (cells), ``sources`` (the Poisson
-    group), ``state`` (``v``, ``i_e``, ``i_i`` of ``record``).
+    (PD14's values), truncated at 0.1 ms. Input weights are ``N(w, w/4)``
+    truncated at 0, with ``w`` chosen so that the mean input current is 15 mV,
+    which puts the free membrane potential at threshold whatever ``n_sources``,
+    ``p`` and ``rate``: the cells fire, driven by fluctuations. Recurrent
+    weights 1 mV (E) and 4 mV (I). Monitors: ``spikes`` (cells), ``sources``
+    (the Poisson group), ``state`` (``v``, ``i_e``, ``i_i`` of ``record``).
     """
+    tau_syn_e = 2 * ms
     lif = ns.LIF(tau_m=10 * ms, v_rest=-65 * mV, v_reset=-65 * mV, v_th=-50 * mV,
-                 refractory=2 * ms, tau_syn_e=2 * ms, tau_syn_i=4 * ms)
+                 refractory=2 * ms, tau_syn_e=tau_syn_e, tau_syn_i=4 * ms)
     cells = ns.NeuronGroup(n, lif, v=ns.Uniform(-65 * mV, -50 * mV), name="cells")
     n_e = int(0.8 * n)
     exc, inh = cells[:n_e], cells[n_e:]
     noise = ns.PoissonGroup(n_sources, rates=rate, name="noise")
+    w_in = 15 * mV / float(p * n_sources * rate * tau_syn_e)   # mean i_e = K rate w tau
     d_e = ns.Normal(1.5 * ms, 0.75 * ms, low=0.1 * ms)
     d_i = ns.Normal(0.75 * ms, 0.375 * ms, low=0.1 * ms)
-    syn = [ns.Synapses(noise, cells, kind="excitatory", weight=ns.Normal(2 * mV, 0.5 * mV, low=0 * mV),
+    syn = [ns.Synapses(noise, cells, kind="excitatory", weight=ns.Normal(w_in, w_in / 4, low=0 * mV),
                        delay=d_e, connect=ns.FixedProbability(p)),
            ns.Synapses(exc, cells, kind="excitatory", weight=1.0 * mV, delay=d_e,
                        connect=ns.FixedProbability(p)),

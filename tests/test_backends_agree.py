@@ -17,6 +17,7 @@ import pytest
 sys.path.insert(0, os.path.dirname(__file__))
 from networks import balanced_binary, brunel, coba, cuba, poisson_delays  # noqa: E402
 
+import neurosim as ns  # noqa: E402
 from neurosim.units import ms  # noqa: E402
 
 CASES = {
@@ -49,10 +50,10 @@ def test_numba_spikes_equal_numpy_reference(name):
     _, fast = _run(name, "numba")
     total = 0
     for key, mon in ref.items():
-        if hasattr(mon, "steps"):                # SpikeMonitor
+        if isinstance(mon, ns.SpikeMonitor):
             assert_same_spikes(mon, fast[key])
             total += mon.num_spikes
-        elif hasattr(mon, "rate"):               # RateMonitor
+        elif isinstance(mon, ns.RateMonitor):
             assert np.array_equal(mon.rate, fast[key].rate)
     assert total >= CASES[name][3], f"{name} is nearly silent ({total} spikes); the test is moot"
 

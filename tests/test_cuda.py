@@ -64,6 +64,14 @@ def test_cuda_spikes_equal_numba_spikes(name):
     assert total > 0, "the comparison needs spikes to mean anything"
 
 
+@pytest.mark.parametrize("name", ["cuba", "brunel_delays", "mcculloch_pitts"])
+def test_cuda_float32_spikes_equal_numba_float32_spikes(name):
+    def build():
+        net, monitors = NETWORKS[name]()
+        return ns.Network(*net.objects, dtype="float32"), monitors
+    _assert_same(_record(build, "numba", 4 * ms), _record(build, "cuda", 4 * ms))
+
+
 def test_cuda_synchronous_mcculloch_pitts_chain_equals_numba():
     def build():
         units = ns.NeuronGroup(20, ns.McCullochPitts(theta=1), name="chain")

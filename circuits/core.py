@@ -1,0 +1,475 @@
+"""The description shared by every area: populations, projections, the rate twin.
+
+A :class:`Circuit` is a plain description, independent of the neuron model: each
+:class:`Population` has a threshold ``theta`` and per-neuron metadata (position,
+receptive-field size, preferences), each :class:`Projection` excitatory or
+inhibitory synapses with weights. Activities are in spikes per time step (a
+probability in ``[0, 1]`` for the spiking versions), so one set of numbers serves
+
+* the McCulloch-Pitts circuit: a unit is active in a step when its summed input of
+  the previous step reaches ``theta``;
+* the LIF circuit: ``v_th = 1 mV``, ``tau_m = dt / theta``, weights ``w`` in mV, so a
+  neuron's mean-driven rate per step is close to ``max(h - theta/2, 0)`` well above
+  threshold and it starts firing where ``h`` crosses ``theta``;
+* the rate twin: rectified-linear units ``a = max(h - theta, 0)`` with
+  ``h = W_E a - W_I a``, computed with numpy (:meth:`Circuit.twin`).
+
+:meth:`Circuit.to_network` turns the description into neurosim objects using
+neurosim's public API only.
+"""
+from collections import OrderedDict
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy import sparse
+from scipy.sparse.csgraph import connected_components
+from scipy.spatial import cKDTree
+
+__all__ = ["Population", "Projection", "Circuit", "grid", "neighbours", "mean_field_activity"]
+
+V_TH_MV = 1.0          # LIF threshold above rest, in mV; weights are in units of it
+MODELS = ("mcculloch_pitts", "lif")
+
+
+@dataclass
+class Population:
+    """A population of one area.
+
+    Attributes
+    ----------
+    name : str
+        Unique in the circuit, e.g. ``"v1_simple"``.
+    area : str
+        ``"input"``, ``"retina"``, ``"v1"``, ``"v2"``, ``"v4"`` or ``"it"``.
+    n : int
+    kind : {'excitatory', 'inhibitory'}
+        The sign of every synapse it makes (Dale's law).
+    theta : float
+        Threshold, in activity units (spikes per step).
+    meta : dict of ndarray
+        One value per neuron: ``x``, ``y`` (receptive-field centre, pixels, x to the
+        right and y downwards from the top-left pixel), ``rf_size`` (pixels, the
+        side of the square covering the receptive field) and the preferences of the
+        area (``orientation``, ``phase``, ``scale``, ``wavelength``, ``template``...).
+    """
+
+    name: str
+    area: str
+    n: int
+    kind: str = "excitatory"
+    theta: float = 0.1
+    meta: dict = field(default_factory=dict)
+
+    def __post_init__(self):
+        if self.kind not in ("excitatory", "inhibitory"):
+            raise ValueError(f"kind={self.kind!r} must be 'excitatory' or 'inhibitory'")
+        for key, val in self.meta.items():
+            val = np.asarray(val)
+            if val.shape[:1] != (self.n,):
+                raise ValueError(f"meta[{key!r}] of {self.name} has shape {val.shape}; "
+                                 f"expected ({self.n}, ...)")
+            self.meta[key] = val
+
+
+@dataclass
+class Projection:
+    """Synapses from population ``source`` to ``target`` (names), ``i -> j`` with weights ``w``."""
+
+    source: str
+    target: str
+    kind: str
+    i: np.ndarray
+    j: np.ndarray
+    w: np.ndarray
+    name: str = ""
+
+    def matrix(self, n_pre, n_post):
+        """Weights as a sparse ``(n_post, n_pre)`` matrix (duplicates summed)."""
+        return sparse.csr_matrix((self.w, (self.j, self.i)), shape=(n_post, n_pre))
+
+
+def mean_field_activity(mu, var, floor=1e-6):
+    """``P(h >= 0)`` for Gaussian ``h`` of mean ``mu`` and variance ``var``."""
+    from scipy.special import ndtr
+    return ndtr(mu / np.sqrt(var + floor))
+
+
+def _solve_threshold(h, var, rate, iters=60):
+    """Threshold at which the mean of ``P(h >= theta)`` is ``rate`` (bisection)."""
+    lo, hi = float(h.min()) - 5 * np.sqrt(var.max() + 1e-6), float(h.max())
+    for _ in range(iters):
+        mid = 0.5 * (lo + hi)
+        if mean_field_activity(h - mid, var).mean() > rate:
+            lo = mid
+        else:
+            hi = mid
+    return 0.5 * (lo + hi)
+
+
+def grid(size, stride):
+    """Centres of a regular grid over ``size`` pixels: ``(stride - 1)/2 + stride * k``."""
+    n = size // stride
+    return (stride - 1) / 2.0 + stride * np.arange(n)
+
+
+def neighbours(src_xy, tgt_xy, radius):
+    """Pairs ``(i, j)`` with source ``i`` within ``radius`` (Chebyshev) of target ``j``,
+    and the offsets ``dx, dy = src - tgt``."""
+    tree = cKDTree(np.asarray(src_xy, float))
+    hits = tree.query_ball_point(np.asarray(tgt_xy, float), r=radius + 1e-9, p=np.inf)
+    j = np.repeat(np.arange(len(hits)), [len(h) for h in hits])
+    i = np.concatenate([np.asarray(h, dtype=np.int64) for h in hits]) if len(hits) else \
+        np.zeros(0, np.int64)
+    i = i.astype(np.int64)
+    d = np.asarray(src_xy, float)[i] - np.asarray(tgt_xy, float)[j]
+    return i, j, d[:, 0], d[:, 1]
+
+
+class Circuit:
+    """Populations and projections of a visual pathway, starting from an input image.
+
+    Parameters
+    ----------
+    size : int
+        Side of the (square) input image in pixels.
+    dt : float, optional
+        The step activities are counted in, in seconds (default 1 ms): an
+        activity ``a`` is ``a / dt`` Hz.
+
+    input_meta : dict of ndarray, optional
+        Metadata of the input population (default: one unit per pixel, with
+        ``x``, ``y``, ``rf_size``).
+
+    Notes
+    -----
+    The input is the population ``"input"``, whose activity is the probability of
+    a spike per step; the retina (:func:`circuits.retina.encode`) makes it from
+    images.
+    """
+
+    def __init__(self, size, dt=1e-3, input_meta=None):
+        self.size = int(size)
+        self.dt = float(dt)
+        if input_meta is None:
+            xs = np.arange(self.size, dtype=float)
+            y, x = np.meshgrid(xs, xs, indexing="ij")
+            input_meta = {"x": x.ravel(), "y": y.ravel(), "rf_size": np.ones(x.size)}
+        n_input = len(next(iter(input_meta.values())))
+        self.populations = OrderedDict()
+        self.projections = []
+        self.areas = OrderedDict()
+        self.add(Population("input", "input", n_input, "excitatory", 0.0, dict(input_meta)))
+        self._matrices = {}
+        self._batches, self._cache = {}, {}
+        self.learned = OrderedDict()      # name -> (gain, theta), see calibrate
+        self.templates = OrderedDict()    # area -> ndarray of imprinted templates
+
+    # ------------------------------------------------------------------ building
+    def add(self, population):
+        if population.name in self.populations:
+            raise ValueError(f"population {population.name!r} exists already")
+        self.populations[population.name] = population
+        self.areas.setdefault(population.area, []).append(population.name)
+        return population
+
+    def connect(self, source, target, kind, i, j, w, name=None):
+        """Add synapses ``source[i] -> target[j]`` with weights ``w`` (>= 0)."""
+        i, j = np.asarray(i, np.int64), np.asarray(j, np.int64)
+        w = np.broadcast_to(np.asarray(w, float), i.shape).copy()
+        if kind not in ("excitatory", "inhibitory"):
+            raise ValueError(f"kind={kind!r} must be 'excitatory' or 'inhibitory'")
+        src = self.populations[source]
+        if src.kind != kind:
+            raise ValueError(f"{source} is {src.kind}; its synapses cannot be {kind} "
+                             "(Dale's law)")
+        if np.any(w < 0):
+            raise ValueError("weights are magnitudes; the kind gives the sign")
+        keep = w > 0
+        proj = Projection(source, target, kind, i[keep], j[keep], w[keep],
+                          name or f"{source}->{target}")
+        self.projections.append(proj)
+        self._invalidate(target)
+        return proj
+
+    def scale_inputs(self, target, gain):
+        """Multiply every weight onto ``target`` (and its threshold) by ``gain``."""
+        for p in self.projections:
+            if p.target == target:
+                p.w = p.w * gain
+        self.populations[target].theta *= gain
+        self._invalidate(target)
+
+    # ---------------------------------------------------------------- rate twin
+    def _inputs_of(self, target):
+        """``[(source, W, W**2)]``: signed sparse weights ``(n_target, n_source)``."""
+        if target not in self._matrices:
+            merged = OrderedDict()
+            for p in self.projections:
+                if p.target == target:
+                    m = p.matrix(self.populations[p.source].n, self.populations[target].n)
+                    m = m if p.kind == "excitatory" else -m
+                    merged[p.source] = merged[p.source] + m if p.source in merged else m
+            self._matrices[target] = [(s, m.tocsr(), m.multiply(m).tocsr())
+                                      for s, m in merged.items()]
+        return self._matrices[target]
+
+    def drive(self, target, acts, variance=False):
+        """Summed input ``h`` of ``target`` given activities ``acts[name]`` of shape
+        ``(n, batch)``; sources missing from ``acts`` count as silent. With
+        ``variance=True`` also the variance of ``h`` when every source fires in a
+        step independently with its activity as probability."""
+        n = self.populations[target].n
+        batch = next(iter(acts.values())).shape[1]
+        h = np.zeros((n, batch))
+        var = np.zeros((n, batch)) if variance else None
+        for src, m, m2 in self._inputs_of(target):
+            if src in acts:
+                h += m @ acts[src]
+                if variance:
+                    p = np.clip(acts[src], 0.0, 1.0)
+                    var += m2 @ (p * (1.0 - p))
+        return (h, var) if variance else h
+
+    def _blocks(self, names):
+        """Populations grouped into strongly connected components, in build order."""
+        index = {n: k for k, n in enumerate(names)}
+        rows, cols = [], []
+        for p in self.projections:
+            if p.source in index and p.target in index:
+                rows.append(index[p.source])
+                cols.append(index[p.target])
+        g = sparse.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(len(names),) * 2)
+        _, label = connected_components(g, directed=True, connection="strong")
+        blocks = OrderedDict()
+        for k, n in enumerate(names):
+            blocks.setdefault(label[k], []).append(n)
+        return list(blocks.values())
+
+    def _transfer(self, name, acts, kind):
+        theta = self.populations[name].theta
+        if kind == "relu":
+            return np.maximum(self.drive(name, acts) - theta, 0.0)
+        h, var = self.drive(name, acts, variance=True)
+        return mean_field_activity(h - theta, var)
+
+    def _forward(self, inputs, upto, acts, kind, damping=0.3, tol=1e-4, max_iter=300):
+        inputs = np.atleast_2d(np.asarray(inputs, float))
+        names = list(self.populations)
+        if upto is not None:
+            names = names[:names.index(upto) + 1]
+        acts = {} if acts is None else acts       # (n, batch) arrays
+        acts["input"] = inputs.T
+        for block in self._blocks(names[1:]):
+            if all(n in acts for n in block):
+                continue
+            recurrent = len(block) > 1 or any(s == block[0] for s, _, _ in
+                                               self._inputs_of(block[0]))
+            if not recurrent:
+                acts[block[0]] = self._transfer(block[0], acts, kind)
+                continue
+            for n in block:
+                acts[n] = np.zeros((self.populations[n].n, inputs.shape[0]))
+            for _ in range(max_iter):
+                change = 0.0
+                new = {n: self._transfer(n, acts, kind) for n in block}
+                for n in block:
+                    step = damping * (new[n] - acts[n])
+                    acts[n] = acts[n] + step
+                    change = max(change, float(np.abs(step).max(initial=0.0)))
+                if change < tol * damping:
+                    break
+        return {n: acts[n].T for n in ["input"] + names[1:] if n in acts}
+
+    def twin(self, inputs, upto=None, damping=0.3, tol=1e-4, max_iter=300):
+        """Activities of the rate twin: rectified-linear units with the same weights.
+
+        Parameters
+        ----------
+        inputs : ndarray, shape (batch, n_input)
+            Input activities (spike probability per step).
+        upto : str, optional
+            Compute populations up to and including this one (default all).
+        damping : float, optional
+            Step size of the damped fixed-point iteration used inside recurrent
+            loops (feedforward populations are computed exactly, in one pass).
+        tol, max_iter : optional
+            Convergence of that iteration (largest change of any activity).
+
+        Returns
+        -------
+        dict of str to ndarray, shape (batch, n)
+            The steady state of ``a = max(W_E a - W_I a - theta, 0)`` for every
+            population (``"input"`` included).
+        """
+        return self._forward(inputs, upto, None, "relu", damping, tol, max_iter)
+
+    def mean_field(self, inputs, upto=None):
+        """Expected activities of the McCulloch-Pitts circuit (Gaussian approximation).
+
+        Each unit's summed input in a step is taken as Gaussian, with the mean and
+        the variance it has when every source fires independently with its
+        activity as probability; the expected activity is
+        ``P(h >= theta) = Phi((mu - theta) / sigma)``. Used to calibrate the
+        circuit; same arguments and result as :meth:`twin`.
+        """
+        return self._forward(inputs, upto, None, "mean_field")
+
+    # ---------------------------------------------------------- calibration
+    def set_batch(self, key, inputs):
+        """Keep input activities ``(batch, n_input)`` under ``key`` (``"calibration"``,
+        ``"training"``) for :meth:`activity`."""
+        self._batches[key] = np.atleast_2d(np.asarray(inputs, float))
+        self._cache[key] = {}
+
+    def has_batch(self, key):
+        return key in self._batches
+
+    def activity(self, key, name):
+        """Mean-field activity ``(batch, n)`` of population ``name`` for batch ``key``."""
+        if key not in self._batches:
+            raise RuntimeError(f"no {key!r} images were given; they are needed to set up "
+                               f"{name} (or load what was learned with learned=...)")
+        cache = self._cache[key]
+        if name not in cache:
+            self._forward(self._batches[key], name, cache, "mean_field")
+        return cache[name].T
+
+    def _invalidate(self, target):
+        names = list(self.populations)
+        later = set(names[names.index(target):]) if target in names else set()
+        for cache in self._cache.values():
+            for n in later:
+                cache.pop(n, None)
+        self._matrices.pop(target, None)
+
+    def calibrate(self, target, rate, peak=0.5, percentile=99.0):
+        """Homeostatic set-up of ``target``: threshold and gain from calibration images.
+
+        The threshold is set so that the mean activity of the McCulloch-Pitts
+        units over the calibration images (in the Gaussian approximation of
+        :meth:`mean_field`) is ``rate`` spikes per step; then all incoming weights
+        and the threshold are scaled so that the ``percentile`` of the rate
+        twin's activity is ``peak`` (this scaling leaves McCulloch-Pitts units
+        unchanged and sets the scale of the twin and of LIF neurons). Inputs from
+        populations downstream of ``target`` (loops closed later) are not counted.
+        A circuit rebuilt with ``learned`` values applies those instead.
+        """
+        if target in self.learned:
+            gain, theta = self.learned[target]
+            self.scale_inputs(target, gain)
+            self.populations[target].theta = theta
+            return
+        names = list(self.populations)
+        upstream = {}
+        for src, _, _ in self._inputs_of(target):
+            if names.index(src) < names.index(target):
+                upstream[src] = self.activity("calibration", src).T
+        h, var = self.drive(target, upstream, variance=True)
+        theta = _solve_threshold(h, var, rate)
+        top = float(np.percentile(h - theta, percentile))
+        if top <= 0:
+            top = float(np.max(h - theta))
+        if top <= 0:
+            raise RuntimeError(f"calibration of {target}: no input above threshold")
+        gain = peak / top
+        self.scale_inputs(target, gain)
+        self.populations[target].theta = theta * gain
+        self.learned[target] = (gain, theta * gain)
+
+    # --------------------------------------------------------------- to neurosim
+    def to_network(self, model="mcculloch_pitts", dt=None, coding="rate", latency=None,
+                   names=None):
+        """neurosim objects for the circuit (public API only).
+
+        Parameters
+        ----------
+        model : {'mcculloch_pitts', 'lif'}
+        dt : float, optional
+            Simulation step in seconds. McCulloch-Pitts units update once per
+            ``self.dt`` (the step in which activities are counted), so their
+            ``dt`` must equal it; LIF neurons may use a finer step (default
+            ``self.dt / 2``).
+        coding : {'rate', 'latency'}
+            Input as a ``PoissonGroup`` (rates set later, zero at first) or as a
+            ``SpikeGeneratorGroup`` built from ``latency = (indices, times)``.
+        names : sequence of str, optional
+            Populations to include (default all); projections between them only.
+
+        Returns
+        -------
+        groups : dict of str to neurosim group
+            The input group under ``"input"``.
+        objects : list
+            Everything for ``neurosim.Network`` (groups, synapses, monitors).
+        monitors : dict of str to ``neurosim.SpikeMonitor``
+
+        Notes
+        -----
+        LIF neurons: ``v_rest = v_reset = 0``, ``v_th = 1 mV``, delta synapses,
+        ``tau_m = self.dt / max(theta, 0.05)``, and a weight ``w`` of the
+        description becomes ``w * exp(dt / tau_m)`` mV: the jump that is still
+        ``w`` after the decay of one step, when the threshold is checked, so that
+        a neuron fires as soon as its summed input exceeds ``theta`` on average.
+        """
+        import neurosim as ns
+        from neurosim.units import Hz, mV, second
+        if model not in MODELS:
+            raise ValueError(f"model={model!r} must be one of {MODELS}")
+        if dt is None:
+            dt = self.dt if model == "mcculloch_pitts" else self.dt / 2
+        if model == "mcculloch_pitts" and abs(dt - self.dt) > 1e-12:
+            raise ValueError(f"dt={dt!r}: McCulloch-Pitts circuits run with dt={self.dt} s, "
+                             "the step their activities are counted in")
+        names = list(self.populations) if names is None else list(names)
+        groups, objects, monitors = {}, [], {}
+        n_in = self.populations["input"].n
+        if coding == "rate":
+            groups["input"] = ns.PoissonGroup(n_in, np.zeros(n_in) * Hz, name="input")
+        elif coding == "latency":
+            idx, t = latency
+            groups["input"] = ns.SpikeGeneratorGroup(n_in, np.asarray(idx, np.int64),
+                                                     np.asarray(t, float) * second,
+                                                     name="input")
+        else:
+            raise ValueError(f"coding={coding!r} must be 'rate' or 'latency'")
+        objects.append(groups["input"])
+        scale = {}
+        for name in names[1:]:
+            pop = self.populations[name]
+            if model == "mcculloch_pitts":
+                neuron = ns.McCullochPitts(theta=max(pop.theta, 1e-9))
+                scale[name] = 1.0
+            else:
+                tau = self.dt / max(pop.theta, 0.05)
+                neuron = ns.LIF(tau_m=tau * second, v_rest=0 * mV, v_reset=0 * mV,
+                                v_th=V_TH_MV * mV)
+                scale[name] = V_TH_MV * np.exp(dt / tau) * (1 + 1e-6) * mV
+            groups[name] = ns.NeuronGroup(pop.n, neuron, name=name)
+            objects.append(groups[name])
+        for p in self.projections:
+            if p.source in groups and p.target in groups and p.i.size:
+                objects.append(ns.Synapses(groups[p.source], groups[p.target], kind=p.kind,
+                                           weight=p.w * scale[p.target], connect=(p.i, p.j),
+                                           name=p.name))
+        for name, g in groups.items():
+            monitors[name] = ns.SpikeMonitor(g)
+            objects.append(monitors[name])
+        return groups, objects, monitors
+
+    # ------------------------------------------------------------------ summary
+    def summary(self):
+        """One line per population: area, size, kind, threshold, synapses in."""
+        lines = []
+        for name, pop in self.populations.items():
+            n_in = sum(p.i.size for p in self.projections if p.target == name)
+            lines.append(f"{pop.area:7s} {name:18s} n={pop.n:6d} {pop.kind[:3]} "
+                         f"theta={pop.theta:8.4f} synapses_in={n_in}")
+        return "\n".join(lines)
+
+    @property
+    def n_neurons(self):
+        return sum(p.n for k, p in self.populations.items() if k != "input")
+
+    @property
+    def n_synapses(self):
+        return sum(p.i.size for p in self.projections)
