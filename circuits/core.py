@@ -45,7 +45,10 @@ class Population:
     kind : {'excitatory', 'inhibitory'}
         The sign of every synapse it makes (Dale's law).
     theta : float
-        Threshold, in activity units (spikes per step).
+        Threshold of the McCulloch-Pitts units, in the units of the weights.
+    theta_twin : float
+        Threshold of the rate twin's rectified-linear units and of LIF neurons
+        (both integrate the mean input; see :meth:`Circuit.calibrate`).
     meta : dict of ndarray
         One value per neuron: ``x``, ``y`` (receptive-field centre, pixels, x to the
         right and y downwards from the top-left pixel), ``rf_size`` (pixels, the
@@ -59,10 +62,13 @@ class Population:
     kind: str = "excitatory"
     theta: float = 0.1
     meta: dict = field(default_factory=dict)
+    theta_twin: float = None
 
     def __post_init__(self):
         if self.kind not in ("excitatory", "inhibitory"):
             raise ValueError(f"kind={self.kind!r} must be 'excitatory' or 'inhibitory'")
+        if self.theta_twin is None:
+            self.theta_twin = self.theta
         for key, val in self.meta.items():
             val = np.asarray(val)
             if val.shape[:1] != (self.n,):
@@ -197,6 +203,7 @@ class Circuit:
             if p.target == target:
                 p.w = p.w * gain
         self.populations[target].theta *= gain
+        self.populations[target].theta_twin *= gain
         self._invalidate(target)
 
     # ---------------------------------------------------------------- rate twin
@@ -246,11 +253,11 @@ class Circuit:
         return list(blocks.values())
 
     def _transfer(self, name, acts, kind):
-        theta = self.populations[name].theta
+        pop = self.populations[name]
         if kind == "relu":
-            return np.maximum(self.drive(name, acts) - theta, 0.0)
+            return np.maximum(self.drive(name, acts) - pop.theta_twin, 0.0)
         h, var = self.drive(name, acts, variance=True)
-        return mean_field_activity(h - theta, var)
+        return mean_field_activity(h - pop.theta, var)
 
     def _forward(self, inputs, upto, acts, kind, damping=0.3, tol=1e-4, max_iter=300):
         inputs = np.atleast_2d(np.asarray(inputs, float))
@@ -319,19 +326,22 @@ class Circuit:
         """Keep input activities ``(batch, n_input)`` under ``key`` (``"calibration"``,
         ``"training"``) for :meth:`activity`."""
         self._batches[key] = np.atleast_2d(np.asarray(inputs, float))
-        self._cache[key] = {}
+        self._cache[(key, "mean_field")] = {}
+        self._cache[(key, "relu")] = {}
 
     def has_batch(self, key):
         return key in self._batches
 
-    def activity(self, key, name):
-        """Mean-field activity ``(batch, n)`` of population ``name`` for batch ``key``."""
+    def activity(self, key, name, kind="mean_field"):
+        """Activity ``(batch, n)`` of population ``name`` for the batch ``key``, in the
+        McCulloch-Pitts mean field (``kind="mean_field"``) or the rate twin
+        (``"relu"``)."""
         if key not in self._batches:
             raise RuntimeError(f"no {key!r} images were given; they are needed to set up "
                                f"{name} (or load what was learned with learned=...)")
-        cache = self._cache[key]
+        cache = self._cache[(key, kind)]
         if name not in cache:
-            self._forward(self._batches[key], name, cache, "mean_field")
+            self._forward(self._batches[key], name, cache, kind)
         return cache[name].T
 
     def _invalidate(self, target):
@@ -343,38 +353,54 @@ class Circuit:
         self._matrices.pop(target, None)
 
     def calibrate(self, target, rate, peak=0.5, percentile=99.0):
-        """Homeostatic set-up of ``target``: threshold and gain from calibration images.
+        """Homeostatic set-up of ``target``: thresholds and gain from calibration images.
 
-        The threshold is set so that the mean activity of the McCulloch-Pitts
-        units over the calibration images (in the Gaussian approximation of
-        :meth:`mean_field`) is ``rate`` spikes per step; then all incoming weights
-        and the threshold are scaled so that the ``percentile`` of the rate
-        twin's activity is ``peak`` (this scaling leaves McCulloch-Pitts units
-        unchanged and sets the scale of the twin and of LIF neurons). Inputs from
-        populations downstream of ``target`` (loops closed later) are not counted.
-        A circuit rebuilt with ``learned`` values applies those instead.
+        Both versions of a unit are given the same mean activity, ``rate`` spikes per
+        step, over the calibration images:
+
+        * ``theta`` (McCulloch-Pitts): the mean of ``P(h >= theta)`` in the Gaussian
+          approximation of :meth:`mean_field` is ``rate``;
+        * ``theta_twin`` (rate twin and LIF): the mean of ``max(h - theta_twin, 0)``
+          with the twin's own inputs is ``rate``, and all incoming weights are
+          scaled so that its ``percentile`` is ``peak`` (McCulloch-Pitts units do
+          not change under this scaling).
+
+        Inputs from populations downstream of ``target`` (loops closed later) are
+        not counted. A circuit rebuilt with ``learned`` values applies those
+        instead.
         """
+        pop = self.populations[target]
         if target in self.learned:
-            gain, theta = self.learned[target]
+            gain, theta, theta_twin = self.learned[target]
             self.scale_inputs(target, gain)
-            self.populations[target].theta = theta
+            pop.theta, pop.theta_twin = theta, theta_twin
             return
         names = list(self.populations)
-        upstream = {}
-        for src, _, _ in self._inputs_of(target):
-            if names.index(src) < names.index(target):
-                upstream[src] = self.activity("calibration", src).T
-        h, var = self.drive(target, upstream, variance=True)
+        up = [src for src, _, _ in self._inputs_of(target)
+              if names.index(src) < names.index(target)]
+        h_t = self.drive(target, {s: self.activity("calibration", s, "relu").T for s in up})
+        h, var = self.drive(target, {s: self.activity("calibration", s).T for s in up},
+                            variance=True)
         theta = _solve_threshold(h, var, rate)
-        top = float(np.percentile(h - theta, percentile))
-        if top <= 0:
-            top = float(np.max(h - theta))
+        # twin: the threshold u where mean/percentile of relu(h - u) is rate/peak
+        # (search below the percentile, where the ratio falls monotonically)
+        lo, hi = float(h_t.min()), float(np.percentile(h_t, 100 - 2 * (100 - percentile)))
+        for _ in range(60):
+            u = 0.5 * (lo + hi)
+            r = np.maximum(h_t - u, 0.0)
+            top = float(np.percentile(r, percentile))
+            if top <= 0 or r.mean() / top < rate / peak:
+                hi = u
+            else:
+                lo = u
+        u = lo
+        top = float(np.percentile(np.maximum(h_t - u, 0.0), percentile))
         if top <= 0:
             raise RuntimeError(f"calibration of {target}: no input above threshold")
         gain = peak / top
         self.scale_inputs(target, gain)
-        self.populations[target].theta = theta * gain
-        self.learned[target] = (gain, theta * gain)
+        pop.theta, pop.theta_twin = theta * gain, u * gain
+        self.learned[target] = (gain, pop.theta, pop.theta_twin)
 
     # --------------------------------------------------------------- to neurosim
     def to_network(self, model="mcculloch_pitts", dt=None, coding="rate", latency=None,
@@ -406,7 +432,7 @@ class Circuit:
         Notes
         -----
         LIF neurons: ``v_rest = v_reset = 0``, ``v_th = 1 mV``, delta synapses,
-        ``tau_m = self.dt / max(theta, 0.05)``, and a weight ``w`` of the
+        ``tau_m = self.dt / max(theta_twin, 0.05)``, and a weight ``w`` of the
         description becomes ``w * exp(dt / tau_m)`` mV: the jump that is still
         ``w`` after the decay of one step, when the threshold is checked, so that
         a neuron fires as soon as its summed input exceeds ``theta`` on average.
@@ -440,7 +466,7 @@ class Circuit:
                 neuron = ns.McCullochPitts(theta=max(pop.theta, 1e-9))
                 scale[name] = 1.0
             else:
-                tau = self.dt / max(pop.theta, 0.05)
+                tau = self.dt / max(pop.theta_twin, 0.05)
                 neuron = ns.LIF(tau_m=tau * second, v_rest=0 * mV, v_reset=0 * mV,
                                 v_th=V_TH_MV * mV)
                 scale[name] = V_TH_MV * np.exp(dt / tau) * (1 + 1e-6) * mV

@@ -16,7 +16,7 @@ Similarity of two representations (``docs``: the visual-pathway plan, section 4)
   regression from a model's features to each neuron, normalised by the neurons'
   split-half reliability (:func:`split_half_reliability`).
 
-Statistics: :func:`bootstrap` (confidence intervals over images),
+Statistics: :func:`bootstrap` (confidence intervals over images, by half-sampling),
 :func:`permutation_test` and :func:`cka_permutation_test` (nulls from shuffled image
 correspondence), :func:`best_block` (choose each area's best model block on one
 half of the images, score it on the other), :func:`hierarchy_score` (Spearman
@@ -354,15 +354,24 @@ def predictivity(source, target, labels=None, reliability=None, n_components=25,
 
 
 # ------------------------------------------------------------------- statistics
-def bootstrap(statistic, *arrays, n_boot=1000, ci=0.95, seed=0):
-    """Bootstrap confidence interval of a statistic over images.
+def bootstrap(statistic, *arrays, n_boot=1000, ci=0.95, seed=0, method="half"):
+    """Confidence interval of a statistic by resampling images.
 
-    Images (rows, shared by every array) are resampled with replacement and
-    ``statistic(*resampled_arrays)`` is recomputed; the interval is the percentile one.
-    A resample holds repeated images, which the debiased CKA counts as distinct pairs,
-    so bootstrap CKA values sit a little above the full-sample one; differences
-    between two similarities of the same images (e.g. circuit minus HMAX) are less
-    affected.
+    ``statistic(*resampled_arrays)`` is recomputed on ``n_boot`` resamples of the
+    images (rows, shared by every array) and the interval is the percentile one.
+
+    Two resampling schemes:
+
+    * ``"half"`` (default): random halves of the images, drawn without replacement
+      (half-sampling, the delete-n/2 jackknife). The spread of a statistic over
+      half-samples around its full-sample value equals, to first order, its sampling
+      spread at the full size (``var(t_m - t_n) = s^2 (1/m - 1/n) = s^2 / n`` for
+      ``m = n/2``), and no image is repeated.
+    * ``"replace"``: the ordinary bootstrap (with replacement). A resample repeats
+      about a third of the images, which U-statistics such as the debiased CKA count
+      as distinct pairs: their bootstrap values are biased (upwards for CKA, by more
+      than the interval's width in tests with a few hundred units; see
+      ``tests/circuits/test_metrics.py``). Use it for plain means.
 
     Parameters
     ----------
@@ -373,6 +382,7 @@ def bootstrap(statistic, *arrays, n_boot=1000, ci=0.95, seed=0):
     ci : float, optional
         Coverage of the interval.
     seed : int, optional
+    method : {'half', 'replace'}, optional
 
     Returns
     -------
@@ -388,9 +398,11 @@ def bootstrap(statistic, *arrays, n_boot=1000, ci=0.95, seed=0):
     >>> from circuits import metrics
     >>> x = np.random.default_rng(0).normal(size=(40, 10))
     >>> est, lo, hi, _ = metrics.bootstrap(metrics.cka, x, x + 0.5 * x[:, ::-1], n_boot=50)
-    >>> lo <= est <= hi
+    >>> bool(lo <= est <= hi)
     True
     """
+    if method not in ("half", "replace"):
+        raise ValueError(f"method={method!r} must be 'half' or 'replace'")
     arrays = [np.asarray(a) for a in arrays]
     n = len(arrays[0])
     if any(len(a) != n for a in arrays):
@@ -398,7 +410,7 @@ def bootstrap(statistic, *arrays, n_boot=1000, ci=0.95, seed=0):
     rng = np.random.default_rng(seed)
     samples = np.empty(n_boot)
     for b in range(n_boot):
-        idx = rng.integers(0, n, n)
+        idx = rng.permutation(n)[:n // 2] if method == "half" else rng.integers(0, n, n)
         samples[b] = statistic(*(a[idx] for a in arrays))
     alpha = (1.0 - ci) / 2.0
     low, high = np.quantile(samples, [alpha, 1.0 - alpha])

@@ -27,6 +27,12 @@ pytestmark = [pytest.mark.cuda,
 @pytest.fixture(autouse=True)
 def _small_blocks(monkeypatch):
     monkeypatch.setattr(CudaBackend, "threads_per_block", 16)
+    monkeypatch.setattr(CudaBackend, "fused_threads", 16)
+
+
+def _use_launch_mode(monkeypatch, mode):
+    """A grid-wide launch per phase, or many steps in one block (the default here)."""
+    monkeypatch.setattr(CudaBackend, "fused_max_elements", 0 if mode == "per_phase" else 10**9)
 
 
 def _record(build, backend, duration, seed=7, **run):
@@ -54,8 +60,11 @@ NETWORKS = {
 }
 
 
-@pytest.mark.parametrize("name", sorted(NETWORKS))
-def test_cuda_spikes_equal_numba_spikes(name):
+@pytest.mark.parametrize("name,mode", [(name, "fused") for name in sorted(NETWORKS)]
+                         + [("cuba", "per_phase"), ("brunel_delays", "per_phase"),
+                            ("poisson_delays", "per_phase")])
+def test_cuda_spikes_equal_numba_spikes(name, mode, monkeypatch):
+    _use_launch_mode(monkeypatch, mode)
     build = NETWORKS[name]
     numba_run = _record(build, "numba", 6 * ms)
     cuda_run = _record(build, "cuda", 6 * ms)

@@ -11,9 +11,12 @@ import warnings
 import numpy as np
 
 from ..kernels import _cuda
-from ..kernels.simulate_cuda import step_cuda
+from ..kernels.simulate_cuda import step_cuda, steps_fused_cuda
 
 SYNC_STEPS = 64
+# Up to this many neurons and sources, one block runs SYNC_STEPS steps per launch
+# (steps_fused_cuda); above, every phase is a grid-wide launch (step_cuda).
+FUSED_MAX_ELEMENTS = 16_384
 _STATIC = ("seg_lo", "seg_hi", "seg_code", "seg_prm", "i_bias", "indptr", "target", "weight",
            "delay", "p_fire", "gen_source", "mask", "rate_lo", "rate_hi", "st_var", "st_idx",
            "st_every", "cur_lo", "cur_hi", "cur_vptr", "cur_values", "cur_rows", "cur_cols",
@@ -24,6 +27,8 @@ _STATIC = ("seg_lo", "seg_hi", "seg_code", "seg_prm", "i_bias", "indptr", "targe
 class CudaBackend:
     name = "cuda"
     threads_per_block = 128
+    fused_threads = 1024
+    fused_max_elements = FUSED_MAX_ELEMENTS
 
     @staticmethod
     def is_available():
@@ -88,6 +93,7 @@ class CudaBackend:
         d["spike_step"] = _cuda.cuda.device_array(worst * SYNC_STEPS, dtype=np.int64)
         d["counters"] = to_dev(np.zeros(1, dtype=np.int64))
         gen_ptr = np.searchsorted(src.gen_step, step0 + np.arange(n_steps + 1), side="left")
+        fused = nr.v.size + src.p_fire.size <= self.fused_max_elements
         done = 0
         with warnings.catch_warnings():
             # the simulator runs the uint64 hash in Python, where wrap-around warns
@@ -96,9 +102,13 @@ class CudaBackend:
                 block = min(SYNC_STEPS, n_steps - done)
                 if ctr[1] + worst * block > rec.spike_i.size:
                     break                      # the caller grows the host buffer
-                for i in range(done, done + block):
-                    step_cuda(d, seed, step0 + i, i, int(gen_ptr[i]), int(gen_ptr[i + 1]),
-                              self._blocks, self.threads_per_block)
+                if fused:
+                    steps_fused_cuda(d, seed, step0 + done, done, block,
+                                     to_dev(gen_ptr[done:done + block + 1]), self.fused_threads)
+                else:
+                    for i in range(done, done + block):
+                        step_cuda(d, seed, step0 + i, i, int(gen_ptr[i]), int(gen_ptr[i + 1]),
+                                  self._blocks, self.threads_per_block)
                 self._copy_spikes(d, rec, ctr)
                 done += block
         for k in ("v", "ge", "gi", "ref", "buffer"):

@@ -368,12 +368,12 @@ class Brian2Export:
                 mask = np.zeros(g.n)
                 mask[c.target.start:c.target.stop] = 1.0
                 masks[f"tcm_{k}"] = mask
-                code.append(f"I_ext += tc_{k}(t) * tcm_{k}")
+                code.append(f"I_ext = I_ext + tc_{k}(t) * tcm_{k}")
             else:
                 full = np.zeros((vals.shape[0], g.n))
                 full[:, c.target.start:c.target.stop] = vals
                 ns[f"tc_{k}"] = b2.TimedArray(full * spec.current_unit, dt=c.dt * b2.second)
-                code.append(f"I_ext += tc_{k}(t, i)")
+                code.append(f"I_ext = I_ext + tc_{k}(t, i)")
         kwargs = dict(threshold=spec.threshold, namespace=ns, clock=self.clock)
         if spec.reset is not None:
             kwargs.update(reset=spec.reset, refractory=spec.refractory)
@@ -391,7 +391,9 @@ class Brian2Export:
         for name, mask in masks.items():
             getattr(bg, name + "_")[:] = mask
         if timed:
-            # separate statements keep neurosim's order of additions
+            # Separate statements keep neurosim's order of additions. Not '+=':
+            # Brian2's numpy target reads I_bias as a view, 'I_ext = I_bias'
+            # aliases it, and an in-place add would then change I_bias too.
             bg.run_regularly("\n".join(code), when="start", order=-1)
         if spec.update_code is not None:
             if g.model.update == "asynchronous":

@@ -108,7 +108,7 @@ def test_predictivity_of_linear_map_high_and_of_noise_low():
     rng = _rng(12)
     labels = _labels()
     source = rng.normal(size=(len(labels), 40))
-    neurons = source @ rng.normal(size=(40, 30))
+    neurons = source @ rng.normal(size=(40, 10)) @ rng.normal(size=(10, 30))   # rank 10 < 25
     good = metrics.predictivity(source, neurons, labels)
     assert good.raw > 0.95 and good.score == good.raw and np.isnan(good.ceiling)
     assert good.per_split.shape == (10,) and good.r.shape == (30,)
@@ -120,13 +120,14 @@ def test_predictivity_with_many_features_uses_train_span():
     """More features than images: the reduction must not change PLS predictions."""
     from sklearn.cross_decomposition import PLSRegression
     rng = _rng(13)
-    x = rng.normal(size=(50, 300))
-    y = x[:, :5] @ rng.normal(size=(5, 4)) + 0.1 * rng.normal(size=(50, 4))
+    z = rng.normal(size=(50, 8))                       # 8 latent factors in 300 units
+    x = z @ rng.normal(size=(8, 300)) + 0.1 * rng.normal(size=(50, 300))
+    y = z[:, :5] @ rng.normal(size=(5, 4)) + 0.1 * rng.normal(size=(50, 4))
     xtr, xte = metrics._reduce_to_train_span(x[:40], x[40:])
     full = PLSRegression(5, scale=False).fit(x[:40], y[:40]).predict(x[40:])
     red = PLSRegression(5, scale=False).fit(xtr, y[:40]).predict(xte)
     assert np.allclose(full, red, atol=1e-8)
-    assert metrics.predictivity(x, y, n_splits=3).raw > 0.8
+    assert metrics.predictivity(x, y, n_components=8, n_splits=3).raw > 0.8
 
 
 def test_predictivity_normalised_by_ceiling():
@@ -153,20 +154,39 @@ def test_split_half_reliability_of_noise_near_zero_and_of_signal_near_one():
 
 
 # ------------------------------------------------------------------- statistics
-def test_bootstrap_interval_contains_estimate():
-    rng = _rng(16)
-    x = rng.normal(size=(60, 10))
-    y = x + rng.normal(size=(60, 10))
-    est, lo, hi, samples = metrics.bootstrap(metrics.cka, x, y, n_boot=200)
-    assert samples.shape == (200,) and lo < est < hi
-    assert est == pytest.approx(metrics.cka(x, y))
+def _three_representations(rng, n=160, d=200):
+    z = rng.normal(size=(n, 20))
+    a = z @ rng.normal(size=(20, d)) + 3 * rng.normal(size=(n, d))
+    b = 5 * np.tanh(z @ rng.normal(size=(20, d))) + 3 * rng.normal(size=(n, d))
+    c = z[:, :10] @ rng.normal(size=(10, d)) + 3 * rng.normal(size=(n, d))
+    return a, b, c
+
+
+def _cka_gain(a, b, c):
+    return metrics.cka(a, b) - metrics.cka(c, b)
+
+
+def test_bootstrap_half_sampling_unbiased_for_cka_where_replacement_is_not():
+    a, b, c = _three_representations(_rng(16))
+    est, lo, hi, samples = metrics.bootstrap(_cka_gain, a, b, c, n_boot=80)
+    assert est == pytest.approx(_cka_gain(a, b, c)) and samples.shape == (80,)
+    assert lo < est < hi and abs(np.median(samples) - est) < 0.01
+    # the spread matches the sampling spread over fresh data sets (about 0.02)
+    fresh = [_cka_gain(*_three_representations(_rng(100 + i))) for i in range(12)]
+    assert 0.5 < samples.std() / np.std(fresh) < 2.0
+    # repeated images bias the ordinary bootstrap: the estimate falls outside it
+    _, lo_r, hi_r, _ = metrics.bootstrap(_cka_gain, a, b, c, n_boot=80, method="replace")
+    assert not lo_r < est < hi_r
 
 
 def test_bootstrap_mean_interval_matches_standard_error():
     v = _rng(17).normal(size=400)
-    est, lo, hi, _ = metrics.bootstrap(np.mean, v, n_boot=2000)
     half = 1.96 * v.std() / np.sqrt(len(v))
-    assert (hi - lo) / 2 == pytest.approx(half, rel=0.15)
+    for method in ("half", "replace"):
+        est, lo, hi, _ = metrics.bootstrap(np.mean, v, n_boot=2000, method=method)
+        assert lo < est < hi and (hi - lo) / 2 == pytest.approx(half, rel=0.15)
+    with pytest.raises(ValueError, match="method"):
+        metrics.bootstrap(np.mean, v, method="jackknife")
 
 
 def test_permutation_tests_related_and_unrelated():

@@ -1,0 +1,47 @@
+"""V2: conjunctions of V1 orientations, then max-like local pooling.
+
+``v2_s`` units are tuned to the pattern of V1 complex-cell responses (all
+orientations and both scales) in a 3 x 3 patch of complex-cell positions,
+imprinted from training images; ``v2_s_ff`` is their feedforward inhibition.
+``v2_c`` units pool one template over 2 x 2 neighbouring positions, made max-like
+by the winner-take-all inhibition of ``v2_c_wta`` (see :mod:`circuits.layers`).
+Receptive fields grow from about 11-19 px (V1 complex) by the patch and the pool.
+"""
+from .layers import max_pool, template_layer
+
+__all__ = ["build_v2"]
+
+
+def build_v2(circuit, sources, n_templates=32, radius=1, sparsity=0.33, pool=2, stride=1,
+             wta=1.0, rate=0.03, peak=0.5, seed=2):
+    """Add V2 to ``circuit`` on top of the V1 complex cells ``sources``.
+
+    Parameters
+    ----------
+    circuit : circuits.core.Circuit
+    sources : sequence of str
+        V1 complex populations (on a common grid).
+    n_templates : int, optional
+    radius : int, optional
+        Half-width of the template patch, in complex-cell grid steps.
+    sparsity : float, optional
+        Fraction of each template's inputs kept.
+    pool, stride : int, optional
+        Pooling window and its spacing, in grid steps.
+    wta : float, optional
+        Strength of the pooling's winner-take-all inhibition.
+    rate, peak : float, optional
+        Calibration of the template units; pooling units use ``2 * rate``.
+    seed : int, optional
+        Draws the imprinting patches.
+
+    Returns
+    -------
+    dict
+        ``populations``, ``output`` (the pooled population's name), ``templates``.
+    """
+    s = template_layer(circuit, "v2", "v2_s", sources, radius, n_templates, sparsity,
+                       rate=rate, peak=peak, seed=seed)
+    c = max_pool(circuit, "v2", "v2_c", "v2_s", pool, stride, wta, 2 * rate, peak)
+    return {"populations": s["populations"] + c["populations"], "output": "v2_c",
+            "templates": s["templates"]}

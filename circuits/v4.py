@@ -1,0 +1,28 @@
+"""V4: conjunctions of V2 features over a larger patch, then max-like pooling.
+
+The same two stages as V2 (:mod:`circuits.layers`) one level up: ``v4_s`` units
+match templates of V2 pooled responses in a 3 x 3 patch (imprinted from training
+images), ``v4_c`` units pool them over 2 x 2 positions with winner-take-all
+inhibition. Receptive fields cover about half to all of a 32-pixel image.
+"""
+from .layers import max_pool, template_layer
+
+__all__ = ["build_v4"]
+
+
+def build_v4(circuit, source="v2_c", n_templates=48, radius=1, sparsity=0.33, pool=2,
+             stride=1, wta=1.0, rate=0.03, peak=0.5, seed=4):
+    """Add V4 to ``circuit`` on top of the V2 pooling units ``source``.
+
+    Parameters are those of :func:`circuits.v2.build_v2`.
+
+    Returns
+    -------
+    dict
+        ``populations``, ``output`` (``"v4_c"``), ``templates``.
+    """
+    s = template_layer(circuit, "v4", "v4_s", [source], radius, n_templates, sparsity,
+                       rate=rate, peak=peak, seed=seed)
+    c = max_pool(circuit, "v4", "v4_c", "v4_s", pool, stride, wta, 2 * rate, peak)
+    return {"populations": s["populations"] + c["populations"], "output": "v4_c",
+            "templates": s["templates"]}
