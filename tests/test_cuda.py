@@ -14,6 +14,7 @@ import pytest
 
 import neurosim as ns
 from neurosim.backends.cuda_backend import CudaBackend
+from neurosim.kernels import _cuda
 from neurosim.units import Hz, ms
 
 sys.path.insert(0, os.path.dirname(__file__))
@@ -127,3 +128,25 @@ def test_cuda_unavailable_error_names_cause_and_alternatives():
         pytest.skip("a real GPU is visible here, so CUDA is available")
     assert "backend='cuda' is unavailable" in message
     assert "available: ('numpy', 'numba')" in message
+
+
+@pytest.mark.skipif(_cuda.simulator_enabled(),
+                    reason="device memory can only be measured on a real GPU")
+def test_device_memory_is_released_over_100_build_run_delete_cycles():
+    import gc
+    context = _cuda.cuda.current_context()
+
+    def cycle():
+        net, _ = cuba(n=2000, p=0.02)
+        net.run(1 * ms, dt=0.1 * ms, backend="cuda", seed=1)
+
+    def free_after_collection():
+        gc.collect()
+        context.deallocations.clear()
+        return context.get_memory_info()[0]
+
+    cycle()
+    free_before = free_after_collection()
+    for _ in range(100):
+        cycle()
+    assert free_before - free_after_collection() < 16 * 2**20
