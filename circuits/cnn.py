@@ -128,7 +128,8 @@ def build_cornet_z(n_classes=8, widths=WIDTHS, in_channels=1, seed=0):
         layers["decoder"] = nn.Sequential(OrderedDict([
             ("avgpool", nn.AdaptiveAvgPool2d(1)), ("flatten", nn.Flatten()),
             ("linear", nn.Linear(c_in, n_classes))]))
-        model = nn.Sequential(layers)
+        # channels-last: PyTorch's CPU max-pooling is several times faster on it
+        model = nn.Sequential(layers).to(memory_format=torch.channels_last)
     model.config = {"n_classes": int(n_classes), "widths": [int(w) for w in widths],
                     "in_channels": int(in_channels)}
     return model
@@ -248,7 +249,7 @@ def train(images, labels, seed=0, epochs=10, batch_size=64, lr=1e-3, weight_deca
                 loss = loss_fn(out, yb)
                 loss.backward()
                 opt.step()
-                total += float(loss) * len(idx)
+                total += float(loss.detach()) * len(idx)
                 correct += int((out.argmax(1) == yb).sum())
                 count += len(idx)
             history["loss"].append(total / count)

@@ -100,8 +100,13 @@ def mean_field_activity(mu, var, floor=1e-6):
     return ndtr(mu / np.sqrt(var + floor))
 
 
-def _solve_threshold(h, var, rate, iters=60):
-    """Threshold at which the mean of ``P(h >= theta)`` is ``rate`` (bisection)."""
+def _solve_threshold(h, var, rate, iters=32, max_values=50000):
+    """Threshold at which the mean of ``P(h >= theta)`` is ``rate`` (bisection on at
+    most ``max_values`` evenly spaced entries)."""
+    h, var = h.ravel(), var.ravel()
+    if h.size > max_values:
+        pick = np.linspace(0, h.size - 1, max_values).astype(np.int64)
+        h, var = h[pick], var[pick]
     lo, hi = float(h.min()) - 5 * np.sqrt(var.max() + 1e-6), float(h.max())
     for _ in range(iters):
         mid = 0.5 * (lo + hi)
@@ -207,7 +212,7 @@ class Circuit:
         self._invalidate(target)
 
     # ---------------------------------------------------------------- rate twin
-    def _inputs_of(self, target):
+    def inputs_of(self, target):
         """``[(source, W, W**2)]``: signed sparse weights ``(n_target, n_source)``."""
         if target not in self._matrices:
             merged = OrderedDict()
@@ -229,7 +234,7 @@ class Circuit:
         batch = next(iter(acts.values())).shape[1]
         h = np.zeros((n, batch))
         var = np.zeros((n, batch)) if variance else None
-        for src, m, m2 in self._inputs_of(target):
+        for src, m, m2 in self.inputs_of(target):
             if src in acts:
                 h += m @ acts[src]
                 if variance:
@@ -237,7 +242,7 @@ class Circuit:
                     var += m2 @ (p * (1.0 - p))
         return (h, var) if variance else h
 
-    def _blocks(self, names):
+    def blocks(self, names):
         """Populations grouped into strongly connected components, in build order."""
         index = {n: k for k, n in enumerate(names)}
         rows, cols = [], []
@@ -259,18 +264,18 @@ class Circuit:
         h, var = self.drive(name, acts, variance=True)
         return mean_field_activity(h - pop.theta, var)
 
-    def _forward(self, inputs, upto, acts, kind, damping=0.3, tol=1e-4, max_iter=300):
+    def _forward(self, inputs, upto, acts, kind, damping=0.3, tol=1e-3, max_iter=200):
         inputs = np.atleast_2d(np.asarray(inputs, float))
         names = list(self.populations)
         if upto is not None:
             names = names[:names.index(upto) + 1]
         acts = {} if acts is None else acts       # (n, batch) arrays
         acts["input"] = inputs.T
-        for block in self._blocks(names[1:]):
+        for block in self.blocks(names[1:]):
             if all(n in acts for n in block):
                 continue
             recurrent = len(block) > 1 or any(s == block[0] for s, _, _ in
-                                               self._inputs_of(block[0]))
+                                               self.inputs_of(block[0]))
             if not recurrent:
                 acts[block[0]] = self._transfer(block[0], acts, kind)
                 continue
@@ -376,7 +381,7 @@ class Circuit:
             pop.theta, pop.theta_twin = theta, theta_twin
             return
         names = list(self.populations)
-        up = [src for src, _, _ in self._inputs_of(target)
+        up = [src for src, _, _ in self.inputs_of(target)
               if names.index(src) < names.index(target)]
         h_t = self.drive(target, {s: self.activity("calibration", s, "relu").T for s in up})
         h, var = self.drive(target, {s: self.activity("calibration", s).T for s in up},
@@ -385,7 +390,7 @@ class Circuit:
         # twin: the threshold u where mean/percentile of relu(h - u) is rate/peak
         # (search below the percentile, where the ratio falls monotonically)
         lo, hi = float(h_t.min()), float(np.percentile(h_t, 100 - 2 * (100 - percentile)))
-        for _ in range(60):
+        for _ in range(40):
             u = 0.5 * (lo + hi)
             r = np.maximum(h_t - u, 0.0)
             top = float(np.percentile(r, percentile))

@@ -333,7 +333,7 @@ class Network:
         dt : Quantity, optional
             Time step for the first run (default 0.1 ms); later runs must use the
             same step or leave it out.
-        backend : {'numba', 'numpy', 'auto'}, optional
+        backend : {'numba', 'numpy', 'cuda', 'auto'}, optional
             Default from ``get_config()``. Runs on the same network may switch
             backends; the state carries over.
         seed : int, optional

@@ -230,8 +230,9 @@ def poisson_delays(n=400, n_sources=200, rate=20 * Hz, p=0.1, *, record=(0, 1, 2
     w_in = 15 * mV / float(p * n_sources * rate * tau_syn_e)   # mean i_e = K rate w tau
     d_e = ns.Normal(1.5 * ms, 0.75 * ms, low=0.1 * ms)
     d_i = ns.Normal(0.75 * ms, 0.375 * ms, low=0.1 * ms)
-    syn = [ns.Synapses(noise, cells, kind="excitatory", weight=ns.Normal(w_in, w_in / 4, low=0 * mV),
-                       delay=d_e, connect=ns.FixedProbability(p)),
+    syn = [ns.Synapses(noise, cells, kind="excitatory", delay=d_e,
+                       weight=ns.Normal(w_in, w_in / 4, low=0 * mV),
+                       connect=ns.FixedProbability(p)),
            ns.Synapses(exc, cells, kind="excitatory", weight=1.0 * mV, delay=d_e,
                        connect=ns.FixedProbability(p)),
            ns.Synapses(inh, cells, kind="inhibitory", weight=4.0 * mV, delay=d_i,

@@ -35,7 +35,7 @@ import pytest
 pytest.importorskip("brian2")
 
 sys.path.insert(0, os.path.dirname(__file__))
-from networks import balanced_binary, brunel, coba, cuba, poisson_delays  # noqa: E402
+from networks import brunel, coba, cuba, poisson_delays  # noqa: E402
 
 import neurosim as ns  # noqa: E402
 from neurosim.interop.brian2 import (Brian2ExportError, run_brian2,  # noqa: E402
@@ -221,11 +221,30 @@ def test_mcculloch_pitts_synchronous_agrees_bit_for_bit():
 
 def test_mcculloch_pitts_asynchronous_balanced_network_agrees_bit_for_bit():
     """Asynchronous updates: the update decisions are replayed from neurosim's generator."""
-    net, mon = balanced_binary(k=25, n=250)
-    rec = simulate_both(net, 200 * ms, dt=1 * ms)
-    assert_same_spikes(mon["exc"], rec[mon["exc"]], minimum=1000)
+    net, mon = _async_binary()
+    rec = simulate_both(net, 500 * ms, dt=1 * ms)
+    assert_same_spikes(mon["exc"], rec[mon["exc"]], minimum=5000)
     assert_same_spikes(mon["inh"], rec[mon["inh"]], minimum=1000)
     np.testing.assert_array_equal(mon["rate_e"].rate, rec[mon["rate_e"]].rate)
+    assert np.all(mon["rate_e"].rate[100:] > 0)       # stays active
+
+
+def _async_binary(n=400):
+    """Asynchronous binary E-I network held active by heterogeneous biases."""
+    rng = np.random.default_rng(5)
+    exc = ns.NeuronGroup(n, ns.McCullochPitts(theta=1.0, update="asynchronous", tau=10 * ms),
+                         name="E", x=(rng.random(n) < 0.3).astype(float))
+    inh = ns.NeuronGroup(n // 4, ns.McCullochPitts(theta=1.0, update="asynchronous",
+                                                   tau=5 * ms), name="I")
+    syn = [ns.Synapses(exc, exc, kind="excitatory", weight=0.1, connect=ns.FixedProbability(0.1)),
+           ns.Synapses(exc, inh, kind="excitatory", weight=0.1, connect=ns.FixedProbability(0.1)),
+           ns.Synapses(inh, exc, kind="inhibitory", weight=0.25,
+                       connect=ns.FixedProbability(0.2)),
+           ns.Synapses(inh, inh, kind="inhibitory", weight=0.2, connect=ns.FixedProbability(0.2))]
+    bias = [ns.CurrentInput(exc, rng.uniform(0.2, 1.6, n)),
+            ns.CurrentInput(inh, rng.uniform(0.0, 1.0, n // 4))]
+    mon = {"exc": ns.SpikeMonitor(exc), "inh": ns.SpikeMonitor(inh), "rate_e": ns.RateMonitor(exc)}
+    return ns.Network(exc, inh, *syn, *bias, *mon.values()), mon
 
 
 def test_run_brian2_continues_and_matches_two_neurosim_runs():
@@ -356,7 +375,7 @@ def _report():  # pragma: no cover - run by hand: python tests/test_brian2.py
                                                                p=0.2,
                                                                record=np.arange(0, 500, 25)),
              "spikes", 1 * second, DT),
-            ("binary (async MP), N=500", lambda: balanced_binary(k=25, n=250), "exc",
+            ("binary (async MP), N=500", _async_binary, "exc",
              2 * second, 1 * ms)]
     print("| network | simulated | spikes (neurosim / Brian2) | first divergence | "
           "max abs dv | Brian2 run time |")

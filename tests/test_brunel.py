@@ -11,7 +11,8 @@ those of the paper (``networks.brunel``'s default scaling). States:
 * g = 6, nu_ext = 4 nu_thr: irregular at a higher rate than g = 5 (Brunel's
   Fig. 8B, a fast global oscillation with irregular single neurons).
 
-Rates are compared with Brunel's stationary mean-field rate (his eqs. 21-22,
+The three runs (1 s each) take about 15 s on an idle 2-core machine, so these
+tests are marked slow. Rates are compared with Brunel's stationary mean-field rate (his eqs. 21-22,
 solved here), which the paper's simulations match in the AI state: 37.9 Hz at
 the paper's size for g = 5, eta = 2, and 46.8 Hz for the quarter-size network
 (larger fluctuations, sigma ~ J sqrt(C_E)).
@@ -99,6 +100,7 @@ def test_mean_field_rate_of_the_paper():
     assert brunel_mean_field_rate(5.0, 2.0, 1000, 0.1e-3) == pytest.approx(37.9, abs=0.5)
 
 
+@pytest.mark.slow
 def test_asynchronous_irregular_state_g5_eta2():
     rate, cv, sync, fano = run_brunel(5.0, 2.0)
     # measured: 46 Hz, CV 1.0, chi 0.2, Fano 36
@@ -108,6 +110,7 @@ def test_asynchronous_irregular_state_g5_eta2():
     assert sync < 0.35
 
 
+@pytest.mark.slow
 def test_synchronous_regular_state_g3_eta2():
     rate, cv, sync, fano = run_brunel(3.0, 2.0)
     # measured: 312 Hz, CV 0.02, chi 0.66, Fano 590
@@ -118,6 +121,7 @@ def test_synchronous_regular_state_g3_eta2():
     assert sync > 2 * ai_sync and fano > 5 * ai_fano
 
 
+@pytest.mark.slow
 def test_irregular_state_at_higher_rate_g6_eta4():
     rate, cv, sync, fano = run_brunel(6.0, 4.0)
     # measured: 62 Hz (theory 62.7), CV 1.3, chi 0.2

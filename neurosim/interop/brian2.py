@@ -185,7 +185,7 @@ def _model_spec(model, group_name):
                   f"x = upd * {fire} + (1 - upd) * x",
                   "h_e = 0", "h_i = 0"]
         eqs = _MCCULLOCH_PITTS + ("upd : 1\n" if model.update == "asynchronous" else "")
-        return _Spec(eqs, {"theta": model.theta}, threshold="x > 0.5",
+        return _Spec(eqs, {"theta": model.theta}, threshold="x > 0.5", reset="",
                      on_pre={"excitatory": "h_e_post += w", "inhibitory": "h_i_post += w"},
                      input_var=("h_e", "h_i"), update_code="\n".join(update))
     raise Brian2ExportError(f"{group_name}: no Brian2 export for the model "
@@ -358,7 +358,7 @@ class Brian2Export:
         unit = "volt" if spec.current_unit is b2.volt else "1"
         if timed:
             eqs += f"I_bias : {unit}\n"
-        code = ["I_ext = I_bias"]
+        terms = []
         masks = {}
         for k, c in timed:
             vals = c.values
@@ -368,12 +368,12 @@ class Brian2Export:
                 mask = np.zeros(g.n)
                 mask[c.target.start:c.target.stop] = 1.0
                 masks[f"tcm_{k}"] = mask
-                code.append(f"I_ext = I_ext + tc_{k}(t) * tcm_{k}")
+                terms.append(f"tc_{k}(t) * tcm_{k}")
             else:
                 full = np.zeros((vals.shape[0], g.n))
                 full[:, c.target.start:c.target.stop] = vals
                 ns[f"tc_{k}"] = b2.TimedArray(full * spec.current_unit, dt=c.dt * b2.second)
-                code.append(f"I_ext = I_ext + tc_{k}(t, i)")
+                terms.append(f"tc_{k}(t, i)")
         kwargs = dict(threshold=spec.threshold, namespace=ns, clock=self.clock)
         if spec.reset is not None:
             kwargs.update(reset=spec.reset, refractory=spec.refractory)
@@ -391,9 +391,11 @@ class Brian2Export:
         for name, mask in masks.items():
             getattr(bg, name + "_")[:] = mask
         if timed:
-            # Separate statements keep neurosim's order of additions. Not '+=':
-            # Brian2's numpy target reads I_bias as a view, 'I_ext = I_bias'
-            # aliases it, and an in-place add would then change I_bias too.
+            # One statement per term keeps neurosim's order of additions. The
+            # first must compute a new array: Brian2's numpy target reads I_bias
+            # as a view, so 'I_ext = I_bias' would alias it and the next
+            # in-place addition would change I_bias as well.
+            code = [f"I_ext = I_bias + {terms[0]}"] + [f"I_ext = I_ext + {x}" for x in terms[1:]]
             bg.run_regularly("\n".join(code), when="start", order=-1)
         if spec.update_code is not None:
             if g.model.update == "asynchronous":

@@ -1,0 +1,487 @@
+"""Assemble the visual pathway, present images, read out spike counts.
+
+:func:`build_pathway` builds any prefix of the hierarchy (``retina``, ``v1``, ``v2``,
+``v4``, ``it``) at a chosen image size, with McCulloch-Pitts or LIF neurons, and
+returns a :class:`Pathway`:
+
+* :meth:`Pathway.present` shows a batch of images with one compiled network
+  (``store``/``restore`` between presentations, new input rates and a new seed
+  per trial, nothing rebuilt) and returns :class:`Responses`: spike counts per
+  neuron in a window after onset, per trial, with the neurons' metadata;
+* :meth:`Pathway.twin` computes the rate twin (the same weights, rectified-linear
+  units, numpy) and :meth:`Pathway.mean_field` the expected McCulloch-Pitts
+  activities;
+* :meth:`Pathway.save` writes what was learned (templates, thresholds, gains) with
+  ``numpy.savez``; ``build_pathway(learned=path)`` rebuilds the same circuit
+  without calibration or training images.
+
+Everything that touches the simulator goes through neurosim's public API
+(``import neurosim as ns``).
+
+Examples
+--------
+>>> from circuits import build_pathway, stimuli
+>>> pw = build_pathway(size=32, areas="v1")                     # doctest: +SKIP
+>>> images, _ = stimuli.grating_set(32, orientations=4, spatial_frequencies=[0.25],
+...                                 phases=1, contrast=0.3)     # doctest: +SKIP
+>>> r = pw.present(images, trials=2)                            # doctest: +SKIP
+>>> r.counts["v1_simple_0"].shape                               # doctest: +SKIP
+(4, 2, 8192)
+"""
+import json
+from collections import OrderedDict
+
+import numpy as np
+
+from . import retina as retina_area
+from . import stimuli
+from .core import Circuit
+from .it import build_it
+from .retina import build_retina
+from .v1 import build_v1
+from .v2 import build_v2
+from .v4 import build_v4
+
+__all__ = ["AREAS", "build_pathway", "Pathway", "Responses"]
+
+#: The areas in hierarchical order.
+AREAS = ("retina", "v1", "v2", "v4", "it")
+
+
+def _areas_prefix(areas):
+    if isinstance(areas, str):
+        if areas not in AREAS:
+            raise ValueError(f"areas={areas!r} must be one of {AREAS} (the last area "
+                             "built) or a prefix of it")
+        return AREAS[:AREAS.index(areas) + 1]
+    areas = tuple(areas)
+    if areas != AREAS[:len(areas)] or not areas:
+        raise ValueError(f"areas={areas!r} must be a prefix of {AREAS}")
+    return areas
+
+
+def build_pathway(size=32, areas="it", model="mcculloch_pitts", backend="numba", *,
+                  calibration=None, training=None, learned=None, seed=0, dt=None,
+                  coding="rate", n_threads=1, encoding=None, retina=None, v1=None, v2=None,
+                  v4=None, it=None):
+    """Build the visual pathway up to an area.
+
+    Parameters
+    ----------
+    size : int, optional
+        Side of the (square) images, in pixels.
+    areas : str or sequence of str, optional
+        The last area (``"v1"`` builds retina and V1) or a prefix of :data:`AREAS`.
+    model : {'mcculloch_pitts', 'lif'}, optional
+    backend : {'numba', 'numpy'}, optional
+        neurosim backend for the spiking runs.
+    calibration : ndarray, shape (n, size, size), optional
+        Images for the homeostatic calibration of thresholds and gains (default:
+        16 natural crops drawn from ``seed``).
+    training : ndarray, shape (n, size, size), optional
+        Images the templates of V2, V4 and IT are imprinted from (default: 4
+        objects per category at variation level V3, drawn from ``seed``).
+    learned : str, path or dict, optional
+        What a previous build learned (:meth:`Pathway.save`); then neither
+        calibration nor training images are used.
+    seed : int, optional
+        Seeds the default images, the imprinting and the spiking runs.
+    dt : float, optional
+        Simulation step in seconds (McCulloch-Pitts: 1 ms; LIF default 0.5 ms).
+    coding : {'rate', 'latency'}, optional
+        How the retina's bipolar signals become spikes (Poisson rates or one
+        spike per cell, earlier for stronger signals).
+    n_threads : int, optional
+        Threads for neurosim's neuron update (1 is fastest for these sizes).
+    encoding : dict, optional
+        Parameters of :func:`circuits.retina.encode`.
+    retina, v1, v2, v4, it : dict, optional
+        Keyword arguments of :func:`~circuits.retina.build_retina`,
+        :func:`~circuits.v1.build_v1`, :func:`~circuits.v2.build_v2`,
+        :func:`~circuits.v4.build_v4`, :func:`~circuits.it.build_it`.
+
+    Returns
+    -------
+    Pathway
+    """
+    config = {"size": int(size), "areas": list(_areas_prefix(areas)),
+              "encoding": dict(retina_area.ENCODING, **(encoding or {})),
+              "params": {"retina": retina or {}, "v1": v1 or {}, "v2": v2 or {},
+                         "v4": v4 or {}, "it": it or {}}, "seed": int(seed)}
+    if learned is not None:
+        state = _load_state(learned)
+        saved = json.loads(str(state["config"]))
+        for key in ("size", "encoding", "params"):
+            if key == "params":
+                saved[key] = {a: dict(saved[key].get(a, {}), **config[key][a])
+                              for a in AREAS}
+            elif key == "size" and saved[key] != config[key]:
+                raise ValueError(f"size={size} differs from the saved circuit's "
+                                 f"size={saved[key]}")
+        config["encoding"], config["params"] = saved["encoding"], saved["params"]
+        config["areas"] = [a for a in config["areas"] if a in saved["areas"]]
+        if len(config["areas"]) < len(_areas_prefix(areas)):
+            raise ValueError(f"areas={areas!r}: the saved circuit only has {saved['areas']}")
+    circuit = _describe(config, calibration, training, learned)
+    return Pathway(circuit, config, model=model, backend=backend, dt=dt, coding=coding,
+                   n_threads=n_threads)
+
+
+def _load_state(learned):
+    if isinstance(learned, dict):
+        return learned
+    with np.load(learned, allow_pickle=False) as f:
+        return {k: f[k] for k in f.files}
+
+
+def _describe(config, calibration, training, learned):
+    size, areas, seed = config["size"], config["areas"], config["seed"]
+    enc, prm = config["encoding"], config["params"]
+    circuit = Circuit(size, input_meta=retina_area.input_meta(size, enc["sigma_center"]))
+    circuit.area_info = OrderedDict()
+    if learned is not None:
+        state = _load_state(learned)
+        for key, val in state.items():
+            if key.startswith("learned/"):
+                circuit.learned[key[8:]] = tuple(float(v) for v in val)
+            elif key.startswith("template/"):
+                circuit.templates[key[9:]] = np.asarray(val, float)
+    else:
+        if calibration is None:
+            calibration = stimuli.natural_crops(16, size, seed=seed + 1)
+        circuit.set_batch("calibration", retina_area.encode(calibration, **enc))
+        if len(areas) > 2:
+            if training is None:
+                training = stimuli.object_set(4, "V3", size, seed=seed + 100)[0]
+            circuit.set_batch("training", retina_area.encode(training, **enc))
+    info = circuit.area_info
+    info["retina"] = build_retina(circuit, **prm["retina"])
+    info["retina"]["output"] = ["retina_on", "retina_off"]
+    if "v1" in areas:
+        info["v1"] = build_v1(circuit, **prm["v1"])
+        info["v1"]["output"] = list(info["v1"]["complex"])
+    if "v2" in areas:
+        info["v2"] = build_v2(circuit, info["v1"]["complex"], **dict({"seed": seed + 2},
+                                                                      **prm["v2"]))
+        info["v2"]["output"] = [info["v2"]["output"]]
+    if "v4" in areas:
+        info["v4"] = build_v4(circuit, **dict({"seed": seed + 4}, **prm["v4"]))
+        info["v4"]["output"] = [info["v4"]["output"]]
+    if "it" in areas:
+        info["it"] = build_it(circuit, **dict({"seed": seed + 6}, **prm["it"]))
+        info["it"]["output"] = [info["it"]["output"]]
+    return circuit
+
+
+class Responses:
+    """Spike counts of a batch of presentations.
+
+    Attributes
+    ----------
+    counts : dict of str to ndarray of int, shape (n_images, n_trials, n)
+        Spikes of each neuron of each population in its counting window.
+    windows : dict of str to (float, float)
+        Each population's window, in seconds after stimulus onset.
+    dt : float
+        The step activities are counted in (seconds).
+    meta : dict of str to dict of ndarray
+        Each population's metadata (``x``, ``y``, ``rf_size``, preferences).
+    areas : dict of str to list of str
+        The output populations of each area.
+    """
+
+    def __init__(self, counts, windows, dt, meta, areas):
+        self.counts, self.windows, self.dt, self.meta, self.areas = \
+            counts, windows, dt, meta, areas
+
+    def activity(self, population):
+        """Mean over trials of spikes per step in the window: ``(n_images, n)``, the
+        units of the rate twin."""
+        lo, hi = self.windows[population]
+        steps = max(int(round((hi - lo) / self.dt)), 1)
+        return self.counts[population].mean(axis=1) / steps
+
+    def rates(self, population):
+        """Mean firing rate in the window, in Hz: ``(n_images, n)``."""
+        return self.activity(population) / self.dt
+
+    def area(self, area, populations=None):
+        """Counts of an area's output populations side by side.
+
+        Returns
+        -------
+        counts : ndarray, shape (n_images, n_trials, n)
+        meta : dict of ndarray
+            The populations' metadata concatenated (keys they share), plus
+            ``population`` (the name of each neuron's population).
+        """
+        names = self.areas[area] if populations is None else list(populations)
+        counts = np.concatenate([self.counts[n] for n in names], axis=2)
+        return counts, _concat_meta({n: self.meta[n] for n in names})
+
+    def area_activity(self, area):
+        """Mean spikes per step of an area's output neurons: ``(n_images, n)``."""
+        return np.concatenate([self.activity(n) for n in self.areas[area]], axis=1)
+
+    def reliability(self, population):
+        """Split-half reliability over trials (odd vs even, Spearman-Brown corrected),
+        per neuron; needs at least 2 trials."""
+        c = self.counts[population].astype(float)
+        if c.shape[1] < 2:
+            raise ValueError("reliability needs at least 2 trials")
+        a, b = c[:, 0::2].mean(1), c[:, 1::2].mean(1)
+        a, b = a - a.mean(0), b - b.mean(0)
+        r = (a * b).sum(0) / np.sqrt((a * a).sum(0) * (b * b).sum(0) + 1e-12)
+        return 2 * r / (1 + r)
+
+
+def _concat_meta(metas):
+    keys = set.intersection(*(set(m) for m in metas.values()))
+    out = {k: np.concatenate([np.asarray(m[k], float) for m in metas.values()])
+           for k in sorted(keys)}
+    out["population"] = np.concatenate([np.full(len(next(iter(m.values()))), n)
+                                        for n, m in metas.items()])
+    return out
+
+
+class Pathway:
+    """A built visual pathway: its description, its neurosim network, its readouts.
+
+    Made by :func:`build_pathway`.
+
+    Attributes
+    ----------
+    circuit : circuits.core.Circuit
+        Populations (with metadata and thresholds) and projections (weights).
+    areas : OrderedDict
+        What each area builder returned (``populations``, ``output``, ...).
+    model, backend, coding : str
+    dt : float
+        Simulation step (seconds).
+    """
+
+    def __init__(self, circuit, config, model="mcculloch_pitts", backend="numba", dt=None,
+                 coding="rate", n_threads=1):
+        if model not in ("mcculloch_pitts", "lif"):
+            raise ValueError(f"model={model!r} must be 'mcculloch_pitts' or 'lif'")
+        if coding not in ("rate", "latency"):
+            raise ValueError(f"coding={coding!r} must be 'rate' or 'latency'")
+        self.circuit, self.config = circuit, config
+        self.areas = circuit.area_info
+        self.model, self.backend, self.coding = model, backend, coding
+        self.dt = (circuit.dt if model == "mcculloch_pitts" else circuit.dt / 2) \
+            if dt is None else float(dt)
+        self.n_threads = n_threads
+        self._net = None
+
+    # ------------------------------------------------------------- description
+    @property
+    def populations(self):
+        """Names of every population except the input, in build order."""
+        return [n for n in self.circuit.populations if n != "input"]
+
+    def outputs(self, area):
+        """The populations that represent ``area`` (e.g. the complex cells of V1)."""
+        return list(self.areas[area]["output"])
+
+    def metadata(self, population):
+        """Metadata of a population's neurons (dict of arrays)."""
+        return self.circuit.populations[population].meta
+
+    def area_metadata(self, area):
+        """Metadata of an area's output neurons, concatenated."""
+        return _concat_meta({n: self.metadata(n) for n in self.outputs(area)})
+
+    def encode(self, images):
+        """The retina's bipolar input activities for ``images`` (batch, 2 * size**2)."""
+        images = np.asarray(images, float)
+        if images.shape[-2:] != (self.circuit.size,) * 2:
+            raise ValueError(f"images have shape {images.shape}; expected (..., "
+                             f"{self.circuit.size}, {self.circuit.size})")
+        return np.atleast_2d(retina_area.encode(images, **self.config["encoding"]))
+
+    def twin(self, images):
+        """Rate twin activities (spikes per step) of every population: ``(n_images, n)``."""
+        return self.circuit.twin(self.encode(images))
+
+    def mean_field(self, images):
+        """Expected McCulloch-Pitts activities (Gaussian approximation), per population."""
+        return self.circuit.mean_field(self.encode(images))
+
+    def area_twin(self, images, area):
+        """Rate twin activities of an area's output neurons: ``(n_images, n)``."""
+        a = self.twin(images)
+        return np.concatenate([a[n] for n in self.outputs(area)], axis=1)
+
+    # ------------------------------------------------------------------- timing
+    def depth(self):
+        """Synaptic steps from the input to each population (longest feedforward path)."""
+        names = list(self.circuit.populations)
+        blocks = self.circuit.blocks(names)
+        block_of = {n: k for k, b in enumerate(blocks) for n in b}
+        depth = {}
+        for b in blocks:
+            d = 0
+            for n in b:
+                for src, _, _ in self.circuit.inputs_of(n):
+                    if block_of[src] != block_of[n]:
+                        d = max(d, depth[src] + 1)
+            for n in b:
+                depth[n] = d + (len(b) > 1)
+        return depth
+
+    def default_windows(self, duration=None):
+        """Duration of a presentation and each population's counting window (seconds).
+
+        A population is counted from ``depth + 2`` steps of the reference step
+        (McCulloch-Pitts), or that plus 5 ms (LIF), after onset, to the end.
+        """
+        ref = self.circuit.dt
+        depth = self.depth()
+        settle = 2 * ref if self.model == "mcculloch_pitts" else 5e-3
+        start = {n: depth[n] * self.dt + settle for n in self.populations}
+        if duration is None:
+            duration = max(start.values()) + 20 * ref
+        return duration, {n: (min(s, duration - ref), duration) for n, s in start.items()}
+
+    # ------------------------------------------------------------------ running
+    def network(self):
+        """The neurosim ``(network, groups, monitors)`` for rate coding, built once."""
+        if self._net is None:
+            import neurosim as ns
+            from neurosim.units import second
+            groups, objects, monitors = self.circuit.to_network(self.model, dt=self.dt)
+            net = ns.Network(*objects)
+            net.build(dt=self.dt * second, seed=self.config["seed"])
+            net.store("onset")
+            self._net = (net, groups, monitors)
+        return self._net
+
+    def present(self, images, trials=1, duration=None, window=None, seed=None,
+                populations=None, progress=False):
+        """Show each image for ``duration``, ``trials`` times, and count spikes.
+
+        Parameters
+        ----------
+        images : ndarray, shape (n_images, size, size)
+        trials : int, optional
+            Repetitions with independent noise (a new seed each).
+        duration : float, optional
+            Seconds per presentation (default: long enough for the deepest area
+            to respond for 20 steps).
+        window : (float, float), optional
+            One counting window for every population, in seconds after onset
+            (default: per population, from its arrival, see :meth:`default_windows`).
+        seed : int, optional
+            Seed of the trials' noise (default the pathway's seed).
+        populations : sequence of str, optional
+            Populations to read out (default all).
+        progress : bool, optional
+            Print a line per image.
+
+        Returns
+        -------
+        Responses
+        """
+        images = np.asarray(images, float)
+        if images.ndim == 2:
+            images = images[None]
+        x = self.encode(images)
+        duration, windows = self.default_windows(duration)
+        if window is not None:
+            windows = {n: tuple(window) for n in windows}
+        names = self.populations if populations is None else list(populations)
+        seed = self.config["seed"] if seed is None else seed
+        counts = {n: np.zeros((len(images), trials, self.circuit.populations[n].n), np.int64)
+                  for n in names}
+        if self.coding == "rate":
+            self._present_rates(x, trials, duration, windows, names, seed, counts, progress)
+        else:
+            self._present_latency(x, trials, duration, windows, names, seed, counts)
+        areas = {a: self.outputs(a) for a in self.areas}
+        return Responses(counts, {n: windows[n] for n in names}, self.circuit.dt,
+                         {n: self.metadata(n) for n in names}, areas)
+
+    def _present_rates(self, x, trials, duration, windows, names, seed, counts, progress):
+        from neurosim.units import Hz, second
+        net, groups, monitors = self.network()
+        for k in range(len(x)):
+            for r in range(trials):
+                net.restore("onset")
+                groups["input"].rates = x[k] / self.circuit.dt * Hz
+                net.reseed(int(seed) * 7919 + r + 1)
+                net.run(duration * second, backend=self.backend, n_threads=self.n_threads)
+                for n in names:
+                    mon = monitors[n]
+                    lo, hi = windows[n]
+                    t = mon.t
+                    sel = (t >= lo - 1e-9) & (t < hi - 1e-9)
+                    counts[n][k, r] = np.bincount(mon.i[sel], minlength=groups[n].n)
+            if progress:
+                print(f"[circuits] image {k + 1}/{len(x)}", flush=True)
+
+    def _present_latency(self, x, trials, duration, windows, names, seed, counts,
+                         t_max=0.02, jitter=5e-4):
+        """One network for the whole batch: presentation ``(k, r)`` starts at
+        ``(k * trials + r) * duration``, states are reset between presentations;
+        trials differ by a Gaussian jitter of the spike times."""
+        import neurosim as ns
+        from neurosim.units import mV, second
+        rng = np.random.default_rng(seed)
+        p_max = self.config["encoding"]["p_max"]
+        idx, times = [], []
+        for k in range(len(x)):
+            for r in range(trials):
+                i, t = stimuli.to_latencies(x[k] / p_max, t_max=t_max)
+                if trials > 1 or jitter:
+                    t = np.clip(t + rng.normal(0, jitter, t.size), 0, duration - 2 * self.dt)
+                t = np.round(t / self.dt) * self.dt
+                # one spike per source per step
+                key = np.unique(np.round(t / self.dt).astype(np.int64) * x.shape[1] + i)
+                t, i = (key // x.shape[1]) * self.dt, key % x.shape[1]
+                idx.append(i)
+                times.append(t + (k * trials + r) * duration)
+        groups, objects, monitors = self.circuit.to_network(
+            self.model, dt=self.dt, coding="latency",
+            latency=(np.concatenate(idx), np.concatenate(times)))
+        net = ns.Network(*objects)
+        net.build(dt=self.dt * second, seed=int(seed))
+        state = "x" if self.model == "mcculloch_pitts" else "v"
+        zero = 0.0 if state == "x" else 0 * mV
+        for slot in range(len(x) * trials):
+            for n, g in groups.items():
+                if n != "input":
+                    setattr(g, state, zero)
+            net.run(duration * second, backend=self.backend, n_threads=self.n_threads)
+        for n in names:
+            mon = monitors[n]
+            t, i = mon.t, mon.i
+            slot = np.floor(t / duration + 1e-9).astype(np.int64)
+            rel = t - slot * duration
+            lo, hi = windows[n]
+            sel = (rel >= lo - 1e-9) & (rel < hi - 1e-9)
+            flat = np.bincount(slot[sel] * groups[n].n + i[sel],
+                               minlength=len(x) * trials * groups[n].n)
+            counts[n][:] = flat.reshape(len(x), trials, groups[n].n)
+
+    # --------------------------------------------------------------- save/load
+    def state(self):
+        """What was learned, as a dict of arrays (see :meth:`save`)."""
+        out = {"config": np.array(json.dumps(self.config))}
+        for name, val in self.circuit.learned.items():
+            out["learned/" + name] = np.asarray(val, float)
+        for name, val in self.circuit.templates.items():
+            out["template/" + name] = np.asarray(val, float)
+        return out
+
+    def save(self, path):
+        """Write the templates, thresholds, gains and the configuration (``np.savez``).
+
+        ``build_pathway(size, areas, learned=path)`` rebuilds the same circuit
+        without calibration or training.
+        """
+        np.savez(path, **self.state())
+
+    def summary(self):
+        """A line per population (see :meth:`circuits.core.Circuit.summary`)."""
+        return self.circuit.summary()
