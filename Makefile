@@ -28,3 +28,14 @@ demo: $(VENV)/.installed
 
 clean:
 	rm -rf $(VENV) figures .pytest_cache
+
+# `make docs`: the documentation site in docs/_build/html, every example in its quick mode
+.PHONY: docs
+
+$(VENV)/.docs-installed: $(VENV)/.installed setup.cfg
+	$(PY) -m pip install -q -e ".[docs]"
+	touch $@
+
+docs: $(VENV)/.docs-installed
+	NEUROSIM_QUICK=1 $(VENV)/bin/sphinx-build -W -n -b html docs docs/_build/html
+	@echo "documentation written to docs/_build/html/index.html"

@@ -172,7 +172,7 @@ def build(name, seed, n_threads):
 def count_spikes(name, pops, recs, duration_ms):
     """Spikes as neurosim counts them: emitted spikes, or for the binary network the
     number of (unit, step) pairs with the unit active, decoded from NEST's
-    transition events (one event for 0 -> 1, two at the same time for 1 -> 0)."""
+    transition events (two at the same time for 0 -> 1, one for 1 -> 0)."""
     if NETWORKS[name]["model"] != "binary":
         return int(sum(r.n_events for r in recs))
     total_steps = 0.0
@@ -181,13 +181,13 @@ def count_spikes(name, pops, recs, duration_ms):
         senders, times = np.asarray(ev["senders"]), np.asarray(ev["times"])
         order = np.lexsort((times, senders))
         senders, times = senders[order], times[order]
-        # collapse (sender, time) pairs: multiplicity 1 = up, 2 = down
+        # collapse (sender, time) pairs: multiplicity 2 = up, 1 = down
         key_change = np.ones(senders.size, dtype=bool)
         key_change[1:] = (senders[1:] != senders[:-1]) | (times[1:] != times[:-1])
         starts = np.flatnonzero(key_change)
         mult = np.diff(np.append(starts, senders.size))
         s_u, t_u = senders[starts], times[starts]
-        up = mult == 1
+        up = mult == 2
         # active time: sum over down events of t minus sum over up events of t, plus the
         # time until the end for units that end active (an up with no later down)
         active = float(np.sum(t_u[~up]) - np.sum(t_u[up]))

@@ -25,7 +25,7 @@ from scipy import sparse
 from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 
-__all__ = ["Population", "Projection", "Circuit", "grid", "neighbours", "mean_field_activity"]
+__all__ = ["Population", "Projection", "Circuit", "grid", "neighbours", "mean_field_activity", "copy_offsets"]
 
 V_TH_MV = 1.0          # LIF threshold above rest, in mV; weights are in units of it
 MODELS = ("mcculloch_pitts", "lif")
@@ -117,6 +117,26 @@ def _solve_threshold(h, var, rate, iters=32, max_values=50000):
     return 0.5 * (lo + hi)
 
 
+def copy_offsets(n, k):
+    """Threshold offsets (as input biases) of ``k`` copies of ``n`` units, unit-major:
+    copy ``m`` gets ``-(m + 1/2) / k``; zeros for ``k = 1``."""
+    if k <= 1:
+        return np.zeros(n)
+    return -np.tile((np.arange(k) + 0.5) / k, n)
+
+
+def _copy_synapses(p, ks, kt):
+    """Synapses of projection ``p`` between units made of ``ks`` and ``kt`` copies."""
+    if ks == kt:
+        m = np.arange(kt)
+        return ((p.i[:, None] * ks + m).ravel(), (p.j[:, None] * kt + m).ravel(),
+                np.repeat(p.w, kt))
+    a, m = np.meshgrid(np.arange(ks), np.arange(kt), indexing="ij")
+    a, m = a.ravel(), m.ravel()
+    return ((p.i[:, None] * ks + a).ravel(), (p.j[:, None] * kt + m).ravel(),
+            np.repeat(p.w / ks, a.size))
+
+
 def grid(size, stride):
     """Centres of a regular grid over ``size`` pixels: ``(stride - 1)/2 + stride * k``."""
     n = size // stride
@@ -172,7 +192,8 @@ class Circuit:
         self.add(Population("input", "input", n_input, "excitatory", 0.0, dict(input_meta)))
         self._matrices = {}
         self._batches, self._cache = {}, {}
-        self.learned = OrderedDict()      # name -> (gain, theta), see calibrate
+        self.learned = OrderedDict()      # name -> (gain, theta, theta_twin), see calibrate
+        self.rates = OrderedDict()        # name -> target mean activity (calibrate)
         self.templates = OrderedDict()    # area -> ndarray of imprinted templates
 
     # ------------------------------------------------------------------ building
@@ -375,8 +396,9 @@ class Circuit:
         instead.
         """
         pop = self.populations[target]
+        self.rates[target] = float(rate)
         if target in self.learned:
-            gain, theta, theta_twin = self.learned[target]
+            gain, theta, theta_twin = self.learned[target][:3]
             self.scale_inputs(target, gain)
             pop.theta, pop.theta_twin = theta, theta_twin
             return
@@ -409,7 +431,7 @@ class Circuit:
 
     # --------------------------------------------------------------- to neurosim
     def to_network(self, model="mcculloch_pitts", dt=None, coding="rate", latency=None,
-                   names=None):
+                   names=None, bias=None, copies=None):
         """neurosim objects for the circuit (public API only).
 
         Parameters
@@ -425,22 +447,43 @@ class Circuit:
             ``SpikeGeneratorGroup`` built from ``latency = (indices, times)``.
         names : sequence of str, optional
             Populations to include (default all); projections between them only.
+        bias : dict of str to float, optional
+            A constant input added to each population's summed input (in units of
+            the weights), through a ``neurosim.CurrentInput`` that can be changed
+            between runs (homeostasis, :meth:`Pathway.homeostasis`).
+        copies : dict of str to int, optional
+            McCulloch-Pitts only: populations whose units are each made of ``k``
+            binary neurons (see Notes).
 
         Returns
         -------
         groups : dict of str to neurosim group
             The input group under ``"input"``.
         objects : list
-            Everything for ``neurosim.Network`` (groups, synapses, monitors).
+            Everything for ``neurosim.Network`` (groups, synapses, currents,
+            monitors).
         monitors : dict of str to ``neurosim.SpikeMonitor``
+        currents : dict of str to ``neurosim.CurrentInput``
+            One per population; its amplitude is the bias plus, for units made of
+            copies, each copy's threshold offset.
 
         Notes
         -----
+        McCulloch-Pitts units: a unit fires in a step when its summed input of the
+        previous step reaches ``theta``. A unit made of ``k`` copies is ``k``
+        binary neurons (neuron ``u * k + m`` is copy ``m`` of unit ``u``) with
+        thresholds ``theta_twin + (m + 1/2) / k``; copy ``m`` receives from copy
+        ``m mod k_source`` of each source unit, so the fraction of a unit's copies
+        that fire is ``min(max(h - theta_twin, 0), 1)`` to a resolution of
+        ``1/k``: the rate twin's unit, clipped at one spike per step (a
+        population code with staggered thresholds).
+
         LIF neurons: ``v_rest = v_reset = 0``, ``v_th = 1 mV``, delta synapses,
         ``tau_m = self.dt / max(theta_twin, 0.05)``, and a weight ``w`` of the
         description becomes ``w * exp(dt / tau_m)`` mV: the jump that is still
         ``w`` after the decay of one step, when the threshold is checked, so that
-        a neuron fires as soon as its summed input exceeds ``theta`` on average.
+        a neuron fires as soon as its summed input exceeds ``theta_twin`` on
+        average.
         """
         import neurosim as ns
         from neurosim.units import Hz, mV, second
@@ -452,6 +495,10 @@ class Circuit:
             raise ValueError(f"dt={dt!r}: McCulloch-Pitts circuits run with dt={self.dt} s, "
                              "the step their activities are counted in")
         names = list(self.populations) if names is None else list(names)
+        copies = {n: int((copies or {}).get(n, 1)) if model == "mcculloch_pitts" else 1
+                  for n in names}
+        copies["input"] = 1
+        bias = bias or {}
         groups, objects, monitors = {}, [], {}
         n_in = self.populations["input"].n
         if coding == "rate":
@@ -464,28 +511,41 @@ class Circuit:
         else:
             raise ValueError(f"coding={coding!r} must be 'rate' or 'latency'")
         objects.append(groups["input"])
-        scale = {}
+        scale, offsets = {}, {}
         for name in names[1:]:
-            pop = self.populations[name]
+            pop, k = self.populations[name], copies[name]
             if model == "mcculloch_pitts":
-                neuron = ns.McCullochPitts(theta=max(pop.theta, 1e-9))
+                if k > 1:
+                    neuron = ns.McCullochPitts(theta=pop.theta_twin)
+                    offsets[name] = copy_offsets(pop.n, k)
+                else:
+                    neuron = ns.McCullochPitts(theta=max(pop.theta, 1e-9))
+                    offsets[name] = np.zeros(pop.n)
                 scale[name] = 1.0
             else:
                 tau = self.dt / max(pop.theta_twin, 0.05)
                 neuron = ns.LIF(tau_m=tau * second, v_rest=0 * mV, v_reset=0 * mV,
                                 v_th=V_TH_MV * mV)
                 scale[name] = V_TH_MV * np.exp(dt / tau) * (1 + 1e-6) * mV
-            groups[name] = ns.NeuronGroup(pop.n, neuron, name=name)
+                offsets[name] = np.zeros(pop.n)
+            groups[name] = ns.NeuronGroup(pop.n * k, neuron, name=name)
             objects.append(groups[name])
         for p in self.projections:
             if p.source in groups and p.target in groups and p.i.size:
+                pre, post, w = _copy_synapses(p, copies[p.source], copies[p.target])
                 objects.append(ns.Synapses(groups[p.source], groups[p.target], kind=p.kind,
-                                           weight=p.w * scale[p.target], connect=(p.i, p.j),
+                                           weight=w * scale[p.target], connect=(pre, post),
                                            name=p.name))
+        currents = {}
+        for name in names[1:]:
+            unit = 1.0 if model == "mcculloch_pitts" else V_TH_MV * mV
+            amp = offsets[name] + bias.get(name, 0.0)
+            currents[name] = ns.CurrentInput(groups[name], amp * unit)
+            objects.append(currents[name])
         for name, g in groups.items():
             monitors[name] = ns.SpikeMonitor(g)
             objects.append(monitors[name])
-        return groups, objects, monitors
+        return groups, objects, monitors, currents
 
     # ------------------------------------------------------------------ summary
     def summary(self):

@@ -274,7 +274,8 @@ class HMAX:
     sigma : float, optional
         S2 tuning width: ``r = exp(-d2 / (d * sigma^2))`` with ``d2`` the squared
         distance to the template and ``d`` its number of elements; by default chosen
-        at :meth:`fit` as the root median of ``d2 / d`` over the training positions.
+        at :meth:`fit` as the root median of ``d2 / d`` over the positions of (up to 32)
+        training images.
     s1_stride : int, optional
         Grid spacing of the S1 features returned by :meth:`features` (pixels).
     s2_grid : int, optional
@@ -393,9 +394,10 @@ class HMAX:
                 y, x = rng.integers(0, m.shape[-2] - p + 1), rng.integers(0, m.shape[-1] - p + 1)
                 patches.append(m[i, :, y:y + p, x:x + p])
             self.templates_[p] = np.array(patches)
-        if self.sigma is None:
+        if self.sigma is None:                     # from (at most) 32 training images
+            few = [m[:32] for m in c1]
             d = np.concatenate([dist.ravel() for p, t in self.templates_.items()
-                                for dist in self._s2_distances(c1, t)])
+                                for dist in self._s2_distances(few, t)])
             self.sigma_ = float(np.sqrt(np.median(d[np.isfinite(d)])))
         else:
             self.sigma_ = float(self.sigma)

@@ -16,7 +16,8 @@ Similarity of two representations (``docs``: the visual-pathway plan, section 4)
   regression from a model's features to each neuron, normalised by the neurons'
   split-half reliability (:func:`split_half_reliability`).
 
-Statistics: :func:`bootstrap` (confidence intervals over images, by half-sampling),
+Statistics: :func:`bootstrap` (confidence intervals over images, by half-sampling)
+and :func:`resampling_p` (its one-sided p-value for a difference),
 :func:`permutation_test` and :func:`cka_permutation_test` (nulls from shuffled image
 correspondence), :func:`best_block` (choose each area's best model block on one
 half of the images, score it on the other), :func:`hierarchy_score` (Spearman
@@ -41,7 +42,7 @@ from scipy import stats
 
 __all__ = ["features_2d", "unbiased_centered_gram", "hsic_unbiased", "cka", "cka_matrix",
            "rdm", "rsa", "split_half_reliability", "spearman_brown", "predictivity",
-           "Predictivity", "bootstrap", "permutation_test", "cka_permutation_test",
+           "Predictivity", "bootstrap", "resampling_p", "permutation_test", "cka_permutation_test",
            "best_block", "BestBlock", "hierarchy_score", "decode"]
 
 
@@ -299,6 +300,7 @@ def predictivity(source, target, labels=None, reliability=None, n_components=25,
     reliability : array_like, shape (n_neurons,), optional
         Spearman-Brown corrected split-half reliability of each neuron
         (:func:`split_half_reliability`); without it the score is the raw median r.
+        Neurons whose responses are constant count with r = 0.
     n_components : int, optional
         At most this many PLS components (fewer when the data cannot support them).
     n_splits : int, optional
@@ -334,6 +336,8 @@ def predictivity(source, target, labels=None, reliability=None, n_components=25,
     else:
         ceiling = np.nan
     live = y.std(axis=0) > 0
+    if not live.any():
+        raise ValueError("every target neuron has constant responses; nothing to predict")
     r_sum = np.zeros(y.shape[1])
     raw = []
     for train, test in splitter.split(x, groups):
@@ -415,6 +419,18 @@ def bootstrap(statistic, *arrays, n_boot=1000, ci=0.95, seed=0, method="half"):
     alpha = (1.0 - ci) / 2.0
     low, high = np.quantile(samples, [alpha, 1.0 - alpha])
     return float(statistic(*arrays)), float(low), float(high), samples
+
+
+def resampling_p(estimate, samples):
+    """One-sided p-value of ``statistic <= 0`` from :func:`bootstrap`'s samples.
+
+    The resampling distribution, shifted to be centred on 0, stands for the sampling
+    distribution under the null: ``p = (1 + #{samples - estimate >= estimate}) /
+    (1 + n)``. Use it for differences such as circuit minus HMAX or a similarity minus
+    that of pixels.
+    """
+    samples = np.asarray(samples, float)
+    return float((1 + np.sum(samples - estimate >= estimate)) / (1 + samples.size))
 
 
 def permutation_test(statistic, x, y, n_perm=1000, seed=0):

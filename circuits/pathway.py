@@ -35,7 +35,7 @@ import numpy as np
 
 from . import retina as retina_area
 from . import stimuli
-from .core import Circuit
+from .core import Circuit, copy_offsets
 from .it import build_it
 from .retina import build_retina
 from .v1 import build_v1
@@ -62,8 +62,9 @@ def _areas_prefix(areas):
 
 def build_pathway(size=32, areas="it", model="mcculloch_pitts", backend="numba", *,
                   calibration=None, training=None, learned=None, seed=0, dt=None,
-                  coding="rate", n_threads=1, encoding=None, retina=None, v1=None, v2=None,
-                  v4=None, it=None):
+                  coding="rate", n_threads=1, encoding=None, homeostasis=True, copies=4,
+                  retina=None,
+                  v1=None, v2=None, v4=None, it=None):
     """Build the visual pathway up to an area.
 
     Parameters
@@ -95,6 +96,17 @@ def build_pathway(size=32, areas="it", model="mcculloch_pitts", backend="numba",
         Threads for neurosim's neuron update (1 is fastest for these sizes).
     encoding : dict, optional
         Parameters of :func:`circuits.retina.encode`.
+    copies : int, optional
+        McCulloch-Pitts only: each unit past the retina's ganglion cells and V1's
+        simple cells (whose inputs are many and independent) is made of this many
+        binary neurons with staggered thresholds, a population code whose mean
+        follows the rate twin (see :meth:`circuits.core.Circuit.to_network`); 1
+        makes every unit a single neuron.
+    homeostasis : bool, optional
+        Adjust each population's bias so that the *spiking* network fires at the
+        calibrated mean rates on the calibration images
+        (:meth:`Pathway.homeostasis`); skipped when ``learned`` holds biases for
+        ``model``.
     retina, v1, v2, v4, it : dict, optional
         Keyword arguments of :func:`~circuits.retina.build_retina`,
         :func:`~circuits.v1.build_v1`, :func:`~circuits.v2.build_v2`,
@@ -123,8 +135,13 @@ def build_pathway(size=32, areas="it", model="mcculloch_pitts", backend="numba",
         if len(config["areas"]) < len(_areas_prefix(areas)):
             raise ValueError(f"areas={areas!r}: the saved circuit only has {saved['areas']}")
     circuit = _describe(config, calibration, training, learned)
-    return Pathway(circuit, config, model=model, backend=backend, dt=dt, coding=coding,
-                   n_threads=n_threads)
+    pathway = Pathway(circuit, config, model=model, backend=backend, dt=dt, coding=coding,
+                      n_threads=n_threads, copies=copies)
+    if homeostasis and model not in circuit.bias:
+        if calibration is None:
+            calibration = stimuli.natural_crops(16, size, seed=seed + 1)
+        pathway.homeostasis(calibration[:8])
+    return pathway
 
 
 def _load_state(learned):
@@ -139,6 +156,7 @@ def _describe(config, calibration, training, learned):
     enc, prm = config["encoding"], config["params"]
     circuit = Circuit(size, input_meta=retina_area.input_meta(size, enc["sigma_center"]))
     circuit.area_info = OrderedDict()
+    circuit.bias = {}
     if learned is not None:
         state = _load_state(learned)
         for key, val in state.items():
@@ -146,6 +164,9 @@ def _describe(config, calibration, training, learned):
                 circuit.learned[key[8:]] = tuple(float(v) for v in val)
             elif key.startswith("template/"):
                 circuit.templates[key[9:]] = np.asarray(val, float)
+            elif key.startswith("bias/"):
+                _, model, name = key.split("/")
+                circuit.bias.setdefault(model, {})[name] = float(val)
     else:
         if calibration is None:
             calibration = stimuli.natural_crops(16, size, seed=seed + 1)
@@ -179,7 +200,10 @@ class Responses:
     Attributes
     ----------
     counts : dict of str to ndarray of int, shape (n_images, n_trials, n)
-        Spikes of each neuron of each population in its counting window.
+        Spikes of each unit of each population in its counting window (of all
+        its neurons when a unit is made of several copies, see ``copies``).
+    copies : dict of str to int
+        Neurons per unit of each population.
     windows : dict of str to (float, float)
         Each population's window, in seconds after stimulus onset.
     dt : float
@@ -190,16 +214,17 @@ class Responses:
         The output populations of each area.
     """
 
-    def __init__(self, counts, windows, dt, meta, areas):
+    def __init__(self, counts, windows, dt, meta, areas, copies=None):
         self.counts, self.windows, self.dt, self.meta, self.areas = \
             counts, windows, dt, meta, areas
+        self.copies = {n: (copies or {}).get(n, 1) for n in counts}
 
     def activity(self, population):
-        """Mean over trials of spikes per step in the window: ``(n_images, n)``, the
-        units of the rate twin."""
+        """Mean over trials of spikes per step (and per copy) in the window:
+        ``(n_images, n)``, the units of the rate twin."""
         lo, hi = self.windows[population]
         steps = max(int(round((hi - lo) / self.dt)), 1)
-        return self.counts[population].mean(axis=1) / steps
+        return self.counts[population].mean(axis=1) / (steps * self.copies[population])
 
     def rates(self, population):
         """Mean firing rate in the window, in Hz: ``(n_images, n)``."""
@@ -261,7 +286,7 @@ class Pathway:
     """
 
     def __init__(self, circuit, config, model="mcculloch_pitts", backend="numba", dt=None,
-                 coding="rate", n_threads=1):
+                 coding="rate", n_threads=1, copies=4):
         if model not in ("mcculloch_pitts", "lif"):
             raise ValueError(f"model={model!r} must be 'mcculloch_pitts' or 'lif'")
         if coding not in ("rate", "latency"):
@@ -272,6 +297,10 @@ class Pathway:
         self.dt = (circuit.dt if model == "mcculloch_pitts" else circuit.dt / 2) \
             if dt is None else float(dt)
         self.n_threads = n_threads
+        single = ("retina_on", "retina_off", "v1_simple", "v1_pushpull")
+        self.copies = {n: int(copies) for n in self.populations
+                       if model == "mcculloch_pitts" and copies > 1
+                       and not n.startswith(single)}
         self._net = None
 
     # ------------------------------------------------------------- description
@@ -346,16 +375,93 @@ class Pathway:
 
     # ------------------------------------------------------------------ running
     def network(self):
-        """The neurosim ``(network, groups, monitors)`` for rate coding, built once."""
+        """The neurosim ``(network, groups, monitors, currents)`` for rate coding, built
+        once (the input rates and the biases are changed between runs)."""
         if self._net is None:
             import neurosim as ns
             from neurosim.units import second
-            groups, objects, monitors = self.circuit.to_network(self.model, dt=self.dt)
+            groups, objects, monitors, currents = self.circuit.to_network(
+                self.model, dt=self.dt, bias=self.circuit.bias.get(self.model),
+                copies=self.copies)
             net = ns.Network(*objects)
             net.build(dt=self.dt * second, seed=self.config["seed"])
             net.store("onset")
-            self._net = (net, groups, monitors)
+            self._net = (net, groups, monitors, currents)
         return self._net
+
+    def homeostasis(self, images, iterations=8, tolerance=0.15, damping=0.8):
+        """Set each population's bias so that the spiking network's mean activity on
+        ``images`` matches the rate it was calibrated to.
+
+        The calibration (:meth:`circuits.core.Circuit.calibrate`) sets thresholds
+        in a mean-field approximation that treats inputs as independent; in the
+        synchronous spiking network, shared inputs make them correlated and deep
+        areas fire more. This corrects it the way intrinsic plasticity would: a
+        constant input per population (a ``neurosim.CurrentInput``, changed between
+        runs without recompiling) is moved, all populations at once, until every
+        population's mean activity is within ``tolerance`` (relative, in log) of
+        its target or ``iterations`` are done. The biases are kept per model in
+        ``circuit.bias`` and saved by :meth:`save`.
+        """
+        from scipy.special import ndtri
+        from neurosim.units import mV
+        c = self.circuit
+        names = [n for n in self.populations if n in c.rates]
+        bias = dict(c.bias.get(self.model, {}))
+        bias = {n: bias.get(n, 0.0) for n in self.populations}
+        c.bias[self.model] = bias
+        net, groups, monitors, currents = self.network()
+        # slope of the rate in the bias: McCulloch-Pitts ~ 1/sigma of the input,
+        # LIF ~ theta_twin (its rate rises as (h - theta/2) per step above threshold)
+        scale = {}
+        for n in names:
+            if n in self.copies:
+                scale[n] = 1.0            # the copies' mean follows h - theta_twin
+            elif self.model == "mcculloch_pitts":
+                scale[n] = self._input_sigma(n)
+            else:
+                scale[n] = 1.0 / max(c.populations[n].theta_twin, 0.05)
+        unit = 1.0 if self.model == "mcculloch_pitts" else 1.0 * mV
+
+        def apply():
+            # store/restore keeps input amplitudes, so change them in the stored onset
+            net.restore("onset")
+            for n in names:
+                k = self.copies.get(n, 1)
+                currents[n].amplitude = (copy_offsets(c.populations[n].n, k) + bias[n]) * unit
+            net.store("onset")
+
+        for _ in range(iterations):
+            apply()
+            r = self.present(images, trials=1, populations=names)
+            done = True
+            for n in names:
+                rate, target = float(r.activity(n).mean()), c.rates[n]
+                if abs(np.log(max(rate, 1e-4) / target)) > tolerance:
+                    done = False
+                if self.model == "mcculloch_pitts" and n not in self.copies:
+                    step = ndtri(np.clip(target, 1e-3, 0.999)) - ndtri(np.clip(rate, 1e-3, 0.999))
+                    bias[n] += damping * scale[n] * step
+                else:
+                    bias[n] += damping * scale[n] * (target - rate)
+            if done:
+                break
+        apply()
+        return {n: float(r.activity(n).mean()) for n in names}
+
+    def _input_sigma(self, name):
+        """Median standard deviation of a population's summed input per step on the
+        calibration images (mean field); 1 without calibration images."""
+        c = self.circuit
+        if not c.has_batch("calibration"):
+            return 1.0
+        acts = {s: c.activity("calibration", s).T for s, _, _ in c.inputs_of(name)
+                if s in c.populations and list(c.populations).index(s)
+                < list(c.populations).index(name)}
+        if not acts:
+            return 1.0
+        _, var = c.drive(name, acts, variance=True)
+        return float(np.median(np.sqrt(var))) + 1e-6
 
     def present(self, images, trials=1, duration=None, window=None, seed=None,
                 populations=None, progress=False):
@@ -400,11 +506,12 @@ class Pathway:
             self._present_latency(x, trials, duration, windows, names, seed, counts)
         areas = {a: self.outputs(a) for a in self.areas}
         return Responses(counts, {n: windows[n] for n in names}, self.circuit.dt,
-                         {n: self.metadata(n) for n in names}, areas)
+                         {n: self.metadata(n) for n in names}, areas,
+                         {n: self.copies.get(n, 1) for n in names})
 
     def _present_rates(self, x, trials, duration, windows, names, seed, counts, progress):
         from neurosim.units import Hz, second
-        net, groups, monitors = self.network()
+        net, groups, monitors, _ = self.network()
         for k in range(len(x)):
             for r in range(trials):
                 net.restore("onset")
@@ -416,7 +523,8 @@ class Pathway:
                     lo, hi = windows[n]
                     t = mon.t
                     sel = (t >= lo - 1e-9) & (t < hi - 1e-9)
-                    counts[n][k, r] = np.bincount(mon.i[sel], minlength=groups[n].n)
+                    unit = mon.i[sel] // self.copies.get(n, 1)
+                    counts[n][k, r] = np.bincount(unit, minlength=counts[n].shape[2])
             if progress:
                 print(f"[circuits] image {k + 1}/{len(x)}", flush=True)
 
@@ -441,9 +549,10 @@ class Pathway:
                 t, i = (key // x.shape[1]) * self.dt, key % x.shape[1]
                 idx.append(i)
                 times.append(t + (k * trials + r) * duration)
-        groups, objects, monitors = self.circuit.to_network(
+        groups, objects, monitors, _ = self.circuit.to_network(
             self.model, dt=self.dt, coding="latency",
-            latency=(np.concatenate(idx), np.concatenate(times)))
+            latency=(np.concatenate(idx), np.concatenate(times)),
+            bias=self.circuit.bias.get(self.model), copies=self.copies)
         net = ns.Network(*objects)
         net.build(dt=self.dt * second, seed=int(seed))
         state = "x" if self.model == "mcculloch_pitts" else "v"
@@ -460,9 +569,10 @@ class Pathway:
             rel = t - slot * duration
             lo, hi = windows[n]
             sel = (rel >= lo - 1e-9) & (rel < hi - 1e-9)
-            flat = np.bincount(slot[sel] * groups[n].n + i[sel],
-                               minlength=len(x) * trials * groups[n].n)
-            counts[n][:] = flat.reshape(len(x), trials, groups[n].n)
+            nu = counts[n].shape[2]
+            unit = i[sel] // self.copies.get(n, 1)
+            flat = np.bincount(slot[sel] * nu + unit, minlength=len(x) * trials * nu)
+            counts[n][:] = flat.reshape(len(x), trials, nu)
 
     # --------------------------------------------------------------- save/load
     def state(self):
@@ -472,6 +582,9 @@ class Pathway:
             out["learned/" + name] = np.asarray(val, float)
         for name, val in self.circuit.templates.items():
             out["template/" + name] = np.asarray(val, float)
+        for model, biases in self.circuit.bias.items():
+            for name, val in biases.items():
+                out[f"bias/{model}/{name}"] = np.asarray(val, float)
         return out
 
     def save(self, path):

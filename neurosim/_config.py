@@ -17,15 +17,24 @@ def _current():
 def get_config():
     """A copy of the current settings.
 
-    Keys: ``backend`` (``'numba'``, ``'numpy'``, ``'cuda'`` or ``'auto'``),
-    ``progress`` (bool), ``n_threads`` (None = choose by network size),
-    ``max_memory`` (bytes a network may use; None = the memory available now).
+    Returns
+    -------
+    dict
+        Keys: ``backend`` (``'numba'``, ``'numpy'``, ``'cuda'`` or ``'auto'``),
+        ``progress`` (bool), ``n_threads`` (None = choose by network size),
+        ``max_memory`` (bytes a network may use; None = the memory available now).
     """
     return dict(_current())
 
 
 def set_config(**settings):
-    """Change settings for this thread, e.g. ``set_config(backend="numpy")``."""
+    """Change settings for this thread, e.g. ``set_config(backend="numpy")``.
+
+    Parameters
+    ----------
+    **settings
+        New values by key, as listed by :func:`get_config`.
+    """
     unknown = set(settings) - set(_DEFAULTS)
     if unknown:
         raise ValueError(f"unknown setting(s) {sorted(unknown)}; known: {sorted(_DEFAULTS)}")
@@ -34,7 +43,19 @@ def set_config(**settings):
 
 @contextmanager
 def config_context(**settings):
-    """Temporarily change settings: ``with config_context(backend="numpy"): ...``."""
+    """Temporarily change settings: ``with config_context(backend="numpy"): ...``.
+
+    Parameters
+    ----------
+    **settings
+        New values by key, as listed by :func:`get_config`; the old ones come
+        back when the ``with`` block ends.
+
+    Yields
+    ------
+    None
+        The block runs with the changed settings.
+    """
     old = get_config()
     set_config(**settings)
     try:

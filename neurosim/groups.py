@@ -141,7 +141,15 @@ class NeuronGroup(_Population):
 
 
 class Subgroup(_Population):
-    """A contiguous slice ``root[start:stop]`` of a group; made by slicing, not directly."""
+    """A contiguous slice ``root[start:stop]`` of a group; made by slicing, not directly.
+
+    Parameters
+    ----------
+    root : NeuronGroup, PoissonGroup or SpikeGeneratorGroup
+        The whole group.
+    start, stop : int
+        First index and one past the last index of the slice within ``root``.
+    """
 
     def __init__(self, root, start, stop):
         object.__setattr__(self, "_root", root)

@@ -34,6 +34,7 @@ class PoissonGroup(_Population):
         Rate of each source (Hz): one value or an array of length ``n``; >= 0 and
         at most ``1/dt``.
     name : str, optional
+        Shown in errors and results; default ``'poissongroup'``.
 
     Notes
     -----
@@ -56,8 +57,11 @@ class PoissonGroup(_Population):
 
     @property
     def rates(self):
-        """Rate of each source, in Hz (a copy). Setting it between runs takes effect at
-        the next step, without rebuilding or recompiling anything."""
+        """Rate of each source, in Hz (a copy).
+
+        Setting it between runs takes effect at the next step, without
+        rebuilding or recompiling anything.
+        """
         return self._rates.copy()
 
     @rates.setter
@@ -100,6 +104,7 @@ class SpikeGeneratorGroup(_Population):
         Time of each spike (>= 0), rounded to the nearest step when the network is
         built (as Brian2 does). Two spikes of one source in one step are an error.
     name : str, optional
+        Shown in errors and results; default ``'spikegeneratorgroup'``.
 
     Examples
     --------
@@ -151,6 +156,7 @@ class PoissonInput:
     Parameters
     ----------
     target : NeuronGroup or Subgroup
+        The neurons that receive the drive, each its own.
     n : int
         Number of external sources per target neuron, >= 1.
     rate : Quantity
@@ -188,6 +194,7 @@ class CurrentInput:
     Parameters
     ----------
     target : NeuronGroup or Subgroup
+        The neurons the current is injected into.
     amplitude : Quantity
         One value or one per target neuron, in the unit the target model takes
         currents in (amperes with ``c_m``/``g_l`` given, volts otherwise;
@@ -208,8 +215,11 @@ class CurrentInput:
 
     @property
     def amplitude(self):
-        """Current of each target neuron, in the model's internal unit (a copy). Setting
-        it between runs takes effect at the next step without recompiling."""
+        """Current of each target neuron, in the model's internal unit (a copy).
+
+        Setting it between runs takes effect at the next step without
+        recompiling.
+        """
         return self._amplitude.copy()
 
     @amplitude.setter
@@ -232,6 +242,7 @@ class TimedCurrent:
     Parameters
     ----------
     target : NeuronGroup or Subgroup
+        The neurons the current is injected into.
     values : Quantity, shape (n_times,) or (n_times, n_target)
         Amplitudes in the unit the target takes currents in; a 1-d array drives
         every target neuron alike.

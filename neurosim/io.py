@@ -17,11 +17,12 @@ format) holding
 A file is written to a temporary name and renamed, so a crash never leaves half
 a checkpoint. Reading validates everything before touching the network: a
 damaged file, a file of another format version or of another network is
-refused with :class:`CheckpointError`, and the network is left as it was.
+refused with :class:`~neurosim.CheckpointError`, and the network is left as it was.
 
-Spike trains: :func:`save_spikes` writes ``i`` (int32, index in the group),
-``t`` (float64, seconds), ``n`` and ``name`` to an ``.npz``; :func:`to_neo`
-gives ``neo.SpikeTrain`` objects so that Elephant's analyses apply.
+Spike trains: :func:`~neurosim.save_spikes` writes ``i`` (int32, index in the
+group), ``t`` (float64, seconds), ``n`` and ``name`` to an ``.npz``;
+:func:`~neurosim.to_neo` gives ``neo.SpikeTrain`` objects so that Elephant's
+analyses apply.
 """
 import hashlib
 import json
@@ -130,11 +131,21 @@ def read_checkpoint(path, net):
 def load_recording(folder):
     """Read what a monitor streamed to ``folder`` (``stream_to=``), also after a crash.
 
-    Returns a dict with ``meta`` (the monitor's ``meta.json``) and one concatenated
-    array per recorded column (``i``/``steps`` for spikes, ``steps`` and one
-    ``(n_recorded, n_samples)`` array per variable for states, ``counts`` for
-    rates). Every complete chunk is read; a chunk being written when the process
-    died exists only under a temporary name and is ignored.
+    Every complete chunk is read; a chunk being written when the process died
+    exists only under a temporary name and is ignored.
+
+    Parameters
+    ----------
+    folder : str or path
+        The monitor's ``stream_to`` folder.
+
+    Returns
+    -------
+    dict
+        ``meta`` (the monitor's ``meta.json``) and one concatenated array per
+        recorded column: ``i``/``steps`` for spikes, ``steps`` and one
+        ``(n_recorded, n_samples)`` array per variable for states, ``counts``
+        for rates.
     """
     folder = os.fspath(folder)
     with open(os.path.join(folder, "meta.json")) as fh:
@@ -152,13 +163,38 @@ def load_recording(folder):
 
 
 def save_spikes(monitor, path):
-    """Write a SpikeMonitor's spikes to ``path`` (``.npz``: ``i``, ``t`` in s, ``n``, ``name``)."""
+    """Write a SpikeMonitor's spikes to ``path`` (``.npz``: ``i``, ``t`` in s, ``n``, ``name``).
+
+    Parameters
+    ----------
+    monitor : SpikeMonitor
+        The recorded spikes.
+    path : str or path
+        File to write (numpy appends ``.npz`` if missing).
+    """
     np.savez(os.fspath(path), i=monitor.i, t=monitor.t, n=np.int64(monitor.source.n),
              name=np.array(monitor.source.name))
 
 
 def load_spikes(path):
-    """Read a file of :func:`save_spikes`: returns ``(i, t, n, name)``."""
+    """Read a file of :func:`~neurosim.save_spikes`.
+
+    Parameters
+    ----------
+    path : str or path
+        The ``.npz`` file.
+
+    Returns
+    -------
+    i : ndarray of int32
+        Neuron index of each spike.
+    t : ndarray of float64
+        Spike times, in seconds.
+    n : int
+        Size of the recorded population.
+    name : str
+        Name of the recorded population.
+    """
     with np.load(os.fspath(path)) as data:
         return data["i"], data["t"], int(data["n"]), str(data["name"])
 
@@ -169,8 +205,14 @@ def to_neo(monitor, t_stop=None):
     Parameters
     ----------
     monitor : SpikeMonitor
+        The recorded spikes.
     t_stop : float, optional
         End of the recording in seconds; default the network's current time.
+
+    Returns
+    -------
+    list of neo.SpikeTrain
+        One train per recorded neuron, times in seconds.
     """
     try:
         import neo

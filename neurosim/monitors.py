@@ -99,6 +99,7 @@ class SpikeMonitor(_Monitor):
     Parameters
     ----------
     source : NeuronGroup, Subgroup, PoissonGroup or SpikeGeneratorGroup
+        The population whose spikes are recorded.
     record : True or array of int, optional
         Which neurons (indices into ``source``) to record; default all.
     stream_to : str or path, optional
@@ -156,7 +157,13 @@ class SpikeMonitor(_Monitor):
         return int(self.steps.size)
 
     def spike_trains(self):
-        """Spike times (seconds) of each recorded neuron: ``{index: array}``."""
+        """Spike times of each recorded neuron.
+
+        Returns
+        -------
+        dict
+            ``{index: array of spike times in seconds}`` for every recorded neuron.
+        """
         i, t = self.i, self.t
         order = np.argsort(i, kind="stable")
         bounds = np.searchsorted(i[order], self.record, side="left"), \
@@ -173,6 +180,7 @@ class StateMonitor(_Monitor):
     Parameters
     ----------
     source : NeuronGroup or Subgroup
+        The neurons whose state is recorded.
     variables : str or sequence of str
         State variables of the model (``'v'``, ``'i_e'``, ``'g_e'``, ``'x'``...).
     record : True or array of int, optional
@@ -238,6 +246,7 @@ class RateMonitor(_Monitor):
     Parameters
     ----------
     source : NeuronGroup, Subgroup or input group
+        The population whose spikes are counted.
     stream_to : str or path, optional
         Folder to write the recording to, chunk by chunk, during the run, instead of
         keeping it in memory (one ``chunk_NNNNNN.npz`` per chunk plus ``meta.json``).
@@ -276,7 +285,18 @@ class RateMonitor(_Monitor):
         return counts / (self.source.n * self.dt) if self.dt else counts.astype(float)
 
     def smooth_rate(self, width):
-        """Rate averaged over a flat window of ``width`` seconds (plain float or Quantity)."""
+        """Rate averaged over a flat window.
+
+        Parameters
+        ----------
+        width : Quantity or float
+            Width of the window (time; a plain float is in seconds), > 0.
+
+        Returns
+        -------
+        ndarray
+            The smoothed rate in Hz, one value per step.
+        """
         from ._validation import check_positive
         from .units import second
         w = check_positive("width", width, second)

@@ -452,12 +452,35 @@ class Network:
         return {L.VAR_V: nr.v, L.VAR_GE: nr.ge, L.VAR_GI: nr.gi}[slot], lo, unit
 
     def get_state(self, group, variable):
-        """Current values of ``variable`` for the neurons of ``group`` (SI units, a copy)."""
+        """Current values of ``variable`` for the neurons of ``group`` (SI units, a copy).
+
+        Parameters
+        ----------
+        group : NeuronGroup or Subgroup
+            Neurons of this network.
+        variable : str
+            A state variable of their model (``'v'``, ``'i_e'``, ``'g_e'``, ``'x'``...).
+
+        Returns
+        -------
+        ndarray
+            One value per neuron of ``group``, in SI units (volts for potentials).
+        """
         table, lo, _ = self._state_slot(group, variable)
         return table[lo:lo + group.n].copy()
 
     def set_state(self, group, variable, values):
-        """Set ``variable`` of the neurons of ``group`` (one value or one per neuron, with units)."""
+        """Set ``variable`` of the neurons of ``group``; takes effect at the next step.
+
+        Parameters
+        ----------
+        group : NeuronGroup or Subgroup
+            Neurons of this network.
+        variable : str
+            A state variable of their model.
+        values : Quantity or array
+            One value or one per neuron of ``group``, with units (``-60*mV``).
+        """
         table, lo, unit = self._state_slot(group, variable)
         x = np.asarray(to_si(variable, values, unit, allow_array=True), dtype=float)
         if x.ndim and x.shape != (group.n,):
@@ -479,8 +502,16 @@ class Network:
         self._built().synapses.weight[synapses._positions] = _to_fixed(weights)
 
     def reseed(self, seed):
-        """Use another seed for the random draws of later steps (inputs, asynchronous
-        updates); connectivity and initial values stay as built."""
+        """Use another seed for the random draws of later steps.
+
+        The draws of Poisson sources and drives and of asynchronous updates
+        change; connectivity and initial values stay as built.
+
+        Parameters
+        ----------
+        seed : int
+            The new seed, >= 0.
+        """
         self._built()
         if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool) or seed < 0:
             raise ValueError(f"seed={seed!r} must be a non-negative integer")
@@ -488,8 +519,11 @@ class Network:
 
     # ---------------------------------------------------------- store/restore
     def store(self, name="default", filename=None):
-        """Remember the whole state: neurons, synaptic input in flight (the delay buffer),
-        time, input rates, weights, random-generator position and monitors.
+        """Remember the whole state of the network, to go back to it with ``restore``.
+
+        The state comprises the neurons, the synaptic input in flight (the delay
+        buffer), the time, input rates, weights, the random-generator position
+        and the monitors' recordings.
 
         Parameters
         ----------
@@ -516,11 +550,20 @@ class Network:
             write_checkpoint(filename, self, snapshot)
 
     def restore(self, name="default", filename=None):
-        """Go back to a state saved by ``store``: in memory under ``name``, or from the
-        checkpoint ``filename``, which builds the network first if needed (pass the
-        same ``dt`` and ``seed`` via ``build`` beforehand when they are not the
-        defaults). A file of another network, another format version or a damaged
-        file raises ``CheckpointError`` and leaves the network untouched."""
+        """Go back to a state saved by ``store``.
+
+        A file of another network, another format version or a damaged file
+        raises ``CheckpointError`` and leaves the network untouched.
+
+        Parameters
+        ----------
+        name : str, optional
+            Key of an in-memory snapshot made by ``store(name)``.
+        filename : str or path, optional
+            A checkpoint file written by ``store(filename=...)``, possibly by
+            another process. The network must be built first, from the same
+            script with the same ``dt`` and ``seed`` (``build(dt, seed)``).
+        """
         if filename is not None:
             if self._arrays is None:
                 raise RuntimeError("build the network (same script, dt and seed) before "

@@ -43,12 +43,14 @@ def plot_raster(*monitors, ax=None, time_unit=ms, colors=None, labels=None, mark
         One colour and one legend label per population; labels default to the
         monitored groups' names.
     markersize : float, optional
+        Size of the spike markers, in points (default 1.5).
     **kwargs
         Passed to ``Axes.plot``.
 
     Returns
     -------
     matplotlib.axes.Axes
+        The Axes drawn into.
 
     Examples
     --------
@@ -92,7 +94,9 @@ def plot_rate(monitor, ax=None, time_unit=ms, smooth=None, **kwargs):
     Parameters
     ----------
     monitor : RateMonitor
+        The recorded population rate.
     ax : matplotlib Axes, optional
+        Draw into this Axes instead of a new figure.
     time_unit : Quantity, optional
         Unit of the time axis (default ms).
     smooth : Quantity, optional
@@ -103,6 +107,7 @@ def plot_rate(monitor, ax=None, time_unit=ms, smooth=None, **kwargs):
     Returns
     -------
     matplotlib.axes.Axes
+        The Axes drawn into.
     """
     if not isinstance(monitor, RateMonitor):
         raise TypeError(f"monitor={monitor!r} must be a RateMonitor")
@@ -120,9 +125,11 @@ def plot_state(monitor, variable, ax=None, time_unit=ms, unit=None, **kwargs):
     Parameters
     ----------
     monitor : StateMonitor
+        The recorded state.
     variable : str
         A variable the monitor records.
     ax : matplotlib Axes, optional
+        Draw into this Axes instead of a new figure.
     time_unit : Quantity, optional
         Unit of the time axis (default ms).
     unit : Quantity, optional
@@ -133,6 +140,7 @@ def plot_state(monitor, variable, ax=None, time_unit=ms, unit=None, **kwargs):
     Returns
     -------
     matplotlib.axes.Axes
+        The Axes drawn into.
     """
     if not isinstance(monitor, StateMonitor):
         raise TypeError(f"monitor={monitor!r} must be a StateMonitor")

@@ -17,7 +17,17 @@ __all__ = ["sweep", "SweepResult"]
 
 @dataclass
 class SweepResult:
-    """The outcome of one point: ``value`` when it worked, else ``error`` (a traceback)."""
+    """The outcome of one point: ``value`` when it worked, else ``error`` (a traceback).
+
+    Parameters
+    ----------
+    point : object
+        The parameter point, as given to :func:`sweep`.
+    value : object, optional
+        What the function returned; None if it raised.
+    error : str, optional
+        The traceback of the exception the function raised; None if it worked.
+    """
 
     point: Any
     value: Any = None

@@ -39,6 +39,7 @@ class Synapses:
         ``FixedIndegree(k)``, ``FixedOutdegree(k)``, ``FixedTotalNumber(n)``,
         ``Explicit(i, j)``, or a tuple of index arrays.
     name : str, optional
+        Shown in errors; default ``'synapses_'`` plus a number.
 
     Notes
     -----
@@ -124,9 +125,13 @@ class Synapses:
 
     @property
     def weight(self):
-        """Weight of each synapse as simulated (internal unit, see the class notes), once
-        built; ``None`` before. Setting it between runs (one value or one per synapse,
-        with units) takes effect at the next step without recompiling."""
+        """Weight of each synapse as simulated (internal unit), once built; None before.
+
+        The internal unit is volts for ``LIF`` targets, units of ``g_L`` for
+        ``LIFCond`` and plain numbers for ``McCullochPitts``. Setting it between
+        runs (one value or one per synapse, with units) takes effect at the next
+        step without recompiling.
+        """
         return None if self._weight_si is None else self._weight_si.copy()
 
     @weight.setter

@@ -181,3 +181,15 @@ def test_asynchronous_update_depends_on_seed(backend):
     np.testing.assert_array_equal(a.steps, c.steps)
     assert not (a.i.size == b.i.size and np.array_equal(a.i, b.i)
                 and np.array_equal(a.steps, b.steps))
+
+
+def test_tie_survives_weights_that_round_on_the_fixed_point_grid(backend):
+    # 0.05 is not a binary fraction: stored rounded, 20 of them miss 1 by ~1e-11
+    unit = ns.NeuronGroup(1, ns.McCullochPitts(theta=1), name="unit")
+    kick = ns.SpikeGeneratorGroup(20, list(range(20)), [0] * 20 * ms)
+    syn = ns.Synapses(kick, unit, kind="inhibitory", weight=0.05, connect=ns.AllToAll())
+    mon = ns.SpikeMonitor(unit)
+    net = ns.Network(unit, kick, syn, ns.CurrentInput(unit, 2.0), mon)
+    net.run(0.3 * ms, dt=0.1 * ms, backend=backend, seed=0)
+    # h = 2 - 20 * 0.05 = 1 = theta in step 1: still active (H(0) = 1)
+    np.testing.assert_array_equal(mon.steps, [0, 1, 2])

@@ -21,7 +21,14 @@ _log = logging.getLogger("neurosim")
 
 
 def available_backends():
-    """Names of the backends that can run here."""
+    """Names of the backends that can run here.
+
+    Returns
+    -------
+    tuple of str
+        A subset of ``('numpy', 'numba', 'cuda')``; ``'cuda'`` when a GPU (or
+        numba's CUDA simulator) is usable.
+    """
     return tuple(name for name, cls in _BACKENDS.items() if cls.is_available())
 
 

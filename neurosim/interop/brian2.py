@@ -285,6 +285,17 @@ def _brian2_prefs(target):
 class Brian2Export:
     """A neurosim network rebuilt in Brian2; made by :func:`to_brian2`.
 
+    Parameters
+    ----------
+    network : neurosim.Network
+        A built network that has not run yet.
+    target : {'numpy', 'cython'}
+        Brian2 code-generation target, see :func:`to_brian2`.
+    poisson : {'realised', 'brian2'}
+        Where the Poisson input comes from, see :func:`to_brian2`.
+    brian2_seed : int, optional
+        Seed for ``brian2.seed`` before the first run.
+
     Attributes
     ----------
     network : neurosim.Network
@@ -664,15 +675,22 @@ def run_brian2(network, duration, *, dt=None, seed=None, target="numpy", poisson
                brian2_seed=None):
     """Export ``network`` to Brian2, run it for ``duration`` and return its recordings.
 
-    Parameters are those of :func:`to_brian2`, plus ``duration`` (Quantity).
+    Parameters
+    ----------
+    network : neurosim.Network
+        The network to export, as for :func:`to_brian2`.
+    duration : Quantity
+        Simulated time, a whole number of steps.
+    dt, seed, target, poisson, brian2_seed : optional
+        As for :func:`to_brian2`.
 
     Returns
     -------
     dict
         ``{monitor: recording}`` for every monitor of ``network``:
-        :class:`SpikeRecording` (``i`` int32, ``t`` seconds, ``steps``,
-        ``count``), :class:`StateRecording` (``t`` and one array per variable)
-        or :class:`RateRecording` (``t``, ``rate`` in Hz).
+        a ``SpikeRecording`` (``i`` int32, ``t`` seconds, ``steps``,
+        ``count``), a ``StateRecording`` (``t`` and one array per variable)
+        or a ``RateRecording`` (``t``, ``rate`` in Hz).
     """
     export = to_brian2(network, dt=dt, seed=seed, target=target, poisson=poisson,
                        brian2_seed=brian2_seed)

@@ -57,8 +57,8 @@ def first_divergence(steps_a, i_a, steps_b, i_b):
     return int((a[m] if a.size > m else b[m]) // width)
 
 
-def spike_statistics(steps, i, n, dt, t_start, t_stop, block=0.1, window=0.1, min_isi=5):
-    """Population rate, CV of ISIs and Fano factors of a spike list.
+def spike_statistics(steps, i, n, dt, t_start, t_stop, n_blocks=10, window=0.05, min_isi=5):
+    """Population rate, CV of ISIs and Fano factor of a spike list, with standard errors.
 
     Parameters
     ----------
@@ -70,90 +70,108 @@ def spike_statistics(steps, i, n, dt, t_start, t_stop, block=0.1, window=0.1, mi
         Time step, seconds.
     t_start, t_stop : float
         Analysis window in seconds (leave out the initial transient).
-    block : float, optional
-        Length (s) of the time blocks whose population rates give the
-        confidence interval of the mean rate (default 0.1 s).
+    n_blocks : int, optional
+        Number of contiguous time blocks for the delete-a-block jackknife that
+        gives the standard errors (default 10).
     window : float, optional
-        Counting window (s) of the Fano factor (default 0.1 s).
+        Counting window (s) of the Fano factor (default 0.05 s).
     min_isi : int, optional
         Neurons with fewer inter-spike intervals have no CV (default 5).
 
     Returns
     -------
     dict
-        ``rate`` (mean rate per neuron, Hz), ``rate_se`` (its standard error
-        from the spread of block rates), ``cv`` and ``cv_se`` (mean CV of ISIs
-        over the neurons with at least ``min_isi`` intervals, and its standard
-        error over neurons), ``fano`` and ``fano_se`` (mean Fano factor of the
-        spike counts in ``window`` over neurons that fired, and its standard
-        error), and the per-neuron arrays ``cv_all``, ``fano_all``, ``rates``.
+        ``rate`` (mean rate per neuron, Hz), ``cv`` (mean over neurons of the
+        CV of their inter-spike intervals, for neurons with at least
+        ``min_isi`` intervals), ``fano`` (mean over active neurons of the
+        variance over mean of their spike counts in ``window``), each with its
+        standard error ``<name>_se``, and ``n_blocks``.
+
+    Notes
+    -----
+    The neurons of a network are not independent samples: slow fluctuations of
+    the population activity move the rates, CVs and Fano factors of all
+    neurons together, so an error from the spread over neurons is far too
+    small. The errors here come from the delete-a-block jackknife over time
+    (Efron & Stein 1981; Kuensch 1989): the statistic is recomputed with each
+    of ``n_blocks`` contiguous blocks left out, and
+    ``se**2 = (K - 1)/K * sum_k (theta_k - mean(theta))**2``, which captures
+    fluctuations slower than one window and faster than one block.
     """
     steps = np.asarray(steps, np.int64)
     i = np.asarray(i, np.int64)
-    s0, s1 = int(round(t_start / dt)), int(round(t_stop / dt))
-    keep = (steps >= s0) & (steps < s1)
+    nw = max(1, int(round(window / dt)))
+    s0 = int(round(t_start / dt))
+    n_win = (int(round(t_stop / dt)) - s0) // nw
+    if n_win < 2 * n_blocks:
+        raise ValueError(f"{n_win} counting windows of {window * 1e3:g} ms cannot be split into "
+                         f"n_blocks={n_blocks} blocks of two or more; analyse a longer time")
+    keep = (steps >= s0) & (steps < s0 + n_win * nw)
     steps, i = steps[keep], i[keep]
-    duration = (s1 - s0) * dt
-    rates = np.bincount(i, minlength=n) / duration
-    # population rate per block: its spread gives the standard error of the mean
-    nb_steps = max(1, int(round(block / dt)))
-    n_blocks = (s1 - s0) // nb_steps
-    blk = (steps - s0) // nb_steps
-    blk_rates = np.bincount(blk[blk < n_blocks], minlength=n_blocks) / (n * nb_steps * dt)
-    # CV of ISIs, per neuron
+    win = (steps - s0) // nw
+    counts = np.zeros((n, n_win))
+    np.add.at(counts, (i, win), 1.0)
+    block_of_window = np.arange(n_win) * n_blocks // n_win
+    # inter-spike intervals, each in the block of its second spike
     order = np.lexsort((steps, i))
     si, ss = i[order], steps[order]
-    isi = np.diff(ss).astype(float)
     same = si[1:] == si[:-1]
-    cv = np.full(n, np.nan)
-    if same.any():
-        owner = si[1:][same]
-        isi = isi[same]
+    isi_owner = si[1:][same]
+    isi = np.diff(ss)[same].astype(float)
+    isi_block = block_of_window[win[order][1:][same]]
+
+    def measure(use_block):
+        use_win = use_block[block_of_window]
+        rate = counts[:, use_win].sum() / (n * use_win.sum() * nw * dt)
+        sel = use_block[isi_block]
+        owner, x = isi_owner[sel], isi[sel]
         cnt = np.bincount(owner, minlength=n)
-        mean = np.bincount(owner, isi, minlength=n) / np.maximum(cnt, 1)
-        var = np.bincount(owner, (isi - mean[owner]) ** 2, minlength=n) / np.maximum(cnt - 1, 1)
+        mean = np.bincount(owner, x, minlength=n) / np.maximum(cnt, 1)
+        var = np.bincount(owner, (x - mean[owner]) ** 2, minlength=n) / np.maximum(cnt - 1, 1)
         ok = cnt >= min_isi
-        cv[ok] = np.sqrt(var[ok]) / mean[ok]
-    # Fano factor of counts in windows
-    nw_steps = max(1, int(round(window / dt)))
-    n_win = (s1 - s0) // nw_steps
-    w = (steps - s0) // nw_steps
-    inw = w < n_win
-    counts = np.zeros((n, n_win))
-    np.add.at(counts, (i[inw], w[inw]), 1.0)
-    m = counts.mean(axis=1)
-    fano = np.full(n, np.nan)
-    fired = m > 0
-    fano[fired] = counts[fired].var(axis=1, ddof=1) / m[fired]
-    cvs, fanos = cv[np.isfinite(cv)], fano[np.isfinite(fano)]
+        cv = float(np.mean(np.sqrt(var[ok]) / mean[ok])) if ok.any() else np.nan
+        c = counts[:, use_win]
+        m = c.mean(axis=1)
+        active = m > 0
+        fano = float(np.mean(c[active].var(axis=1, ddof=1) / m[active])) if active.any() \
+            else np.nan
+        return np.array([rate, cv, fano])
 
-    def se(x):
-        return float(x.std(ddof=1) / np.sqrt(x.size)) if x.size > 1 else np.nan
-
-    return dict(rate=float(rates.mean()), rate_se=se(blk_rates),
-                cv=float(cvs.mean()) if cvs.size else np.nan, cv_se=se(cvs),
-                fano=float(fanos.mean()) if fanos.size else np.nan, fano_se=se(fanos),
-                rates=rates, cv_all=cv, fano_all=fano, n_cv=int(cvs.size),
-                n_fano=int(fanos.size))
+    full = measure(np.ones(n_blocks, dtype=bool))
+    loo = np.array([measure(np.arange(n_blocks) != k) for k in range(n_blocks)])
+    se = np.sqrt((n_blocks - 1) / n_blocks * ((loo - loo.mean(axis=0)) ** 2).sum(axis=0))
+    out = dict(n_blocks=n_blocks)
+    for k, name in enumerate(("rate", "cv", "fano")):
+        out[name], out[name + "_se"] = float(full[k]), float(se[k])
+    return out
 
 
 def compare_statistics(a, b, level=0.99):
-    """Are two sets of :func:`spike_statistics` compatible?
+    """Test whether two sets of :func:`spike_statistics` are compatible.
 
-    For each of ``rate``, ``cv`` and ``fano``, the difference ``b - a`` and the
+    For each of ``rate``, ``cv`` and ``fano``: the difference ``b - a`` and the
     half width of its two-sided confidence interval at ``level``,
-    ``z * sqrt(se_a**2 + se_b**2)`` (normal approximation); the statistic
-    agrees when the interval contains 0.
+    ``t * sqrt(se_a**2 + se_b**2)`` with Student's ``t`` for ``n_blocks - 1``
+    degrees of freedom (conservative: the jackknife errors rest on few
+    blocks). The statistic agrees when the interval contains 0.
+
+    Parameters
+    ----------
+    a, b : dict
+        Results of :func:`spike_statistics` for the two simulations.
+    level : float, optional
+        Confidence level of the intervals, in (0, 1); default 0.99.
 
     Returns
     -------
     dict
         ``{name: dict(a=..., b=..., diff=..., half_width=..., agree=bool)}``.
     """
-    z = stats.norm.ppf(0.5 + level / 2)
+    df = min(a["n_blocks"], b["n_blocks"]) - 1
+    t = stats.t.ppf(0.5 + level / 2, df)
     out = {}
     for name in ("rate", "cv", "fano"):
-        half = float(z * np.hypot(a[name + "_se"], b[name + "_se"]))
+        half = float(t * np.hypot(a[name + "_se"], b[name + "_se"]))
         diff = float(b[name] - a[name])
         out[name] = dict(a=float(a[name]), b=float(b[name]), diff=diff, half_width=half,
                          agree=bool(abs(diff) <= half))

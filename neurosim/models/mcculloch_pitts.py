@@ -5,6 +5,11 @@ from ..kernels import _layout as L
 from ..units import second
 from ._base import NeuronModel
 
+# Weights are summed on a fixed-point grid of 2**-40 (see kernels._layout), so a
+# weight such as 0.05 is stored rounded; 20 of them then miss theta = 1 by 1e-11.
+# An input within this tolerance of theta counts as reaching it (H(0) = 1).
+TIE_TOLERANCE = 1e-9
+
 
 class McCullochPitts(NeuronModel):
     """Binary threshold unit (McCulloch & Pitts 1943).
@@ -32,6 +37,9 @@ class McCullochPitts(NeuronModel):
               + I_i - \\theta\\Big), \\qquad H(0) = 1
 
     Weights are dimensionless magnitudes; the synapse kind gives the sign. An
+    input within 1e-9 of ``theta`` counts as reaching it, so that the rounding of
+    weights such as 0.05 to the fixed-point grid of the input sums cannot break
+    a tie like ``20 * 0.05 = 1``. An
     active unit emits one spike per step, so a SpikeMonitor's counts divided by
     the number of steps give the mean activity. With a synaptic delay of 0 an
     input reaches its target one step later, the original discrete-time rule.
@@ -77,7 +85,7 @@ class McCullochPitts(NeuronModel):
 
     def _fill_params(self, row, dt):
         self.validate_dt(dt)
-        row[L.V_TH] = self.theta
+        row[L.V_TH] = self.theta - TIE_TOLERANCE
         row[L.P_UPDATE] = 1.0 if self.update == "synchronous" else dt / self.tau
         row[L.ABS_INH] = 1.0 if self.absolute_inhibition else 0.0
 

@@ -1,5 +1,7 @@
 """circuits.cnn: the CORnet-Z-like comparator, trained tiny and briefly."""
+import importlib.util
 import sys
+from collections import OrderedDict
 
 import numpy as np
 import pytest
@@ -124,6 +126,8 @@ def test_save_load_and_training_cache(toy, tmp_path):
 
 
 def test_training_set_holds_fonts_out():
+    if importlib.util.find_spec("skimage") is None and importlib.util.find_spec("sklearn") is None:
+        pytest.skip("the object set's backgrounds need scikit-image or scikit-learn")
     images, labels = cnn.training_set(1, size=32, seed=1000, levels=("V0", "V6"))
     assert images.shape == (16, 32, 32) and np.bincount(labels).tolist() == [2] * 8
     assert not set(cnn.HELD_OUT_FONTS) & set(cnn.TRAIN_FONTS)
@@ -140,6 +144,44 @@ def test_load_torchvision_with_user_weights(tmp_path):
                                  layers=layers, preprocess=preprocess)
     assert [feats[k].shape for k in ("V1", "V2", "V4", "IT")] == [(3, 64), (3, 128),
                                                                   (3, 256), (3, 512)]
+    with pytest.raises(ValueError, match="layers"):
+        cnn.load_torchvision("squeezenet1_0", str(path))
+
+
+def test_load_torchvision_logic_with_a_stand_in_module(tmp_path, monkeypatch):
+    """Without torchvision installed: a stand-in ``torchvision.models`` checks the
+    loading, the layer names and the preprocessing."""
+    import types
+    nn = torch.nn
+
+    def resnet18(weights=None):
+        assert weights is None                     # never asks for downloaded weights
+        torch.manual_seed(0)
+        return nn.Sequential(OrderedDict([
+            ("layer1", nn.Conv2d(3, 4, 3, stride=2)), ("layer2", nn.Conv2d(4, 5, 3)),
+            ("layer3", nn.Conv2d(5, 6, 3)), ("layer4", nn.Conv2d(6, 7, 3))]))
+
+    fake = types.ModuleType("torchvision")
+    fake.models = types.SimpleNamespace(resnet18=resnet18)
+    monkeypatch.setitem(sys.modules, "torchvision", fake)
+    src = resnet18()
+    for p in src.parameters():
+        p.data.fill_(0.5)
+    path = tmp_path / "weights.pt"
+    torch.save({"state_dict": src.state_dict()}, path)
+    model, layers, preprocess = cnn.load_torchvision("resnet18", str(path), input_size=40)
+    assert all(torch.all(p == 0.5) for p in model.parameters()) and not model.training
+    assert layers == cnn.TORCHVISION_LAYERS["resnet18"]
+    x = preprocess(np.full((2, 16, 16), 0.5))
+    assert x.shape == (2, 3, 40, 40)
+    assert torch.allclose(x[0, :, 0, 0], (0.5 - torch.tensor([0.485, 0.456, 0.406]))
+                          / torch.tensor([0.229, 0.224, 0.225]))
+    feats = cnn.extract_features(model, np.random.default_rng(0).uniform(size=(3, 16, 16)),
+                                 layers=layers, preprocess=preprocess)
+    assert [feats[k].shape for k in ("V1", "V2", "V4", "IT")] == [(3, 4), (3, 5), (3, 6),
+                                                                  (3, 7)]
+    model2, _, _ = cnn.load_torchvision("resnet18", src.state_dict())
+    assert all(torch.equal(a, b) for a, b in zip(model.parameters(), model2.parameters()))
     with pytest.raises(ValueError, match="layers"):
         cnn.load_torchvision("squeezenet1_0", str(path))
 

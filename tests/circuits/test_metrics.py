@@ -1,10 +1,13 @@
 """circuits.metrics: CKA, RSA, predictivity, decoding and statistics on known answers."""
+import importlib.util
+
 import numpy as np
 import pytest
 
-pytest.importorskip("sklearn")
+from circuits import metrics
 
-from circuits import metrics  # noqa: E402
+needs_sklearn = pytest.mark.skipif(importlib.util.find_spec("sklearn") is None,
+                                   reason="needs scikit-learn")
 
 
 def _rng(seed=0):
@@ -104,6 +107,7 @@ def _labels(n_per=10, n_cat=8):
     return np.repeat(np.arange(n_cat), n_per)
 
 
+@needs_sklearn
 def test_predictivity_of_linear_map_high_and_of_noise_low():
     rng = _rng(12)
     labels = _labels()
@@ -116,6 +120,7 @@ def test_predictivity_of_linear_map_high_and_of_noise_low():
     assert abs(bad.raw) < 0.25
 
 
+@needs_sklearn
 def test_predictivity_with_many_features_uses_train_span():
     """More features than images: the reduction must not change PLS predictions."""
     from sklearn.cross_decomposition import PLSRegression
@@ -130,6 +135,7 @@ def test_predictivity_with_many_features_uses_train_span():
     assert metrics.predictivity(x, y, n_components=8, n_splits=3).raw > 0.8
 
 
+@needs_sklearn
 def test_predictivity_normalised_by_ceiling():
     rng = _rng(14)
     labels = _labels()
@@ -187,6 +193,16 @@ def test_bootstrap_mean_interval_matches_standard_error():
         assert lo < est < hi and (hi - lo) / 2 == pytest.approx(half, rel=0.15)
     with pytest.raises(ValueError, match="method"):
         metrics.bootstrap(np.mean, v, method="jackknife")
+
+
+def test_resampling_p_of_a_clear_and_of_a_null_difference():
+    a, b, c = _three_representations(_rng(23), n=120, d=100)
+    est, _, _, samples = metrics.bootstrap(_cka_gain, a, b, c, n_boot=60)
+    assert est > 0.1 and metrics.resampling_p(est, samples) == pytest.approx(1 / 61)
+    v = _rng(24).normal(size=300)
+    v -= v.mean()                                  # an estimate of exactly 0: p about 1/2
+    est, _, _, samples = metrics.bootstrap(np.mean, v, n_boot=500)
+    assert 0.3 < metrics.resampling_p(est, samples) < 0.7
 
 
 def test_permutation_tests_related_and_unrelated():
@@ -262,6 +278,7 @@ def test_hierarchy_of_ordered_blocks_is_one():
     assert metrics.hierarchy_score(res.index) == (1.0, True)
 
 
+@needs_sklearn
 def test_decode_separable_categories_and_chance():
     rng = _rng(22)
     labels = _labels(12, 4)

@@ -1,0 +1,629 @@
+"""neurosim against Brian2 and NEST on the networks of ``/work/shared/benchmarks.md``.
+
+Usage::
+
+    python benchmarks/run.py --quick            # the set `make bench` runs
+    python benchmarks/run.py --full --reps 5    # every network, every size
+    python benchmarks/run.py --report benchmarks/results/bench-....json   # redo the docs
+
+Every measurement runs in a fresh subprocess (``worker.py``), so memory, caches
+and thread pools start clean. Within each repetition the networks are taken in
+turn and, for each, every contender runs once, in an order that rotates from
+one repetition to the next, so drift of the machine hits all contenders alike.
+Each repetition draws the network with another seed (``--seed`` + repetition),
+except Brian2 ``cpp_standalone``, whose compiled binary is rerun. Reported:
+medians over the repetitions, timing outliers flagged and left out, and a check
+that every contender fires at neurosim's rate within statistical error.
+
+Results: a JSON of every raw measurement in ``benchmarks/results/`` (``--out``),
+``docs/benchmarks.md`` and ``docs/images/benchmarks_scaling.png``.
+"""
+import argparse
+import datetime
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+sys.path.insert(0, HERE)
+
+from nets import CUBA_SERIES, DURATION, NETWORKS, describe, expected_synapses  # noqa: E402
+
+NCPU = os.cpu_count() or 1
+
+# name: runner (worker.py), threads, label
+CONTENDERS = {
+    "neurosim-numba-1": dict(runner="neurosim-numba", threads=1,
+                             label="neurosim numba, 1 thread"),
+    f"neurosim-numba-{NCPU}": dict(runner="neurosim-numba", threads=NCPU,
+                                   label=f"neurosim numba, {NCPU} threads"),
+    "neurosim-numpy": dict(runner="neurosim-numpy", threads=1, label="neurosim numpy"),
+    "neurosim-cuda": dict(runner="neurosim-cuda", threads=1, label="neurosim cuda (GPU)"),
+    "b2cython": dict(runner="b2cython", threads=1, label="Brian2 runtime (cython)"),
+    "b2cpp-1": dict(runner="b2cpp", threads=1, label="Brian2 cpp_standalone, 1 thread"),
+    "b2cpp-2": dict(runner="b2cpp", threads=2, label="Brian2 cpp_standalone, 2 OpenMP threads"),
+    "nest-1": dict(runner="nest", threads=1, label="NEST, 1 thread"),
+    f"nest-{NCPU}": dict(runner="nest", threads=NCPU, label=f"NEST, {NCPU} threads"),
+}
+REFERENCE = "neurosim-numba-1"      # the rate every contender is checked against
+
+SETS = {
+    # about 10 minutes on 2 idle cores (make bench)
+    "quick": dict(nets=["cuba-4k", "cuba-16k", "cuba-64k", "coba-4k", "brunel-A",
+                        "binary-k100"],
+                  durations={"brunel-A": 0.2},
+                  # largest network (neurons, synapses) a contender gets
+                  limits={"neurosim-numpy": (4000, 2e6), "nest": (16000, 2e6),
+                          "b2cython": (None, 2e6)},
+                  timeout=300),
+    "full": dict(nets=["cuba-4k", "cuba-16k", "cuba-64k", "cuba-256k", "cuba-1M",
+                       "cuba-16k-p0.02", "coba-4k", "coba-64k", "brunel-A", "binary-k100",
+                       "pd14-0.1", "pd14"],
+                 durations={},
+                 limits={"neurosim-numpy": (16000, 2e6), "nest": (64000, 2e7)},
+                 timeout=1800),
+}
+# bytes per recurrent synapse at the peak of building, for refusing what cannot fit
+BYTES_PER_SYNAPSE = {"neurosim": 80, "b2cython": 60, "b2cpp": 40, "nest": 60}
+
+
+# ----------------------------------------------------------------- environment
+def _run(cmd, env=None, timeout=60):
+    try:
+        p = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=timeout)
+        return p.returncode, p.stdout.strip(), p.stderr.strip()
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return -1, "", str(exc)
+
+
+def _mem_available():
+    with open("/proc/meminfo") as fh:
+        for line in fh:
+            if line.startswith("MemAvailable:"):
+                return int(line.split()[1]) * 1024
+    return 0
+
+
+def machine_info():
+    info = dict(hostname=platform.node(), platform=platform.platform(), cores=NCPU,
+                python=sys.version.split()[0])
+    rc, out, _ = _run(["lscpu"])
+    for line in out.splitlines():
+        key, _, val = line.partition(":")
+        if key.strip() in ("Model name", "CPU(s)", "Thread(s) per core", "L2 cache", "L3 cache"):
+            info[key.strip()] = val.strip()
+    with open("/proc/meminfo") as fh:
+        info["MemTotal"] = fh.readline().split(":")[1].strip()
+    return info
+
+
+def probe_versions(env):
+    code = ("import json, numpy, numba, brian2, neurosim, Cython; "
+            "print(json.dumps(dict(numpy=numpy.__version__, numba=numba.__version__, "
+            "brian2=brian2.__version__, neurosim=neurosim.__version__, "
+            "cython=Cython.__version__, backends=list(neurosim.available_backends()))))")
+    rc, out, err = _run([sys.executable, "-c", code], env=env, timeout=300)
+    versions = json.loads(out.splitlines()[-1]) if rc == 0 else {"error": err[-500:]}
+    rc, out, err = _run([sys.executable, "-c", "import nest, sys; "
+                         "sys.stdout.write('\\nNESTVERSION ' + nest.__version__)"],
+                        env=env, timeout=300)
+    found = [x for x in out.splitlines() if x.startswith("NESTVERSION ")]
+    if rc == 0 and found:
+        versions["nest"] = found[-1].split()[1]
+    else:
+        versions["nest_error"] = (err or out)[-800:] or f"exit status {rc}"
+    rc, out, _ = _run(["g++", "--version"])
+    versions["g++"] = out.splitlines()[0] if rc == 0 and out else "not found"
+    rc, out, _ = _run(["git", "-C", ROOT, "rev-parse", "--short", "HEAD"])
+    versions["neurosim_commit"] = out if rc == 0 else "?"
+    rc, out, _ = _run(["git", "-C", ROOT, "status", "--porcelain", "neurosim"])
+    versions["neurosim_dirty"] = bool(out)
+    # the GPU backend counts only on a real GPU, not in numba's simulator
+    cuda_env = dict(env, NUMBA_ENABLE_CUDASIM="0")
+    rc, out, err = _run([sys.executable, "-c", "import neurosim; "
+                         "print('cuda' in neurosim.available_backends())"], env=cuda_env,
+                        timeout=300)
+    versions["cuda"] = rc == 0 and out.splitlines()[-1:] == ["True"]
+    if not versions["cuda"]:
+        rc, out, err = _run([sys.executable, "-c", "from neurosim.backends import cuda_backend as c;"
+                             " print(c.CudaBackend.why_unavailable())"], env=cuda_env, timeout=300)
+        versions["cuda_why"] = (out or err).splitlines()[-1] if (out or err) else "?"
+    return versions
+
+
+# ------------------------------------------------------------------------ plan
+def applies(name, net, cfg, versions):
+    """``None`` if contender ``name`` runs on ``net``, else why not."""
+    c = CONTENDERS[name]
+    spec = NETWORKS[net]
+    family = c["runner"].split("-")[0]
+    if name == "neurosim-cuda" and not versions.get("cuda"):
+        return f"no CUDA GPU ({versions.get('cuda_why', '')})"
+    if family == "nest" and "nest" not in versions:
+        return "NEST does not import"
+    if family == "b2cpp" and c["threads"] > NCPU:
+        return f"{c['threads']} threads > {NCPU} cores"
+    n_syn = expected_synapses(net)
+    limits = cfg["limits"]
+    lim = limits.get(name) or limits.get(family)
+    if lim:
+        max_n, max_syn = lim
+        if (max_n and spec["n"] > max_n) or (max_syn and n_syn > max_syn):
+            return "too slow at this size for this set"
+    key = "neurosim" if family == "neurosim" else family
+    need = n_syn * BYTES_PER_SYNAPSE[key] + spec["n"] * 2000
+    avail = _mem_available()
+    if need > 0.7 * avail:
+        return f"needs about {need / 2**30:.1f} GiB, {avail / 2**30:.1f} GiB available"
+    return None
+
+
+def worker_env(base, threads, numba_cache):
+    env = dict(base)
+    env.update(NUMBA_NUM_THREADS=str(threads), OMP_NUM_THREADS=str(threads),
+               OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1", NUMBA_CACHE_DIR=numba_cache,
+               NUMBA_ENABLE_CUDASIM="0", MPLBACKEND="Agg")
+    env["PYTHONPATH"] = os.pathsep.join([ROOT, HERE] + [p for p in
+                                                        [base.get("PYTHONPATH")] if p])
+    return env
+
+
+def call_worker(spec, env, timeout):
+    t0 = time.perf_counter()
+    load = os.getloadavg()[0]
+    try:
+        p = subprocess.run([sys.executable, os.path.join(HERE, "worker.py"), json.dumps(spec)],
+                           capture_output=True, text=True, env=env, timeout=timeout, cwd=ROOT)
+    except subprocess.TimeoutExpired:
+        return dict(spec, status="timeout", error=f"over {timeout} s", load1=load,
+                    total_s=time.perf_counter() - t0)
+    lines = [x for x in p.stdout.splitlines() if x.startswith("RESULT ")]
+    if p.returncode != 0 or not lines:
+        err = (p.stderr or p.stdout).strip().splitlines()
+        return dict(spec, status="error", error=" | ".join(err[-3:])[-600:], load1=load,
+                    returncode=p.returncode, total_s=time.perf_counter() - t0)
+    out = dict(spec, status="ok", load1=load, total_s=time.perf_counter() - t0)
+    out.update(json.loads(lines[-1][7:]))
+    return out
+
+
+def log(msg):
+    print(msg, flush=True)
+
+
+def measure(args, cfg):
+    versions = probe_versions(dict(os.environ, PYTHONPATH=ROOT))
+    session = tempfile.mkdtemp(prefix="neurosim-bench-")
+    numba_cache = os.path.join(session, "numba")       # empty: the first compile is cold
+    cython_cache = os.path.join(HERE, ".cache", "cython")   # kept between sessions
+    cython_cold = not os.path.isdir(cython_cache) or not os.listdir(cython_cache)
+    nets = args.nets.split(",") if args.nets else cfg["nets"]
+    names = args.contenders.split(",") if args.contenders else list(CONTENDERS)
+    plan = {net: {} for net in nets}
+    skipped = []
+    for net in nets:
+        for name in names:
+            why = applies(name, net, cfg, versions)
+            if why:
+                skipped.append(dict(net=net, contender=name, why=why))
+            else:
+                plan[net][name] = True
+    log(f"session {session}; versions {versions}")
+    for s in skipped:
+        log(f"skip {s['contender']:<22} {s['net']:<16} {s['why']}")
+    base_env = dict(os.environ)
+    timeout = args.timeout or cfg["timeout"]
+    durations = {net: args.duration or cfg["durations"].get(net, DURATION) for net in nets}
+    records, compiles = [], []
+    start = time.time()
+
+    def spec_for(name, net, seed, **extra):
+        c = CONTENDERS[name]
+        return dict(contender=c["runner"], name=name, net=net, seed=seed,
+                    duration=durations[net], threads=c["threads"],
+                    cache_dir=cython_cache, **extra)
+
+    # Brian2 cpp_standalone: generate and compile once per network and thread count
+    for net in nets:
+        for name in [n for n in plan[net] if CONTENDERS[n]["runner"] == "b2cpp"]:
+            d = os.path.join(session, "b2cpp", f"{net}-{CONTENDERS[name]['threads']}")
+            spec = spec_for(name, net, args.seed, build_dir=d, runner="b2cpp-compile")
+            r = call_worker(spec, worker_env(base_env, CONTENDERS[name]["threads"], numba_cache),
+                            timeout)
+            r["phase"] = "compile"
+            compiles.append(r)
+            log(f"compile {name:<22} {net:<16} {r['status']} "
+                f"{r.get('compile_s', float('nan')):.1f} s")
+            if r["status"] != "ok":
+                plan[net].pop(name)
+    failed = set()
+    for rep in range(args.reps):
+        for k, net in enumerate(nets):
+            order = list(plan[net])
+            shift = (rep + k) % max(1, len(order))
+            for name in order[shift:] + order[:shift]:
+                if (net, name) in failed:
+                    continue
+                c = CONTENDERS[name]
+                extra = {}
+                seed = args.seed + rep
+                if c["runner"] == "b2cpp":
+                    extra["build_dir"] = os.path.join(session, "b2cpp", f"{net}-{c['threads']}")
+                    seed = args.seed
+                r = call_worker(spec_for(name, net, seed, **extra),
+                                worker_env(base_env, c["threads"], numba_cache), timeout)
+                r.update(rep=rep, phase="rep")
+                records.append(r)
+                if r["status"] != "ok":
+                    failed.add((net, name))
+                    log(f"rep {rep} {name:<22} {net:<16} {r['status']}: {r.get('error')}")
+                else:
+                    log(f"rep {rep} {name:<22} {net:<16} run {r['run_s']:8.3f} s  "
+                        f"build {r['build_s']:6.2f}  compile {r['compile_s']:6.2f}  "
+                        f"spikes {r['spikes']:>9}  [{time.time() - start:6.0f} s, "
+                        f"load {r['load1']:.1f}]")
+    shutil.rmtree(session, ignore_errors=True)
+    return dict(
+        created=datetime.datetime.now().isoformat(timespec="seconds"),
+        command=" ".join(["python", "benchmarks/run.py"] + sys.argv[1:]),
+        set=args.set, reps=args.reps, seed=args.seed, nets=nets, durations=durations,
+        contenders={n: CONTENDERS[n] for n in names}, machine=machine_info(),
+        versions=versions, cython_cache_cold=cython_cold, skipped=skipped,
+        compiles=compiles, records=records, elapsed_s=time.time() - start,
+        loadavg_end=os.getloadavg(), note=args.note)
+
+
+# ------------------------------------------------------------------- analysis
+def _outliers(x):
+    """Mask of timing outliers: more than 1.5 times (or less than 1/1.5 of) the median
+    of the other repetitions, judged only with at least three repetitions."""
+    x = np.asarray(x, dtype=float)
+    bad = np.zeros(x.size, dtype=bool)
+    if x.size < 3:
+        return bad
+    for k in range(x.size):
+        others = np.median(np.delete(x, k))
+        bad[k] = x[k] > 1.5 * others or x[k] < others / 1.5
+    if bad.sum() * 2 >= x.size:         # no majority to judge by
+        bad[:] = False
+    return bad
+
+
+def summarise(res):
+    """Per (network, contender): medians and checks."""
+    rows = []
+    for net in res["nets"]:
+        spec = NETWORKS[net]
+        dur = res["durations"][net]
+        for name in res["contenders"]:
+            recs = [r for r in res["records"] if r["net"] == net and r["name"] == name]
+            if not recs:
+                continue
+            ok = [r for r in recs if r["status"] == "ok"]
+            row = dict(net=net, contender=name, n=spec["n"], duration=dur, reps=len(recs),
+                       flags=[])
+            if not ok:
+                row.update(status=recs[0]["status"], error=recs[0].get("error"))
+                rows.append(row)
+                continue
+            run = np.array([r["run_s"] for r in ok])
+            bad = _outliers(run)
+            used = [r for r, b in zip(ok, bad) if not b]
+            if bad.any():
+                row["flags"].append(f"outlier rep(s) {[r['rep'] for r, b in zip(ok, bad) if b]} "
+                                    f"left out ({', '.join(f'{v:.3g}' for v in run[bad])} s)")
+            med = lambda key: float(np.median([r.get(key, np.nan) for r in used]))  # noqa: E731
+            rates = np.array([r["spikes"] / (spec["n"] * dur) for r in ok])
+            n_syn = med("n_syn")
+            row.update(status="ok", used=len(used), run_s=med("run_s"),
+                       run_min=float(run[~bad].min()), run_max=float(run[~bad].max()),
+                       build_s=med("build_s"), compile_s=med("compile_s"),
+                       spikes=med("spikes"), rate=float(np.median(rates)),
+                       rate_sd=float(rates.std(ddof=1)) if rates.size > 1 else np.nan,
+                       n_syn=n_syn, rss_mb=float(np.median(
+                           [max(r.get("rss_mb", 0), r.get("rss_children_mb", 0)) for r in used])),
+                       seeds=sorted({r["seed"] for r in ok}))
+            row["rtf"] = row["run_s"] / dur
+            row["events_per_s"] = row["spikes"] * (n_syn / spec["n"]) / row["run_s"]
+            if name.startswith("b2cpp"):
+                comp = [c for c in res["compiles"] if c["net"] == net and c["name"] == name]
+                if comp and comp[0]["status"] == "ok":
+                    row["compile_s"] = comp[0]["compile_s"]
+                    row["codegen_s"] = comp[0]["codegen_s"]
+            rows.append(row)
+    _check_rates(rows)
+    _ratios(rows)
+    return rows
+
+
+def _check_rates(rows):
+    by_net = {}
+    for r in rows:
+        by_net.setdefault(r["net"], {})[r["contender"]] = r
+    for net, group in by_net.items():
+        ref = group.get(REFERENCE)
+        if not ref or ref.get("status") != "ok":
+            continue
+        n, dur = ref["n"], ref["duration"]
+        # the spread between seeds (networks drawn anew) is the statistical error of a
+        # rate; with few seeds it is poorly known, so allow at least 5 % and Poisson noise
+        sd = ref["rate_sd"] if np.isfinite(ref["rate_sd"]) else 0.0
+        for name, r in group.items():
+            if r.get("status") != "ok":
+                continue
+            k = r["used"]
+            tol = max(3 * sd * np.sqrt(1 / k + 1 / ref["used"]), 0.05 * ref["rate"],
+                      3 * np.sqrt(max(ref["spikes"], 1)) / (n * dur))
+            r["rate_tol"] = tol
+            r["rate_ok"] = bool(abs(r["rate"] - ref["rate"]) <= tol)
+            if not r["rate_ok"]:
+                r["flags"].append(f"rate {r['rate']:.3g} Hz differs from neurosim's "
+                                  f"{ref['rate']:.3g} Hz by more than {tol:.2g} Hz")
+        # neurosim's backends promise the same spikes for the same seed
+        ns_rows = [r for name, r in group.items() if name.startswith("neurosim")
+                   and r.get("status") == "ok"]
+        if len({(tuple(r["seeds"]), r["spikes"]) for r in ns_rows}) > 1:
+            for r in ns_rows:
+                r["flags"].append("neurosim backends/threads disagree on the spike count")
+
+
+def _ratios(rows):
+    base = {(r["net"], CONTENDERS[r["contender"]]["threads"]): r for r in rows
+            if r["contender"].startswith("b2cpp") and r.get("status") == "ok"}
+    for r in rows:
+        if r.get("status") != "ok":
+            continue
+        threads = CONTENDERS[r["contender"]]["threads"]
+        b = base.get((r["net"], min(threads, 2)))
+        r["ratio"] = r["run_s"] / b["run_s"] if b else np.nan
+        r["ratio_to"] = b["contender"] if b else None
+
+
+# --------------------------------------------------------------------- output
+def _fmt(x, digits=3):
+    if x is None or (isinstance(x, float) and not np.isfinite(x)):
+        return "-"
+    if abs(x) >= 1000:
+        return f"{x:,.0f}"
+    return f"{x:.{digits}g}"
+
+
+def _events(x):
+    return "-" if not np.isfinite(x) else f"{x / 1e6:.3g} M"
+
+
+def write_markdown(res, rows, path, image_rel):
+    m, v = res["machine"], res["versions"]
+    lines = ["# Benchmarks", "",
+             "neurosim against Brian2 and NEST on the networks of `benchmarks.md` "
+             "(the project's shared definitions; code in `benchmarks/`). Generated by "
+             "`benchmarks/run.py` from the raw results in "
+             f"`{os.path.relpath(res.get('json_path', '?'), ROOT)}`; do not edit by hand.", ""]
+    load = [r["load1"] for r in res["records"]]
+    shared = bool(load) and float(np.median(load)) > 0.5 * m["cores"]
+    lines += ["## How it was measured", "",
+              f"- Command: `{res['command']}` (`make bench` runs `--quick`, `make bench-full` "
+              "runs `--full`); "
+              f"{res['reps']} repetitions, set `{res['set']}`, {res['elapsed_s'] / 60:.0f} min.",
+              f"- Machine: {m.get('Model name', '?')}, {m['cores']} cores, "
+              f"{m.get('MemTotal', '?')} memory; {m['platform']}.",
+              f"- Versions: Python {m['python']}, neurosim {v.get('neurosim')} "
+              f"(commit {v.get('neurosim_commit')}"
+              f"{', with uncommitted changes in neurosim/' if v.get('neurosim_dirty') else ''}), "
+              f"numpy {v.get('numpy')}, numba {v.get('numba')}, Brian2 {v.get('brian2')} "
+              f"(Cython {v.get('cython')}, {v.get('g++')}), "
+              f"NEST {v.get('nest', 'not available')}.",
+              f"- Load: the 1-minute load average at the start of the measurements was "
+              f"{min(load) if load else 0:.1f} to {max(load) if load else 0:.1f} "
+              f"(median {np.median(load) if load else 0:.1f}) on {m['cores']} cores."]
+    if shared:
+        lines += ["- **The machine was shared with other jobs during this measurement**, so the "
+                  "absolute times are noisy and the ratios only indicative; rerun on an idle "
+                  "machine for numbers to quote."]
+    if res.get("note"):
+        lines += [f"- Note: {res['note']}"]
+    lines += [
+        "- Each number is the median over the repetitions of one fresh process per "
+        "measurement; contenders were interleaved round-robin within each repetition. "
+        "*run*: the simulation loop only; *build*: from the description to ready arrays "
+        "(Brian2 runtime: objects and `connect`; `cpp_standalone`: the binary's set-up, "
+        "its wall time minus the run; NEST: `Create`, `Connect` and `Prepare`); *compile*: "
+        "neurosim `net.timings['compile']` (numba, loaded from a warm cache), Brian2 runtime "
+        "the code generation and Cython compilation before the loop (warm cache), "
+        "`cpp_standalone` `make` (once per network and thread count).",
+        "- *ratio*: run time over Brian2 `cpp_standalone`'s at the same thread count "
+        "(1-thread contenders against 1 thread, multi-thread against 2 OpenMP threads); "
+        "below 1 is faster than Brian2 `cpp_standalone`.",
+        "- *events/s*: spikes x mean recurrent out-degree / run time (external Poisson "
+        "input not counted); *RTF*: run time / simulated time; *RSS*: peak resident memory "
+        "of the measuring process (for `cpp_standalone` the binary).",
+        "- Every contender draws its own network from its own generator; each repetition "
+        "uses another seed (Brian2 `cpp_standalone` reruns its compiled binary, one "
+        "network). A contender's rate is checked against neurosim's (numba, 1 thread): "
+        "it must lie within max(3 x seed-to-seed spread, 5 %, Poisson error); deviations "
+        "are flagged below, as are timing outliers (more than 1.5x off the median of the "
+        "other repetitions, left out of the median).", ""]
+    ncold = [c for c in res["records"] if c.get("name", "").startswith("neurosim-numba")
+             and c["status"] == "ok"]
+    if ncold:
+        first = min(ncold, key=lambda r: (r["rep"], res["records"].index(r)))
+        warm = np.median([r["compile_s"] for r in ncold if r is not first])
+        lines += [f"- neurosim compile: {first['compile_s']:.1f} s on a cold numba cache "
+                  f"(the session's first run), {warm:.2f} s from the warm cache (median)."]
+    b2 = [c for c in res["records"] if c.get("name") == "b2cython" and c["status"] == "ok"]
+    if b2:
+        first = min(b2, key=lambda r: (r["rep"], res["records"].index(r)))
+        lines += [f"- Brian2 runtime: code generation and compilation before the loop "
+                  f"took {first['compile_s']:.1f} s in the first run "
+                  f"({'empty' if res.get('cython_cache_cold') else 'warm'} Cython cache), "
+                  f"{np.median([r['compile_s'] for r in b2]):.1f} s median."]
+    comp = [c for c in res["compiles"] if c["status"] == "ok"]
+    if comp:
+        lines += [f"- Brian2 `cpp_standalone`: code generation "
+                  f"{np.median([c['codegen_s'] for c in comp]):.1f} s and `make` "
+                  f"{np.median([c['compile_s'] for c in comp]):.1f} s per network "
+                  f"(median of {len(comp)} builds)."]
+    lines += [""]
+
+    # summary matrix: run time (ratio)
+    names = [n for n in res["contenders"] if any(r["contender"] == n for r in rows)]
+    lines += ["## Run time of 1 s of network activity", "",
+              "Seconds of wall time per simulated second (the realtime factor); in brackets "
+              "the ratio to Brian2 `cpp_standalone` at the same thread count. `!` marks a "
+              "flagged row (see the details).", "",
+              "| network | " + " | ".join(CONTENDERS[n]["label"] for n in names) + " |",
+              "|---|" + "---|" * len(names)]
+    for net in res["nets"]:
+        cells = []
+        for n in names:
+            r = next((x for x in rows if x["net"] == net and x["contender"] == n), None)
+            if r is None:
+                cells.append("")
+            elif r.get("status") != "ok":
+                cells.append(r.get("status", "?"))
+            else:
+                ratio = f" ({r['ratio']:.2g})" if np.isfinite(r.get("ratio", np.nan)) else ""
+                cells.append(f"{_fmt(r['rtf'])}{ratio}{' !' if r['flags'] else ''}")
+        dur = res["durations"][net]
+        extra = f" ({dur:g} s simulated)" if dur != DURATION else ""
+        lines.append(f"| {describe(net)}{extra} | " + " | ".join(cells) + " |")
+    lines += ["", f"![run time against network size]({image_rel})", ""]
+
+    lines += ["## Details", "",
+              "| network | contender | run s (min-max) | build s | compile s | spikes | "
+              "rate Hz | events/s | RTF | RSS MB | ratio | flags |",
+              "|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    for r in rows:
+        label = CONTENDERS[r["contender"]]["label"]
+        if r.get("status") != "ok":
+            lines.append(f"| {r['net']} | {label} | {r.get('status')} | | | | | | | | | "
+                         f"{r.get('error', '')[:200]} |")
+            continue
+        lines.append(
+            f"| {r['net']} | {label} | {_fmt(r['run_s'])} ({_fmt(r['run_min'])}-"
+            f"{_fmt(r['run_max'])}) | {_fmt(r['build_s'])} | {_fmt(r['compile_s'])} | "
+            f"{r['spikes']:,.0f} | {_fmt(r['rate'])} | {_events(r['events_per_s'])} | "
+            f"{_fmt(r['rtf'])} | {r['rss_mb']:.0f} | {_fmt(r.get('ratio'))} | "
+            f"{'; '.join(r['flags'])} |")
+    lines += [""]
+    if res["skipped"]:
+        lines += ["## Not measured", ""]
+        seen = {}
+        for s in res["skipped"]:
+            seen.setdefault((s["contender"], s["why"]), []).append(s["net"])
+        for (name, why), nets_ in seen.items():
+            lines.append(f"- {CONTENDERS[name]['label']}: {', '.join(nets_)}: {why}.")
+        lines += [""]
+    if "nest_error" in v:
+        lines += [f"NEST could not be imported: `{v['nest_error'][-300:]}`", ""]
+    with open(path, "w") as fh:
+        fh.write("\n".join(lines))
+
+
+def plot_scaling(res, rows, path):
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    fig, ax = plt.subplots(figsize=(7, 5))
+    series = [n for n in CUBA_SERIES if n in res["nets"]]
+    coba = [n for n in ("coba-4k", "coba-64k") if n in res["nets"]]
+    colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    for k, name in enumerate(res["contenders"]):
+        col = colors[k % len(colors)]
+        for nets_, style, tag in ((series, "o-", "CUBA"), (coba, "s--", "COBA")):
+            pts = [(r["n"], r["rtf"]) for net in nets_ for r in rows
+                   if r["net"] == net and r["contender"] == name and r.get("status") == "ok"]
+            if not pts:
+                continue
+            x, y = zip(*pts)
+            ax.plot(x, y, style, color=col, label=f"{CONTENDERS[name]['label']} ({tag})")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel("neurons N (80 inputs per neuron)")
+    ax.set_ylabel("run time per simulated second (s)")
+    ax.set_title("CUBA (solid) and COBA (dashed), dt = 0.1 ms")
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
+def report(res, docs, image):
+    rows = summarise(res)
+    res["summary"] = rows
+    os.makedirs(os.path.dirname(image), exist_ok=True)
+    plot_scaling(res, rows, image)
+    write_markdown(res, rows, docs, os.path.relpath(image, os.path.dirname(docs)))
+    return rows
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    g = ap.add_mutually_exclusive_group()
+    g.add_argument("--quick", dest="set", action="store_const", const="quick",
+                   help="the quick set (default; `make bench`)")
+    g.add_argument("--full", dest="set", action="store_const", const="full",
+                   help="every network and size (`make bench-full`)")
+    ap.set_defaults(set="quick")
+    ap.add_argument("--reps", type=int, default=3, help="repetitions (default 3)")
+    ap.add_argument("--out", help="JSON of the raw results (default "
+                    "benchmarks/results/bench-<set>-<time>.json)")
+    ap.add_argument("--docs", default=os.path.join(ROOT, "docs", "benchmarks.md"))
+    ap.add_argument("--image", default=os.path.join(ROOT, "docs", "images",
+                                                    "benchmarks_scaling.png"))
+    ap.add_argument("--no-docs", action="store_true", help="write only the JSON")
+    ap.add_argument("--nets", help="comma-separated networks instead of the set's: "
+                    + ", ".join(NETWORKS))
+    ap.add_argument("--contenders", help="comma-separated contenders: " + ", ".join(CONTENDERS))
+    ap.add_argument("--duration", type=float, help="simulated seconds (default 1, or the set's)")
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--timeout", type=float, help="seconds per measurement")
+    ap.add_argument("--note", help="a remark printed in the docs")
+    ap.add_argument("--report", metavar="JSON", help="only rewrite the docs from a results file")
+    args = ap.parse_args(argv)
+    if args.report:
+        with open(args.report) as fh:
+            res = json.load(fh)
+        res["json_path"] = os.path.abspath(args.report)
+    else:
+        if args.reps < 1:
+            ap.error("--reps must be >= 1")
+        cfg = SETS[args.set]
+        for n in (args.nets.split(",") if args.nets else []):
+            if n not in NETWORKS:
+                ap.error(f"unknown network {n!r}; known: {', '.join(NETWORKS)}")
+        for n in (args.contenders.split(",") if args.contenders else []):
+            if n not in CONTENDERS:
+                ap.error(f"unknown contender {n!r}; known: {', '.join(CONTENDERS)}")
+        res = measure(args, cfg)
+        out = args.out or os.path.join(
+            HERE, "results", f"bench-{args.set}-{time.strftime('%Y%m%d-%H%M%S')}.json")
+        os.makedirs(os.path.dirname(os.path.abspath(out)), exist_ok=True)
+        res["json_path"] = os.path.abspath(out)
+        with open(out, "w") as fh:
+            json.dump(res, fh, indent=1, default=float)
+        log(f"raw results: {out}")
+    if not args.no_docs:
+        rows = report(res, args.docs, args.image)
+        if not args.report:
+            with open(res["json_path"], "w") as fh:
+                json.dump(res, fh, indent=1, default=float)
+        for r in rows:
+            if r.get("status") == "ok":
+                log(f"{r['net']:<16} {r['contender']:<22} RTF {r['rtf']:8.3f}  "
+                    f"ratio {_fmt(r.get('ratio'))}  rate {r['rate']:.2f} Hz  "
+                    f"{'; '.join(r['flags'])}")
+        log(f"wrote {args.docs} and {args.image}")
+
+
+if __name__ == "__main__":
+    main()
