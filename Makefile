@@ -1,4 +1,6 @@
 # The two set-up commands: `make demo` and `make test`. Each creates .venv on first use.
+# `make bench` (about 10 minutes on 2 idle cores) and `make bench-full` measure neurosim
+# against Brian2 and NEST (benchmarks/run.py); they add the extra `bench` to .venv.
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -6,7 +8,7 @@ PY := $(VENV)/bin/python
 export NUMBA_ENABLE_CUDASIM ?= 1
 export MPLBACKEND := Agg
 
-.PHONY: demo test env clean
+.PHONY: demo test env clean bench bench-full
 
 $(VENV)/.installed: setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -15,6 +17,10 @@ $(VENV)/.installed: setup.cfg pyproject.toml
 	touch $@
 
 env: $(VENV)/.installed
+
+$(VENV)/.bench-installed: $(VENV)/.installed setup.cfg
+	$(PY) -m pip install -q -e ".[test,bench]"
+	touch $@
 
 test: $(VENV)/.installed
 	$(PY) -m pytest -n 2 -q
@@ -25,6 +31,13 @@ demo: $(VENV)/.installed
 	$(PY) examples/plot_mcculloch_pitts_logic.py
 	$(PY) examples/plot_brunel_states.py
 	@echo "figures written to figures/"
+
+# results: benchmarks/results/*.json, docs/benchmarks.md, docs/images/benchmarks_scaling.png
+bench: $(VENV)/.bench-installed
+	$(PY) benchmarks/run.py --quick
+
+bench-full: $(VENV)/.bench-installed
+	$(PY) benchmarks/run.py --full
 
 clean:
 	rm -rf $(VENV) figures .pytest_cache
@@ -39,3 +52,24 @@ $(VENV)/.docs-installed: $(VENV)/.installed setup.cfg
 docs: $(VENV)/.docs-installed
 	NEUROSIM_QUICK=1 $(VENV)/bin/sphinx-build -W -n -b html docs docs/_build/html
 	@echo "documentation written to docs/_build/html/index.html"
+
+# `make vp-bench`: the visual pathway's full comparison protocol (circuit vs CNN, HMAX,
+# nulls; targets T0-T8), about 15 minutes on 2 cores, written to docs/results/;
+# `make vp-demo`: its quick version (about 3 minutes), written to figures/.
+# Both need the `circuits` extra (scikit-learn, scikit-image, PyTorch); trained CNNs
+# are cached in .cache/cnn/.
+.PHONY: vp-bench vp-demo
+
+$(VENV)/.circuits-installed: $(VENV)/.installed setup.cfg
+	$(PY) -m pip install -q -e ".[circuits]"
+	touch $@
+
+vp-bench: $(VENV)/.circuits-installed
+	mkdir -p docs/results
+	$(PY) -m circuits.protocol --out docs/results
+	@echo "results written to docs/results/visual-pathway.md"
+
+vp-demo: $(VENV)/.circuits-installed
+	mkdir -p figures
+	$(PY) -m circuits.protocol --quick --out figures
+	@echo "results written to figures/visual-pathway.md"

@@ -15,7 +15,10 @@ import numpy as np
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
-for _p in (os.path.join(ROOT, "tests"), ROOT):
+# run.py measures a snapshot of neurosim and tests/networks.py taken when it starts
+# (NEUROSIM_BENCH_SRC holds both), so that edits made meanwhile do not mix in
+_SRC = os.environ.get("NEUROSIM_BENCH_SRC")
+for _p in ([_SRC] if _SRC else [os.path.join(ROOT, "tests"), ROOT]):
     if _p not in sys.path:
         sys.path.insert(0, _p)
 

@@ -35,7 +35,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
 
-from nets import CUBA_SERIES, DURATION, NETWORKS, describe, expected_synapses  # noqa: E402
+from nets import CUBA_SERIES, DT, DURATION, NETWORKS, describe, expected_synapses  # noqa: E402
 
 NCPU = os.cpu_count() or 1
 
@@ -106,12 +106,12 @@ def machine_info():
 
 
 def probe_versions(env):
-    code = ("import json, numpy, numba, brian2, neurosim, Cython; "
-            "print(json.dumps(dict(numpy=numpy.__version__, numba=numba.__version__, "
-            "brian2=brian2.__version__, neurosim=neurosim.__version__, "
-            "cython=Cython.__version__, backends=list(neurosim.available_backends()))))")
-    rc, out, err = _run([sys.executable, "-c", code], env=env, timeout=300)
-    versions = json.loads(out.splitlines()[-1]) if rc == 0 else {"error": err[-500:]}
+    versions = {}
+    for mod in ("numpy", "numba", "brian2", "Cython", "neurosim"):
+        rc, out, err = _run([sys.executable, "-c", f"import {mod}; print({mod}.__version__)"],
+                            env=env, timeout=300)
+        versions[mod.lower()] = out.splitlines()[-1] if rc == 0 and out else \
+            "import failed: " + (err.splitlines() or ["?"])[-1]
     rc, out, err = _run([sys.executable, "-c", "import nest, sys; "
                          "sys.stdout.write('\\nNESTVERSION ' + nest.__version__)"],
                         env=env, timeout=300)
@@ -171,8 +171,8 @@ def worker_env(base, threads, numba_cache):
     env.update(NUMBA_NUM_THREADS=str(threads), OMP_NUM_THREADS=str(threads),
                OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1", NUMBA_CACHE_DIR=numba_cache,
                NUMBA_ENABLE_CUDASIM="0", MPLBACKEND="Agg")
-    env["PYTHONPATH"] = os.pathsep.join([ROOT, HERE] + [p for p in
-                                                        [base.get("PYTHONPATH")] if p])
+    env["PYTHONPATH"] = os.pathsep.join([base["NEUROSIM_BENCH_SRC"], HERE] +
+                                        [p for p in [base.get("PYTHONPATH")] if p])
     return env
 
 
@@ -199,9 +199,21 @@ def log(msg):
     print(msg, flush=True)
 
 
+def snapshot(session):
+    """Copy neurosim and tests/networks.py: every measurement of the session runs the
+    code as it was when the session started, whatever is edited meanwhile."""
+    src = os.path.join(session, "src")
+    shutil.copytree(os.path.join(ROOT, "neurosim"), os.path.join(src, "neurosim"),
+                    ignore=shutil.ignore_patterns("__pycache__", "*.pyc", "*.nbi", "*.nbc"))
+    shutil.copy2(os.path.join(ROOT, "tests", "networks.py"), src)
+    return src
+
+
 def measure(args, cfg):
-    versions = probe_versions(dict(os.environ, PYTHONPATH=ROOT))
     session = tempfile.mkdtemp(prefix="neurosim-bench-")
+    src = snapshot(session)
+    os.environ["NEUROSIM_BENCH_SRC"] = src
+    versions = probe_versions(dict(os.environ, PYTHONPATH=src))
     numba_cache = os.path.join(session, "numba")       # empty: the first compile is cold
     cython_cache = os.path.join(HERE, ".cache", "cython")   # kept between sessions
     cython_cold = not os.path.isdir(cython_cache) or not os.listdir(cython_cache)
@@ -219,7 +231,7 @@ def measure(args, cfg):
     log(f"session {session}; versions {versions}")
     for s in skipped:
         log(f"skip {s['contender']:<22} {s['net']:<16} {s['why']}")
-    base_env = dict(os.environ)
+    base_env = dict(os.environ)      # has NEUROSIM_BENCH_SRC
     timeout = args.timeout or cfg["timeout"]
     durations = {net: args.duration or cfg["durations"].get(net, DURATION) for net in nets}
     records, compiles = [], []
@@ -266,11 +278,12 @@ def measure(args, cfg):
                     failed.add((net, name))
                     log(f"rep {rep} {name:<22} {net:<16} {r['status']}: {r.get('error')}")
                 else:
-                    log(f"rep {rep} {name:<22} {net:<16} run {r['run_s']:8.3f} s  "
+                    log(f"rep {rep} {name:<22} {net:<16} run {loop_time(r):8.3f} s  "
                         f"build {r['build_s']:6.2f}  compile {r['compile_s']:6.2f}  "
                         f"spikes {r['spikes']:>9}  [{time.time() - start:6.0f} s, "
                         f"load {r['load1']:.1f}]")
     shutil.rmtree(session, ignore_errors=True)
+    os.environ.pop("NEUROSIM_BENCH_SRC", None)
     return dict(
         created=datetime.datetime.now().isoformat(timespec="seconds"),
         command=" ".join(["python", "benchmarks/run.py"] + sys.argv[1:]),
@@ -282,16 +295,26 @@ def measure(args, cfg):
 
 
 # ------------------------------------------------------------------- analysis
+def loop_time(r):
+    """The time compared: for one-thread contenders the CPU time of the loop (all that
+    Brian2 cpp_standalone reports without OpenMP, and what a shared machine disturbs
+    least), for several threads the wall time of the loop."""
+    if r["threads"] == 1 and r.get("run_cpu_s") is not None:
+        return r["run_cpu_s"]
+    return r["run_s"]
+
+
 def _outliers(x):
-    """Mask of timing outliers: more than 1.5 times (or less than 1/1.5 of) the median
-    of the other repetitions, judged only with at least three repetitions."""
+    """Mask of timing outliers: more than 1.5 times the median of the other
+    repetitions (interference only ever slows a run down), judged only with at least
+    three repetitions."""
     x = np.asarray(x, dtype=float)
     bad = np.zeros(x.size, dtype=bool)
     if x.size < 3:
         return bad
     for k in range(x.size):
         others = np.median(np.delete(x, k))
-        bad[k] = x[k] > 1.5 * others or x[k] < others / 1.5
+        bad[k] = x[k] > 1.5 * others
     if bad.sum() * 2 >= x.size:         # no majority to judge by
         bad[:] = False
     return bad
@@ -314,16 +337,21 @@ def summarise(res):
                 row.update(status=recs[0]["status"], error=recs[0].get("error"))
                 rows.append(row)
                 continue
-            run = np.array([r["run_s"] for r in ok])
+            run = np.array([loop_time(r) for r in ok])
             bad = _outliers(run)
             used = [r for r, b in zip(ok, bad) if not b]
             if bad.any():
                 row["flags"].append(f"outlier rep(s) {[r['rep'] for r, b in zip(ok, bad) if b]} "
                                     f"left out ({', '.join(f'{v:.3g}' for v in run[bad])} s)")
-            med = lambda key: float(np.median([r.get(key, np.nan) for r in used]))  # noqa: E731
+            def med(key):
+                vals = [r.get(key) for r in used]
+                vals = [np.nan if x is None else x for x in vals]
+                return float(np.median(vals))
             rates = np.array([r["spikes"] / (spec["n"] * dur) for r in ok])
             n_syn = med("n_syn")
-            row.update(status="ok", used=len(used), run_s=med("run_s"),
+            row.update(status="ok", used=len(used), threads=CONTENDERS[name]["threads"],
+                       run_s=float(np.median(run[~bad])), wall_s=med("run_s"),
+                       cpu_s=med("run_cpu_s"), spikes_by_seed={r["seed"]: r["spikes"] for r in ok},
                        run_min=float(run[~bad].min()), run_max=float(run[~bad].max()),
                        build_s=med("build_s"), compile_s=med("compile_s"),
                        spikes=med("spikes"), rate=float(np.median(rates)),
@@ -370,7 +398,11 @@ def _check_rates(rows):
         # neurosim's backends promise the same spikes for the same seed
         ns_rows = [r for name, r in group.items() if name.startswith("neurosim")
                    and r.get("status") == "ok"]
-        if len({(tuple(r["seeds"]), r["spikes"]) for r in ns_rows}) > 1:
+        counts = {}
+        for r in ns_rows:
+            for seed, spikes in r["spikes_by_seed"].items():
+                counts.setdefault(seed, set()).add(spikes)
+        if any(len(c) > 1 for c in counts.values()):
             for r in ns_rows:
                 r["flags"].append("neurosim backends/threads disagree on the spike count")
 
@@ -394,6 +426,12 @@ def _fmt(x, digits=3):
     if abs(x) >= 1000:
         return f"{x:,.0f}"
     return f"{x:.{digits}g}"
+
+
+def _rate(r):
+    if NETWORKS[r["net"]]["model"] == "binary":      # one spike per active step
+        return f"activity {r['rate'] * DT:.3f}"
+    return _fmt(r["rate"])
 
 
 def _events(x):
@@ -433,7 +471,8 @@ def write_markdown(res, rows, path, image_rel):
     lines += [
         "- Each number is the median over the repetitions of one fresh process per "
         "measurement; contenders were interleaved round-robin within each repetition. "
-        "*run*: the simulation loop only; *build*: from the description to ready arrays "
+        "*run*: the simulation loop only (CPU time for one thread, wall time for "
+        "several, see below); *build*: from the description to ready arrays "
         "(Brian2 runtime: objects and `connect`; `cpp_standalone`: the binary's set-up, "
         "its wall time minus the run; NEST: `Create`, `Connect` and `Prepare`); *compile*: "
         "neurosim `net.timings['compile']` (numba, loaded from a warm cache), Brian2 runtime "
@@ -476,7 +515,10 @@ def write_markdown(res, rows, path, image_rel):
     # summary matrix: run time (ratio)
     names = [n for n in res["contenders"] if any(r["contender"] == n for r in rows)]
     lines += ["## Run time of 1 s of network activity", "",
-              "Seconds of wall time per simulated second (the realtime factor); in brackets "
+              "Seconds per simulated second (the realtime factor): CPU time of the loop for "
+              "one-thread contenders (equal to its wall time on an idle machine; Brian2 "
+              "`cpp_standalone` without OpenMP reports nothing else), wall time for several "
+              "threads; in brackets "
               "the ratio to Brian2 `cpp_standalone` at the same thread count. `!` marks a "
               "flagged row (see the details).", "",
               "| network | " + " | ".join(CONTENDERS[n]["label"] for n in names) + " |",
@@ -498,19 +540,23 @@ def write_markdown(res, rows, path, image_rel):
     lines += ["", f"![run time against network size]({image_rel})", ""]
 
     lines += ["## Details", "",
-              "| network | contender | run s (min-max) | build s | compile s | spikes | "
-              "rate Hz | events/s | RTF | RSS MB | ratio | flags |",
-              "|---|---|---|---|---|---|---|---|---|---|---|---|"]
+              "*run s*: the compared time (CPU time of the loop for one thread, wall time "
+              "for several), median and range over the repetitions used; *wall s* and "
+              "*CPU s*: both clocks where the contender has them.", "",
+              "| network | contender | run s (min-max) | wall s | CPU s | build s | compile s | "
+              "spikes | rate Hz | events/s | RTF | RSS MB | ratio | flags |",
+              "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
         label = CONTENDERS[r["contender"]]["label"]
         if r.get("status") != "ok":
-            lines.append(f"| {r['net']} | {label} | {r.get('status')} | | | | | | | | | "
+            lines.append(f"| {r['net']} | {label} | {r.get('status')} | | | | | | | | | | | "
                          f"{r.get('error', '')[:200]} |")
             continue
         lines.append(
             f"| {r['net']} | {label} | {_fmt(r['run_s'])} ({_fmt(r['run_min'])}-"
-            f"{_fmt(r['run_max'])}) | {_fmt(r['build_s'])} | {_fmt(r['compile_s'])} | "
-            f"{r['spikes']:,.0f} | {_fmt(r['rate'])} | {_events(r['events_per_s'])} | "
+            f"{_fmt(r['run_max'])}) | {_fmt(r['wall_s'])} | {_fmt(r['cpu_s'])} | "
+            f"{_fmt(r['build_s'])} | {_fmt(r['compile_s'])} | "
+            f"{r['spikes']:,.0f} | {_rate(r)} | {_events(r['events_per_s'])} | "
             f"{_fmt(r['rtf'])} | {r['rss_mb']:.0f} | {_fmt(r.get('ratio'))} | "
             f"{'; '.join(r['flags'])} |")
     lines += [""]

@@ -32,14 +32,20 @@ def run_neurosim(spec):
     from neurosim.units import second
     t_import = time.perf_counter() - t_import
     backend = spec["contender"].split("-")[1]
+    threads = spec["threads"] if backend == "numba" else None
     net, count = nets.build_neurosim(spec["net"])
     net.build(dt=nets.DT * second, seed=spec["seed"])
-    net.run(spec["duration"] * second, backend=backend,
-            n_threads=spec["threads"] if backend == "numba" else None)
+    build = net.timings["build"]
+    # a run of 0 steps compiles (or loads the cache), so that the CPU time of the
+    # second run is that of the loop
+    net.run(0 * second, backend=backend, n_threads=threads)
+    compile_s = net.timings["compile"]
+    cpu = time.process_time()
+    net.run(spec["duration"] * second, backend=backend, n_threads=threads)
+    cpu = time.process_time() - cpu
     spikes, n_syn = count()
-    tm = net.timings
-    return dict(build_s=tm["build"], compile_s=tm["compile"], run_s=tm["run"], spikes=spikes,
-                n_syn=n_syn, import_s=t_import, version=ns.__version__)
+    return dict(build_s=build, compile_s=compile_s, run_s=net.timings["run"], run_cpu_s=cpu,
+                spikes=spikes, n_syn=n_syn, import_s=t_import, version=ns.__version__)
 
 
 def _brian2_prefs(spec):
@@ -56,13 +62,18 @@ def run_brian2_runtime(spec):
     b2.prefs.codegen.target = "cython"
     t0 = time.perf_counter()
     objects, monitors, syn = peers_brian2.build(spec["net"], spec["seed"])
-    net = b2.Network(*objects)
+    # marks the CPU clock in the first step, after code generation and compilation
+    marks = []
+    mark = b2.NetworkOperation(lambda: marks.append(time.process_time()),
+                               dt=spec["duration"] * b2.second, when="start")
+    net = b2.Network(*objects, mark)
     build = time.perf_counter() - t0
     t1 = time.perf_counter()
     net.run(spec["duration"] * b2.second)
+    cpu = time.process_time() - marks[0]
     total = time.perf_counter() - t1
     run = b2.device._last_run_time
-    return dict(build_s=build, compile_s=total - run, run_s=run,
+    return dict(build_s=build, compile_s=total - run, run_s=run, run_cpu_s=cpu,
                 spikes=int(sum(m.num_spikes for m in monitors)),
                 n_syn=int(sum(len(s) for s in syn)), version=b2.__version__)
 
@@ -118,8 +129,15 @@ def run_brian2_standalone(spec):
     spikes = 0
     for name in manifest["count_files"]:
         spikes += int(np.fromfile(os.path.join(results, name), dtype=np.int32).sum())
-    return dict(build_s=wall - run, compile_s=0.0, run_s=run, spikes=spikes,
-                n_syn=manifest["n_syn"], rss_children_mb=_rss_mb(resource.RUSAGE_CHILDREN))
+    # Brian2 times the loop with omp_get_wtime() (wall) when built with OpenMP and with
+    # std::clock() (CPU time of the process) without: the one-thread build has no wall
+    # time of its loop
+    if int(spec["threads"]) > 1:
+        times = dict(run_s=run)
+    else:
+        times = dict(run_s=None, run_cpu_s=run)
+    return dict(build_s=wall - run, compile_s=0.0, spikes=spikes, n_syn=manifest["n_syn"],
+                rss_children_mb=_rss_mb(resource.RUSAGE_CHILDREN), binary_wall_s=wall, **times)
 
 
 def run_nest(spec):
@@ -132,13 +150,13 @@ def run_nest(spec):
     pops, recs, n_syn = peers_nest.build(spec["net"], spec["seed"], spec["threads"])
     nest.Prepare()
     build = time.perf_counter() - t0
-    t1 = time.perf_counter()
+    t1, cpu = time.perf_counter(), time.process_time()
     nest.Run(spec["duration"] * 1e3)
-    run = time.perf_counter() - t1
+    run, cpu = time.perf_counter() - t1, time.process_time() - cpu
     nest.Cleanup()
     spikes = peers_nest.count_spikes(spec["net"], pops, recs, spec["duration"] * 1e3)
-    return dict(build_s=build, compile_s=0.0, run_s=run, spikes=spikes, n_syn=n_syn,
-                import_s=t_import, version=nest.__version__)
+    return dict(build_s=build, compile_s=0.0, run_s=run, run_cpu_s=cpu, spikes=spikes,
+                n_syn=n_syn, import_s=t_import, version=nest.__version__)
 
 
 RUNNERS = {"neurosim": run_neurosim, "b2cython": run_brian2_runtime,

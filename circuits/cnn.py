@@ -146,7 +146,7 @@ def to_tensor(images, channels=1):
     return x.expand(-1, channels, -1, -1).contiguous() if channels > 1 else x
 
 
-def training_set(n_per_category=96, size=64, seed=0, levels=("V0", "V3", "V6"),
+def training_set(n_per_category=64, size=64, seed=0, levels=("V0", "V3", "V6"),
                  fonts=TRAIN_FONTS):
     """Draws of the glyph object set for training: every level, the training fonts.
 
@@ -181,7 +181,7 @@ def _cache_file(cache_dir, key):
     return os.path.join(cache_dir, f"cornet_z-{digest}.pt")
 
 
-def train(images, labels, seed=0, epochs=10, batch_size=64, lr=1e-3, weight_decay=1e-4,
+def train(images, labels, seed=0, epochs=6, batch_size=64, lr=1e-3, weight_decay=1e-4,
           max_shift=0, widths=WIDTHS, threads=1, cache_dir=None, verbose=False):
     """Train the CORnet-Z-like network on CPU, deterministically from ``seed``.
 

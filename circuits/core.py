@@ -479,11 +479,13 @@ class Circuit:
         population code with staggered thresholds).
 
         LIF neurons: ``v_rest = v_reset = 0``, ``v_th = 1 mV``, delta synapses,
-        ``tau_m = self.dt / max(theta_twin, 0.05)``, and a weight ``w`` of the
-        description becomes ``w * exp(dt / tau_m)`` mV: the jump that is still
-        ``w`` after the decay of one step, when the threshold is checked, so that
-        a neuron fires as soon as its summed input exceeds ``theta_twin`` on
-        average.
+        ``tau_m = self.dt / (2 max(theta_twin, 0.05))``, and a weight ``w`` of the
+        description becomes ``w * exp(dt / tau_m)`` mV (the jump that is still
+        ``w`` after the decay of one step, when the threshold is checked). Driven
+        by a mean input ``h``, such a neuron fires about ``h - theta_twin`` spikes
+        per step once ``h`` exceeds ``2 theta_twin`` (the rate of a LIF neuron
+        well above threshold is ``(v_inf - v_th / 2) / tau_m``): the rate twin's
+        unit, with a later onset.
         """
         import neurosim as ns
         from neurosim.units import Hz, mV, second
@@ -523,7 +525,7 @@ class Circuit:
                     offsets[name] = np.zeros(pop.n)
                 scale[name] = 1.0
             else:
-                tau = self.dt / max(pop.theta_twin, 0.05)
+                tau = self.dt / (2 * max(pop.theta_twin, 0.05))
                 neuron = ns.LIF(tau_m=tau * second, v_rest=0 * mV, v_reset=0 * mV,
                                 v_th=V_TH_MV * mV)
                 scale[name] = V_TH_MV * np.exp(dt / tau) * (1 + 1e-6) * mV

@@ -47,7 +47,7 @@ def _kernel_coords(size):
     return x - c, c - y
 
 
-def gabor_kernels(orientation, wavelength, phase=0.0, sigma=None, gamma=0.5, size=None,
+def gabor_kernels(orientation, wavelength, phase=0.0, sigma=None, gamma=0.7, size=None,
                   circular=False):
     """Gabor kernels, one per element of the (broadcast) parameter arrays.
 
@@ -69,8 +69,10 @@ def gabor_kernels(orientation, wavelength, phase=0.0, sigma=None, gamma=0.5, siz
     phase : float or array_like, optional
         ``phi``, degrees: 0 even (a light bar on the centre line), 90 odd.
     sigma : float or array_like, optional
-        Envelope width across the stripes, pixels; default ``0.56 * wavelength``
-        (a bandwidth of about one octave).
+        Envelope width across the stripes, pixels; default ``0.4 * wavelength``, a
+        spatial-frequency bandwidth of about 1.5 octaves (``0.56 * wavelength`` gives
+        one octave). The defaults of ``sigma`` and ``gamma`` are those of
+        ``circuits.v1.gabor``.
     gamma : float or array_like, optional
         Aspect ratio: the envelope is ``sigma / gamma`` long along the stripes.
     size : int, optional
@@ -90,10 +92,10 @@ def gabor_kernels(orientation, wavelength, phase=0.0, sigma=None, gamma=0.5, siz
     >>> from circuits import hmax
     >>> k, p = hmax.gabor_kernels([0, 90], 8.0)
     >>> k.shape, p["orientation"].tolist()
-    ((2, 23, 23), [0.0, 90.0])
+    ((2, 25, 25), [0.0, 90.0])
     """
     if sigma is None:
-        sigma = 0.56 * np.asarray(wavelength, float)
+        sigma = 0.4 * np.asarray(wavelength, float)
     th, lam, ph, sg, gm = np.broadcast_arrays(*(np.atleast_1d(np.asarray(a, float))
                                                 for a in (orientation, wavelength, phase,
                                                           sigma, gamma)))
@@ -117,8 +119,8 @@ def gabor_kernels(orientation, wavelength, phase=0.0, sigma=None, gamma=0.5, siz
     return g, params
 
 
-def gabor_bank(orientations=8, wavelengths=(4.0, 8.0), phases=(0.0, 90.0), gamma=0.5,
-               sigma_ratio=0.56, size=None):
+def gabor_bank(orientations=8, wavelengths=(4.0, 8.0), phases=(0.0, 90.0), gamma=0.7,
+               sigma_ratio=0.4, size=None):
     """Every combination of orientations, wavelengths and phases (:func:`gabor_kernels`).
 
     ``orientations`` may be a number ``n`` (evenly spaced over [0, 180)); the envelope
@@ -174,8 +176,8 @@ def _subsample(maps, stride):
     return maps[..., off::stride, off::stride]
 
 
-def gabor_responses(images, orientations=8, wavelengths=(4.0, 8.0), gamma=0.5,
-                    sigma_ratio=0.56, stride=4, padding="reflect"):
+def gabor_responses(images, orientations=8, wavelengths=(4.0, 8.0), gamma=0.7,
+                    sigma_ratio=0.4, stride=4, padding="reflect"):
     """The Gabor V1 bank's responses: simple and complex cells on a grid.
 
     Each orientation and wavelength has an even and an odd filter. Simple cells are the

@@ -212,8 +212,9 @@ def split_half_reliability(trials, n_splits=10, seed=0):
 
     Parameters
     ----------
-    trials : array_like, shape (n_trials, n_images, n_neurons)
-        Responses (e.g. spike counts) on each trial; at least 2 trials.
+    trials : array_like, shape (n_images, n_trials, n_neurons)
+        Responses (e.g. spike counts) on each trial, at least 2 trials: the layout of
+        ``circuits.pathway.Responses.counts`` and ``Responses.area``.
     n_splits : int, optional
     seed : int, optional
 
@@ -224,15 +225,15 @@ def split_half_reliability(trials, n_splits=10, seed=0):
     t = np.asarray(trials, float)
     if t.ndim == 2:
         t = t[:, :, None]
-    if t.ndim != 3 or t.shape[0] < 2:
-        raise ValueError(f"trials of shape {t.shape} must be (n_trials >= 2, n_images, "
+    if t.ndim != 3 or t.shape[1] < 2:
+        raise ValueError(f"trials of shape {t.shape} must be (n_images, n_trials >= 2, "
                          "n_neurons)")
     rng = np.random.default_rng(seed)
-    half = t.shape[0] // 2
+    half = t.shape[1] // 2
     r = np.zeros(t.shape[2])
     for _ in range(n_splits):
-        order = rng.permutation(t.shape[0])
-        r += _pearson_columns(t[order[:half]].mean(0), t[order[half:2 * half]].mean(0))
+        order = rng.permutation(t.shape[1])
+        r += _pearson_columns(t[:, order[:half]].mean(1), t[:, order[half:2 * half]].mean(1))
     return spearman_brown(r / n_splits)
 
 
@@ -317,6 +318,8 @@ def predictivity(source, target, labels=None, reliability=None, n_components=25,
 
     x, y = _check_pair(source, target)
     n = len(x)
+    if not np.any(x.std(axis=0) > 0):
+        raise ValueError("the source features are constant over images; nothing predicts")
     if labels is None:
         splitter = ShuffleSplit(n_splits=n_splits, test_size=test_size, random_state=seed)
         groups = np.zeros(n)

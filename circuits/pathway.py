@@ -420,7 +420,7 @@ class Pathway:
             elif self.model == "mcculloch_pitts":
                 scale[n] = self._input_sigma(n)
             else:
-                scale[n] = 1.0 / max(c.populations[n].theta_twin, 0.05)
+                scale[n] = 1.0 / (2 * max(c.populations[n].theta_twin, 0.05))
         unit = 1.0 if self.model == "mcculloch_pitts" else 1.0 * mV
 
         def apply():

@@ -12,6 +12,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(HERE / "_ext"))
 
 # The examples read these when the gallery runs them.
 os.environ.setdefault("NEUROSIM_QUICK", "1")
@@ -85,6 +86,7 @@ sphinx_gallery_conf = {
     "gallery_dirs": ["auto_examples"],
     "filename_pattern": r"/plot_",
     "ignore_pattern": r"__init__\.py",
+    "within_subsection_order": "gallery_order.example_order",
     "download_all_examples": False,
     "remove_config_comments": True,
     "matplotlib_animations": False,

@@ -53,7 +53,7 @@ print(f"balance solution: m_E = {m_bal[0]:.3f}, m_I = {m_bal[1]:.3f}")
 # -----------------
 # Each population has ``n`` units (``n = 2000`` in the quick mode, 4,000
 # otherwise), and each pair of units is connected with probability ``K/n``,
-# as in the paper. Units update asynchronously: in every step of
+# as in the paper; ``K/n`` stays at most 0.2, so that inputs are shared little. Units update asynchronously: in every step of
 # ``dt = 1 ms`` a unit updates with probability ``dt/tau``. They start active
 # with the probability of the balance solution. A small random offset of the
 # external input (less than one weight) keeps units from sitting exactly on the
@@ -83,7 +83,7 @@ def balanced_network(k, n, seed):
     return net, rate_e, rate_i, spikes_e
 
 
-ks = [100, 200, 400] if QUICK else [100, 200, 400, 800, 1600]
+ks = [100, 200, 400] if QUICK else [100, 200, 400, 800]
 n_units = 2000 if QUICK else 4000
 duration = (600 if QUICK else 2000) * ms
 dt = 1 * ms

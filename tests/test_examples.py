@@ -7,6 +7,7 @@ passes when the script exits with status 0 and the figure it saves exists.
 Scripts that take more than about 15 s in quick mode on two cores are marked
 ``slow``.
 """
+import importlib.util
 import os
 import re
 import subprocess
@@ -21,6 +22,8 @@ EXAMPLES = sorted((ROOT / "examples").glob("plot_*.py"))
 SLOW = {"plot_pd14_microcircuit.py", "plot_balanced_binary.py", "plot_brian2_validation.py",
         "plot_visual_pathway.py", "plot_gpu_scaling.py"}
 TIMEOUT = 300                     # s per script
+# optional packages an example needs (any one of them); it is skipped without them
+REQUIRES = {"plot_visual_pathway.py": ("skimage", "sklearn")}
 
 
 def _figures(script):
@@ -39,6 +42,9 @@ def test_examples_exist():
 
 @pytest.mark.parametrize("script", [_param(s) for s in EXAMPLES])
 def test_example_runs_in_quick_mode_and_writes_its_figure(script, tmp_path):
+    needs = REQUIRES.get(script.name)
+    if needs and not any(importlib.util.find_spec(m) for m in needs):
+        pytest.skip(f"{script.name} needs one of {needs}")
     env = dict(os.environ, NEUROSIM_QUICK="1", MPLBACKEND="Agg",
                PYTHONPATH=os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]))
     proc = subprocess.run([sys.executable, str(script)], cwd=tmp_path, env=env,

@@ -44,8 +44,10 @@ What each neurosim object becomes
     realised count of external spikes (neurosim's generator, see
     ``kernels.simulate._poisson_drives``) times the weight.
 ``CurrentInput`` / ``TimedCurrent``
-    A per-neuron parameter ``I_ext``: the constant currents summed, plus one
-    ``TimedArray`` per ``TimedCurrent``, evaluated in the ``start`` slot.
+    Per-neuron parameters ``I_bias`` (the constant currents, summed) and
+    ``I_ext``, which the equations use: ``I_bias`` plus, for each
+    ``TimedCurrent``, a two-dimensional ``TimedArray`` ``tc_k(t, i)`` (zero
+    outside its target), set in the ``start`` slot of every step.
 ``Synapses``
     Brian2 ``Synapses`` with neurosim's realised connectivity, weights
     (already rounded to the fixed-point grid) and delays (whole steps; a delay
@@ -55,11 +57,19 @@ Monitors
     steps) and ``RateMonitor`` results, as :class:`SpikeRecording`,
     :class:`StateRecording` and :class:`RateRecording`.
 
-The Brian2 network uses the schedule ``start, groups, thresholds, synapses,
-resets, end`` (Brian2's default), one clock of step ``dt``, and runtime code
-generation (``'numpy'`` by default, ``'cython'`` on request). What cannot be
-exported exactly raises :class:`Brian2ExportError` (a ``ValueError``) that says
-what and why.
+Model parameters (``tau_m``, ``v_rest``, ``v_th``, ``v_reset``, ``t_ref``
+for ``refractory='t_ref'``, ...) are shared constant variables of each Brian2
+group, so that all groups of a model share one set of equations and Brian2's
+symbolic derivation of the ``'exact'`` update (tens of seconds in sympy) is
+done once per process. The Brian2 network uses the schedule ``start, groups,
+thresholds, synapses, resets, end`` (Brian2's default), one clock of step
+``dt``, and runtime code generation (``'numpy'`` by default, ``'cython'`` on
+request). With ``poisson='brian2'``, Poisson groups and drives become Brian2's
+own ``PoissonGroup`` and ``PoissonInput`` with Brian2's random numbers, for
+statistical comparisons. What cannot be exported exactly raises
+:class:`Brian2ExportError` (a ``ValueError``) that says what and why: a
+``LIF`` with ``tau_syn_e`` or ``tau_syn_i`` equal to ``tau_m``, a network that
+has already run, a standalone Brian2 device, or a float32 Brian2.
 
 Examples
 --------
@@ -80,6 +90,8 @@ import contextlib
 import brian2 as b2
 import numpy as np
 from brian2.devices.device import RuntimeDevice
+from brian2.stateupdaters.base import StateUpdateMethod
+from brian2.stateupdaters.exact import exact
 
 from .._validation import check_positive, steps_of
 from ..inputs import CurrentInput, PoissonGroup, PoissonInput, SpikeGeneratorGroup, TimedCurrent
@@ -99,6 +111,7 @@ SCHEDULE = ("start", "groups", "thresholds", "synapses", "resets", "end")
 TARGETS = ("numpy", "cython")
 #: Where the random input comes from: neurosim's realised draws, or Brian2's own.
 POISSON_MODES = ("realised", "brian2")
+_MAX_TIMED_VALUES = 5e7     # a TimedCurrent becomes a (rows x group size) TimedArray
 
 
 class Brian2ExportError(ValueError):
@@ -106,51 +119,86 @@ class Brian2ExportError(ValueError):
 
 
 # ----------------------------------------------------------------- models
+# Model parameters are shared constants of the group rather than names in its
+# namespace: Brian2's 'exact' method derives the update symbolically (a Jordan
+# form in sympy, 10-40 s), and with constants the derivation would depend on
+# their values. As shared variables, the parameters keep the equations the same
+# for every group of a model, so with _MemoisedExact it is done once per process.
 _LIF_EXP = """
 dv/dt = (v_rest - v + i_e - i_i + I_ext) / tau_m : volt (unless refractory)
 di_e/dt = -i_e / tau_e : volt
 di_i/dt = -i_i / tau_i : volt
-I_ext : volt
 """
 _LIF_DELTA = """
 dv/dt = (v_rest - v + I_ext) / tau_m : volt (unless refractory)
-I_ext : volt
 """
 _LIF_COND = """
 dv/dt = (v_rest - v + g_e * (e_e - v) + g_i * (e_i - v) + I_ext) / tau_m : volt (unless refractory)
 dg_e/dt = -g_e / tau_e : 1
 dg_i/dt = -g_i / tau_i : 1
-I_ext : volt
 """
 _MCCULLOCH_PITTS = """
 x : 1
 h_e : 1
 h_i : 1
 h : 1
-I_ext : 1
 """
+
+
+class _MemoisedExact(StateUpdateMethod):
+    """Brian2's ``'exact'`` method, its result memoised by the equations alone.
+
+    Brian2 caches the derivation by the equations and every variable of the
+    group, its size ``N`` included, so each network of another size derives
+    the same update again. Here every parameter is a shared constant declared
+    in the equations, so the equations determine the result.
+    """
+
+    def __init__(self):
+        self._memo = {}
+
+    def __call__(self, equations, variables=None, method_options=None):
+        key = (str(equations), repr(method_options))
+        if key not in self._memo:
+            self._memo[key] = exact(equations, variables, method_options)
+        return self._memo[key]
+
+    def __repr__(self):
+        return "exact"
+
+
+_EXACT = _MemoisedExact()
 
 
 class _Spec:
     """How one neurosim model is written in Brian2."""
 
-    def __init__(self, equations, namespace, threshold, reset=None, refractory=False,
-                 method=None, on_pre=None, weight_unit="1", current_unit=1,
+    def __init__(self, equations, params, threshold, reset="", refractory=False,
+                 method=None, on_pre=None, weight_unit="1", current_unit="1",
                  input_var=None, delta=False, update_code=None):
         self.__dict__.update(locals())
         del self.__dict__["self"]
 
+    @property
+    def full_equations(self):
+        """The equations with the per-neuron currents and the shared parameters."""
+        lines = [self.equations.strip(), f"I_ext : {self.current_unit}",
+                 f"I_bias : {self.current_unit}"]
+        lines += [f"{name} : {unit} (constant, shared)"
+                  for name, (_, unit) in self.params.items()]
+        return "\n".join(lines) + "\n"
 
-def _model_spec(model, group_name):
-    s, V = b2.second, b2.volt
+
+def _model_spec(model, group_name, dt):
     if isinstance(model, LIF):
-        ns = {"tau_m": model.tau_m * s, "v_rest": model.v_rest * V,
-              "v_reset": model.v_reset * V, "v_th": model.v_th * V}
-        common = dict(threshold="v > v_th", reset="v = v_reset",
-                      refractory=model.refractory * s, method="exact", weight_unit="volt",
-                      current_unit=V)
+        params = {"tau_m": (model.tau_m, "second"), "v_rest": (model.v_rest, "volt"),
+                  "v_reset": (model.v_reset, "volt"), "v_th": (model.v_th, "volt"),
+                  "t_ref": (model.refractory, "second")}
+        common = dict(threshold="v > v_th", reset="v = v_reset", refractory="t_ref",
+                      method=_EXACT,
+                      weight_unit="volt", current_unit="volt")
         if model.synapse == "delta":
-            return _Spec(_LIF_DELTA, ns, delta=True, input_var=("v", "v"),
+            return _Spec(_LIF_DELTA, params, delta=True, input_var=("v", "v"),
                          on_pre={"excitatory": "v_post += w*int(not_refractory_post)",
                                  "inhibitory": "v_post -= w*int(not_refractory_post)"},
                          **common)
@@ -161,18 +209,19 @@ def _model_spec(model, group_name):
                     "solver writes the solution for distinct time constants and divides by "
                     f"({name} - tau_m), which gives NaN here (neurosim uses the limit); "
                     f"change {name} by a tiny amount to export this network")
-        ns.update(tau_e=model.tau_syn_e * s, tau_i=model.tau_syn_i * s)
-        return _Spec(_LIF_EXP, ns, input_var=("i_e", "i_i"),
+        params.update(tau_e=(model.tau_syn_e, "second"), tau_i=(model.tau_syn_i, "second"))
+        return _Spec(_LIF_EXP, params, input_var=("i_e", "i_i"),
                      on_pre={"excitatory": "i_e_post += w", "inhibitory": "i_i_post += w"},
                      **common)
     if isinstance(model, LIFCond):
-        ns = {"tau_m": model.tau_m * s, "v_rest": model.v_rest * V,
-              "v_reset": model.v_reset * V, "v_th": model.v_th * V,
-              "tau_e": model.tau_syn_e * s, "tau_i": model.tau_syn_i * s,
-              "e_e": model.e_e * V, "e_i": model.e_i * V}
-        return _Spec(_LIF_COND, ns, threshold="v > v_th", reset="v = v_reset",
-                     refractory=model.refractory * s, method="euler", weight_unit="1",
-                     current_unit=V, input_var=("g_e", "g_i"),
+        params = {"tau_m": (model.tau_m, "second"), "v_rest": (model.v_rest, "volt"),
+                  "v_reset": (model.v_reset, "volt"), "v_th": (model.v_th, "volt"),
+                  "tau_e": (model.tau_syn_e, "second"), "tau_i": (model.tau_syn_i, "second"),
+                  "e_e": (model.e_e, "volt"), "e_i": (model.e_i, "volt"),
+                  "t_ref": (model.refractory, "second")}
+        return _Spec(_LIF_COND, params, threshold="v > v_th", reset="v = v_reset",
+                     refractory="t_ref", method="euler",
+                     weight_unit="1", current_unit="volt", input_var=("g_e", "g_i"),
                      on_pre={"excitatory": "g_e_post += w", "inhibitory": "g_i_post += w"})
     if isinstance(model, McCullochPitts):
         fire = "int(h + I_ext >= theta)"
@@ -185,7 +234,9 @@ def _model_spec(model, group_name):
                   f"x = upd * {fire} + (1 - upd) * x",
                   "h_e = 0", "h_i = 0"]
         eqs = _MCCULLOCH_PITTS + ("upd : 1\n" if model.update == "asynchronous" else "")
-        return _Spec(eqs, {"theta": model.theta}, threshold="x > 0.5", reset="",
+        # the threshold neurosim compares with (theta less its tie tolerance)
+        theta = float(model.params(dt)[L.V_TH])
+        return _Spec(eqs, {"theta": (theta, "1")}, threshold="x > 0.5",
                      on_pre={"excitatory": "h_e_post += w", "inhibitory": "h_i_post += w"},
                      input_var=("h_e", "h_i"), update_code="\n".join(update))
     raise Brian2ExportError(f"{group_name}: no Brian2 export for the model "
@@ -360,37 +411,33 @@ class Brian2Export:
 
     # -------------------------------------------------------- neuron groups
     def _export_group(self, g):
-        spec = _model_spec(g.model, g.name)
+        spec = _model_spec(g.model, g.name, self.dt)
         self._specs[g] = spec
         timed = [(k, c) for k, c in enumerate(self._timed_currents())
                  if c.target.root is g]
-        eqs = spec.equations
-        ns = dict(spec.namespace)
-        unit = "volt" if spec.current_unit is b2.volt else "1"
-        if timed:
-            eqs += f"I_bias : {unit}\n"
-        terms = []
-        masks = {}
+        unit = b2.volt if spec.current_unit == "volt" else 1
+        namespace, terms = {}, []
         for k, c in timed:
-            vals = c.values
-            if vals.shape[1] == 1:
-                ns[f"tc_{k}"] = b2.TimedArray(vals[:, 0] * spec.current_unit, dt=c.dt * b2.second)
-                eqs += f"tcm_{k} : 1\n"
-                mask = np.zeros(g.n)
-                mask[c.target.start:c.target.stop] = 1.0
-                masks[f"tcm_{k}"] = mask
-                terms.append(f"tc_{k}(t) * tcm_{k}")
-            else:
-                full = np.zeros((vals.shape[0], g.n))
-                full[:, c.target.start:c.target.stop] = vals
-                ns[f"tc_{k}"] = b2.TimedArray(full * spec.current_unit, dt=c.dt * b2.second)
-                terms.append(f"tc_{k}(t, i)")
-        kwargs = dict(threshold=spec.threshold, namespace=ns, clock=self.clock)
-        if spec.reset is not None:
-            kwargs.update(reset=spec.reset, refractory=spec.refractory)
+            # one column of values per neuron of the group, zero outside the target
+            size = c.values.shape[0] * g.n
+            if size > _MAX_TIMED_VALUES:
+                raise Brian2ExportError(
+                    f"TimedCurrent on {c.target.name}: Brian2 gets it as a TimedArray of "
+                    f"{c.values.shape[0]} x {g.n} values, more than {_MAX_TIMED_VALUES:.0e}; "
+                    "export a smaller network or a coarser TimedCurrent")
+            full = np.zeros((c.values.shape[0], g.n))
+            full[:, c.target.start:c.target.stop] = c.values
+            namespace[f"tc_{k}"] = b2.TimedArray(full * unit, dt=c.dt * b2.second)
+            terms.append(f"tc_{k}(t, i)")
+        kwargs = dict(threshold=spec.threshold, reset=spec.reset, namespace=namespace,
+                      clock=self.clock)
+        if spec.refractory is not False:
+            kwargs["refractory"] = spec.refractory
         if spec.method is not None:
             kwargs["method"] = spec.method
-        bg = b2.NeuronGroup(g.n, eqs, **kwargs)
+        bg = b2.NeuronGroup(g.n, spec.full_equations, **kwargs)
+        for name, (value, _) in spec.params.items():
+            setattr(bg, name + "_", value)
         for var in g.model.state_variables:
             getattr(bg, var + "_")[:] = self.network.get_state(g, var)
         # constant currents, summed in the order neurosim sums them (network order)
@@ -398,10 +445,9 @@ class Brian2Export:
         for c in self.network.inputs:
             if isinstance(c, CurrentInput) and c.target.root is g:
                 bias[c.target.start:c.target.stop] += c.amplitude
-        getattr(bg, "I_bias_" if timed else "I_ext_")[:] = bias
-        for name, mask in masks.items():
-            getattr(bg, name + "_")[:] = mask
-        if timed:
+        bg.I_bias_[:] = bias
+        bg.I_ext_[:] = bias
+        if terms:
             # One statement per term keeps neurosim's order of additions. The
             # first must compute a new array: Brian2's numpy target reads I_bias
             # as a view, so 'I_ext = I_bias' would alias it and the next

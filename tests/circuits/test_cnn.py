@@ -85,8 +85,8 @@ def test_feature_shapes_per_block():
     assert all(v.dtype == np.float32 for v in avg.values())
     flat = cnn.extract_features(model, images, pool="flatten")
     sides = (16, 8, 4, 2)                      # 64 -> conv stride 2 -> pool per block
-    assert [flat[b].shape for b in cnn.BLOCKS] == [(5, w * s * s)
-                                                  for w, s in zip(cnn.WIDTHS, sides)]
+    expected = [(5, w * s * s) for w, s in zip(cnn.WIDTHS, sides)]
+    assert [flat[b].shape for b in cnn.BLOCKS] == expected
     # global average = mean of the flattened spatial features
     v1 = flat["V1"].reshape(5, 32, 16, 16)
     assert np.allclose(v1.mean(axis=(2, 3)), avg["V1"], atol=1e-5)

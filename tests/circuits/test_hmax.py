@@ -13,7 +13,7 @@ def test_gabor_kernels_zero_mean_unit_norm_and_symmetry():
     assert np.allclose(np.linalg.norm(k.reshape(3, -1), axis=1), 1)
     assert np.allclose(k[0], k[0, ::-1, ::-1])            # even: point-symmetric
     assert np.allclose(k[1], -k[1, ::-1, ::-1])           # odd: antisymmetric
-    assert p["orientation"].tolist() == [0, 30, 60] and np.all(p["sigma"] == 0.56 * 6)
+    assert p["orientation"].tolist() == [0, 30, 60] and np.all(p["sigma"] == 0.4 * 6)
     with pytest.raises(ValueError, match="wavelength"):
         hmax.gabor_kernels(0, -1.0)
 

@@ -141,10 +141,10 @@ def test_predictivity_normalised_by_ceiling():
     labels = _labels()
     source = rng.normal(size=(80, 20))
     signal = source @ rng.normal(size=(20, 25))
-    trials = signal[None] + 1.0 * signal.std() * rng.normal(size=(8, 80, 25))
-    rel = metrics.split_half_reliability(trials)
+    trials = signal[:, None] + 1.0 * signal.std() * rng.normal(size=(80, 8, 25))
+    rel = metrics.split_half_reliability(trials)     # (images, trials, neurons)
     assert rel.shape == (25,) and np.all((rel > 0.5) & (rel < 1))
-    res = metrics.predictivity(source, trials.mean(0), labels, reliability=rel)
+    res = metrics.predictivity(source, trials.mean(1), labels, reliability=rel)
     assert res.ceiling == pytest.approx(np.median(rel))
     assert res.score == pytest.approx(res.raw / res.ceiling, rel=1e-12)
     assert 0.8 < res.score < 1.2         # the noise caps raw r at about the ceiling
@@ -152,10 +152,12 @@ def test_predictivity_normalised_by_ceiling():
 
 def test_split_half_reliability_of_noise_near_zero_and_of_signal_near_one():
     rng = _rng(15)
-    assert abs(np.median(metrics.split_half_reliability(rng.normal(size=(10, 60, 40))))) < 0.2
+    assert abs(np.median(metrics.split_half_reliability(rng.normal(size=(60, 10, 40))))) < 0.2
     signal = rng.normal(size=(60, 40))
-    clean = signal[None] + 0.01 * rng.normal(size=(10, 60, 40))
+    clean = signal[:, None] + 0.01 * rng.normal(size=(60, 10, 40))
     assert np.all(metrics.split_half_reliability(clean) > 0.99)
+    with pytest.raises(ValueError, match="n_trials >= 2"):
+        metrics.split_half_reliability(signal[:, None])
     assert metrics.spearman_brown(0.5) == pytest.approx(2 / 3)
 
 

@@ -1,0 +1,167 @@
+"""Where neurosim's numba loop spends its time: each phase of the step timed alone.
+
+Usage::
+
+    python benchmarks/profile_neurosim.py cuba-64k [--threads 1] [--duration 1]
+
+Runs the network once (the reference run time), then replays each phase of the
+step (design.md section 3) in its own compiled loop over the same number of
+steps, on a copy of the built arrays:
+
+- ``update``: the neuron update and threshold of every segment;
+- ``scan``: collecting the indices of the neurons that spiked;
+- ``propagate``: the recorded spikes of the reference run scattered through the
+  CSR synapses into the delay ring buffer (and, for comparison, the same
+  scatter with the slot computed without an integer ``%`` per synapse);
+- ``apply``: adding the current slot of the buffer to the synaptic variables;
+- ``drives``: the ``PoissonInput`` counts.
+
+The phases add up to about the run time; the rest is recording and the loop.
+Times are CPU times of this process with one thread (what a shared machine
+disturbs least), wall times with several.
+Uses neurosim's internals (``net._arrays``, ``neurosim.kernels.simulate``),
+so it follows their changes; read-only, it changes nothing in neurosim.
+"""
+import argparse
+import os
+import sys
+import time
+
+import numpy as np
+from numba import njit
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+
+import nets  # noqa: E402
+
+
+@njit
+def _loop_update(nr, seed, n_steps, n_threads, update, update_parallel):
+    for step in range(n_steps):
+        if n_threads > 1:
+            update_parallel(nr, seed, step, n_threads)
+        else:
+            update(nr, seed, step)
+
+
+@njit
+def _loop_scan(spiked, n_steps, out):
+    total = 0
+    n = np.uint64(spiked.size)
+    for step in range(n_steps):
+        m = 0
+        for k in range(n):
+            if spiked[k]:
+                out[m] = k
+                m += 1
+        total += m
+    return total
+
+
+@njit
+def _loop_propagate(ptr, ids, indptr, target, weight, delay, buffer, propagate):
+    for step in range(ptr.size - 1):
+        propagate(ids[ptr[step]:], ptr[step + 1] - ptr[step], step, indptr, target, weight,
+                  delay, buffer)
+
+
+@njit(cache=True)
+def _propagate_nomod(sources, n_sources, step, indptr, target, weight, delay, buffer):
+    # the same scatter, the slot by one compare instead of an integer division
+    depth = buffer.shape[0]
+    base = step % depth
+    for m in range(n_sources):
+        s = sources[m]
+        for q in range(indptr[s], indptr[s + 1]):
+            slot = base + delay[q]
+            if slot >= depth:
+                slot -= depth
+            buffer[slot, target[q]] += weight[q]
+
+
+@njit
+def _loop_apply(nr, n_steps, apply):
+    depth = nr.buffer.shape[0]
+    for step in range(n_steps):
+        apply(nr, step % depth)
+
+
+@njit
+def _loop_drives(nr, drv, seed, n_steps, drives):
+    depth = nr.buffer.shape[0]
+    for step in range(n_steps):
+        drives(nr, drv, seed, step, step % depth)
+
+
+def profile(name, threads=1, duration=1.0, seed=1):
+    import neurosim as ns  # noqa: F401
+    from neurosim.kernels import simulate as sim
+    from neurosim.kernels.propagate import propagate_numba
+    from neurosim.units import second
+    net, count = nets.build_neurosim(name)
+    net.build(dt=nets.DT * second, seed=seed)
+    a = net._arrays
+    fresh = {f: getattr(a.neurons, f).copy() for f in ("v", "ge", "gi", "ref", "spiked",
+                                                       "buffer", "i_ext")}
+    # CPU time for one thread (a shared machine disturbs it least), else wall time
+    clock = time.process_time if threads == 1 else time.perf_counter
+    net.run(0 * second, backend="numba", n_threads=threads)      # compile
+    t0 = clock()
+    net.run(duration * second, backend="numba", n_threads=threads)
+    total = clock() - t0
+    spikes, n_syn = count()
+    n_steps = int(round(duration / nets.DT))
+    mon = [m for m in net.monitors if isinstance(m, ns.SpikeMonitor)]
+    nr = a.neurons._replace(**{f: v.copy() for f, v in fresh.items()})
+    syn = a.synapses
+    out = dict(net=name, threads=threads, n=a.n, n_syn=n_syn, spikes=spikes, steps=n_steps,
+               depth=int(nr.buffer.shape[0]), run=total)
+    # warm up each compiled loop on one step, then time it
+    for key, fn, args in (
+            ("update", _loop_update, (nr, seed, n_steps, threads, sim._update_neurons,
+                                      sim._update_neurons_parallel)),
+            ("scan", _loop_scan, (nr.spiked, n_steps, np.empty(a.n, np.int64))),
+            ("apply", _loop_apply, (nr, n_steps, sim._apply_slot)),
+            ("drives", _loop_drives, (nr, a.drives, seed, n_steps, sim._poisson_drives))):
+        small = tuple(1 if (x is n_steps) else x for x in args)
+        fn(*small)
+        t0 = clock()
+        fn(*args)
+        out[key] = clock() - t0
+    if mon:
+        steps, ids = mon[0].steps, mon[0].i.astype(np.int64) + net._global(mon[0].source)
+        order = np.argsort(steps, kind="stable")
+        ptr = np.searchsorted(steps[order], np.arange(n_steps + 1))
+        ids = np.concatenate([ids[order], np.zeros(1, np.int64)])
+        for key, prop in (("propagate", propagate_numba), ("propagate_nomod", _propagate_nomod)):
+            buf = np.zeros_like(nr.buffer)
+            _loop_propagate(ptr[:2], ids, syn.indptr, syn.target, syn.weight, syn.delay, buf,
+                            prop)
+            t0 = clock()
+            _loop_propagate(ptr, ids, syn.indptr, syn.target, syn.weight, syn.delay, buf, prop)
+            out[key] = clock() - t0
+        out["ns_per_event"] = out["propagate"] / max(1, spikes * n_syn / a.n) * 1e9
+    out["ns_per_neuron_step"] = out["update"] / (a.n * n_steps) * 1e9
+    return out
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("nets", nargs="+", choices=list(nets.NETWORKS))
+    ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--duration", type=float, default=1.0)
+    args = ap.parse_args()
+    for name in args.nets:
+        r = profile(name, args.threads, args.duration)
+        phases = [k for k in ("update", "scan", "propagate", "apply", "drives") if k in r]
+        parts = "  ".join(f"{k} {r[k]:.3f} s ({100 * r[k] / r['run']:.0f} %)" for k in phases)
+        print(f"{name} ({r['n']} neurons, {r['n_syn']} synapses, {r['spikes']} spikes, "
+              f"buffer depth {r['depth']}, {args.threads} thread(s)): run {r['run']:.3f} s; "
+              f"{parts}; propagate without % {r.get('propagate_nomod', float('nan')):.3f} s; "
+              f"{r.get('ns_per_event', float('nan')):.1f} ns/event, "
+              f"{r['ns_per_neuron_step']:.2f} ns/neuron-step")
+
+
+if __name__ == "__main__":
+    main()

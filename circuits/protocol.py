@@ -1,0 +1,734 @@
+"""The comparison protocol: the circuit against CNN features, HMAX and nulls (targets T0-T8).
+
+:func:`run_protocol` does the whole of sections 3-5 of the visual-pathway plan
+(``docs``): it draws the evaluation images (the glyph objects at variation levels V0,
+V3 and V6, every font, the two fonts held out of CNN training included), presents them
+to the spiking circuit (McCulloch-Pitts, and LIF in the full run) over several noisy
+trials, computes its rate twin and the circuit with shuffled weights, trains (or loads
+from a cache) the CORnet-Z-like CNN for one (quick) or three (full) seeds plus the
+untrained control, fits HMAX, and measures the targets with the statistics of
+:mod:`circuits.metrics`. It writes a markdown results page, the area x block CKA
+matrices, the decoding curves along the hierarchy, and the raw numbers (JSON).
+
+Everything runs at the circuit's image size (32 x 32 pixels by default): the CNN is
+trained on draws of the object set at that size, so the circuit, the CNN, HMAX and the
+pixels all see the same images.
+
+Command line::
+
+    python -m circuits.protocol --quick --out figures          # about 3 minutes
+    python -m circuits.protocol --out docs/results               # the full protocol
+
+Needs the ``circuits`` extra (scikit-learn, scikit-image, PyTorch, matplotlib).
+"""
+import argparse
+import copy
+import json
+import os
+import time
+from collections import OrderedDict
+
+import numpy as np
+
+from . import metrics, stimuli
+
+__all__ = ["run_protocol", "PRESETS", "TARGETS", "shuffled_circuit", "gabor_reference"]
+
+AREAS = ("v1", "v2", "v4", "it")
+LABELS = ("V1", "V2", "V4", "IT")
+LEVELS = ("V0", "V3", "V6")
+
+#: The targets of section 5 of the plan, in table order.
+TARGETS = OrderedDict([
+    ("T0", "circuit V1 vs the Gabor S1-C1 stage with the same filters"),
+    ("T1", "CKA between each circuit area and its rate twin"),
+    ("T2", "hierarchy score H on the CKA matrix (best block never shallower)"),
+    ("T3", "each area's best-match CKA vs the matched HMAX stage's"),
+    ("T4", "circuit IT vs HMAX C2: CKA with CNN IT; decoding at V6"),
+    ("T5", "every area's best match above pixels and the shuffled circuit"),
+    ("T6", "predictivity of circuit IT from CNN IT minus from CNN V1"),
+    ("T7", "V1 orientation / spatial-frequency distributions vs De Valois (1982)"),
+    ("T8", "time"),
+])
+
+#: Settings of the two versions; any can be overridden through ``run_protocol(config=)``.
+PRESETS = {
+    "quick": dict(size=32, n_per_category=4, trials=2, models=("mcculloch_pitts",),
+                  circuit_seeds=1, cnn_seeds=1, cnn_train_per_category=24, cnn_epochs=8,
+                  n_boot=100, n_boot_slow=10, n_perm=199, decode_repeats=1,
+                  homeostasis=True, time_limit=180.0),
+    "full": dict(size=32, n_per_category=8, trials=2, models=("mcculloch_pitts", "lif"),
+                 circuit_seeds=2, cnn_seeds=3, cnn_train_per_category=48, cnn_epochs=10,
+                 n_boot=200, n_boot_slow=30, n_perm=999, decode_repeats=2,
+                 homeostasis=True, time_limit=900.0),
+}
+_CNN_TRAIN = dict(lr=3e-3, batch_size=32, max_shift=2)
+
+
+# ----------------------------------------------------------------------- helpers
+class _Log:
+    def __init__(self, verbose):
+        self.t0 = time.perf_counter()
+        self.last = self.t0
+        self.verbose = verbose
+        self.timings = OrderedDict()
+
+    def __call__(self, stage):
+        now = time.perf_counter()
+        self.timings[stage] = now - self.last
+        self.last = now
+        if self.verbose:
+            print(f"[protocol] {stage}: {self.timings[stage]:.1f} s "
+                  f"(total {now - self.t0:.1f} s)", flush=True)
+
+    @property
+    def elapsed(self):
+        return time.perf_counter() - self.t0
+
+
+def shuffled_circuit(circuit, seed=0):
+    """A copy of ``circuit`` whose weights are permuted within every projection.
+
+    Each neuron keeps its number of synapses, its sources and its threshold, and each
+    projection its weight distribution, but receptive fields and templates are
+    destroyed: the null of the plan's section 3.
+    """
+    c = copy.deepcopy(circuit)
+    rng = np.random.default_rng(seed)
+    for p in c.projections:
+        p.w = p.w[rng.permutation(p.w.size)]
+    c._matrices, c._cache = {}, {}
+    return c
+
+
+def gabor_reference(pathway, images):
+    """The Gabor stage with the circuit's V1 filters, at its complex cells.
+
+    Quadrature energy of the same Gabors (orientations, wavelengths, aspect ratio and
+    envelope as :func:`circuits.v1.build_v1`; :func:`circuits.hmax.gabor_responses`),
+    pooled over the same neighbourhood as a complex cell (a Gaussian of width
+    ``lambda / 2`` truncated at ``lambda / 2``), read at each complex cell's position and
+    orientation. Returns ``{population: (n_images, n)}`` for the V1 output populations.
+    """
+    from scipy import ndimage
+    from . import hmax
+    info = pathway.areas["v1"]
+    lams = [float(w) for w in info["wavelengths"]]
+    oris = np.asarray(info["orientations"], float)
+    g = hmax.gabor_responses(images, orientations=oris, wavelengths=lams, gamma=0.7,
+                             sigma_ratio=0.4, stride=1)["complex"]     # n, o, s, h, w
+    out = {}
+    for s, name in enumerate(info["complex"]):
+        meta = pathway.metadata(name)
+        stride = max(1, int(round(lams[s] / 2)))
+        o_idx = np.searchsorted(oris, meta["orientation"])
+        maps = ndimage.gaussian_filter(g[:, :, s], sigma=(0, 0, stride, stride),
+                                       truncate=1.0, mode="reflect")
+        vals = np.empty((len(images), len(o_idx)))
+        for k in range(len(images)):
+            for o in range(len(oris)):
+                sel = o_idx == o
+                vals[k, sel] = ndimage.map_coordinates(
+                    maps[k, o], [meta["y"][sel], meta["x"][sel]], order=1, mode="nearest")
+        out[name] = vals
+    return out
+
+
+def _per_image_r(a, b):
+    """Pearson r across units, per image (rows)."""
+    a = a - a.mean(1, keepdims=True)
+    b = b - b.mean(1, keepdims=True)
+    den = np.sqrt((a * a).sum(1) * (b * b).sum(1))
+    return np.divide((a * b).sum(1), den, out=np.zeros(len(a)), where=den > 0)
+
+
+def _folds(labels):
+    counts = np.bincount(labels)
+    return int(min(5, counts[counts > 0].min()))
+
+
+def _cv_correct(x, labels, repeats=1, seed=0):
+    """Fraction of repeats in which each image is classified correctly by
+    cross-validated logistic regression (the pipeline of :func:`metrics.decode`, with
+    the standardised features rotated to their principal axes, which leaves the
+    L2-penalised classifier unchanged and makes it fast)."""
+    from sklearn.decomposition import PCA
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import StratifiedKFold, cross_val_predict
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+    x = metrics.features_2d(x)
+    k = _folds(labels)
+    if k < 2 or not np.any(x.std(0) > 0):
+        return np.full(len(labels), np.nan if k < 2 else 1.0 / len(np.unique(labels)))
+    correct = np.zeros(len(labels))
+    for r in range(repeats):
+        # the L2-penalised solution lies in the span of the training rows, so their
+        # principal axes (all of them) give the same classifier with few columns
+        model = make_pipeline(StandardScaler(), PCA(svd_solver="full"),
+                              LogisticRegression(C=1.0, max_iter=2000))
+        folds = StratifiedKFold(n_splits=k, shuffle=True, random_state=seed + r)
+        correct += cross_val_predict(model, x, labels, cv=folds) == labels
+    return correct / repeats
+
+
+def _reduce(x):
+    """Rows in their principal axes (exact for PLS, a rotation of the centred rows)."""
+    x = metrics.features_2d(x)
+    u, s, _ = np.linalg.svd(x - x.mean(0), full_matrices=False)
+    keep = s > s[0] * 1e-10 if s.size and s[0] > 0 else np.zeros(s.size, bool)
+    return u[:, keep] * s[keep]
+
+
+def _fmt(v, d=3):
+    if v is None or (isinstance(v, float) and not np.isfinite(v)):
+        return "n/a"
+    return f"{v:.{d}f}"
+
+
+def _ci(lo, hi, d=3):
+    return f"[{_fmt(lo, d)}, {_fmt(hi, d)}]"
+
+
+# ---------------------------------------------------------------------- protocol
+def run_protocol(quick=False, out_dir="docs/results", seed=0, *, config=None,
+                 cache_dir=".cache/cnn", verbose=True):
+    """Run the comparison protocol and write its results page and figures.
+
+    Parameters
+    ----------
+    quick : bool
+        The quick version (McCulloch-Pitts only, 1 CNN seed, fewer images and
+        resamples; about 3 minutes on 2 cores) or the full one (McCulloch-Pitts and
+        LIF, 2 circuit seeds, 3 CNN seeds; about 15 minutes, less with trained CNNs
+        in the cache).
+    out_dir : str or path
+        Where ``visual-pathway.md``, ``visual-pathway.json`` and the figures
+        ``visual-pathway-cka.png`` and ``visual-pathway-decoding.png`` are written.
+    seed : int, optional
+        Seeds the evaluation images (offset 500), the circuit (``seed``,
+        ``seed + 1``, ...), the CNN training data (offset 1000) and the statistics.
+    config : dict, optional
+        Overrides of :data:`PRESETS` (e.g. ``n_per_category``, ``trials``,
+        ``cnn_epochs``; ``cnn_seeds=0`` skips the CNN).
+    cache_dir : str, optional
+        Trained CNN weights and their training images are kept there (None: none).
+    verbose : bool, optional
+        Print each stage's time.
+
+    Returns
+    -------
+    dict
+        ``targets`` (one dict per target: ``value``, ``ci``, ``holds``, ``detail``),
+        ``decoding``, ``cka`` (matrices), ``timings``, ``paths``.
+    """
+    cfg = dict(PRESETS["quick" if quick else "full"], **(config or {}))
+    log = _Log(verbose)
+    os.makedirs(out_dir, exist_ok=True)
+    size = cfg["size"]
+    res = {"config": {k: (list(v) if isinstance(v, tuple) else v) for k, v in cfg.items()},
+           "quick": bool(quick), "seed": seed}
+
+    # ------------------------------------------------------------------ images
+    parts = [stimuli.object_set(cfg["n_per_category"], lv, size, seed=seed + 500 + k)
+             for k, lv in enumerate(LEVELS)]
+    images = np.concatenate([p[0] for p in parts])
+    labels = np.concatenate([p[1] for p in parts])
+    level = np.concatenate([np.full(len(p[1]), lv) for p, lv in zip(parts, LEVELS)])
+    fonts = np.concatenate([p[2]["font"] for p in parts])
+    training = stimuli.object_set(4, "V3", size, seed=seed + 100)[0]
+    n = len(images)
+    log("images")
+
+    # ------------------------------------------------------------------ circuit
+    from .pathway import build_pathway
+    circuit = {}       # (model, circuit seed) -> {area: mean counts}
+    counts_it = None
+    pathways = {}
+    for cs in range(cfg["circuit_seeds"]):
+        for model in cfg["models"] if cs == 0 else ("mcculloch_pitts",):
+            learned = pathways[(cfg["models"][0], cs)].state() if (model != cfg["models"][0]) \
+                else None
+            pw = build_pathway(size, "it", model=model, seed=seed + cs, n_threads=1,
+                               training=training if learned is None else None,
+                               learned=learned, homeostasis=cfg["homeostasis"])
+            pathways[(model, cs)] = pw
+            names = [p for a in AREAS for p in pw.outputs(a)]
+            trials = cfg["trials"] if cs == 0 else 1
+            r = pw.present(images, trials=trials, populations=names)
+            circuit[(model, cs)] = {a: r.area(a)[0].mean(1) for a in AREAS}
+            if cs == 0 and model == "mcculloch_pitts":
+                counts_it = r.area("it")[0]
+                v1_spk = {p: r.activity(p) for p in pw.outputs("v1")}
+            log(f"circuit {model} seed {seed + cs} ({trials} trials)")
+    pw0 = pathways[("mcculloch_pitts", 0)]
+    twin_all = pw0.twin(images)
+    twin = {a: np.concatenate([twin_all[p] for p in pw0.outputs(a)], 1) for a in AREAS}
+    shuf = shuffled_circuit(pw0.circuit, seed + 77).twin(pw0.encode(images))
+    shuffled = {a: np.concatenate([shuf[p] for p in pw0.outputs(a)], 1) for a in AREAS}
+    log("rate twin and shuffled circuit")
+
+    # --------------------------------------------------------------- comparators
+    from . import hmax as hmax_mod
+    hm = hmax_mod.HMAX(n_bands=2, seed=seed).fit(training)
+    hf = hm.features(images)
+    hmax = {a: hf[hmax_mod.AREAS[lab]] for a, lab in zip(AREAS, LABELS)}
+    pixels = images.reshape(n, -1)
+    log("HMAX")
+
+    cnns = OrderedDict()           # name -> {block: features}
+    cnn_acc = {}
+    if cfg["cnn_seeds"] > 0:
+        from . import cnn
+        xtr, ytr = _cnn_training_set(cfg, size, seed, cache_dir)
+        log(f"CNN training set ({len(xtr)} images)")
+        for s in range(cfg["cnn_seeds"]):
+            model, hist = cnn.train(xtr, ytr, seed=s, epochs=cfg["cnn_epochs"],
+                                    cache_dir=cache_dir, **_CNN_TRAIN)
+            cnns[f"CNN seed {s}"] = cnn.extract_features(model, images, pool="flatten")
+            cnn_acc[s] = _cnn_accuracy(model, images, labels, fonts, level)
+            log(f"CNN seed {s} (final training accuracy "
+                f"{hist['accuracy'][-1] if hist.get('accuracy') else float('nan'):.2f})")
+        untrained = cnn.build_cornet_z(8, seed=0)
+        cnns["CNN untrained"] = cnn.extract_features(untrained, images, pool="flatten")
+        log("CNN untrained")
+    trained = [k for k in cnns if k != "CNN untrained"]
+    res["cnn_accuracy"] = cnn_acc
+
+    def blocks(name):
+        return [cnns[name][b] for b in ("V1", "V2", "V4", "IT")]
+
+    reps = OrderedDict([("circuit MP", circuit[("mcculloch_pitts", 0)])])
+    if ("lif", 0) in circuit:
+        reps["circuit LIF"] = circuit[("lif", 0)]
+    reps["rate twin"] = twin
+    reps["shuffled"] = shuffled
+    reps["HMAX"] = hmax
+    targets = OrderedDict()
+
+    # ---------------------------------------------------------------------- T0
+    ref = gabor_reference(pw0, images)
+    v1_twin = {p: twin_all[p] for p in pw0.outputs("v1")}
+
+    def joint(d):
+        return np.concatenate([d[p] / (d[p].std() + 1e-12) for p in pw0.outputs("v1")], 1)
+    r_spk = _per_image_r(joint(v1_spk), joint(ref))
+    r_twin = _per_image_r(joint(v1_twin), joint(ref))
+    est, lo, hi, _ = metrics.bootstrap(np.median, r_spk, n_boot=cfg["n_boot"], seed=seed,
+                                       method="replace")
+    targets["T0"] = dict(value=est, ci=(lo, hi), holds=bool(est >= 0.95),
+                         criterion="median per-image r >= 0.95",
+                         detail=f"spiking MP: median r {est:.3f}, 5th percentile "
+                                f"{np.percentile(r_spk, 5):.3f}; rate twin: median "
+                                f"{np.median(r_twin):.3f}")
+    log("T0")
+
+    # ---------------------------------------------------------------------- T1
+    t1 = {}
+    for key, model in (("MP", "mcculloch_pitts"), ("LIF", "lif")):
+        if (model, 0) not in circuit:
+            continue
+        spk = circuit[(model, 0)]
+        tw = twin if model == "mcculloch_pitts" else _twin_of(pathways[(model, 0)], images)
+        for a in AREAS:
+            est, lo, hi, _ = metrics.bootstrap(metrics.cka, spk[a], tw[a],
+                                               n_boot=cfg["n_boot"], seed=seed)
+            t1[(key, a)] = (est, lo, hi)
+    ok = all(v[0] >= (0.9 if a in ("v1", "v2") else 0.8) for (k, a), v in t1.items())
+    worst = min(t1, key=lambda k: t1[k][0] - (0.9 if k[1] in ("v1", "v2") else 0.8))
+    targets["T1"] = dict(value=t1[worst][0], ci=t1[worst][1:], holds=ok,
+                         criterion=">= 0.9 (V1, V2), >= 0.8 (V4, IT)",
+                         detail="; ".join(f"{k} {a.upper()} {v[0]:.3f} {_ci(*v[1:])}"
+                                          for (k, a), v in t1.items())
+                         + f" (value: the worst, {worst[0]} {worst[1].upper()})")
+    log("T1")
+
+    # ------------------------------------------------------------------ CKA
+    cka = OrderedDict()
+    for rname, rep in reps.items():
+        for cname in cnns:
+            cka[(rname, cname)] = metrics.cka_matrix([rep[a] for a in AREAS], blocks(cname))
+    res["cka"] = {f"{r} x {c}": m.tolist() for (r, c), m in cka.items()}
+    log("CKA matrices")
+
+    # ---------------------------------------------------------------------- T2
+    best = {}
+    pairs = []
+    for cs in range(cfg["circuit_seeds"]):
+        areas_cs = {a: circuit[("mcculloch_pitts", cs)][a] for a in AREAS}
+        for cname in cnns:
+            bb = metrics.best_block(areas_cs, dict(zip(LABELS, blocks(cname))),
+                                    labels=labels, seed=seed)
+            h, mono = metrics.hierarchy_score(bb.index)
+            best[(cs, cname)] = bb
+            pairs.append(dict(circuit_seed=seed + cs, cnn=cname, H=h, monotone=mono,
+                              best=bb.names, score=bb.score.tolist()))
+    tp = [p for p in pairs if p["cnn"] != "CNN untrained"]
+    up = [p for p in pairs if p["cnn"] == "CNN untrained"]
+    n_ok = sum(p["H"] >= 0.8 and p["monotone"] for p in tp)
+    if tp:
+        h_tr = float(np.mean([p["H"] for p in tp]))
+        h_un = float(np.mean([p["H"] for p in up])) if up else float("nan")
+        need = int(np.ceil(0.8 * len(tp)))
+        targets["T2"] = dict(value=h_tr, ci=(min(p["H"] for p in tp), max(p["H"] for p in tp)),
+                             holds=bool(n_ok >= need and h_un < h_tr),
+                             criterion=f"H >= 0.8 and monotone in >= {need} of {len(tp)} "
+                                       "(circuit seed, CNN seed) pairs; untrained lower",
+                             ci_label="range over pairs",
+                             detail=f"{n_ok} of {len(tp)} pairs pass; mean H trained "
+                                    f"{h_tr:.2f}, untrained {h_un:.2f}; " + "; ".join(
+                                        f"(c{p['circuit_seed']}, {p['cnn']}): H {p['H']:.2f}"
+                                        f"{'' if p['monotone'] else ' (not monotone)'}, "
+                                        f"best {'-'.join(p['best'])}" for p in pairs))
+    res["pairs"] = pairs
+    log("T2")
+
+    # ---------------------------------------------------------------------- T3
+    if trained:
+        hbest = {c: metrics.best_block(hmax, dict(zip(LABELS, blocks(c))), labels=labels,
+                                       seed=seed) for c in trained}
+        cbest = {c: best[(0, c)] for c in trained}
+        held = cbest[trained[0]].score_images
+        t3 = {}
+        for i, a in enumerate(AREAS):
+            circ_blocks = [blocks(c)[cbest[c].index[i]] for c in trained]
+            hm_blocks = [blocks(c)[hbest[c].index[i]] for c in trained]
+            k = len(trained)
+
+            def stat(x, h, *bl, k=k):
+                return float(np.mean([metrics.cka(x, bl[j]) - 0.9 * metrics.cka(h, bl[k + j])
+                                      for j in range(k)]))
+            arrays = [reps["circuit MP"][a][held], hmax[a][held]] + \
+                     [b[held] for b in circ_blocks] + [b[held] for b in hm_blocks]
+            est, lo, hi, _ = metrics.bootstrap(stat, *arrays, n_boot=cfg["n_boot"], seed=seed)
+            c_score = float(np.mean([cbest[c].score[i] for c in trained]))
+            h_score = float(np.mean([hbest[c].score[i] for c in trained]))
+            t3[a] = dict(circuit=c_score, hmax=h_score, ratio=c_score / h_score,
+                         diff=est, ci=(lo, hi))
+        worst = min(t3, key=lambda a: t3[a]["ratio"])
+        targets["T3"] = dict(value=t3[worst]["ratio"], ci=None,
+                             holds=all(v["ratio"] >= 0.9 for v in t3.values()),
+                             criterion="circuit best-match CKA >= 0.9 x HMAX's, every area",
+                             detail="; ".join(
+                                 f"{a.upper()}: circuit {v['circuit']:.3f} vs {hmax_mod.AREAS[l]}"
+                                 f" {v['hmax']:.3f} (ratio {v['ratio']:.2f}; circuit - 0.9 HMAX"
+                                 f" {v['diff']:+.3f} {_ci(*v['ci'])})"
+                                 for (a, v), l in zip(t3.items(), LABELS))
+                             + f" (value: the lowest ratio, {worst.upper()})")
+        res["t3"] = t3
+        log("T3")
+
+    # ------------------------------------------------------------------ decoding
+    dec = OrderedDict()
+    correct = {}
+    stage_names = ("pixels",) + LABELS
+    models_dec = [(k, v) for k, v in reps.items()] + [(c, dict(zip(AREAS, blocks(c))))
+                                                       for c in cnns]
+    for lv in LEVELS:
+        sel = level == lv
+        y = labels[sel]
+        pix = _cv_correct(pixels[sel], y, cfg["decode_repeats"], seed)
+        for name, rep in models_dec:
+            accs = [float(np.mean(pix))]
+            for a in AREAS:
+                c = _cv_correct(rep[a][sel], y, cfg["decode_repeats"], seed)
+                correct[(name, a, lv)] = c
+                accs.append(float(np.mean(c)))
+            dec[(name, lv)] = accs
+    res["decoding"] = {f"{k[0]} @ {k[1]}": dict(zip(stage_names, v)) for k, v in dec.items()}
+    log("decoding")
+
+    # ---------------------------------------------------------------------- T4
+    if trained:
+        its = [cnns[c]["IT"] for c in trained]
+
+        def stat4(x, h, *bl):
+            return float(np.mean([metrics.cka(x, b) - metrics.cka(h, b) for b in bl]))
+        est, lo, hi, _ = metrics.bootstrap(stat4, reps["circuit MP"]["it"], hmax["it"], *its,
+                                           n_boot=cfg["n_boot"], seed=seed)
+        c_it = float(np.mean([metrics.cka(reps["circuit MP"]["it"], b) for b in its]))
+        h_it = c_it - est
+        d = correct[("circuit MP", "it", "V6")] - correct[("HMAX", "it", "V6")]
+        dest, dlo, dhi, _ = metrics.bootstrap(np.mean, d, n_boot=cfg["n_boot"] * 5,
+                                              seed=seed, method="replace")
+        acc_c = float(np.mean(correct[("circuit MP", "it", "V6")]))
+        acc_h = float(np.mean(correct[("HMAX", "it", "V6")]))
+        targets["T4"] = dict(value=est, ci=(lo, hi), holds=bool(est >= 0 and dest >= 0),
+                             aim=bool(est >= 0.05 and lo > 0 and dlo > 0),
+                             criterion="circuit >= HMAX on both (aim: +0.05, CI above 0)",
+                             detail=f"CKA with CNN IT: circuit IT {c_it:.3f}, HMAX C2 "
+                                    f"{h_it:.3f}, difference {est:+.3f} {_ci(lo, hi)}; "
+                                    f"decoding at V6: circuit IT {acc_c:.3f}, C2 {acc_h:.3f}, "
+                                    f"difference {dest:+.3f} {_ci(dlo, dhi)}")
+        log("T4")
+
+    # ---------------------------------------------------------------------- T5
+    if trained:
+        c0 = trained[0]
+        bb = best[(0, c0)]
+        held = bb.score_images
+        rows, ok = [], True
+        for i, a in enumerate(AREAS):
+            blk = blocks(c0)[bb.index[i]][held]
+            x = reps["circuit MP"][a][held]
+            obs, p_perm, _ = metrics.cka_permutation_test(x, blk, n_perm=cfg["n_perm"],
+                                                          seed=seed)
+            ps = []
+            for other in (pixels[held], shuffled[a][held]):
+                e, _, _, smp = metrics.bootstrap(
+                    lambda u, v, w: metrics.cka(u, w) - metrics.cka(v, w), x, other, blk,
+                    n_boot=cfg["n_boot"], seed=seed)
+                ps.append((e, metrics.resampling_p(e, smp)))
+            ok &= p_perm < 0.01 and all(p < 0.01 for _, p in ps)
+            rows.append(f"{a.upper()} ({bb.names[i]}): CKA {obs:.3f}, permutation p "
+                        f"{p_perm:.3g}; minus pixels {ps[0][0]:+.3f} (p {ps[0][1]:.3g}); "
+                        f"minus shuffled {ps[1][0]:+.3f} (p {ps[1][1]:.3g})")
+        pmax = 1.0 / (1 + cfg["n_boot"])
+        targets["T5"] = dict(value=None, ci=None, holds=bool(ok),
+                             criterion="p < 0.01 for each area (permutation and both "
+                                       "differences)",
+                             detail="; ".join(rows) + f" ({c0}, held-out half; smallest "
+                                                      f"resampling p possible {pmax:.3g})")
+        log("T5")
+
+    # ---------------------------------------------------------------------- T6
+    if trained and counts_it is not None and counts_it.shape[1] >= 2:
+        target = counts_it.mean(1)
+        rel = metrics.split_half_reliability(counts_it, seed=seed)
+        srcs_it = [_reduce(cnns[c]["IT"]) for c in trained]
+        srcs_v1 = [_reduce(cnns[c]["V1"]) for c in trained]
+        live = target.std(0) > 0
+        target, rel = target[:, live], rel[live]
+        k = len(trained)
+
+        def stat6(y, lab, *src, splits=10):
+            ok_ = y.std(0) > 0
+            # 90/10 splits; at least one test image per category on small samples
+            ts = max(0.1, 8.0 / len(y))
+            out = []
+            for j in range(k):
+                a_ = metrics.predictivity(src[j], y[:, ok_], lab, rel[ok_], n_splits=splits,
+                                          test_size=ts, seed=seed).score
+                b_ = metrics.predictivity(src[k + j], y[:, ok_], lab, rel[ok_],
+                                          n_splits=splits, test_size=ts, seed=seed).score
+                out.append(a_ - b_)
+            return float(np.mean(out))
+        try:
+            est = stat6(target, labels, *srcs_it, *srcs_v1)
+            _, lo, hi, _ = metrics.bootstrap(
+                lambda *z: stat6(*z, splits=3), target, labels, *srcs_it, *srcs_v1,
+                n_boot=cfg["n_boot_slow"], seed=seed)
+            p_it = float(np.mean([metrics.predictivity(
+                s, target, labels, rel, test_size=max(0.1, 8.0 / len(target)),
+                seed=seed).score for s in srcs_it]))
+            targets["T6"] = dict(value=est, ci=(lo, hi), holds=bool(est > 0 and lo > 0),
+                                 criterion="> 0 with the CI above 0",
+                                 detail=f"from CNN IT {p_it:.3f}, from CNN V1 {p_it - est:.3f} "
+                                        f"(normalised by the median split-half reliability "
+                                        f"{np.median(rel):.3f} of {live.sum()} responsive IT "
+                                        f"units; CI: {cfg['n_boot_slow']} half-samples, 3 "
+                                        f"splits each)")
+        except ValueError as err:           # e.g. unreliable neurons
+            targets["T6"] = dict(value=None, ci=None, holds=False, criterion="> 0",
+                                 detail=f"not computable: {err}")
+        log("T6")
+
+    # ---------------------------------------------------------------------- T7
+    targets["T7"] = dict(value=None, ci=None, holds=None,
+                         criterion="at least as close as a uniform random Gabor bank",
+                         detail="not measured: the De Valois, Albrecht & Thorell (1982) "
+                                "histograms of preferred orientation and spatial frequency "
+                                "are not available offline, and digitising them from memory "
+                                "would be invented data. The circuit's V1 has by "
+                                "construction a uniform orientation distribution (8 "
+                                "orientations) and two spatial frequencies (0.25, 0.125 "
+                                "cycles/px), so the comparison needs the data, not the model.")
+
+    # ---------------------------------------------------------------------- T8
+    figs = _figures(out_dir, cka, dec, reps, cnns)
+    log("figures")
+    limit = cfg["time_limit"]
+    elapsed = log.elapsed
+    targets["T8"] = dict(value=elapsed, ci=None, holds=bool(elapsed <= limit),
+                         criterion=f"<= {limit:.0f} s on 2 cores "
+                                   f"({'quick' if quick else 'full'} protocol)",
+                         detail=f"{'quick' if quick else 'full'} protocol, wall time to the "
+                                f"table: {elapsed:.0f} s; stages: " + ", ".join(
+                                    f"{k} {v:.0f} s" for k, v in log.timings.items()))
+    for key in TARGETS:
+        targets.setdefault(key, dict(value=None, ci=None, holds=None, criterion="",
+                                     detail="not computed in this configuration (no CNN)"))
+    res["targets"] = targets
+    res["timings"] = dict(log.timings, total=elapsed)
+    res["n_images"] = n
+    md = os.path.join(out_dir, "visual-pathway.md")
+    with open(md, "w") as f:
+        f.write(_markdown(res, cfg, quick, dec, figs, cnn_acc, n))
+    js = os.path.join(out_dir, "visual-pathway.json")
+    with open(js, "w") as f:
+        json.dump(_jsonable(res), f, indent=1)
+    res["paths"] = {"markdown": md, "json": js, "figures": figs}
+    if verbose:
+        print(f"[protocol] results in {md} ({elapsed:.0f} s)", flush=True)
+    return res
+
+
+def _twin_of(pathway, images):
+    t = pathway.twin(images)
+    return {a: np.concatenate([t[p] for p in pathway.outputs(a)], 1) for a in AREAS}
+
+
+def _cnn_training_set(cfg, size, seed, cache_dir):
+    from . import cnn
+    key = f"trainset-{size}-{cfg['cnn_train_per_category']}-{seed + 1000}.npz"
+    path = os.path.join(cache_dir, key) if cache_dir else None
+    if path and os.path.exists(path):
+        with np.load(path) as f:
+            return f["x"], f["y"]
+    x, y = cnn.training_set(cfg["cnn_train_per_category"], size=size, seed=seed + 1000)
+    if path:
+        os.makedirs(cache_dir, exist_ok=True)
+        np.savez(path + ".tmp.npz", x=x, y=y)
+        os.replace(path + ".tmp.npz", path)
+    return x, y
+
+
+def _cnn_accuracy(model, images, labels, fonts, level):
+    from . import cnn
+    torch = cnn._torch()
+    with cnn.deterministic(1), torch.no_grad():
+        pred = model(cnn.to_tensor(images)).argmax(1).numpy()
+    held = np.isin(fonts, [list(stimuli.FONTS).index(f) for f in cnn.HELD_OUT_FONTS])
+    out = {lv: float(np.mean(pred[level == lv] == labels[level == lv])) for lv in LEVELS}
+    out["held-out fonts"] = float(np.mean(pred[held] == labels[held])) if held.any() else None
+    out["training fonts"] = float(np.mean(pred[~held] == labels[~held]))
+    return out
+
+
+def _figures(out_dir, cka, dec, reps, cnns):
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    paths = []
+    if cka:
+        cnames = list(cnns)
+        shown = [c for c in cnames if c in (cnames[0], "CNN untrained")]
+        rnames = [r for r in reps if r != "shuffled"] + ["shuffled"]
+        fig, axes = plt.subplots(len(shown), len(rnames),
+                                 figsize=(2.6 * len(rnames), 2.6 * len(shown)), squeeze=False)
+        for i, c in enumerate(shown):
+            for j, r in enumerate(rnames):
+                ax = axes[i, j]
+                m = cka[(r, c)]
+                ax.imshow(m, vmin=0, vmax=max(1e-3, float(np.max([cka[(q, c)].max()
+                                                                   for q in rnames]))),
+                          cmap="viridis")
+                best = np.argmax(m, 1)
+                ax.plot(best, np.arange(len(best)), "wx")
+                for (y, x), v in np.ndenumerate(m):
+                    ax.text(x, y, f"{v:.2f}", ha="center", va="center", fontsize=6,
+                            color="w" if v < 0.6 * m.max() else "k")
+                ax.set_xticks(range(4), LABELS, fontsize=7)
+                ax.set_yticks(range(4), LABELS if r != "HMAX" else
+                              ["S1", "C1", "S2", "C2"], fontsize=7)
+                ax.set_title(r, fontsize=8)
+                if j == 0:
+                    ax.set_ylabel(f"area (vs {c})", fontsize=8)
+                if i == len(shown) - 1:
+                    ax.set_xlabel("CNN block", fontsize=8)
+        fig.suptitle("debiased linear CKA, area x CNN block (x: best block)", fontsize=9)
+        fig.tight_layout()
+        p = os.path.join(out_dir, "visual-pathway-cka.png")
+        fig.savefig(p, dpi=110)
+        plt.close(fig)
+        paths.append(p)
+    names = list(dict.fromkeys(k[0] for k in dec))
+    fig, axes = plt.subplots(1, 3, figsize=(12, 3.6), sharey=True)
+    for ax, lv in zip(axes, LEVELS):
+        for name in names:
+            ax.plot(range(5), dec[(name, lv)], marker="o", label=name,
+                    ls="--" if name in ("shuffled", "CNN untrained") else "-", ms=3)
+        ax.set_xticks(range(5), ("pixels",) + LABELS)
+        ax.axhline(1 / 8, color="gray", lw=0.8, ls=":")
+        ax.set_title(f"category decoding at {lv}")
+        ax.set_ylim(0, 1.02)
+    axes[0].set_ylabel("cross-validated accuracy")
+    axes[-1].legend(fontsize=7, loc="upper left")
+    fig.tight_layout()
+    p = os.path.join(out_dir, "visual-pathway-decoding.png")
+    fig.savefig(p, dpi=110)
+    plt.close(fig)
+    paths.append(p)
+    return paths
+
+
+def _markdown(res, cfg, quick, dec, figs, cnn_acc, n):
+    t = res["targets"]
+    lines = [f"# Visual pathway vs CNN: results ({'quick' if quick else 'full'} protocol)",
+             "",
+             f"Written by `python -m circuits.protocol{' --quick' if quick else ''}` "
+             f"(`circuits/protocol.py`). {n} evaluation images ({cfg['n_per_category']} per "
+             f"category x 8 categories x V0/V3/V6, every font, 2 held out of CNN training), "
+             f"{cfg['size']} x {cfg['size']} px for every model; circuit: "
+             f"{', '.join(cfg['models'])}, {cfg['trials']} trials, {cfg['circuit_seeds']} "
+             f"circuit seed(s); CNN: {cfg['cnn_seeds']} training seed(s) + untrained; "
+             f"HMAX (2 bands, 256 S2 templates imprinted from the circuit's training images). "
+             "CIs are 95 % half-sampling bootstrap intervals over images unless noted.", "",
+             "| target | holds when | value | 95 % CI | holds |", "|---|---|---|---|---|"]
+    for key, what in TARGETS.items():
+        v = t[key]
+        holds = {True: "yes", False: "**no**", None: "not measured"}[v["holds"]]
+        if key == "T4" and v.get("holds"):
+            holds += " (aim +0.05 with CI > 0: " + ("met" if v.get("aim") else "not met") + ")"
+        val = _fmt(v["value"]) if key != "T8" else (f"{v['value']:.0f} s"
+                                                     if v["value"] is not None else "n/a")
+        ci = _ci(*v["ci"]) if v.get("ci") else "-"
+        if v.get("ci_label"):
+            ci += f" ({v['ci_label']})"
+        lines.append(f"| {key}: {what} | {v['criterion']} | {val} | {ci} | {holds} |")
+    lines += ["", "## Details", ""]
+    for key in TARGETS:
+        lines.append(f"- **{key}**: {t[key]['detail']}")
+    lines += ["", "## Category decoding along the hierarchy", "",
+              "Cross-validated logistic regression (5 folds or as many as the smallest "
+              "category allows) at each variation level; columns pixels, V1, V2, V4, IT "
+              "(HMAX: pixels, S1, C1, S2, C2; CNN: its blocks).", "",
+              "| model | level | pixels | V1 | V2 | V4 | IT |", "|---|---|---|---|---|---|---|"]
+    for (name, lv), accs in dec.items():
+        lines.append(f"| {name} | {lv} | " + " | ".join(f"{a:.2f}" for a in accs) + " |")
+    if cnn_acc:
+        lines += ["", "CNN classifier accuracy on the evaluation images: " + "; ".join(
+            f"seed {s}: " + ", ".join(f"{k} {v:.2f}" for k, v in a.items() if v is not None)
+            for s, a in cnn_acc.items())]
+    lines += ["", "## Figures", ""] + [f"![{os.path.basename(p)}]({os.path.basename(p)})"
+                                        for p in figs]
+    return "\n".join(lines) + "\n"
+
+
+def _jsonable(x):
+    if isinstance(x, dict):
+        return {str(k) if not isinstance(k, tuple) else " ".join(map(str, k)): _jsonable(v)
+                for k, v in x.items()}
+    if isinstance(x, (list, tuple)):
+        return [_jsonable(v) for v in x]
+    if isinstance(x, np.ndarray):
+        return x.tolist()
+    if isinstance(x, (np.floating, np.integer, np.bool_)):
+        return x.item()
+    return x
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true", help="the quick protocol")
+    parser.add_argument("--out", default=None, help="output folder (default docs/results, "
+                                                    "figures with --quick)")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--cache", default=".cache/cnn", help="CNN cache folder")
+    args = parser.parse_args(argv)
+    out = args.out or ("figures" if args.quick else os.path.join("docs", "results"))
+    run_protocol(args.quick, out, seed=args.seed, cache_dir=args.cache)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,86 @@
+"""The pathway builder: prefixes, save/load, readouts, batches, coding, LIF, homeostasis."""
+import numpy as np
+import pytest
+
+from circuits import build_pathway, stimuli
+
+SIZE = 16
+
+
+@pytest.fixture(scope="module")
+def small(extra):
+    return build_pathway(SIZE, "v1", homeostasis=False, v1={"wavelengths": (4.0,)})
+
+
+def test_prefixes_build_only_their_areas(extra):
+    pw = build_pathway(SIZE, "retina", homeostasis=False)
+    assert list(pw.areas) == ["retina"]
+    assert all(n.startswith("retina") for n in pw.populations)
+    with pytest.raises(ValueError):
+        build_pathway(SIZE, ("retina", "v2"))
+
+
+def test_save_and_load_rebuild_the_same_circuit(small, tmp_path):
+    path = tmp_path / "v1.npz"
+    small.save(path)
+    again = build_pathway(SIZE, "v1", learned=path, homeostasis=False)
+    assert again.populations == small.populations
+    for a, b in zip(small.circuit.projections, again.circuit.projections):
+        assert a.name == b.name and np.array_equal(a.i, b.i) and np.allclose(a.w, b.w)
+    for n in small.populations:
+        pa, pb = small.circuit.populations[n], again.circuit.populations[n]
+        assert pa.theta == pytest.approx(pb.theta) and pa.theta_twin == pytest.approx(pb.theta_twin)
+
+
+def test_present_returns_counts_with_metadata(small):
+    images, _ = stimuli.grating_set(SIZE, orientations=2, spatial_frequencies=(0.25,),
+                                    phases=1, contrast=0.3)
+    r = small.present(images, trials=2)
+    n = small.circuit.populations["v1_simple_0"].n
+    assert r.counts["v1_simple_0"].shape == (2, 2, n)
+    counts, meta = r.area("v1")
+    assert counts.shape[:2] == (2, 2) and meta["orientation"].shape == (counts.shape[2],)
+    assert set(meta["population"]) == set(small.outputs("v1"))
+    # same seed, same spikes; the batch is shown with one compiled network
+    again = small.present(images, trials=2)
+    assert np.array_equal(again.counts["v1_simple_0"], r.counts["v1_simple_0"])
+    # trials differ (new noise) but agree on average
+    c = r.counts["v1_simple_0"]
+    assert not np.array_equal(c[:, 0], c[:, 1])
+
+
+def test_rate_twin_has_the_same_populations(small):
+    img = stimuli.grating(SIZE, 0, 0.25, contrast=0.3)
+    twin = small.twin(img[None])
+    assert set(twin) == set(small.circuit.populations)
+    assert all(np.all(a >= 0) for a in twin.values())
+
+
+def test_latency_coding_runs(extra):
+    pw = build_pathway(SIZE, "v1", homeostasis=False, coding="latency",
+                       v1={"wavelengths": (4.0,)})
+    images, _ = stimuli.grating_set(SIZE, orientations=2, spatial_frequencies=(0.25,),
+                                    phases=1, contrast=0.5)
+    r = pw.present(images, trials=1)
+    assert r.counts["retina_on"].sum() > 0
+    assert r.counts["v1_simple_0"].shape == (2, 1, pw.circuit.populations["v1_simple_0"].n)
+
+
+def test_lif_circuit_is_orientation_selective(extra):
+    pw = build_pathway(SIZE, "v1", model="lif", homeostasis=False, v1={"wavelengths": (4.0,)})
+    images, p = stimuli.grating_set(SIZE, orientations=4, spatial_frequencies=(0.25,),
+                                    phases=4, contrast=0.3)
+    r = pw.present(images, trials=1, populations=["v1_simple_0"])
+    a = r.activity("v1_simple_0")
+    meta = pw.metadata("v1_simple_0")
+    # cells respond more to gratings of their own orientation than to the orthogonal one
+    own = np.isclose(p["orientation"][:, None], meta["orientation"][None])
+    orth = np.isclose((p["orientation"][:, None] + 90) % 180, meta["orientation"][None])
+    assert a[own].mean() > 1.5 * a[orth].mean()
+
+
+def test_homeostasis_brings_rates_to_their_targets(extra):
+    pw = build_pathway(SIZE, "retina", homeostasis=False)
+    rates = pw.homeostasis(stimuli.natural_crops(4, SIZE, seed=1), iterations=6)
+    for n, r in rates.items():
+        assert abs(np.log(r / pw.circuit.rates[n])) < 0.35, (n, r)
