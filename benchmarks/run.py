@@ -56,23 +56,26 @@ CONTENDERS = {
 REFERENCE = "neurosim-numba-1"      # the rate every contender is checked against
 
 SETS = {
-    # about 10 minutes on 2 idle cores (make bench)
-    "quick": dict(nets=["cuba-4k", "cuba-16k", "cuba-64k", "coba-4k", "brunel-A",
-                        "binary-k100"],
-                  durations={"brunel-A": 0.2},
+    # about 10 minutes on 2 idle cores (make bench): CUBA up to 64k, COBA 4k, the binary
+    # network; one thread for every contender, several where they can pay off
+    "quick": dict(nets=["cuba-4k", "cuba-16k", "cuba-64k", "coba-4k", "binary-k100"],
+                  durations={},
                   # largest network (neurons, synapses) a contender gets
-                  limits={"neurosim-numpy": (4000, 2e6), "nest": (16000, 2e6),
-                          "b2cython": (None, 2e6)},
+                  limits={"neurosim-numpy": (4000, 1e6), "b2cython": (None, 6e6),
+                          "b2cpp-2": (None, None, 16000), "nest-1": (0, 0),
+                          "nest": (16000, 2e6)},
                   timeout=300),
     "full": dict(nets=["cuba-4k", "cuba-16k", "cuba-64k", "cuba-256k", "cuba-1M",
                        "cuba-16k-p0.02", "coba-4k", "coba-64k", "brunel-A", "binary-k100",
                        "pd14-0.1", "pd14"],
                  durations={},
-                 limits={"neurosim-numpy": (16000, 2e6), "nest": (64000, 2e7)},
+                 limits={"neurosim-numpy": (16000, 2e6)},
+                 # NEST takes minutes per simulated second beyond 64k neurons here
+                 exclude={"nest": ["cuba-256k", "cuba-1M"]},
                  timeout=1800),
 }
 # bytes per recurrent synapse at the peak of building, for refusing what cannot fit
-BYTES_PER_SYNAPSE = {"neurosim": 80, "b2cython": 60, "b2cpp": 40, "nest": 60}
+BYTES_PER_SYNAPSE = {"neurosim": 130, "b2cython": 60, "b2cpp": 40, "nest": 70}
 
 
 # ----------------------------------------------------------------- environment
@@ -151,13 +154,19 @@ def applies(name, net, cfg, versions):
         return "NEST does not import"
     if family == "b2cpp" and c["threads"] > NCPU:
         return f"{c['threads']} threads > {NCPU} cores"
+    excl = cfg.get("exclude", {})
+    if net in excl.get(name, []) + excl.get(family, []):
+        return "not in this set"
     n_syn = expected_synapses(net)
     limits = cfg["limits"]
     lim = limits.get(name) or limits.get(family)
     if lim:
-        max_n, max_syn = lim
-        if (max_n and spec["n"] > max_n) or (max_syn and n_syn > max_syn):
-            return "too slow at this size for this set"
+        max_n, max_syn, min_n = (tuple(lim) + (None,))[:3]
+        if (max_n is not None and spec["n"] > max_n) or \
+                (max_syn is not None and n_syn > max_syn):
+            return "too slow at this size for this set" if max_n != 0 else "not in this set"
+        if min_n is not None and spec["n"] < min_n:
+            return "not in this set below this size"
     key = "neurosim" if family == "neurosim" else family
     need = n_syn * BYTES_PER_SYNAPSE[key] + spec["n"] * 2000
     avail = _mem_available()
