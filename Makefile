@@ -13,7 +13,7 @@ export MPLBACKEND := Agg
 $(VENV)/.installed: setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e ".[test]"
+	$(PY) -m pip install -q -e ".[test,circuits]"
 	touch $@
 
 env: $(VENV)/.installed
