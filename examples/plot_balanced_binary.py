@@ -53,8 +53,9 @@ print(f"balance solution: m_E = {m_bal[0]:.3f}, m_I = {m_bal[1]:.3f}")
 # -----------------
 # Each population has ``n`` units (``n = 2000`` in the quick mode, 4,000
 # otherwise), and each pair of units is connected with probability ``K/n``,
-# as in the paper; ``K/n`` stays at most 0.2, so that inputs are shared little. Units update asynchronously: in every step of
-# ``dt = 1 ms`` a unit updates with probability ``dt/tau``. They start active
+# as in the paper; ``K/n`` stays at most 0.2, so that inputs are shared
+# little. Units update asynchronously: in every step of ``dt = 1 ms`` a unit
+# updates with probability ``dt/tau``. They start active
 # with the probability of the balance solution. A small random offset of the
 # external input (less than one weight) keeps units from sitting exactly on the
 # threshold, where the summed input of equal weights would otherwise land.

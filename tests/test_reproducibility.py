@@ -82,8 +82,8 @@ if name == "brunel":
     net, mon = networks.brunel(n_e=2000, record=())
     duration = 100 * ms
 else:                                    # big enough for the automatic parallel path
-    net, mon = networks.cuba(n=16_000, p=80 / 16_000, record=())
-    duration = 50 * ms
+    net, mon = networks.cuba(n=100_000, p=80 / 100_000, record=())
+    duration = 20 * ms
 net.run(duration, dt=0.1 * ms, backend="numba", seed=3, n_threads=n_threads)
 used = get_backend("numba").threads_for(net._arrays.n, n_threads)
 sp = mon["spikes"]
@@ -113,9 +113,9 @@ def test_one_and_two_threads_give_identical_spikes_explicit_n_threads():
 
 @pytest.mark.slow
 def test_one_and_two_threads_give_identical_spikes_automatic_choice():
-    """16,000 neurons: the backend picks the parallel path by itself with 2 threads."""
-    one = _child("cuba16k", 1, "auto")
-    two = _child("cuba16k", 2, "auto")
+    """100,000 neurons: the backend picks the parallel path by itself with 2 threads."""
+    one = _child("cuba100k", 1, "auto")
+    two = _child("cuba100k", 2, "auto")
     assert one[:2] == (1, 1) and two[:2] == (2, 2)
     assert one[2] > 1000
     assert one[2:] == two[2:]

@@ -3,9 +3,13 @@ import numba
 
 from ..kernels.simulate import simulate_numba
 
-# Below this many neurons per step, synchronising threads costs more than it
-# saves (measured: two threads pay off from about 16,000 neurons).
-PARALLEL_MIN_NEURONS = 16_000
+# Below this many neurons, one thread is the default. On an idle machine two
+# threads pay off from about 16,000 neurons, but every step enters a parallel
+# region whose threads spin while they wait: on a machine shared with other work
+# (a CI runner, a laptop) that made a 20,000-neuron network 20-50x slower than
+# one thread. Above 100,000 neurons a step's work dwarfs that risk. Pass
+# n_threads to run() to choose explicitly.
+PARALLEL_MIN_NEURONS = 100_000
 
 
 class NumbaBackend:
