@@ -101,9 +101,13 @@ btwin.run(duration)
 bnet.run(duration, backend="numba")
 b2_bspikes, b2_brate = btwin.recording(bspikes), btwin.recording(brate)
 
-t0 = 0.1 * float(duration)
-a = spike_statistics(bspikes.steps, bspikes.i, n_e + n_i, float(DT), t0, float(duration))
-b = spike_statistics(b2_bspikes.steps, b2_bspikes.i, n_e + n_i, float(DT), t0, float(duration))
+# Statistics from 10 % of the run on, Fano factors of counts in 20 ms windows,
+# errors from a jackknife over time blocks (see neurosim.interop.validation).
+t0, blocks = 0.1 * float(duration), (5 if QUICK else 10)
+a = spike_statistics(bspikes.steps, bspikes.i, n_e + n_i, float(DT), t0, float(duration),
+                     n_blocks=blocks, window=0.02)
+b = spike_statistics(b2_bspikes.steps, b2_bspikes.i, n_e + n_i, float(DT), t0,
+                     float(duration), n_blocks=blocks, window=0.02)
 table = compare_statistics(a, b, level=0.99)
 for name, row in table.items():
     print(f"Brunel A {name:5s}: neurosim {row['a']:.3f}, Brian2 {row['b']:.3f}, "
@@ -129,10 +133,10 @@ ax.legend(loc="upper right", ncol=2, frameon=False)
 
 ax = axes[0, 1]
 ax.semilogy(trace.t * 1e3, np.maximum(dv, 1e-19), color="0.2", lw=0.8)
-ax.axhline(np.finfo(float).eps * 0.06, color="#c0392b", ls="--", lw=0.8,
+ax.axhline(np.spacing(0.06), color="#c0392b", ls="--", lw=0.8,
            label="float64 spacing at 60 mV")
 ax.set(xlabel="time (ms)", ylabel="max |v_neurosim - v_Brian2| (V)", ylim=(1e-19, 1e-12),
-       title=f"CUBA, 80 recorded neurons: rounding, not growing")
+       title="CUBA, 80 recorded neurons: rounding, not growing")
 ax.legend(loc="upper right", frameon=False)
 
 for ax, mon, b2mon, name in ((axes[1, 0], rate, b2_rate, "CUBA (same input)"),

@@ -49,7 +49,7 @@ class _Population:
     # the initial values.
     def __getattr__(self, name):
         root = self.__dict__.get("_root", self)
-        model = root.__dict__.get("model")
+        model = root.__dict__.get("_model")
         if model is not None and name in model.state_variables:
             net = root.__dict__.get("_network")
             if net is None:
@@ -60,7 +60,7 @@ class _Population:
 
     def __setattr__(self, name, value):
         root = self.__dict__.get("_root", self)
-        model = root.__dict__.get("model")
+        model = root.__dict__.get("_model")
         if model is not None and name in model.state_variables:
             net = root.__dict__.get("_network")
             if net is not None:
@@ -107,16 +107,28 @@ class NeuronGroup(_Population):
 
     def __init__(self, n, model, name=None, **initial_values):
         self.n = check_int("n", n, minimum=1)
-        if not isinstance(model, NeuronModel):
-            raise TypeError(f"model={model!r} must be a neuron model (LIF, LIFCond or "
-                            "McCullochPitts)")
+        self._network = None
         self.model = model
         NeuronGroup._count += 1
         self.name = name or f"neurongroup_{NeuronGroup._count}"
-        self._network = None
         self.initial_values = {}
         for var, value in initial_values.items():
             self._set_initial(var, value)
+
+    @property
+    def model(self):
+        """The neuron model. Replacing it between runs with a model of the same kind
+        (e.g. another threshold) takes effect at the next step without recompiling."""
+        return self._model
+
+    @model.setter
+    def model(self, model):
+        if not isinstance(model, NeuronModel):
+            raise TypeError(f"model={model!r} must be a neuron model (LIF, LIFCond or "
+                            "McCullochPitts)")
+        if self.__dict__.get("_network") is not None:
+            self._network._set_model(self, model)
+        object.__setattr__(self, "_model", model)
 
     def _set_initial(self, var, value):
         known = self.model.state_variables

@@ -498,6 +498,14 @@ class Network:
         nr.i_bias[lo:lo + target.n] += new - old
         nr.i_ext[:] = nr.i_bias
 
+    def _set_model(self, group, model):
+        old = group.model
+        if type(model) is not type(old) or model.code != old.code:
+            raise ValueError(f"model={model!r}: a built group can only switch to a model of the "
+                             f"same kind and synapse type as {old!r}")
+        k = self.groups.index(group)
+        self._built().neurons.seg_prm[k] = model.params(self.dt)
+
     def _set_weights(self, synapses, weights):
         self._built().synapses.weight[synapses._positions] = _to_fixed(weights)
 

@@ -263,3 +263,22 @@ def test_spikes_export_to_file_and_neo(tmp_path):
     assert len(trains) == n and isinstance(trains[0], neo.SpikeTrain)
     assert sum(len(tr) for tr in trains) == mon["exc"].num_spikes
     assert float(trains[0].t_stop) == pytest.approx(0.1)
+
+
+def test_threshold_changes_between_runs_without_recompiling(backend):
+    lif = ns.LIF(tau_m=20 * ms, v_rest=-70 * mV, v_reset=-70 * mV, v_th=-50 * mV,
+                 refractory=2 * ms)
+    cell = ns.NeuronGroup(1, lif, name="cell")
+    spikes = ns.SpikeMonitor(cell)
+    net = ns.Network(cell, ns.CurrentInput(cell, 30 * mV), spikes)
+    net.run(200 * ms, dt=0.1 * ms, backend=backend, seed=1)
+    signatures = len(simulate_numba.signatures)
+    cell.model = ns.LIF(tau_m=20 * ms, v_rest=-70 * mV, v_reset=-70 * mV, v_th=-45 * mV,
+                        refractory=2 * ms)
+    net.run(200 * ms, backend=backend)
+    isi = np.diff(spikes.t[spikes.t > 0.25])
+    # v_inf = -40 mV: period 2 ms + 20 ms ln(30/5) after the change (was ln(30/10))
+    assert np.all(np.abs(isi - (2e-3 + 20e-3 * np.log(6))) <= 1e-4 + 1e-9)
+    assert len(simulate_numba.signatures) == signatures
+    with pytest.raises(ValueError, match="same kind and synapse type"):
+        cell.model = ns.McCullochPitts()
