@@ -118,8 +118,8 @@ for name, row in table.items():
 # The figure
 # ----------
 # Top: CUBA rasters overlaid (neurosim dots, Brian2 rings) and the largest
-# difference of the recorded potentials over time. Bottom: CUBA and Brunel
-# population rates (5 ms windows) from both simulators.
+# difference of the recorded potentials over time. Bottom: population rates of
+# CUBA (5 ms windows) and Brunel's model A (20 ms windows) from both simulators.
 fig, axes = plt.subplots(2, 2, figsize=(11, 7))
 ax = axes[0, 0]
 window = (spikes.t < 0.2) & (spikes.i < 100)
@@ -139,16 +139,18 @@ ax.set(xlabel="time (ms)", ylabel="max |v_neurosim - v_Brian2| (V)", ylim=(1e-19
        title="CUBA, 80 recorded neurons: rounding, not growing")
 ax.legend(loc="upper right", frameon=False)
 
-for ax, mon, b2mon, name in ((axes[1, 0], rate, b2_rate, "CUBA (same input)"),
-                             (axes[1, 1], brate, b2_brate, "Brunel A (independent noise)")):
-    ax.plot(mon.t * 1e3, mon.smooth_rate(5 * ms), color="#1f4e9c", lw=1.2, label="neurosim")
-    ax.plot(b2mon.t * 1e3, b2mon.smooth_rate(5 * ms), color="#e67e22", lw=1, ls="--",
+r, cv = table["rate"], table["cv"]
+for ax, mon, b2mon, width, name in (
+        (axes[1, 0], rate, b2_rate, 5 * ms, "CUBA, same input: the same rate"),
+        (axes[1, 1], brate, b2_brate, 20 * ms,
+         f"Brunel A, independent noise: {r['a']:.1f} vs {r['b']:.1f} Hz, "
+         f"CV {cv['a']:.2f} vs {cv['b']:.2f}")):
+    ax.plot(mon.t * 1e3, mon.smooth_rate(width), color="#1f4e9c", lw=1.2, label="neurosim")
+    ax.plot(b2mon.t * 1e3, b2mon.smooth_rate(width), color="#e67e22", lw=1, ls="--",
             label="Brian2")
-    ax.set(xlabel="time (ms)", ylabel="population rate (Hz)", title=name)
+    ax.set(xlabel="time (ms)", ylabel=f"population rate, {float(width) * 1e3:g} ms (Hz)",
+           title=name)
     ax.legend(loc="upper right", ncol=2, frameon=False)
-r = table["rate"]
-axes[1, 1].set_title(f"Brunel A (independent noise): {r['a']:.1f} vs {r['b']:.1f} Hz, "
-                     f"CV {table['cv']['a']:.2f} vs {table['cv']['b']:.2f}")
 fig.tight_layout()
 
 Path("figures").mkdir(exist_ok=True)

@@ -397,8 +397,8 @@ def _report():  # pragma: no cover - run by hand: python tests/test_brian2.py
               f"{'none' if first is None else f'{first * float(dt) * 1e3:.1f} ms'} | {dv} | "
               f"{elapsed:.0f} s |")
 
-    print("\nneurosim's sensitivity: first divergence (ms) after adding delta to the "
-          "initial v of neuron k (k = 0..4), 1 s")
+    print("\nneurosim's sensitivity: first divergence (ms) after adding delta to the initial v "
+          "of neuron k, 1 s, and the fraction of the spikes of 900-1000 ms still shared")
     for name, build in [("CUBA", lambda: cuba(n=4000, p=0.02, record=())),
                         ("COBA", lambda: coba(n=4000, p=0.02, record=())),
                         ("Brunel A", lambda: brunel(n_e=4000, record=()))]:
@@ -411,14 +411,20 @@ def _report():  # pragma: no cover - run by hand: python tests/test_brian2.py
                 net.set_state(net.groups[0], "v", v * volt)
             net.run(1 * second, backend="numba")
             return mon["spikes"]
+
+        def late(s):
+            sel = s.steps >= 9000
+            return set(zip(s.steps[sel].tolist(), s.i[sel].tolist()))
         base = run(0.0, 0)
-        for delta in (1e-15, 1e-12, 1e-9, 1e-6, 1e-4, 1e-3):
-            firsts = []
-            for k in range(5):
+        for delta in (1e-15, 1e-12, 1e-9, 1e-6, 1e-4, 1e-3, 3e-3, 1e-2):
+            out = []
+            for k in range(5 if delta < 1e-3 else 10):
                 s = run(delta, k)
                 d = first_divergence(base.steps, base.i, s.steps, s.i)
-                firsts.append("-" if d is None else f"{d * float(DT) * 1e3:.1f}")
-            print(f"{name:9s} delta={delta:.0e} V: {', '.join(firsts)}")
+                a, b = late(base), late(s)
+                out.append("-" if d is None else
+                           f"{d * float(DT) * 1e3:.1f} ({len(a & b) / max(1, len(a | b)):.0%})")
+            print(f"{name:9s} delta={delta:.0e} V: {', '.join(out)}")
 
     print("\nstatistics over 2 s (0.2-2 s), independent noise, 99 % CI of the difference")
     for name, build in [("Brunel A, N=2500", lambda: brunel(n_e=2000, record=())),
