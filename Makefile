@@ -23,7 +23,7 @@ $(VENV)/.bench-installed: $(VENV)/.installed setup.cfg
 	touch $@
 
 test: $(VENV)/.installed
-	$(PY) -m pytest -n 2 -q
+	$(PY) -m pytest -n 2 -q -m "not protocol"
 
 demo: $(VENV)/.installed
 	mkdir -p figures
@@ -65,6 +65,7 @@ $(VENV)/.circuits-installed: $(VENV)/.installed setup.cfg
 	touch $@
 
 vp-bench: $(VENV)/.circuits-installed
+	$(PY) -m pytest -q -m protocol tests/circuits
 	mkdir -p docs/results
 	$(PY) -m circuits.protocol --out docs/results
 	@echo "results written to docs/results/visual-pathway.md"

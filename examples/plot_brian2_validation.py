@@ -120,7 +120,7 @@ for name, row in table.items():
 # Top: CUBA rasters overlaid (neurosim dots, Brian2 rings) and the largest
 # difference of the recorded potentials over time. Bottom: population rates of
 # CUBA (5 ms windows) and Brunel's model A (20 ms windows) from both simulators.
-fig, axes = plt.subplots(2, 2, figsize=(11, 7))
+fig, axes = plt.subplots(2, 2, figsize=(11, 7.5))
 ax = axes[0, 0]
 window = (spikes.t < 0.2) & (spikes.i < 100)
 b2_window = (b2_spikes.t < 0.2) & (b2_spikes.i < 100)
@@ -143,8 +143,8 @@ r, cv = table["rate"], table["cv"]
 for ax, mon, b2mon, width, name in (
         (axes[1, 0], rate, b2_rate, 5 * ms, "CUBA, same input: the same rate"),
         (axes[1, 1], brate, b2_brate, 20 * ms,
-         f"Brunel A, independent noise: {r['a']:.1f} vs {r['b']:.1f} Hz, "
-         f"CV {cv['a']:.2f} vs {cv['b']:.2f}")):
+         f"Brunel A, independent noise: the same statistics\n{r['a']:.1f} vs {r['b']:.1f} Hz, "
+         f"CV of ISI {cv['a']:.2f} vs {cv['b']:.2f}")):
     ax.plot(mon.t * 1e3, mon.smooth_rate(width), color="#1f4e9c", lw=1.2, label="neurosim")
     ax.plot(b2mon.t * 1e3, b2mon.smooth_rate(width), color="#e67e22", lw=1, ls="--",
             label="Brian2")

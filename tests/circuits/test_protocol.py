@@ -1,7 +1,12 @@
-"""The comparison protocol end to end on a tiny configuration: every target gets a row."""
+"""The comparison protocol end to end on a tiny configuration: every target gets a row.
+
+It trains a CNN and runs every comparator, which takes minutes on 2 cores, so
+``make test`` leaves it out (marker ``protocol``) and ``make vp-bench`` runs it.
+"""
 import pytest
 
 
+@pytest.mark.protocol
 def test_tiny_protocol_writes_every_target(extra, tmp_path):
     pytest.importorskip("torch")
     pytest.importorskip("matplotlib")
