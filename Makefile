@@ -25,12 +25,15 @@ $(VENV)/.bench-installed: $(VENV)/.installed setup.cfg
 test: $(VENV)/.installed
 	$(PY) -m pytest -n 2 -q -m "not protocol"
 
+# the core examples, then the main job: the visual pathway compared with a CNN (quick form)
 demo: $(VENV)/.installed
 	mkdir -p figures
 	$(PY) examples/plot_cuba.py
 	$(PY) examples/plot_mcculloch_pitts_logic.py
 	$(PY) examples/plot_brunel_states.py
-	@echo "figures written to figures/"
+	$(PY) examples/plot_visual_pathway.py
+	$(PY) -m circuits.protocol --quick --out figures
+	@echo "figures and figures/visual-pathway.md written"
 
 # results: benchmarks/results/*.json, docs/benchmarks.md, docs/images/benchmarks_scaling.png
 bench: $(VENV)/.bench-installed
