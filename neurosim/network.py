@@ -200,7 +200,9 @@ class Network:
                     lambda name, x, u=unit: to_si(name, x, u, allow_array=True))
         lo = np.array([offsets[id(g)] for g in self.groups], dtype=np.int64)
         return Neurons(v=v, ge=ge, gi=gi, ref=np.zeros(n, dtype=np.int32),
-                       i_bias=None, i_ext=None, spiked=np.zeros(n, dtype=np.bool_),
+                       i_bias=None, i_ext=None,
+                       # padded to whole 8-byte words for the compiled spike scan
+                       spiked=np.zeros(-(-n // 8) * 8, dtype=np.bool_),
                        buffer=None, seg_lo=lo,
                        seg_hi=lo + np.array([g.n for g in self.groups], dtype=np.int64),
                        seg_code=np.array([g.model.code for g in self.groups], dtype=np.int64),

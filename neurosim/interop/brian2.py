@@ -364,6 +364,13 @@ class Brian2Export:
         Brian2 code-generation target, ``'numpy'`` or ``'cython'``.
     t_step : int
         Steps simulated so far.
+
+    Notes
+    -----
+    The export copies the network as built. Later changes to the neurosim
+    network (weights, currents, models, initial state) are not mirrored;
+    input rates and ``Network.reseed`` are, because the realised random input
+    is drawn at each ``run`` from the objects and the network's seed.
     """
 
     def __init__(self, network, target="numpy", poisson="realised", brian2_seed=None):
@@ -389,7 +396,6 @@ class Brian2Export:
         self.poisson = poisson
         self.brian2_seed = brian2_seed
         self.dt = network.dt
-        self.seed = network.seed
         self.t_step = 0
         self.groups, self.synapses, self.monitors = {}, {}, {}
         self._objects = []
@@ -468,6 +474,11 @@ class Brian2Export:
         self.groups[g] = bg
         self._objects.append(bg)
 
+    @property
+    def seed(self):
+        """The seed of the random draws: the network's, which ``reseed`` may change."""
+        return self.network.seed
+
     def _timed_currents(self):
         return [c for c in self.network.inputs if isinstance(c, TimedCurrent)]
 
@@ -475,10 +486,10 @@ class Brian2Export:
         return int(self.clock.variables["timestep"].get_value().item())
 
     def _async_updates(self, bg, gidx, p):
-        seed, upd = self.seed, bg.variables["upd"]
+        upd = bg.variables["upd"]
 
         def draw():
-            u = uniform_numpy(seed, L.STREAM_MP_UPDATE, self._step(), gidx)
+            u = uniform_numpy(self.seed, L.STREAM_MP_UPDATE, self._step(), gidx)
             upd.get_value()[:] = (u < p).astype(float)
         return draw
 
@@ -558,13 +569,11 @@ class Brian2Export:
                 delta=spec.delta, lam=arr.lam[k], p0=arr.p0[k], n_sub=int(arr.n_sub[k]),
                 cdf=_poisson_cdf(arr.lam[k], arr.p0[k], int(arr.k_max[k])),
                 wfix=int(arr.weight[k])))
-        seed = self.seed
-
         def apply_drives():
             step = self._step()
             for d in plan:
                 keys = np.arange(d["n"] * d["n_sub"])
-                u = uniform_numpy(seed, d["stream"], step, keys)
+                u = uniform_numpy(self.seed, d["stream"], step, keys)
                 # neurosim's inversion (kernels.propagate._poisson_inverse): the
                 # first k with u <= cdf[k], at most k_max
                 counts = np.searchsorted(d["cdf"], u, side="left")

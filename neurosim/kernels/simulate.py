@@ -148,6 +148,21 @@ def _sample_states(nr, rec, step):
 
 
 @njit(cache=True)
+def _gather_spikes(spiked, firing):
+    # Spikes are rare: test eight flags at once (``spiked`` is padded to a multiple
+    # of 8), which makes the scan about 8x faster than one flag at a time.
+    words = spiked.view(np.uint64)
+    n_fire = 0
+    for w in range(words.size):
+        if words[w] != 0:
+            for k in range(8 * w, 8 * w + 8):
+                if spiked[k]:
+                    firing[n_fire] = k
+                    n_fire += 1
+    return n_fire
+
+
+@njit(cache=True)
 def simulate_numba(nr, src, syn, drv, cur, rec, counters, seed, step0, n_steps, n_threads):
     """Advance ``n_steps`` steps from ``step0``; returns the number of steps done.
 
@@ -172,11 +187,7 @@ def simulate_numba(nr, src, syn, drv, cur, rec, counters, seed, step0, n_steps, 
             _update_neurons_parallel(nr, seed, step, n_threads)
         else:
             _update_neurons(nr, seed, step)
-        n_fire = 0
-        for k in range(np.uint64(n)):
-            if nr.spiked[k]:
-                firing[n_fire] = k
-                n_fire += 1
+        n_fire = _gather_spikes(nr.spiked, firing)
         while counters[0] < src.gen_step.size and src.gen_step[counters[0]] == step:
             src.fired[src.gen_source[counters[0]] - n] = True
             counters[0] += 1
