@@ -474,7 +474,11 @@ def write_markdown(res, rows, path, image_rel):
     if shared:
         lines += ["- **The machine was shared with other jobs during this measurement**, so the "
                   "absolute times are noisy and the ratios only indicative; rerun on an idle "
-                  "machine for numbers to quote."]
+                  "machine for numbers to quote. One-thread contenders are compared by CPU time, "
+                  "which the sharing disturbs least (caches and memory bandwidth are still "
+                  "shared). Multi-thread wall times are not meaningful on an oversubscribed "
+                  "machine: every contender synchronises its threads at every step, and a "
+                  "descheduled thread stalls the others (10-1000x slower than one thread here)."]
     if res.get("note"):
         lines += [f"- Note: {res['note']}"]
     lines += [
@@ -593,17 +597,19 @@ def plot_scaling(res, rows, path):
     colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
     for k, name in enumerate(res["contenders"]):
         col = colors[k % len(colors)]
+        multi = CONTENDERS[name]["threads"] > 1          # hollow markers
         for nets_, style, tag in ((series, "o-", "CUBA"), (coba, "s--", "COBA")):
             pts = [(r["n"], r["rtf"]) for net in nets_ for r in rows
                    if r["net"] == net and r["contender"] == name and r.get("status") == "ok"]
             if not pts:
                 continue
             x, y = zip(*pts)
-            ax.plot(x, y, style, color=col, label=f"{CONTENDERS[name]['label']} ({tag})")
+            ax.plot(x, y, style, color=col, mfc="none" if multi else col,
+                    label=f"{CONTENDERS[name]['label']} ({tag})")
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xlabel("neurons N (80 inputs per neuron)")
-    ax.set_ylabel("run time per simulated second (s)")
+    ax.set_ylabel("run time per simulated second (s)\n1 thread: CPU time; hollow: wall time")
     ax.set_title("CUBA (solid) and COBA (dashed), dt = 0.1 ms")
     ax.grid(True, which="both", alpha=0.3)
     ax.legend(fontsize=7)

@@ -12,6 +12,15 @@ import pytest  # noqa: E402
 BACKENDS = ("numpy", "numba")
 
 
+def pytest_configure(config):
+    """Compile the CPU loop once before pytest-xdist starts its workers (and before any
+    test starts subprocesses): numba's disk cache is not safe against concurrent
+    compilation of one function by several processes."""
+    if not hasattr(config, "workerinput"):
+        from neurosim.backends.numba_backend import precompile
+        precompile()
+
+
 @pytest.fixture(params=BACKENDS)
 def backend(request):
     """Name of the backend a test runs on."""

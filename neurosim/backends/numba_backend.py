@@ -32,3 +32,23 @@ class NumbaBackend:
         return simulate_numba(arrays.neurons, arrays.sources, arrays.synapses, arrays.drives,
                               arrays.currents, arrays.recorders, arrays.counters,
                               seed, step0, n_steps, n_threads)
+
+
+def precompile():
+    """Compile (or load from numba's disk cache) the CPU loop for float64 and float32.
+
+    numba's cache is not safe when several processes compile the same function at
+    once: each writes its own index, and a process can then load machine code of
+    another signature (a crash). Call this once in the parent before starting
+    worker processes (``ns.sweep`` and the test suite do), so that the workers only
+    load.
+    """
+    from ..groups import NeuronGroup
+    from ..models import LIF
+    from ..network import Network
+    from ..units import mV, ms
+    for dtype in ("float64", "float32"):
+        cells = NeuronGroup(2, LIF(tau_m=10 * ms, v_rest=0 * mV, v_reset=0 * mV, v_th=1 * mV))
+        net = Network(cells, dtype=dtype)
+        net.run(0.1 * ms, dt=0.1 * ms, backend="numba", seed=0, n_threads=1)
+        net.run(0.1 * ms, backend="numba", n_threads=2)
