@@ -75,9 +75,10 @@ def expected_synapses(name):
     return pd(s["scale"])
 
 
-def build_neurosim(name):
+def build_neurosim(name, binary_spikes=False):
     """``(network, count)``: an unbuilt neurosim Network and a function giving, after
-    the run, ``(spikes, n_synapses)`` (recurrent synapses only)."""
+    the run, ``(spikes, n_synapses)`` (recurrent synapses only). ``binary_spikes``
+    records the binary network's spikes too (for profiling)."""
     import neurosim as ns
     import networks as tn
     s = NETWORKS[name]
@@ -87,8 +88,10 @@ def build_neurosim(name):
         net, mon = pd14(s["scale"])
         keep = [mon["spikes"]]
     elif m == "binary":
-        net, mon = tn.balanced_binary(k=s["k"], n=s["n"] // 2, record_spikes=False)
+        net, mon = tn.balanced_binary(k=s["k"], n=s["n"] // 2, record_spikes=binary_spikes)
         keep = [mon["rate_e"], mon["rate_i"]]
+        if binary_spikes:
+            keep += [mon["exc"], mon["inh"]]
     else:
         if m == "cuba":
             net, mon = tn.cuba(s["n"], s["p"], record=())
@@ -104,7 +107,7 @@ def build_neurosim(name):
     def count():
         syn = sum(x.i.size for x in net.synapses if not isinstance(x.source, ns.PoissonGroup))
         if m == "binary":
-            spikes = sum(int(np.round(r.rate.sum() * r.source.n * net.dt)) for r in keep)
+            spikes = sum(int(np.round(r.rate.sum() * r.source.n * net.dt)) for r in keep[:2])
         else:
             spikes = int(keep[0].num_spikes)
         return spikes, int(syn)

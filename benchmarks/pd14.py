@@ -75,10 +75,8 @@ def expected_synapses(scale=1.0):
 
 
 def pd14(scale=1.0, spikes=True):
-    """The microcircuit as an unbuilt ``ns.Network`` and a dict of its monitors.
-
-    Monitors: ``spikes`` (all neurons, one SpikeMonitor per population under the
-    population's name would cost more; one over the whole group is kept).
+    """The microcircuit as an unbuilt ``ns.Network`` and a dict of its monitors:
+    ``spikes``, one SpikeMonitor over all neurons (see :func:`population_rates`).
     """
     nrn = NEURON
     lif = ns.LIF(tau_m=nrn["tau_m"] * 1e3 * ms, v_rest=nrn["e_l"] * 1e3 * mV,
@@ -103,7 +101,8 @@ def pd14(scale=1.0, spikes=True):
                 pops[s], pops[t], kind="excitatory" if is_excitatory(s) else "inhibitory",
                 weight=ns.Normal(w * pA, W_REL_SD * w * pA, low=0 * pA),
                 delay=ns.Normal(d_mean * ms, d_sd * ms, low=0.1 * ms),
-                connect=ns.FixedTotalNumber(int(k[t, s])), name=f"{POPULATIONS[s]}->{POPULATIONS[t]}"))
+                connect=ns.FixedTotalNumber(int(k[t, s])),
+                name=f"{POPULATIONS[s]}->{POPULATIONS[t]}"))
     for t in range(len(n)):
         objects.append(ns.PoissonInput(pops[t], n=int(K_EXT[t]), rate=BG_RATE * Hz,
                                        weight=W_MEAN * 1e12 * pA, kind="excitatory"))

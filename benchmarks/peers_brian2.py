@@ -13,7 +13,7 @@ to count spikes and synapses afterwards.
 import numpy as np
 
 import brian2 as b2
-from brian2 import Hz, mV, ms, pA, pF, second
+from brian2 import Hz, mV, ms, second
 
 from nets import NETWORKS
 
@@ -139,8 +139,9 @@ def _pd14(s, rng):
     ns = dict(tau_m=nrn["tau_m"] * second, tau_s=nrn["tau_syn"] * second,
               E_L=nrn["e_l"] * b2.volt, V_th=nrn["v_th"] * b2.volt,
               V_r=nrn["v_reset"] * b2.volt, C_m=nrn["c_m"] * b2.farad)
-    G = b2.NeuronGroup(int(n.sum()), """dv/dt = (E_L - v) / tau_m + I / C_m : volt (unless refractory)
-                                        dI/dt = -I / tau_s : amp""",
+    eqs = """dv/dt = (E_L - v) / tau_m + I / C_m : volt (unless refractory)
+             dI/dt = -I / tau_s : amp"""
+    G = b2.NeuronGroup(int(n.sum()), eqs,
                        threshold="v > V_th", reset="v = V_r", refractory=nrn["t_ref"] * second,
                        method="exact", namespace=ns)
     G.v = rng.normal(nrn["v0_mean"], nrn["v0_std"], G.N) * b2.volt

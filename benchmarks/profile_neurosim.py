@@ -99,7 +99,7 @@ def profile(name, threads=1, duration=1.0, seed=1):
     from neurosim.kernels import simulate as sim
     from neurosim.kernels.propagate import propagate_numba
     from neurosim.units import second
-    net, count = nets.build_neurosim(name)
+    net, count = nets.build_neurosim(name, binary_spikes=True)
     net.build(dt=nets.DT * second, seed=seed)
     a = net._arrays
     fresh = {f: getattr(a.neurons, f).copy() for f in ("v", "ge", "gi", "ref", "spiked",
@@ -130,7 +130,8 @@ def profile(name, threads=1, duration=1.0, seed=1):
         fn(*args)
         out[key] = clock() - t0
     if mon:
-        steps, ids = mon[0].steps, mon[0].i.astype(np.int64) + net._global(mon[0].source)
+        steps = np.concatenate([m.steps for m in mon])
+        ids = np.concatenate([m.i.astype(np.int64) + net._global(m.source) for m in mon])
         order = np.argsort(steps, kind="stable")
         ptr = np.searchsorted(steps[order], np.arange(n_steps + 1))
         ids = np.concatenate([ids[order], np.zeros(1, np.int64)])
@@ -143,6 +144,8 @@ def profile(name, threads=1, duration=1.0, seed=1):
             out[key] = clock() - t0
         out["ns_per_event"] = out["propagate"] / max(1, spikes * n_syn / a.n) * 1e9
     out["ns_per_neuron_step"] = out["update"] / (a.n * n_steps) * 1e9
+    out["rest"] = total - sum(out.get(k, 0.0) for k in ("update", "scan", "propagate",
+                                                          "apply", "drives"))
     return out
 
 
@@ -154,7 +157,8 @@ def main():
     args = ap.parse_args()
     for name in args.nets:
         r = profile(name, args.threads, args.duration)
-        phases = [k for k in ("update", "scan", "propagate", "apply", "drives") if k in r]
+        phases = [k for k in ("update", "scan", "propagate", "apply", "drives", "rest")
+                  if k in r]
         parts = "  ".join(f"{k} {r[k]:.3f} s ({100 * r[k] / r['run']:.0f} %)" for k in phases)
         print(f"{name} ({r['n']} neurons, {r['n_syn']} synapses, {r['spikes']} spikes, "
               f"buffer depth {r['depth']}, {args.threads} thread(s)): run {r['run']:.3f} s; "
