@@ -603,7 +603,7 @@ def plot_scaling(res, rows, path):
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-    fig, ax = plt.subplots(figsize=(7, 5))
+    fig, ax = plt.subplots(figsize=(10.5, 5))
     series = [n for n in CUBA_SERIES if n in res["nets"]]
     coba = [n for n in ("coba-4k", "coba-64k") if n in res["nets"]]
     colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
@@ -624,7 +624,7 @@ def plot_scaling(res, rows, path):
     ax.set_ylabel("run time per simulated second (s)\n1 thread: CPU time; hollow: wall time")
     ax.set_title("CUBA (solid) and COBA (dashed), dt = 0.1 ms")
     ax.grid(True, which="both", alpha=0.3)
-    ax.legend(fontsize=7)
+    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.02, 1.0))
     fig.tight_layout()
     fig.savefig(path, dpi=120)
     plt.close(fig)
