@@ -17,7 +17,7 @@ SYNC_STEPS = 64
 # Up to this many neurons and sources, one block runs SYNC_STEPS steps per launch
 # (steps_fused_cuda); above, every phase is a grid-wide launch (step_cuda).
 FUSED_MAX_ELEMENTS = 16_384
-_STATIC = ("seg_lo", "seg_hi", "seg_code", "seg_prm", "i_bias", "indptr", "target", "weight",
+_STATIC = ("seg_hi", "seg_code", "seg_prm", "i_bias", "indptr", "target", "weight",
            "delay", "p_fire", "gen_source", "mask", "rate_lo", "rate_hi", "st_var", "st_idx",
            "st_every", "cur_lo", "cur_hi", "cur_vptr", "cur_values", "cur_rows", "cur_cols",
            "cur_ratio", "d_lo", "d_hi", "d_channel", "d_weight", "d_lam", "d_p0", "d_sub",
@@ -59,7 +59,7 @@ class CudaBackend:
         if cache is None:
             nr, src, syn, drv, cur, rec = (arrays.neurons, arrays.sources, arrays.synapses,
                                            arrays.drives, arrays.currents, arrays.recorders)
-            host = dict(seg_lo=nr.seg_lo, seg_hi=nr.seg_hi, seg_code=nr.seg_code,
+            host = dict(seg_hi=nr.seg_hi, seg_code=nr.seg_code,
                         seg_prm=nr.seg_prm, i_bias=nr.i_bias, indptr=syn.indptr,
                         target=syn.target, weight=syn.weight, delay=syn.delay,
                         p_fire=src.p_fire, gen_source=src.gen_source, mask=rec.mask,
