@@ -23,6 +23,14 @@ def get_config():
         Keys: ``backend`` (``'numba'``, ``'numpy'``, ``'cuda'`` or ``'auto'``),
         ``progress`` (bool), ``n_threads`` (None = choose by network size),
         ``max_memory`` (bytes a network may use; None = the memory available now).
+
+    Examples
+    --------
+    >>> import neurosim as ns
+    >>> sorted(ns.get_config())
+    ['backend', 'max_memory', 'n_threads', 'progress']
+    >>> ns.get_config()["backend"]
+    'numba'
     """
     return dict(_current())
 
@@ -34,6 +42,19 @@ def set_config(**settings):
     ----------
     **settings
         New values by key, as listed by :func:`get_config`.
+
+    Raises
+    ------
+    ValueError
+        If a key is not one of :func:`get_config`'s.
+
+    Examples
+    --------
+    >>> import neurosim as ns
+    >>> ns.set_config(progress=True)
+    >>> ns.get_config()["progress"]
+    True
+    >>> ns.set_config(progress=False)
     """
     unknown = set(settings) - set(_DEFAULTS)
     if unknown:
@@ -55,6 +76,15 @@ def config_context(**settings):
     ------
     None
         The block runs with the changed settings.
+
+    Examples
+    --------
+    >>> import neurosim as ns
+    >>> with ns.config_context(backend="numpy"):
+    ...     print(ns.get_config()["backend"])
+    numpy
+    >>> ns.get_config()["backend"]
+    'numba'
     """
     old = get_config()
     set_config(**settings)

@@ -44,6 +44,16 @@ class AllToAll(_Rule):
     ----------
     allow_autapses : bool, optional
         Keep connections of a neuron onto itself (default True).
+
+    Examples
+    --------
+    >>> import neurosim as ns
+    >>> a = ns.NeuronGroup(3, ns.McCullochPitts())
+    >>> b = ns.NeuronGroup(2, ns.McCullochPitts())
+    >>> syn = ns.Synapses(a, b, kind="excitatory", weight=1, connect=ns.AllToAll())
+    >>> ns.Network(a, b, syn).build(seed=0)
+    >>> syn.i, syn.j
+    (array([0, 0, 1, 1, 2, 2]), array([0, 1, 0, 1, 0, 1]))
     """
 
     def __init__(self, allow_autapses=True):
@@ -59,7 +69,20 @@ class AllToAll(_Rule):
 
 
 class OneToOne(_Rule):
-    """Neuron ``k`` of the source to neuron ``k`` of the target (equal sizes)."""
+    """Neuron ``k`` of the source to neuron ``k`` of the target (equal sizes).
+
+    Examples
+    --------
+    >>> import neurosim as ns
+    >>> from neurosim.units import Hz
+    >>> inputs = ns.PoissonGroup(4, rates=10*Hz)
+    >>> cells = ns.NeuronGroup(4, ns.McCullochPitts())
+    >>> syn = ns.Synapses(inputs, cells, kind="excitatory", weight=1,
+    ...                   connect=ns.OneToOne())
+    >>> ns.Network(inputs, cells, syn).build(seed=0)
+    >>> syn.i, syn.j
+    (array([0, 1, 2, 3]), array([0, 1, 2, 3]))
+    """
 
     def expected_count(self, n_pre, n_post):
         return n_pre
@@ -75,6 +98,8 @@ class OneToOne(_Rule):
 class FixedProbability(_Rule):
     """Each pair connects independently with probability ``p`` (Bernoulli).
 
+    The number of synapses is binomial, ``n_pre * n_post * p`` on average.
+
     Parameters
     ----------
     p : float
@@ -86,6 +111,16 @@ class FixedProbability(_Rule):
     -----
     Drawn by geometric skipping over the ``n_pre * n_post`` pairs, so the cost
     grows with the number of synapses, not of pairs.
+
+    Examples
+    --------
+    >>> import neurosim as ns
+    >>> cells = ns.NeuronGroup(1000, ns.McCullochPitts())
+    >>> syn = ns.Synapses(cells, cells, kind="excitatory", weight=1,
+    ...                   connect=ns.FixedProbability(0.02))
+    >>> ns.Network(cells, syn).build(seed=0)
+    >>> syn.n_synapses                  # about 0.02 * 1000 * 1000
+    20291
     """
 
     def __init__(self, p, allow_autapses=True):
@@ -173,6 +208,17 @@ class FixedIndegree(_Rule):
     allow_multapses : bool, optional
         Allow one source to contact a target several times. Default False (the
         ``k`` sources are distinct, as in Brunel 2000).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import neurosim as ns
+    >>> cells = ns.NeuronGroup(100, ns.McCullochPitts())
+    >>> syn = ns.Synapses(cells, cells, kind="excitatory", weight=1,
+    ...                   connect=ns.FixedIndegree(10, allow_autapses=False))
+    >>> ns.Network(cells, syn).build(seed=0)
+    >>> np.unique(np.bincount(syn.j)), int((syn.i == syn.j).sum())
+    (array([10]), 0)
     """
 
     def __init__(self, k, allow_autapses=True, allow_multapses=False):
@@ -202,6 +248,17 @@ class FixedOutdegree(_Rule):
         Default True.
     allow_multapses : bool, optional
         Default False (the ``k`` targets are distinct).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import neurosim as ns
+    >>> cells = ns.NeuronGroup(100, ns.McCullochPitts())
+    >>> syn = ns.Synapses(cells, cells, kind="excitatory", weight=1,
+    ...                   connect=ns.FixedOutdegree(5))
+    >>> ns.Network(cells, syn).build(seed=0)
+    >>> np.unique(np.bincount(syn.i))
+    array([5])
     """
 
     def __init__(self, k, allow_autapses=True, allow_multapses=False):
@@ -235,6 +292,16 @@ class FixedTotalNumber(_Rule):
     allow_multapses : bool, optional
         Default True: pairs are drawn with replacement, as in Potjans & Diesmann
         (2014).
+
+    Examples
+    --------
+    >>> import neurosim as ns
+    >>> cells = ns.NeuronGroup(100, ns.McCullochPitts())
+    >>> syn = ns.Synapses(cells, cells, kind="excitatory", weight=1,
+    ...                   connect=ns.FixedTotalNumber(250))
+    >>> ns.Network(cells, syn).build(seed=0)
+    >>> syn.n_synapses
+    250
     """
 
     def __init__(self, n, allow_autapses=True, allow_multapses=True):
@@ -277,6 +344,16 @@ class Explicit(_Rule):
     i, j : array of int
         Presynaptic and postsynaptic indices, local to the two groups, of equal
         length. Passing ``connect=(i, j)`` to ``Synapses`` is the same.
+
+    Examples
+    --------
+    >>> import neurosim as ns
+    >>> chain = ns.NeuronGroup(3, ns.McCullochPitts())
+    >>> syn = ns.Synapses(chain, chain, kind="excitatory", weight=1,
+    ...                   connect=ns.Explicit([0, 1], [1, 2]))       # 0 -> 1 -> 2
+    >>> ns.Network(chain, syn).build(seed=0)
+    >>> syn.i, syn.j
+    (array([0, 1]), array([1, 2]))
     """
 
     def __init__(self, i, j):

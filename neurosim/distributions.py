@@ -48,8 +48,8 @@ class Normal:
     Examples
     --------
     >>> from neurosim.units import ms
-    >>> Normal(1.5*ms, 0.75*ms, low=0.1*ms)
-    Normal(mean=1.5 * msecond, std=0.75 * msecond, low=0.1 * msecond, high=None)
+    >>> Normal(1.5*ms, 0.75*ms, low=1*ms)
+    Normal(mean=1.5 * msecond, std=0.75 * msecond, low=1. * msecond, high=None)
     """
 
     def __init__(self, mean, std, low=None, high=None):

@@ -117,8 +117,11 @@ class NeuronGroup(_Population):
 
     @property
     def model(self):
-        """The neuron model. Replacing it between runs with a model of the same kind
-        (e.g. another threshold) takes effect at the next step without recompiling."""
+        """The neuron model.
+
+        Replacing it between runs with a model of the same kind (e.g. another
+        threshold) takes effect at the next step without recompiling.
+        """
         return self._model
 
     @model.setter
@@ -161,6 +164,16 @@ class Subgroup(_Population):
         The whole group.
     start, stop : int
         First index and one past the last index of the slice within ``root``.
+
+    Examples
+    --------
+    >>> import neurosim as ns
+    >>> cells = ns.NeuronGroup(100, ns.McCullochPitts(), name="cells")
+    >>> exc = cells[:80]
+    >>> exc.n, exc.start, exc.stop, exc.root is cells
+    (80, 0, 80, True)
+    >>> exc[10:20].name
+    'cells[10:20]'
     """
 
     def __init__(self, root, start, stop):

@@ -40,7 +40,34 @@ VERSION = 1
 
 
 class CheckpointError(ValueError):
-    """A checkpoint file that cannot be restored into this network."""
+    """A checkpoint file that cannot be restored into this network.
+
+    Raised by :meth:`Network.restore` for a damaged file, a file of another
+    format version, or a checkpoint of another network (other sizes, models,
+    time step, seed or connectivity); the network is left as it was. A
+    subclass of :class:`ValueError`.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> import neurosim as ns
+    >>> from neurosim.units import ms, Hz
+    >>> def network(seed):
+    ...     noise = ns.PoissonGroup(10, 20*Hz)
+    ...     cells = ns.NeuronGroup(10, ns.McCullochPitts())
+    ...     syn = ns.Synapses(noise, cells, kind="excitatory", weight=1,
+    ...                       connect=ns.FixedProbability(0.5))
+    ...     net = ns.Network(noise, cells, syn)
+    ...     net.build(dt=1*ms, seed=seed)
+    ...     return net
+    >>> path = os.path.join(tempfile.mkdtemp(), "state.npz")
+    >>> network(seed=1).store(filename=path)
+    >>> try:
+    ...     network(seed=2).restore(filename=path)   # other seed: other synapses
+    ... except ns.CheckpointError:
+    ...     print("refused")
+    refused
+    """
 
 
 def fingerprint(net):
@@ -146,6 +173,19 @@ def load_recording(folder):
         recorded column: ``i``/``steps`` for spikes, ``steps`` and one
         ``(n_recorded, n_samples)`` array per variable for states, ``counts``
         for rates.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> import neurosim as ns
+    >>> from neurosim.units import ms
+    >>> folder = os.path.join(tempfile.mkdtemp(), "spikes")
+    >>> stim = ns.SpikeGeneratorGroup(2, [0, 1, 0], [1, 2, 3]*ms)
+    >>> mon = ns.SpikeMonitor(stim, stream_to=folder)
+    >>> ns.Network(stim, mon).run(5*ms, dt=0.1*ms, seed=0)
+    >>> rec = ns.load_recording(folder)
+    >>> rec["i"], rec["steps"]
+    (array([0, 1, 0], dtype=int32), array([10, 20, 30]))
     """
     folder = os.fspath(folder)
     with open(os.path.join(folder, "meta.json")) as fh:
@@ -171,6 +211,23 @@ def save_spikes(monitor, path):
         The recorded spikes.
     path : str or path
         File to write (numpy appends ``.npz`` if missing).
+
+    See Also
+    --------
+    load_spikes : Read the file back.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> import neurosim as ns
+    >>> from neurosim.units import ms
+    >>> stim = ns.SpikeGeneratorGroup(2, [0, 1], [1, 2]*ms, name="stim")
+    >>> mon = ns.SpikeMonitor(stim)
+    >>> ns.Network(stim, mon).run(5*ms, dt=0.1*ms, seed=0)
+    >>> path = os.path.join(tempfile.mkdtemp(), "spikes.npz")
+    >>> ns.save_spikes(mon, path)
+    >>> ns.load_spikes(path)
+    (array([0, 1], dtype=int32), array([0.001, 0.002]), 2, 'stim')
     """
     np.savez(os.fspath(path), i=monitor.i, t=monitor.t, n=np.int64(monitor.source.n),
              name=np.array(monitor.source.name))
@@ -194,6 +251,20 @@ def load_spikes(path):
         Size of the recorded population.
     name : str
         Name of the recorded population.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> import neurosim as ns
+    >>> from neurosim.units import ms
+    >>> stim = ns.SpikeGeneratorGroup(3, [2, 0], [1, 4]*ms, name="stim")
+    >>> mon = ns.SpikeMonitor(stim)
+    >>> ns.Network(stim, mon).run(5*ms, dt=0.1*ms, seed=0)
+    >>> path = os.path.join(tempfile.mkdtemp(), "spikes.npz")
+    >>> ns.save_spikes(mon, path)
+    >>> i, t, n, name = ns.load_spikes(path)
+    >>> i, t * 1e3, n, name
+    (array([2, 0], dtype=int32), array([1., 4.]), 3, 'stim')
     """
     with np.load(os.fspath(path)) as data:
         return data["i"], data["t"], int(data["n"]), str(data["name"])
@@ -213,6 +284,22 @@ def to_neo(monitor, t_stop=None):
     -------
     list of neo.SpikeTrain
         One train per recorded neuron, times in seconds.
+
+    Raises
+    ------
+    ImportError
+        If ``neo`` is not installed (``pip install neo``).
+
+    Examples
+    --------
+    >>> import neurosim as ns
+    >>> from neurosim.units import ms
+    >>> stim = ns.SpikeGeneratorGroup(2, [0, 1, 0], [1, 2, 3]*ms, name="stim")
+    >>> mon = ns.SpikeMonitor(stim)
+    >>> ns.Network(stim, mon).run(5*ms, dt=0.1*ms, seed=0)
+    >>> trains = ns.to_neo(mon)            # needs neo  # doctest: +SKIP
+    >>> [len(st) for st in trains], float(trains[0].t_stop)    # doctest: +SKIP
+    ([2, 1], 0.005)
     """
     try:
         import neo

@@ -32,7 +32,27 @@ _MAX_POISSON_LAMBDA = 20.0   # larger means are split into several draws
 
 
 class NetworkTooLargeError(MemoryError):
-    """The network would need more memory than is available."""
+    """The network would need more memory than is available.
+
+    Raised by :meth:`Network.build` (and so by the first :meth:`Network.run`)
+    before anything large is allocated, from an estimate of the bytes the
+    neurons, synapses and spike buffers need, compared with the setting
+    ``max_memory`` (:func:`set_config`; default: the memory available now).
+    A subclass of :class:`MemoryError`.
+
+    Examples
+    --------
+    >>> import neurosim as ns
+    >>> cells = ns.NeuronGroup(1000, ns.McCullochPitts())
+    >>> syn = ns.Synapses(cells, cells, kind="excitatory", weight=1,
+    ...                   connect=ns.AllToAll())
+    >>> with ns.config_context(max_memory=1_000_000):       # 1 MB
+    ...     try:
+    ...         ns.Network(cells, syn).build(seed=0)
+    ...     except ns.NetworkTooLargeError:
+    ...         print("too large")
+    too large
+    """
 
 
 class _Arrays:

@@ -108,6 +108,19 @@ def plot_rate(monitor, ax=None, time_unit=ms, smooth=None, **kwargs):
     -------
     matplotlib.axes.Axes
         The Axes drawn into.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import neurosim as ns
+    >>> from neurosim.units import ms, Hz
+    >>> noise = ns.PoissonGroup(100, 20*Hz)
+    >>> rate = ns.RateMonitor(noise)
+    >>> ns.Network(noise, rate).run(50*ms, dt=0.1*ms, seed=0)
+    >>> ax = ns.plot_rate(rate, smooth=5*ms)
+    >>> ax.get_ylabel()
+    'rate (Hz)'
     """
     if not isinstance(monitor, RateMonitor):
         raise TypeError(f"monitor={monitor!r} must be a RateMonitor")
@@ -141,6 +154,19 @@ def plot_state(monitor, variable, ax=None, time_unit=ms, unit=None, **kwargs):
     -------
     matplotlib.axes.Axes
         The Axes drawn into.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import neurosim as ns
+    >>> from neurosim.units import ms, mV
+    >>> cell = ns.NeuronGroup(1, ns.LIF(10*ms, -70*mV, -70*mV, -50*mV), v=-60*mV)
+    >>> trace = ns.StateMonitor(cell, "v")
+    >>> ns.Network(cell, trace).run(5*ms, dt=0.1*ms, seed=0)
+    >>> ax = ns.plot_state(trace, "v", unit=mV)
+    >>> ax.get_ylabel()
+    'v (mV)'
     """
     if not isinstance(monitor, StateMonitor):
         raise TypeError(f"monitor={monitor!r} must be a StateMonitor")

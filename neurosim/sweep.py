@@ -27,6 +27,15 @@ class SweepResult:
         What the function returned; None if it raised.
     error : str, optional
         The traceback of the exception the function raised; None if it worked.
+
+    Examples
+    --------
+    >>> from neurosim.sweep import sweep
+    >>> good, bad = sweep(int, ["4", "four"], processes=1)
+    >>> good.ok, good.value
+    (True, 4)
+    >>> bad.ok, bad.error.splitlines()[-1]
+    (False, "ValueError: invalid literal for int() with base 10: 'four'")
     """
 
     point: Any
@@ -35,6 +44,7 @@ class SweepResult:
 
     @property
     def ok(self):
+        """True when the function returned a value, False when it raised."""
         return self.error is None
 
 

@@ -115,7 +115,23 @@ _MAX_TIMED_VALUES = 5e7     # a TimedCurrent becomes a (rows x group size) Timed
 
 
 class Brian2ExportError(ValueError):
-    """A part of a neurosim network that has no exact Brian2 counterpart."""
+    """A part of a neurosim network that has no exact Brian2 counterpart.
+
+    The message says what and why. A subclass of :class:`ValueError`.
+
+    Examples
+    --------
+    >>> import neurosim as ns
+    >>> from neurosim.units import ms, mV
+    >>> from neurosim.interop.brian2 import Brian2ExportError, to_brian2
+    >>> lif = ns.LIF(10*ms, -70*mV, -70*mV, -50*mV, tau_syn_e=10*ms, tau_syn_i=5*ms)
+    >>> cells = ns.NeuronGroup(1, lif)
+    >>> try:
+    ...     to_brian2(ns.Network(cells), seed=0)
+    ... except Brian2ExportError:
+    ...     print("tau_syn_e == tau_m has no exact Brian2 solution")
+    tau_syn_e == tau_m has no exact Brian2 solution
+    """
 
 
 # ----------------------------------------------------------------- models
@@ -371,6 +387,22 @@ class Brian2Export:
     network (weights, currents, models, initial state) are not mirrored;
     input rates and ``Network.reseed`` are, because the realised random input
     is drawn at each ``run`` from the objects and the network's seed.
+
+    Examples
+    --------
+    >>> import neurosim as ns
+    >>> from neurosim.units import ms
+    >>> from neurosim.interop.brian2 import to_brian2
+    >>> stim = ns.SpikeGeneratorGroup(1, [0, 0], [1, 3]*ms)
+    >>> gate = ns.NeuronGroup(1, ns.McCullochPitts(theta=1))
+    >>> syn = ns.Synapses(stim, gate, kind="excitatory", weight=1, connect=ns.AllToAll())
+    >>> spikes = ns.SpikeMonitor(gate)
+    >>> export = to_brian2(ns.Network(stim, gate, syn, spikes), dt=1*ms, seed=0)
+    >>> type(export.brian2_network).__name__
+    'Network'
+    >>> export.run(6*ms)
+    >>> export.t_step, export.recording(spikes).steps
+    (6, array([2, 4]))
     """
 
     def __init__(self, network, target="numpy", poisson="realised", brian2_seed=None):
@@ -705,6 +737,24 @@ def to_brian2(network, *, dt=None, seed=None, target="numpy", poisson="realised"
     Brian2ExportError
         When part of the network has no exact Brian2 counterpart, or the network
         has already run.
+
+    Examples
+    --------
+    A McCulloch-Pitts gate driven by two spikes, in Brian2 and in neurosim:
+
+    >>> import neurosim as ns
+    >>> from neurosim.units import ms
+    >>> from neurosim.interop.brian2 import to_brian2
+    >>> stim = ns.SpikeGeneratorGroup(1, [0, 0], [1, 3]*ms)
+    >>> gate = ns.NeuronGroup(1, ns.McCullochPitts(theta=1))
+    >>> syn = ns.Synapses(stim, gate, kind="excitatory", weight=1, connect=ns.AllToAll())
+    >>> spikes = ns.SpikeMonitor(gate)
+    >>> net = ns.Network(stim, gate, syn, spikes)
+    >>> export = to_brian2(net, dt=1*ms, seed=0)
+    >>> export.run(6*ms)
+    >>> net.run(6*ms)
+    >>> export.recording(spikes).steps, spikes.steps
+    (array([2, 4]), array([2, 4]))
     """
     if not isinstance(network, Network):
         raise TypeError(f"network={network!r} must be a neurosim Network")
@@ -746,6 +796,20 @@ def run_brian2(network, duration, *, dt=None, seed=None, target="numpy", poisson
         a ``SpikeRecording`` (``i`` int32, ``t`` seconds, ``steps``,
         ``count``), a ``StateRecording`` (``t`` and one array per variable)
         or a ``RateRecording`` (``t``, ``rate`` in Hz).
+
+    Examples
+    --------
+    >>> import neurosim as ns
+    >>> from neurosim.units import ms
+    >>> from neurosim.interop.brian2 import run_brian2
+    >>> stim = ns.SpikeGeneratorGroup(2, [0, 1], [1, 2]*ms)
+    >>> cells = ns.NeuronGroup(2, ns.McCullochPitts(theta=1))
+    >>> syn = ns.Synapses(stim, cells, kind="excitatory", weight=1, connect=ns.OneToOne())
+    >>> spikes = ns.SpikeMonitor(cells)
+    >>> net = ns.Network(stim, cells, syn, spikes)
+    >>> rec = run_brian2(net, 5*ms, dt=1*ms, seed=0)
+    >>> rec[spikes].i, rec[spikes].t * 1e3
+    (array([0, 1], dtype=int32), array([2., 3.]))
     """
     export = to_brian2(network, dt=dt, seed=seed, target=target, poisson=poisson,
                        brian2_seed=brian2_seed)

@@ -12,6 +12,20 @@ class NeuronModel:
     (the kernel table, whose keys are the supported backends) and
     ``state_variables`` (public name -> (internal slot, unit, default)), and
     implement ``_fill_params(row, dt)``.
+
+    Models are immutable once made: to change a parameter between runs, assign
+    a new model to the group (``cells.model = ...``).
+
+    Examples
+    --------
+    >>> import neurosim as ns
+    >>> model = ns.McCullochPitts(theta=2)
+    >>> isinstance(model, ns.NeuronModel)
+    True
+    >>> model.theta = 3
+    Traceback (most recent call last):
+        ...
+    AttributeError: McCullochPitts is frozen; make a new model instead of setting 'theta'
     """
 
     code = None
