@@ -28,6 +28,12 @@ def available_backends():
     tuple of str
         A subset of ``('numpy', 'numba', 'cuda')``; ``'cuda'`` when a GPU (or
         numba's CUDA simulator) is usable.
+
+    Examples
+    --------
+    >>> import neurosim as ns
+    >>> {"numpy", "numba"} <= set(ns.available_backends())
+    True
     """
     return tuple(name for name, cls in _BACKENDS.items() if cls.is_available())
 
