@@ -15,8 +15,9 @@ class Uniform:
 
     Examples
     --------
+    >>> import neurosim as ns
     >>> from neurosim.units import mV
-    >>> Uniform(-60*mV, -50*mV)
+    >>> ns.Uniform(-60*mV, -50*mV)
     Uniform(low=-60. * mvolt, high=-50. * mvolt)
     """
 
@@ -47,8 +48,9 @@ class Normal:
 
     Examples
     --------
+    >>> import neurosim as ns
     >>> from neurosim.units import ms
-    >>> Normal(1.5*ms, 0.75*ms, low=1*ms)
+    >>> ns.Normal(1.5*ms, 0.75*ms, low=1*ms)
     Normal(mean=1.5 * msecond, std=0.75 * msecond, low=1. * msecond, high=None)
     """
 

@@ -274,6 +274,21 @@ class SpikeRecording:
         Spike times, in seconds.
     count : ndarray of int64
         Spikes per neuron of the monitored population.
+
+    Examples
+    --------
+    >>> import neurosim as ns
+    >>> from neurosim.units import ms
+    >>> from neurosim.interop.brian2 import run_brian2
+    >>> stim = ns.SpikeGeneratorGroup(2, [0, 1, 0], [1, 2, 3]*ms)
+    >>> cells = ns.NeuronGroup(2, ns.McCullochPitts(theta=1))
+    >>> syn = ns.Synapses(stim, cells, kind="excitatory", weight=1, connect=ns.OneToOne())
+    >>> spikes = ns.SpikeMonitor(cells)
+    >>> rec = run_brian2(ns.Network(stim, cells, syn, spikes), 5*ms, dt=1*ms, seed=0)
+    >>> rec[spikes].count, rec[spikes].num_spikes
+    (array([2, 1]), 3)
+    >>> rec[spikes].spike_trains()
+    {0: array([0.002, 0.004]), 1: array([0.003])}
     """
 
     def __init__(self, i, steps, dt, n, record):
@@ -304,6 +319,19 @@ class StateRecording:
 
     ``t`` holds the sample times (s) and each recorded variable is an attribute
     of shape ``(n_recorded, n_samples)`` in SI units.
+
+    Examples
+    --------
+    >>> import neurosim as ns
+    >>> from neurosim.units import ms
+    >>> from neurosim.interop.brian2 import run_brian2
+    >>> stim = ns.SpikeGeneratorGroup(2, [0, 1, 0], [1, 2, 3]*ms)
+    >>> cells = ns.NeuronGroup(2, ns.McCullochPitts(theta=1))
+    >>> syn = ns.Synapses(stim, cells, kind="excitatory", weight=1, connect=ns.OneToOne())
+    >>> state = ns.StateMonitor(cells, "x")
+    >>> rec = run_brian2(ns.Network(stim, cells, syn, state), 5*ms, dt=1*ms, seed=0)
+    >>> rec[state].variables, rec[state].x.shape, rec[state].t * 1e3
+    (('x',), (2, 5), array([0., 1., 2., 3., 4.]))
     """
 
     def __init__(self, t, values):
@@ -313,7 +341,21 @@ class StateRecording:
 
 
 class RateRecording:
-    """Population rate (Hz) in every step, like a neurosim ``RateMonitor``."""
+    """Population rate (Hz) in every step, like a neurosim ``RateMonitor``.
+
+    Examples
+    --------
+    >>> import neurosim as ns
+    >>> from neurosim.units import ms
+    >>> from neurosim.interop.brian2 import run_brian2
+    >>> stim = ns.SpikeGeneratorGroup(2, [0, 1, 0], [1, 2, 3]*ms)
+    >>> cells = ns.NeuronGroup(2, ns.McCullochPitts(theta=1))
+    >>> syn = ns.Synapses(stim, cells, kind="excitatory", weight=1, connect=ns.OneToOne())
+    >>> rate = ns.RateMonitor(cells)
+    >>> rec = run_brian2(ns.Network(stim, cells, syn, rate), 5*ms, dt=1*ms, seed=0)
+    >>> rec[rate].rate
+    array([  0.,   0., 500., 500., 500.])
+    """
 
     def __init__(self, t, rate, dt):
         self.t, self.rate, self.dt = t, rate, dt

@@ -40,6 +40,7 @@ def first_divergence(steps_a, i_a, steps_b, i_b):
 
     Examples
     --------
+    >>> from neurosim.interop.validation import first_divergence
     >>> first_divergence([1, 2, 5], [0, 3, 1], [1, 2, 6], [0, 3, 1])
     5
     >>> first_divergence([1], [0], [1], [0]) is None
