@@ -101,7 +101,7 @@ def write_checkpoint(path, net, snapshot):
             axis = 1 if chunks[0][key].ndim == 2 else 0
             arrays[f"monitor/{k}/{key}"] = np.concatenate([c[key] for c in chunks], axis=axis)
     path = os.fspath(path)
-    tmp = path + ".tmp.npz"
+    tmp = f"{path}.{os.getpid()}.tmp.npz"   # own name: under MPI every rank writes the file
     np.savez(tmp, **arrays)
     os.replace(tmp, path)
 

@@ -64,7 +64,8 @@ class _Monitor:
             self._chunks.append(arrays)
             return
         path = os.path.join(self.stream_to, f"chunk_{len(self._chunks):06d}.npz")
-        tmp = path + ".tmp.npz"
+        # a name of this process's own: under MPI every rank writes the same chunk
+        tmp = f"{path}.{os.getpid()}.tmp.npz"
         np.savez(tmp, **arrays)
         os.replace(tmp, path)
         self._chunks.append(path)

@@ -15,6 +15,7 @@ from .io import read_checkpoint, write_checkpoint
 from .kernels import _layout as L
 from .kernels.simulate import (Currents, Drives, Neurons, Recorders, Sources,
                                Synapses as SynapseArrays)
+from . import mpi as _mpi
 from .monitors import RateMonitor, SpikeMonitor, StateMonitor
 from .synapses import Synapses
 from .units import second
@@ -75,6 +76,13 @@ class Network:
         Precision of the state variables and parameters (default float64, as
         Brian2). float32 halves the memory traffic; every backend computes in the
         same precision, so they still agree spike for spike.
+    placement : {'population', 'round_robin'}, optional
+        How neurons are placed on MPI ranks when the script runs under
+        ``mpirun -n K`` (K > 1; no effect in one process): ``'population'``
+        (default) gives each rank a contiguous block of neurons, keeping
+        populations together; ``'round_robin'`` deals neuron ``k`` to rank
+        ``k mod K``, as NEST does. The spikes do not depend on it (see
+        :mod:`neurosim.mpi`).
 
     Notes
     -----
@@ -96,7 +104,8 @@ class Network:
     array([4])
     """
 
-    def __init__(self, *objects, dtype="float64"):
+    def __init__(self, *objects, dtype="float64", placement="population"):
+        self.placement = _mpi.check_placement(placement)
         if dtype not in ("float64", "float32", np.float64, np.float32):
             raise ValueError(f"dtype={dtype!r} must be 'float64' or 'float32'")
         self.dtype = np.dtype(dtype)
@@ -157,7 +166,7 @@ class Network:
         """
         dt = check_positive("dt", dt, second)
         if seed is None:
-            seed = int(np.random.SeedSequence().entropy % 2**63)
+            seed = _mpi.draw_seed()     # under MPI: rank 0's, the same on every rank
         elif not isinstance(seed, (int, np.integer)) or isinstance(seed, bool) or seed < 0:
             raise ValueError(f"seed={seed!r} must be a non-negative integer or None")
         t0 = time.perf_counter()
@@ -385,6 +394,9 @@ class Network:
         if chunk_steps is not None:
             chunk_steps = check_int("chunk_steps", chunk_steps, minimum=1)
         chunk = chunk_steps or max(1, int(round(1.0 / self.dt)))
+        if _mpi.is_distributed():   # started by mpirun with several ranks: split the network
+            _mpi.check_backend(be.name, n_threads)
+            return _mpi.run(self, n_steps, chunk, progress)
         threads = be.threads_for(self._arrays.n, n_threads or get_config()["n_threads"])
         if be.name == "numba":
             self._compile(be, threads)

@@ -19,6 +19,8 @@ def pytest_configure(config):
     if not hasattr(config, "workerinput"):
         from neurosim.backends.numba_backend import precompile
         precompile()
+        from neurosim.mpi import precompile as precompile_mpi   # the loop of one MPI rank
+        precompile_mpi()
 
 
 @pytest.fixture(params=BACKENDS)

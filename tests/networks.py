@@ -29,11 +29,12 @@ def _pack(objects, monitors):
     return ns.Network(*objects, *monitors.values()), monitors
 
 
-def cuba(n=4000, p=0.02, *, record=(0, 1, 2)):
+def cuba(n=4000, p=0.02, *, record=(0, 1, 2), delay=0 * ms):
     """CUBA (Vogels & Abbott 2005; Brette et al. 2007 benchmark 2; Brian2 ``CUBA.py``).
 
     80 % excitatory (+1.62 mV into ``i_e``), 20 % inhibitory (9 mV into ``i_i``),
-    Bernoulli connectivity ``p`` from every source to every target, no delay.
+    Bernoulli connectivity ``p`` from every source to every target, no delay
+    (``delay`` gives one, e.g. for a run split over MPI ranks).
     Monitors: ``spikes`` (all cells), ``exc``/``inh`` (the two populations),
     ``rate`` (all cells), ``state`` (``v``, ``i_e``, ``i_i`` of ``record``).
     """
@@ -42,9 +43,9 @@ def cuba(n=4000, p=0.02, *, record=(0, 1, 2)):
     cells = ns.NeuronGroup(n, lif, v=ns.Uniform(-60 * mV, -50 * mV), name="cuba")
     n_e = int(0.8 * n)
     exc, inh = cells[:n_e], cells[n_e:]
-    ee = ns.Synapses(exc, cells, kind="excitatory", weight=1.62 * mV,
+    ee = ns.Synapses(exc, cells, kind="excitatory", weight=1.62 * mV, delay=delay,
                      connect=ns.FixedProbability(p))
-    ie = ns.Synapses(inh, cells, kind="inhibitory", weight=9 * mV,
+    ie = ns.Synapses(inh, cells, kind="inhibitory", weight=9 * mV, delay=delay,
                      connect=ns.FixedProbability(p))
     monitors = {"spikes": ns.SpikeMonitor(cells), "exc": ns.SpikeMonitor(exc),
                 "inh": ns.SpikeMonitor(inh), "rate": ns.RateMonitor(cells),

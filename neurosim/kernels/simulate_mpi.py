@@ -1,0 +1,216 @@
+"""The time loop of one MPI rank's share of a network, compiled by numba.
+
+Every rank holds the whole network's arrays (built identically from the seed)
+but updates only its *local* neurons and sources, and holds only the synapses
+whose target is local (``syn`` here is that local CSR, still indexed by the
+global source index). One call of :func:`advance_numba` is one *interval* of
+at most ``min_delay`` steps between two spike exchanges:
+
+1. the spikes that the other ranks emitted in the previous interval (``inbox``)
+   are delivered into this rank's ring buffer, at the steps they were emitted:
+   their delay is at least the interval length, so none of them is due before
+   this interval's first step, and with the exchange after the last step of an
+   interval a ring buffer of ``max_delay + 1`` slots suffices (no slot still
+   pending is reused);
+2. the interval's steps follow Brian2's schedule exactly as
+   ``simulate.simulate_numba`` does, for the local neurons only, and the local
+   spikes go to ``outbox`` (encoded ``index + n_total * step_in_interval``) for
+   the exchange.
+
+Random draws are keyed by global index (``_rng``) and input sums are exact
+(fixed point), so a rank computes bit for bit what one process would compute
+for the same neurons. The scalar update rules are the ones of the one-process
+loop (``lif_update_numba``...). Neurons are visited as *pieces*: ``range(lo,
+hi, stride)`` within one segment (stride 1 for placement by population, the
+number of ranks for round-robin placement).
+"""
+from collections import namedtuple
+
+import numpy as np
+from numba import njit
+
+from ._layout import (FIXED_UNIT, LIF_COND, LIF_DELTA, MCCULLOCH_PITTS, STREAM_POISSON_GROUP,
+                      STREAM_POISSON_INPUT, VAR_GE, VAR_GI)
+from ._rng import uniform
+from .lif import lif_update_numba
+from .lif_cond import lif_cond_update_numba
+from .mcculloch_pitts import mcculloch_pitts_update_numba
+from .propagate import poisson_inverse
+
+# piece_*: local neurons as range(lo, hi, stride) inside segment ``seg``;
+# is_local: 1 for the neurons and sources of this rank (global numbering);
+# sources: the global indices of the local sources, ascending;
+# scan_lo, scan_hi: 8-neuron words of ``spiked`` that hold every local neuron
+Local = namedtuple("Local", "piece_lo piece_hi piece_stride piece_seg is_local sources "
+                            "scan_lo scan_hi")
+
+
+@njit(cache=True, inline="always")
+def _row_tuple(r):
+    # parameters as scalars stay in registers (see simulate._row_tuple)
+    return (r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], r[10])
+
+
+@njit(cache=True)
+def _update_piece(nr, code, row, lo, hi, stride, seed, step):
+    v, ge, gi, ref, i_ext, spiked = nr.v, nr.ge, nr.gi, nr.ref, nr.i_ext, nr.spiked
+    prm = _row_tuple(row)
+    if code == LIF_COND:
+        for k in range(lo, hi, stride):
+            v[k], ge[k], gi[k], ref[k], spiked[k] = lif_cond_update_numba(
+                v[k], ge[k], gi[k], ref[k], i_ext[k], prm, seed, step, k)
+    elif code == MCCULLOCH_PITTS:
+        for k in range(lo, hi, stride):
+            v[k], ge[k], gi[k], ref[k], spiked[k] = mcculloch_pitts_update_numba(
+                v[k], ge[k], gi[k], ref[k], i_ext[k], prm, seed, step, k)
+    else:
+        for k in range(lo, hi, stride):
+            v[k], ge[k], gi[k], ref[k], spiked[k] = lif_update_numba(
+                v[k], ge[k], gi[k], ref[k], i_ext[k], prm, seed, step, k)
+
+
+@njit(cache=True)
+def _first_at_or_after(lo, stride, a):
+    """Smallest ``k >= a`` of the piece ``range(lo, ., stride)``."""
+    if a <= lo:
+        return lo
+    return lo + ((a - lo + stride - 1) // stride) * stride
+
+
+@njit(cache=True)
+def _injected_currents(nr, cur, loc, step):
+    if cur.n_rows.size == 0:
+        return
+    for p in range(loc.piece_lo.size):
+        for k in range(loc.piece_lo[p], loc.piece_hi[p], loc.piece_stride[p]):
+            nr.i_ext[k] = nr.i_bias[k]
+    for c in range(cur.n_rows.size):
+        row = min(step // cur.ratio[c], cur.n_rows[c] - 1)
+        base = cur.vptr[c] + row * cur.n_cols[c]
+        for p in range(loc.piece_lo.size):
+            stride = loc.piece_stride[p]
+            start = _first_at_or_after(loc.piece_lo[p], stride, cur.lo[c])
+            for k in range(start, min(loc.piece_hi[p], cur.hi[c]), stride):
+                col = 0 if cur.n_cols[c] == 1 else k - cur.lo[c]
+                nr.i_ext[k] += cur.values[base + col]
+
+
+@njit(cache=True)
+def _sample_states(nr, rec, loc, step):
+    # every rank counts every sample; only the owner writes a value (the others
+    # leave 0), so the ranks' buffers add up to the one-process buffer
+    for c in range(rec.st_var.size):
+        if step % rec.st_every[c] == 0:
+            k = rec.st_idx[c]
+            if loc.is_local[k]:
+                var = rec.st_var[c]
+                x = nr.ge[k] if var == VAR_GE else (nr.gi[k] if var == VAR_GI else nr.v[k])
+                rec.st_buf[rec.st_off[c] + rec.st_count[c]] = x
+            rec.st_count[c] += 1
+
+
+@njit(cache=True)
+def _poisson_drives(nr, drv, loc, seed, step, slot):
+    n = nr.v.size
+    for d in range(drv.lam.size):
+        m_sub = drv.n_sub[d]
+        for p in range(loc.piece_lo.size):
+            stride = loc.piece_stride[p]
+            start = _first_at_or_after(loc.piece_lo[p], stride, drv.lo[d])
+            for k in range(start, min(loc.piece_hi[p], drv.hi[d]), stride):
+                count = 0
+                j = k - drv.lo[d]
+                for r in range(m_sub):
+                    u = uniform(seed, STREAM_POISSON_INPUT + d, step, j * m_sub + r)
+                    count += poisson_inverse(u, drv.lam[d], drv.p0[d], drv.k_max[d])
+                if count > 0:
+                    nr.buffer[slot, drv.channel[d] * n + k] += count * drv.weight[d]
+
+
+@njit(cache=True)
+def _apply_slot(nr, loc, slot):
+    n = nr.v.size
+    exc, inh = nr.buffer[slot, :n], nr.buffer[slot, n:]
+    v, ge, gi = nr.v, nr.ge, nr.gi
+    for p in range(loc.piece_lo.size):
+        lo, hi, stride = loc.piece_lo[p], loc.piece_hi[p], loc.piece_stride[p]
+        if nr.seg_code[loc.piece_seg[p]] == LIF_DELTA:
+            for k in range(lo, hi, stride):
+                if nr.ref[k] == 0 and not nr.spiked[k]:
+                    v[k] += (exc[k] - inh[k]) * FIXED_UNIT
+                exc[k] = 0
+                inh[k] = 0
+        else:
+            for k in range(lo, hi, stride):
+                ge[k] += exc[k] * FIXED_UNIT
+                gi[k] += inh[k] * FIXED_UNIT
+                exc[k] = 0
+                inh[k] = 0
+
+
+@njit(cache=True)
+def _deliver(syn, buffer, s, step):
+    depth = buffer.shape[0]
+    for q in range(syn.indptr[s], syn.indptr[s + 1]):
+        buffer[(step + syn.delay[q]) % depth, syn.target[q]] += syn.weight[q]
+
+
+@njit(cache=True)
+def advance_numba(nr, src, syn, drv, cur, rec, counters, loc, seed, step0, n_steps,
+                  inbox, n_in, inbox_step0, outbox):
+    """Deliver ``inbox[:n_in]`` (remote spikes of the interval that began at
+    ``inbox_step0``), then advance ``n_steps`` steps from ``step0``.
+
+    Returns the number of local spikes written to ``outbox``, each encoded as
+    ``index + n_total * (step - step0)`` with ``n_total`` neurons plus sources.
+    ``outbox`` must hold ``n_steps`` times the local neurons and sources.
+    """
+    n = nr.v.size
+    n_total = n + src.p_fire.size
+    for m in range(n_in):
+        code = inbox[m]
+        s = code % n_total
+        if not loc.is_local[s]:        # this rank's own spikes were delivered already
+            _deliver(syn, nr.buffer, s, inbox_step0 + code // n_total)
+    depth = nr.buffer.shape[0]
+    firing = np.empty(n_total, dtype=np.int64)
+    words = nr.spiked.view(np.uint64)
+    n_out = 0
+    for i in range(n_steps):
+        step = step0 + i
+        _injected_currents(nr, cur, loc, step)
+        _sample_states(nr, rec, loc, step)
+        for p in range(loc.piece_lo.size):
+            g = loc.piece_seg[p]
+            _update_piece(nr, nr.seg_code[g], nr.seg_prm[g], loc.piece_lo[p], loc.piece_hi[p],
+                          loc.piece_stride[p], seed, step)
+        n_fire = 0
+        for w in range(loc.scan_lo, loc.scan_hi):       # eight flags at a time
+            if words[w] != 0:
+                for k in range(8 * w, 8 * w + 8):
+                    if nr.spiked[k]:
+                        firing[n_fire] = k
+                        n_fire += 1
+        # spike generators: every rank walks the whole list, fires its own sources
+        while counters[0] < src.gen_step.size and src.gen_step[counters[0]] == step:
+            s = src.gen_source[counters[0]]
+            if loc.is_local[s]:
+                src.fired[s - n] = True
+            counters[0] += 1
+        for q in range(loc.sources.size):
+            s = loc.sources[q]
+            if src.fired[s - n] or (src.p_fire[s - n] > 0.0 and
+                                    uniform(seed, STREAM_POISSON_GROUP, step, s)
+                                    < src.p_fire[s - n]):
+                firing[n_fire] = s
+                n_fire += 1
+            src.fired[s - n] = False
+        slot = step % depth
+        for m in range(n_fire):
+            _deliver(syn, nr.buffer, firing[m], step)
+        _poisson_drives(nr, drv, loc, seed, step, slot)
+        _apply_slot(nr, loc, slot)
+        for m in range(n_fire):
+            outbox[n_out] = firing[m] + n_total * i
+            n_out += 1
+    return n_out

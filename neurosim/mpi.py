@@ -1,0 +1,514 @@
+"""One network split over MPI ranks (mpi4py): placement, spike exchange, gathering.
+
+The script is the same as for one process; ``mpirun -n K python script.py``
+runs it on K ranks. ``Network.run(backend="numba")`` then notices that it was
+started by an MPI launcher with more than one process and runs the
+distributed engine:
+
+* every rank builds the whole network from the seed (identically, so no
+  connectivity travels), then keeps the synapses whose *target* it owns;
+* neurons (and Poisson/generator sources) are placed on ranks by
+  ``Network(..., placement=...)``: ``"population"`` (default) gives each rank a
+  contiguous block of the global numbering, with cuts moved onto group
+  boundaries nearby, so populations stay together; ``"round_robin"`` deals
+  neuron ``k`` to rank ``k mod K``, as NEST does;
+* ranks advance ``min_delay`` steps on their own, then exchange the spikes of
+  that interval with one ``Allgatherv``; every rank therefore sees every spike,
+  so spike and rate monitors are complete on every rank; state monitors are
+  summed over ranks (each sample has one owner) at the end of each chunk;
+* at the end of ``run`` the state (potentials, synaptic input in flight) is
+  combined, so ``get_state``, ``store`` and checkpoints work on every rank.
+
+Randomness during the run is keyed by global neuron index and input sums are
+exact, so the spikes do not depend on the number of ranks or the placement.
+
+Errors: a network whose minimum delay is below one step, or ranks that built
+different networks (a fingerprint is compared) or asked for different runs,
+raise the same error on every rank. Any other exception on one rank during a
+run, or uncaught in the script afterwards, aborts all ranks
+(``MPI_Abort``), so that none waits forever in a collective call.
+"""
+import hashlib
+import os
+import sys
+import time
+import traceback
+
+import numpy as np
+
+__all__ = ["rank", "num_processes", "is_distributed", "PLACEMENTS", "DistributedError"]
+
+PLACEMENTS = ("population", "round_robin")
+# environment variables by which MPI launchers announce the number of processes
+# (Open MPI; MPICH, Intel MPI and srun --mpi=pmi2; MVAPICH). Other launchers: import
+# mpi4py.MPI at the top of the script, and neurosim uses it.
+_SIZE_VARIABLES = ("OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "MV2_COMM_WORLD_SIZE")
+_world = None
+
+
+class DistributedError(RuntimeError):
+    """Raised identically on every rank: the ranks disagree, or the network cannot be split."""
+
+    all_ranks = True
+
+
+# ----------------------------------------------------------------- communicators
+class _SelfComm:
+    """One process, no MPI: the distributed engine on one rank (precompile, tests)."""
+
+    rank, size = 0, 1
+
+    def allgather_spikes(self, local):
+        return local.copy()
+
+    def allgather(self, obj):
+        return [obj]
+
+    def allreduce_sum(self, array):
+        pass
+
+    def bcast(self, obj):
+        return obj
+
+    def abort(self, code=1):
+        os._exit(code)
+
+
+class _MPIComm:
+    """The few collectives the engine needs, on an mpi4py communicator."""
+
+    def __init__(self, comm):
+        from mpi4py import MPI
+        self._mpi = MPI
+        self.comm = comm
+        self.rank, self.size = comm.Get_rank(), comm.Get_size()
+        self._count = np.zeros(1, np.int64)
+        self._counts = np.zeros(self.size, np.int64)
+
+    def allgather_spikes(self, local):
+        """Everybody's spikes of the interval, in rank order (two collectives)."""
+        self._count[0] = local.size
+        self.comm.Allgather(self._count, self._counts)
+        counts = self._counts
+        recv = np.empty(int(counts.sum()), np.int64)
+        displs = np.zeros(self.size, np.int64)
+        np.cumsum(counts[:-1], out=displs[1:])
+        self.comm.Allgatherv(local, [recv, (counts, displs), self._mpi.INT64_T])
+        return recv
+
+    def allgather(self, obj):
+        return self.comm.allgather(obj)
+
+    def allreduce_sum(self, array):
+        """Sum ``array`` over the ranks, in place (each element has one non-zero owner)."""
+        if array.size:
+            self.comm.Allreduce(self._mpi.IN_PLACE, array, op=self._mpi.SUM)
+
+    def bcast(self, obj):
+        return self.comm.bcast(obj, root=0)
+
+    def abort(self, code=1):
+        self.comm.Abort(code)
+
+
+def _launched_size():
+    for var in _SIZE_VARIABLES:
+        value = os.environ.get(var, "")
+        if value.isdigit():
+            return int(value)
+    return 1
+
+
+def world():
+    """The communicator of this run, or None for a plain one-process run.
+
+    MPI is used when ``mpi4py.MPI`` was already imported by the script, or when
+    an MPI launcher announced more than one process. Launched with several
+    processes but without mpi4py is an error (each rank would otherwise
+    silently simulate the whole network on its own).
+    """
+    global _world
+    if _world is not None:
+        return _world if _world.size > 1 else None
+    if "mpi4py.MPI" not in sys.modules:
+        n = _launched_size()
+        if n <= 1:
+            return None
+        try:
+            import mpi4py.MPI  # noqa: F401
+        except ImportError as err:
+            raise RuntimeError(
+                f"this process was started by an MPI launcher with {n} processes, but mpi4py "
+                "is not installed, so the ranks cannot share the network; install it "
+                "(pip install 'neurosim[mpi]') or run without mpirun") from err
+    from mpi4py import MPI
+    _world = _MPIComm(MPI.COMM_WORLD)
+    if _world.size > 1:
+        _install_excepthook(_world)
+    return _world if _world.size > 1 else None
+
+
+def rank():
+    """This process's rank (0 without MPI): guard plotting and printing with ``rank() == 0``."""
+    comm = world()
+    return comm.rank if comm else 0
+
+
+def num_processes():
+    """The number of MPI ranks the network is split over (1 without MPI)."""
+    comm = world()
+    return comm.size if comm else 1
+
+
+def is_distributed():
+    """True when running under an MPI launcher with more than one rank."""
+    return world() is not None
+
+
+def _install_excepthook(comm):
+    previous = sys.excepthook
+
+    def hook(kind, value, tb):
+        previous(kind, value, tb)
+        sys.stderr.flush()
+        if not getattr(value, "all_ranks", False):
+            # an error of this rank alone: the others may wait for it in a collective
+            sys.stderr.write(f"[neurosim] rank {comm.rank}: uncaught {kind.__name__}; "
+                             "aborting all ranks (MPI_Abort)\n")
+            sys.stderr.flush()
+            comm.abort(1)
+
+    sys.excepthook = hook
+
+
+def draw_seed():
+    """A seed from the operating system, the same on every rank (rank 0's)."""
+    seed = int(np.random.SeedSequence().entropy % 2**63)
+    comm = world()
+    return comm.bcast(seed) if comm else seed
+
+
+def check_placement(placement):
+    """``placement`` if it is one of :data:`PLACEMENTS`, else a ValueError."""
+    if placement not in PLACEMENTS:
+        raise ValueError(f"placement={placement!r} is not one of {PLACEMENTS}: 'population' "
+                         "keeps populations together on a rank, 'round_robin' deals neuron k "
+                         "to rank k mod the number of ranks")
+    return placement
+
+
+def check_backend(name, n_threads=None):
+    """Under MPI only the numba backend splits a network, one thread per rank."""
+    size = num_processes()
+    if name != "numba":
+        raise ValueError(f"backend={name!r} cannot split a network over the {size} MPI ranks "
+                         "this script was started with; use backend='numba' (one process per "
+                         "rank), or run one network per process (neurosim.dask_sweep)")
+    if n_threads is not None and n_threads != 1:
+        raise ValueError(f"n_threads={n_threads!r}: under MPI each rank updates its neurons in "
+                         "one thread; start more ranks instead (mpirun -n K)")
+
+
+# --------------------------------------------------------------------- placement
+def _cuts(n, size, boundaries):
+    """``size + 1`` cut points of ``[0, n)`` into near-equal blocks, each cut moved onto
+    a group boundary when one lies within an eighth of a block."""
+    boundaries = np.unique(np.asarray(boundaries, dtype=np.int64))
+    cuts = [0]
+    for r in range(1, size):
+        c = int(round(r * n / size))
+        if boundaries.size:
+            b = boundaries[np.argmin(np.abs(boundaries - c))]
+            if abs(b - c) <= n / (8 * size):
+                c = int(b)
+        cuts.append(max(c, cuts[-1]))
+    cuts.append(n)
+    return np.array(cuts, dtype=np.int64)
+
+
+def owners(net, size, placement):
+    """Rank of every neuron and source (global numbering), as an int64 array."""
+    a = net._arrays
+    n, n_src = a.n, a.sources.p_fire.size
+    if placement == "round_robin":
+        return np.concatenate([np.arange(n) % size, np.arange(n_src) % size]).astype(np.int64)
+    nr = a.neurons
+    cut_n = _cuts(n, size, np.concatenate([nr.seg_lo, nr.seg_hi]))
+    src_bounds = [a.offsets[id(s)] - n for s in net.sources] + [n_src]
+    cut_s = _cuts(n_src, size, src_bounds)
+    own_n = np.searchsorted(cut_n[1:-1], np.arange(n), side="right")
+    own_s = np.searchsorted(cut_s[1:-1], np.arange(n_src), side="right")
+    return np.concatenate([own_n, own_s]).astype(np.int64)
+
+
+def _local(net, owner, rank, size, placement):
+    from .kernels.simulate_mpi import Local
+    a = net._arrays
+    n, nr = a.n, a.neurons
+    mine = np.flatnonzero(owner[:n] == rank)
+    lo, hi, stride, seg = [], [], [], []
+    for g in range(nr.seg_lo.size):
+        s_lo, s_hi = int(nr.seg_lo[g]), int(nr.seg_hi[g])
+        if placement == "round_robin":
+            first = s_lo + (rank - s_lo) % size
+            piece = (first, s_hi, size)
+        else:
+            inside = mine[(mine >= s_lo) & (mine < s_hi)]
+            piece = (int(inside[0]), int(inside[-1]) + 1, 1) if inside.size else (0, 0, 1)
+        if piece[0] < piece[1]:
+            lo.append(piece[0])
+            hi.append(piece[1])
+            stride.append(piece[2])
+            seg.append(g)
+    is_local = (owner == rank).astype(np.uint8)
+    scan = (int(mine[0]) // 8, int(mine[-1]) // 8 + 1) if mine.size else (0, 0)
+    return Local(piece_lo=np.array(lo, np.int64), piece_hi=np.array(hi, np.int64),
+                 piece_stride=np.array(stride, np.int64), piece_seg=np.array(seg, np.int64),
+                 is_local=is_local, sources=np.flatnonzero(owner[n:] == rank) + n,
+                 scan_lo=np.int64(scan[0]), scan_hi=np.int64(scan[1]))
+
+
+def _local_synapses(syn, is_local_neuron, n):
+    """The synapses whose target is local, as CSR over global sources, and their positions."""
+    from .kernels.simulate import Synapses
+    keep = is_local_neuron[syn.target % n].astype(bool)
+    positions = np.flatnonzero(keep)
+    counts = np.add.reduceat(keep.astype(np.int64), syn.indptr[:-1]) if keep.size else \
+        np.zeros(syn.indptr.size - 1, np.int64)
+    counts[np.diff(syn.indptr) == 0] = 0          # reduceat repeats a value for empty rows
+    indptr = np.zeros_like(syn.indptr)
+    np.cumsum(counts, out=indptr[1:])
+    return Synapses(indptr=indptr, target=syn.target[positions], weight=syn.weight[positions],
+                    delay=syn.delay[positions]), positions
+
+
+# --------------------------------------------------------------- agreement checks
+def _digest(*arrays):
+    h = hashlib.blake2b(digest_size=12)
+    for x in arrays:
+        x = np.ascontiguousarray(x)
+        h.update(str((x.dtype.str, x.shape)).encode())
+        h.update(x.tobytes())
+    return h.hexdigest()
+
+
+def _large(x):
+    """Cheap stand-in of a large array for a fingerprint: size, wrapped sum, a sample."""
+    x = np.asarray(x)
+    step = max(1, x.size // 65536)
+    return [np.array([x.size, int(x.astype(np.int64).sum())], np.int64), x[::step]]
+
+
+def fingerprint(net):
+    """A digest of the built network: sizes, parameters, initial state, connectivity."""
+    a = net._arrays
+    nr, syn, src = a.neurons, a.synapses, a.sources
+    parts = [np.array([a.n, src.p_fire.size, nr.buffer.shape[0], net._build_seed], np.int64),
+             np.array([net.dt]), np.array([str(net.dtype)]),
+             nr.seg_lo, nr.seg_hi, nr.seg_code, nr.seg_prm, src.gen_step, src.gen_source,
+             syn.indptr, a.recorders.mask, a.recorders.st_idx]
+    parts += list(a.drives) + list(a.currents)
+    for big in (syn.target, syn.delay):
+        parts += _large(big)
+    return _digest(*parts)
+
+
+def _summary(net):
+    a = net._arrays
+    return (f"{a.n} neurons, {a.sources.p_fire.size} sources, {a.synapses.target.size} "
+            f"synapses, seed {net._build_seed}, dt {net.dt * 1e3:g} ms")
+
+
+def _check_agreement(comm, net, fp, n_steps, placement):
+    a = net._arrays
+    mine = {"network": (fp, _summary(net)),
+            "run": (net.t_step, n_steps, net.seed, placement, int(a.counters[0])),
+            "changed parameters": _digest(a.synapses.weight[::max(1, a.synapses.weight.size
+                                                                 // 65536)],
+                                          np.array([a.synapses.weight.sum()]), a.sources.p_fire,
+                                          a.neurons.i_bias, a.neurons.seg_prm)}
+    everyone = comm.allgather(mine)
+    for key in mine:
+        values = [e[key] for e in everyone]
+        if any(v != values[0] for v in values):
+            shown = "; ".join(f"rank {r}: {v[1] if key == 'network' else v}"
+                              for r, v in enumerate(values))
+            raise DistributedError(
+                f"the MPI ranks disagree about the {key} ({shown}). Every rank must build "
+                "the same network from the same script and seed (pass seed= explicitly), "
+                "change it in the same way and call run() with the same arguments")
+
+
+def min_delay_steps(net):
+    """The shortest synaptic delay in steps (None without synapses)."""
+    d = net._arrays.synapses.delay
+    return int(d.min()) if d.size else None
+
+
+def _check_min_delay(net, size):
+    d = min_delay_steps(net)
+    if d is not None and d < 1:
+        zero = [s.name for s in net.synapses
+                if getattr(s, "_positions", None) is not None and s._positions.size
+                and net._arrays.synapses.delay[s._positions].min() < 1]
+        raise DistributedError(
+            f"min delay = 0 steps: the network cannot be split over {size} MPI ranks, which "
+            "exchange spikes once per minimum delay and so need every delay to be at least "
+            f"one step (dt = {net.dt * 1e3:g} ms). Synapses with delay 0: {', '.join(zero)}; "
+            f"give them delay >= {net.dt * 1e3:g} ms, or run in one process")
+    return d
+
+
+# ----------------------------------------------------------------------- the run
+class _Plan:
+    """What a rank keeps between runs of one built network."""
+
+    def __init__(self, net, comm, placement):
+        a = net._arrays
+        self.key = (id(a), comm.size, placement)
+        self.owner = owners(net, comm.size, placement)
+        self.local = _local(net, self.owner, comm.rank, comm.size, placement)
+        self.neuron_mask = self.local.is_local[:a.n].astype(bool)
+        self.synapses, self.positions = _local_synapses(a.synapses, self.neuron_mask, a.n)
+        self.fingerprint = fingerprint(net)
+        self.n_local = int(self.neuron_mask.sum()) + self.local.sources.size
+
+
+def run(net, n_steps, chunk, progress, comm=None):
+    """Advance a built network by ``n_steps`` steps on the ranks of ``comm``."""
+    from .kernels.simulate_mpi import advance_numba
+    comm = comm or world() or _SelfComm()
+    a = net._arrays
+    placement = net.placement
+    plan = getattr(net, "_mpi_plan", None)
+    if plan is None or plan.key != (id(a), comm.size, placement):
+        plan = net._mpi_plan = _Plan(net, comm, placement)
+    _check_agreement(comm, net, plan.fingerprint, n_steps, placement)
+    min_delay = _check_min_delay(net, comm.size)
+    interval = max(1, min(chunk, min_delay or chunk))
+    # weights may have changed since the last run (Synapses.weight = ...)
+    syn = plan.synapses._replace(weight=a.synapses.weight[plan.positions])
+    nr, loc = a.neurons, plan.local
+    nr.spiked[:a.n][~plan.neuron_mask] = False     # the scan must see local spikes only
+    outbox = np.empty(max(1, plan.n_local * interval), np.int64)
+    inbox, inbox_step0 = np.zeros(0, np.int64), net.t_step
+    t0 = time.perf_counter()      # compile (or load from numba's cache) with an empty call
+    net._prepare_chunk(0)
+    advance_numba(nr, a.sources, syn, a.drives, a.currents, a.recorders, a.counters, loc,
+                  net.seed, net.t_step, 0, inbox, 0, inbox_step0, outbox)
+    net.timings["compile"] = time.perf_counter() - t0
+    t_exchange = 0.0
+    t0, done = time.perf_counter(), 0
+    try:
+        while done < n_steps:
+            todo = min(chunk, n_steps - done)
+            net._prepare_chunk(todo)
+            first, received = net.t_step, []
+            for i in range(0, todo, interval):
+                m = min(interval, todo - i)
+                n_out = advance_numba(nr, a.sources, syn, a.drives, a.currents, a.recorders,
+                                      a.counters, loc, net.seed, first + i, m, inbox, inbox.size,
+                                      inbox_step0, outbox)
+                t1 = time.perf_counter()
+                inbox, inbox_step0 = comm.allgather_spikes(outbox[:n_out]), first + i
+                t_exchange += time.perf_counter() - t1
+                received.append((inbox_step0, inbox))
+            t1 = time.perf_counter()
+            _collect(net, comm, received, first, todo)
+            t_exchange += time.perf_counter() - t1
+            net.t_step += todo
+            done += todo
+            if progress and comm.rank == 0:
+                from .network import _show_progress
+                _show_progress(done, n_steps, net.dt, time.perf_counter() - t0)
+        # the last interval's remote spikes: into the buffer, then one state for all
+        advance_numba(nr, a.sources, syn, a.drives, a.currents, a.recorders, a.counters, loc,
+                      net.seed, net.t_step, 0, inbox, inbox.size, inbox_step0, outbox)
+        t1 = time.perf_counter()
+        _combine_state(net, comm, plan)
+        t_exchange += time.perf_counter() - t1
+    except BaseException:
+        if comm.size > 1:
+            # the other ranks wait in a collective call for this one: stop them all
+            sys.stderr.write(f"[neurosim] rank {comm.rank}: error during a distributed run; "
+                             "aborting all ranks (MPI_Abort)\n" + traceback.format_exc())
+            sys.stderr.flush()
+            comm.abort(1)
+        raise
+    net.timings["run"] = time.perf_counter() - t0
+    net.timings["exchange"] = t_exchange
+    net.timings["ranks"] = comm.size
+    if progress and n_steps and comm.rank == 0:
+        sys.stderr.write("\n")
+
+
+def _collect(net, comm, received, first, did):
+    """Fill the recorders as the one-process loop would, then let the network read them."""
+    a = net._arrays
+    n_total = a.n + a.sources.p_fire.size
+    if received:
+        codes = np.concatenate([r for _, r in received])
+        steps = np.concatenate([s0 + r // n_total for s0, r in received])
+        index = np.concatenate([r % n_total for _, r in received])
+    else:
+        codes = steps = index = np.zeros(0, np.int64)
+    order = np.argsort(steps * n_total + index, kind="stable")   # (step, index), as one rank
+    steps, index = steps[order], index[order]
+    rec = a.recorders
+    keep = rec.mask[index].astype(bool)
+    count = int(keep.sum())
+    if count > rec.spike_i.size:
+        size = max(count, 2 * rec.spike_i.size)
+        rec = rec._replace(spike_i=np.zeros(size, np.int64), spike_step=np.zeros(size, np.int64))
+    rec.spike_i[:count] = index[keep]
+    rec.spike_step[:count] = steps[keep]
+    a.counters[1] = count
+    for r in range(rec.rate_lo.size):
+        sel = (index >= rec.rate_lo[r]) & (index < rec.rate_hi[r])
+        rec.rate_buf[:did, r] = np.bincount(steps[sel] - first, minlength=did)[:did]
+    comm.allreduce_sum(rec.st_buf)
+    a.recorders = rec
+    net._collect(did)
+
+
+def _combine_state(net, comm, plan):
+    """Give every rank the whole state: each rank contributes its own neurons' values."""
+    if comm.size == 1:
+        return
+    a = net._arrays
+    nr, n, other = a.neurons, a.n, ~plan.neuron_mask
+    for x in (nr.v, nr.ge, nr.gi, nr.ref, nr.i_ext):
+        x[other] = 0
+        comm.allreduce_sum(x)
+    flags = nr.spiked.view(np.uint8)
+    flags[:n][other] = 0
+    flags[n:] = 0
+    comm.allreduce_sum(flags)
+    buf = nr.buffer
+    buf[:, :n][:, other] = 0
+    buf[:, n:][:, other] = 0
+    comm.allreduce_sum(buf)
+
+
+def precompile():
+    """Compile (or load from numba's disk cache) the distributed loop for float64 and
+    float32, in this one process; call it before starting ranks (see numba_backend)."""
+    from .groups import NeuronGroup
+    from .inputs import PoissonGroup
+    from .models import LIF
+    from .network import Network
+    from .synapses import Synapses
+    from .units import mV, ms
+    for dtype in ("float64", "float32"):
+        cells = NeuronGroup(2, LIF(tau_m=10 * ms, v_rest=0 * mV, v_reset=0 * mV, v_th=1 * mV))
+        src = PoissonGroup(1, rates=0 * ms ** -1)
+        syn = Synapses(src, cells, kind="excitatory", weight=1 * mV, delay=0.1 * ms,
+                       connect=([0], [0]))
+        net = Network(cells, src, syn, dtype=dtype)
+        net.build(0.1 * ms, seed=0)
+        run(net, 2, 1, False, comm=_SelfComm())
+
+
+if _launched_size() > 1:
+    # started by mpirun: from the import on, an uncaught error on one rank aborts all
+    world()
