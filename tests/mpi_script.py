@@ -9,8 +9,8 @@ test's own process for the reference). Modes (first argument):
   its own copy of the results is the same);
 * ``raise``: rank 1 raises during the script while the others go on into a run;
 * ``exit``: rank 1 dies (``os._exit``) in the middle of the simulation;
-* ``disagree``: rank 1 builds another network (another seed);
-* ``zero-delay``: a network with delay-0 synapses.
+* ``errors``: a network with delay-0 synapses; rank 1 builds another network
+  (another seed); rank 1 asks for another duration: each must raise on every rank.
 """
 import os
 import sys
@@ -76,21 +76,26 @@ def main(mode, *args):
         if rank == 1:
             os._exit(3)
         net.run(1000 * ms)
-    elif mode == "disagree":
-        try:
-            simulate("cuba", seed=7 + rank)
-        except ns.mpi.DistributedError as err:
-            print(f"rank {rank}: DistributedError: {err}", flush=True)
-            sys.exit(0)
-        sys.exit("no error")
-    elif mode == "zero-delay":
-        net, _ = cuba(n=100)
-        try:
+    elif mode == "errors":
+        # each of these must raise DistributedError on every rank, not hang
+        def zero_delay():
+            net, _ = cuba(n=100)
             net.run(1 * ms, dt=0.1 * ms, seed=1)
-        except ns.mpi.DistributedError as err:
-            print(f"rank {rank}: DistributedError: {err}", flush=True)
-            sys.exit(0)
-        sys.exit("no error")
+
+        def other_seed():
+            simulate("cuba", seed=7 + rank)
+
+        def other_duration():
+            net, _ = NETWORKS["poisson"]()
+            net.run((2 + rank) * ms, dt=0.1 * ms, seed=1)
+
+        for case in (zero_delay, other_seed, other_duration):
+            try:
+                case()
+            except ns.mpi.DistributedError as err:
+                print(f"{case.__name__}: rank {rank}: DistributedError: {err}", flush=True)
+            else:
+                sys.exit(f"{case.__name__}: rank {rank}: no error")
     else:
         sys.exit(f"unknown mode {mode!r}")
 

