@@ -278,6 +278,56 @@ class Circuit:
             blocks.setdefault(label[k], []).append(n)
         return list(blocks.values())
 
+    def depth(self, names=None):
+        """Synaptic steps from the input to each population (longest feedforward path).
+
+        Populations in a recurrent loop (a strongly connected block) share one depth,
+        one more than the longest path into the block.
+        """
+        names = list(self.populations) if names is None else list(names)
+        blocks = self.blocks(names)
+        block_of = {n: k for k, b in enumerate(blocks) for n in b}
+        depth, entry = {}, {}
+        for b in blocks:
+            d = 0
+            for n in b:
+                for src, _, _ in self.inputs_of(n):
+                    if src in block_of and block_of[src] != block_of[n]:
+                        d = max(d, depth[src] + 1)
+            for n in b:
+                entry[n] = d
+                depth[n] = d + (len(b) > 1)
+        self._entry = entry
+        return depth
+
+    def delays(self, names=None):
+        """Transmission delay (in steps) of each projection that aligns arrivals.
+
+        A population that receives excitation directly from ``S`` and inhibition
+        through an interneuron driven by ``S`` (feedforward inhibition, push-pull,
+        normalisation pools) would otherwise get the excitation one step before the
+        inhibition that should cancel it: synchronous input then passes before it is
+        cancelled, and deep areas fire in bursts. With these delays every
+        feedforward path into a population has the length of the longest one, so
+        excitation and inhibition evoked by the same input arrive together (as
+        feedforward inhibition does in cortex, within a millisecond or two). Loops
+        (inside a strongly connected block) keep no delay. Returns one int per
+        projection of ``self.projections``.
+        """
+        names = list(self.populations) if names is None else list(names)
+        depth = self.depth(names)
+        entry = self._entry
+        blocks = self.blocks(names)
+        block_of = {n: k for k, b in enumerate(blocks) for n in b}
+        out = []
+        for p in self.projections:
+            if p.source in block_of and p.target in block_of and \
+                    block_of[p.source] != block_of[p.target]:
+                out.append(max(0, entry[p.target] - depth[p.source] - 1))
+            else:
+                out.append(0)
+        return out
+
     def _transfer(self, name, acts, kind):
         pop = self.populations[name]
         if kind == "relu":
@@ -431,7 +481,7 @@ class Circuit:
 
     # --------------------------------------------------------------- to neurosim
     def to_network(self, model="mcculloch_pitts", dt=None, coding="rate", latency=None,
-                   names=None, bias=None, copies=None):
+                   names=None, bias=None, copies=None, align=True):
         """neurosim objects for the circuit (public API only).
 
         Parameters
@@ -454,6 +504,9 @@ class Circuit:
         copies : dict of str to int, optional
             McCulloch-Pitts only: populations whose units are each made of ``k``
             binary neurons (see Notes).
+        align : bool, optional
+            Delay projections so that every feedforward path into a population
+            takes as many steps as the longest (:meth:`delays`); False: no delays.
 
         Returns
         -------
@@ -532,12 +585,13 @@ class Circuit:
                 offsets[name] = np.zeros(pop.n)
             groups[name] = ns.NeuronGroup(pop.n * k, neuron, name=name)
             objects.append(groups[name])
-        for p in self.projections:
+        steps = self.delays(names) if align else [0] * len(self.projections)
+        for p, d in zip(self.projections, steps):
             if p.source in groups and p.target in groups and p.i.size:
                 pre, post, w = _copy_synapses(p, copies[p.source], copies[p.target])
                 objects.append(ns.Synapses(groups[p.source], groups[p.target], kind=p.kind,
                                            weight=w * scale[p.target], connect=(pre, post),
-                                           name=p.name))
+                                           delay=d * dt * second, name=p.name))
         currents = {}
         for name in names[1:]:
             unit = 1.0 if model == "mcculloch_pitts" else V_TH_MV * mV

@@ -12,8 +12,8 @@ from .layers import max_pool, template_layer
 __all__ = ["build_it"]
 
 
-def build_it(circuit, source="v4_c", n_templates=64, radius=0, sparsity=0.5, wta=1.0,
-             rate=0.05, peak=0.5, seed=6):
+def build_it(circuit, source="v4_c", n_templates=256, radius=0, sparsity=0.5, wta=0.5,
+             rate=0.05, peak=0.5, seed=6, pooling="feedforward"):
     """Add IT to ``circuit`` on top of the V4 pooling units ``source``.
 
     Parameters
@@ -28,6 +28,8 @@ def build_it(circuit, source="v4_c", n_templates=64, radius=0, sparsity=0.5, wta
     rate, peak : float, optional
         Calibration of the template units; the invariant units use ``2 * rate``.
     seed : int, optional
+    pooling : {'feedforward', 'recurrent'}, optional
+        How the pooling's inhibition is wired (:func:`circuits.layers.max_pool`).
 
     Returns
     -------
@@ -37,6 +39,6 @@ def build_it(circuit, source="v4_c", n_templates=64, radius=0, sparsity=0.5, wta
     s = template_layer(circuit, "it", "it_s", [source], radius, n_templates, sparsity,
                        rate=rate, peak=peak, seed=seed)
     c = max_pool(circuit, "it", "it", "it_s", wta=wta, rate=2 * rate, peak=peak,
-                 global_pool=True)
+                 global_pool=True, mode=pooling)
     return {"populations": s["populations"] + c["populations"], "output": "it",
             "templates": s["templates"]}

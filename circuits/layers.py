@@ -196,7 +196,7 @@ def template_layer(circuit, area, name, sources, radius, n_templates=32, sparsit
 
 
 def max_pool(circuit, area, name, source, window=2, stride=1, wta=1.0, rate=0.05,
-             peak=0.5, global_pool=False):
+             peak=0.5, global_pool=False, mode="feedforward"):
     """Max-like pooling of the template units ``source`` over windows of positions.
 
     Adds ``<name>_wta`` (inhibitory, one per pool and template; inhibits the
@@ -215,6 +215,15 @@ def max_pool(circuit, area, name, source, window=2, stride=1, wta=1.0, rate=0.05
         Calibration of the pooling units.
     global_pool : bool, optional
         One pool over every position (position-invariant units).
+    mode : {'feedforward', 'recurrent'}, optional
+        How the inhibition makes the pooling max-like. ``'feedforward'`` (default):
+        the inhibitory cell of each pool and template (the pool's mean) inhibits a
+        gate unit per pool member, ``<name>_gate``, which passes only what exceeds
+        the mean, and the pooling unit sums the gates (no loop: in the spiking
+        circuits a loop through an inhibitory cell with a one-step delay makes the
+        template units oscillate and burst together). ``'recurrent'``: the
+        inhibitory cell inhibits the pool's template units back (a soft
+        winner-take-all loop), and the pooling unit sums the template units.
 
     Returns
     -------
@@ -257,6 +266,25 @@ def max_pool(circuit, area, name, source, window=2, stride=1, wta=1.0, rate=0.05
     meta = {"x": cx[P], "y": cy[P], "gx": sgx[P], "gy": sgy[P], "template": K, "feature": K,
             "rf_size": rf[P]}
     pops = []
+    if mode not in ("feedforward", "recurrent"):
+        raise ValueError(f"mode={mode!r} must be 'feedforward' or 'recurrent'")
+    if wta > 0 and mode == "feedforward":
+        inh, gate = name + "_wta", name + "_gate"
+        circuit.add(Population(inh, area, n, "inhibitory", 0.0, dict(meta)))
+        circuit.connect(source, inh, "excitatory", pre, post, 1.0 / count[post])
+        circuit.calibrate(inh, 0.2, peak)
+        gain = circuit.learned[inh][0]
+        ng = pre.size                                # one gate per (pool, member)
+        gmeta = {key: np.asarray(m[key])[pre] for key in ("x", "y", "rf_size")}
+        gmeta.update(template=k[pre], feature=k[pre], pool=pool)
+        circuit.add(Population(gate, area, ng, "excitatory", 0.0, gmeta))
+        circuit.connect(source, gate, "excitatory", pre, np.arange(ng), 1.0)
+        circuit.connect(inh, gate, "inhibitory", post, np.arange(ng), wta / gain)
+        circuit.calibrate(gate, rate / 2, peak)
+        circuit.add(Population(name, area, n, "excitatory", 0.0, dict(meta)))
+        circuit.connect(gate, name, "excitatory", np.arange(ng), post, 1.0)
+        circuit.calibrate(name, rate, peak)
+        return {"populations": [inh, gate, name], "n_pools": npools}
     if wta > 0:
         inh = name + "_wta"
         circuit.add(Population(inh, area, n, "inhibitory", 0.0, dict(meta)))

@@ -302,6 +302,9 @@ class Pathway:
                        if model == "mcculloch_pitts" and copies > 1
                        and not n.startswith(single)}
         self._net = None
+        #: delay projections so that excitation and the inhibition it recruits arrive
+        #: together (:meth:`circuits.core.Circuit.delays`); set before the first run
+        self.align = True
 
     # ------------------------------------------------------------- description
     @property
@@ -344,20 +347,9 @@ class Pathway:
 
     # ------------------------------------------------------------------- timing
     def depth(self):
-        """Synaptic steps from the input to each population (longest feedforward path)."""
-        names = list(self.circuit.populations)
-        blocks = self.circuit.blocks(names)
-        block_of = {n: k for k, b in enumerate(blocks) for n in b}
-        depth = {}
-        for b in blocks:
-            d = 0
-            for n in b:
-                for src, _, _ in self.circuit.inputs_of(n):
-                    if block_of[src] != block_of[n]:
-                        d = max(d, depth[src] + 1)
-            for n in b:
-                depth[n] = d + (len(b) > 1)
-        return depth
+        """Synaptic steps from the input to each population (longest feedforward path;
+        with the aligning delays of :meth:`circuits.core.Circuit.delays`, every path)."""
+        return self.circuit.depth()
 
     def default_windows(self, duration=None):
         """Duration of a presentation and each population's counting window (seconds).
@@ -382,7 +374,7 @@ class Pathway:
             from neurosim.units import second
             groups, objects, monitors, currents = self.circuit.to_network(
                 self.model, dt=self.dt, bias=self.circuit.bias.get(self.model),
-                copies=self.copies)
+                copies=self.copies, align=self.align)
             net = ns.Network(*objects)
             net.build(dt=self.dt * second, seed=self.config["seed"])
             net.store("onset")
@@ -552,7 +544,7 @@ class Pathway:
         groups, objects, monitors, _ = self.circuit.to_network(
             self.model, dt=self.dt, coding="latency",
             latency=(np.concatenate(idx), np.concatenate(times)),
-            bias=self.circuit.bias.get(self.model), copies=self.copies)
+            bias=self.circuit.bias.get(self.model), copies=self.copies, align=self.align)
         net = ns.Network(*objects)
         net.build(dt=self.dt * second, seed=int(seed))
         state = "x" if self.model == "mcculloch_pitts" else "v"

@@ -13,7 +13,7 @@ __all__ = ["build_v2"]
 
 
 def build_v2(circuit, sources, n_templates=32, radius=1, sparsity=0.33, pool=2, stride=1,
-             wta=1.0, rate=0.03, peak=0.5, seed=2):
+             wta=1.0, rate=0.03, peak=0.5, seed=2, pooling="feedforward"):
     """Add V2 to ``circuit`` on top of the V1 complex cells ``sources``.
 
     Parameters
@@ -34,6 +34,8 @@ def build_v2(circuit, sources, n_templates=32, radius=1, sparsity=0.33, pool=2, 
         Calibration of the template units; pooling units use ``2 * rate``.
     seed : int, optional
         Draws the imprinting patches.
+    pooling : {'feedforward', 'recurrent'}, optional
+        How the pooling's inhibition is wired (:func:`circuits.layers.max_pool`).
 
     Returns
     -------
@@ -42,6 +44,7 @@ def build_v2(circuit, sources, n_templates=32, radius=1, sparsity=0.33, pool=2, 
     """
     s = template_layer(circuit, "v2", "v2_s", sources, radius, n_templates, sparsity,
                        rate=rate, peak=peak, seed=seed)
-    c = max_pool(circuit, "v2", "v2_c", "v2_s", pool, stride, wta, 2 * rate, peak)
+    c = max_pool(circuit, "v2", "v2_c", "v2_s", pool, stride, wta, 2 * rate, peak,
+                 mode=pooling)
     return {"populations": s["populations"] + c["populations"], "output": "v2_c",
             "templates": s["templates"]}

@@ -11,7 +11,7 @@ __all__ = ["build_v4"]
 
 
 def build_v4(circuit, source="v2_c", n_templates=48, radius=1, sparsity=0.33, pool=2,
-             stride=1, wta=1.0, rate=0.03, peak=0.5, seed=4):
+             stride=1, wta=1.0, rate=0.03, peak=0.5, seed=4, pooling="feedforward"):
     """Add V4 to ``circuit`` on top of the V2 pooling units ``source``.
 
     Parameters are those of :func:`circuits.v2.build_v2`.
@@ -23,6 +23,7 @@ def build_v4(circuit, source="v2_c", n_templates=48, radius=1, sparsity=0.33, po
     """
     s = template_layer(circuit, "v4", "v4_s", [source], radius, n_templates, sparsity,
                        rate=rate, peak=peak, seed=seed)
-    c = max_pool(circuit, "v4", "v4_c", "v4_s", pool, stride, wta, 2 * rate, peak)
+    c = max_pool(circuit, "v4", "v4_c", "v4_s", pool, stride, wta, 2 * rate, peak,
+                 mode=pooling)
     return {"populations": s["populations"] + c["populations"], "output": "v4_c",
             "templates": s["templates"]}
