@@ -18,12 +18,26 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = sorted((ROOT / "examples").glob("plot_*.py"))
-# quick-mode run times on two busy cores, measured: 15-60 s
+# quick-mode run times on two busy cores, measured: 15-60 s (the circuit-CNN comparison,
+# which trains a small CNN: 60-140 s)
 SLOW = {"plot_pd14_microcircuit.py", "plot_balanced_binary.py", "plot_brian2_validation.py",
-        "plot_visual_pathway.py", "plot_gpu_scaling.py"}
+        "plot_visual_pathway.py", "plot_gpu_scaling.py", "plot_v1_tuning.py",
+        "plot_circuit_vs_cnn.py"}
 TIMEOUT = 300                     # s per script
-# optional packages an example needs (any one of them); it is skipped without them
-REQUIRES = {"plot_visual_pathway.py": ("skimage", "sklearn")}
+# optional packages an example needs: each entry a module, or a tuple of which any one
+# will do; the example is skipped when one is missing
+_IMAGES = ("skimage", "sklearn")        # natural images for the circuits' calibration
+REQUIRES = {"plot_visual_pathway.py": [_IMAGES], "plot_v1_tuning.py": [_IMAGES],
+            "plot_circuit_vs_cnn.py": [_IMAGES, "sklearn", "torch"]}
+
+
+def _missing(script):
+    """The first requirement of ``script`` that is not installed, or None."""
+    for need in REQUIRES.get(script.name, ()):
+        options = (need,) if isinstance(need, str) else need
+        if not any(importlib.util.find_spec(m) for m in options):
+            return need
+    return None
 
 
 def _figures(script):
@@ -42,9 +56,9 @@ def test_examples_exist():
 
 @pytest.mark.parametrize("script", [_param(s) for s in EXAMPLES])
 def test_example_runs_in_quick_mode_and_writes_its_figure(script, tmp_path):
-    needs = REQUIRES.get(script.name)
-    if needs and not any(importlib.util.find_spec(m) for m in needs):
-        pytest.skip(f"{script.name} needs one of {needs}")
+    missing = _missing(script)
+    if missing:
+        pytest.skip(f"{script.name} needs {missing}")
     env = dict(os.environ, NEUROSIM_QUICK="1", MPLBACKEND="Agg",
                PYTHONPATH=os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]))
     proc = subprocess.run([sys.executable, str(script)], cwd=tmp_path, env=env,
