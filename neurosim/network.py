@@ -163,6 +163,18 @@ class Network:
         seed : int, optional
             Seed of every random draw (connectivity, initial values, inputs). None
             draws one from the operating system; it is kept in ``self.seed``.
+
+        Examples
+        --------
+        >>> import neurosim as ns
+        >>> from neurosim.units import ms
+        >>> cells = ns.NeuronGroup(100, ns.McCullochPitts())
+        >>> syn = ns.Synapses(cells, cells, kind="excitatory", weight=1,
+        ...                   connect=ns.FixedIndegree(10))
+        >>> net = ns.Network(cells, syn)
+        >>> net.build(dt=1*ms, seed=3)
+        >>> net.seed, syn.n_synapses, net.t
+        (3, 1000, 0.0)
         """
         dt = check_positive("dt", dt, second)
         if seed is None:
@@ -377,6 +389,21 @@ class Network:
             chunks recordings are collected and progress is shown.
         n_threads : int, optional
             Threads for the neuron update (numba); default by network size.
+
+        Examples
+        --------
+        Two runs of 50 ms continue one another:
+
+        >>> import neurosim as ns
+        >>> from neurosim.units import ms, mV
+        >>> cells = ns.NeuronGroup(2, ns.LIF(20*ms, -70*mV, -70*mV, -50*mV, refractory=2*ms))
+        >>> drive = ns.CurrentInput(cells, 30*mV)
+        >>> spikes = ns.SpikeMonitor(cells)
+        >>> net = ns.Network(cells, drive, spikes)
+        >>> net.run(50*ms, dt=0.1*ms, seed=1)
+        >>> net.run(50*ms)
+        >>> round(net.t, 6), spikes.count
+        (0.1, array([4, 4]))
         """
         be = get_backend(backend)
         if self._arrays is None:
@@ -500,6 +527,18 @@ class Network:
         -------
         ndarray
             One value per neuron of ``group``, in SI units (volts for potentials).
+
+        Examples
+        --------
+        >>> import neurosim as ns
+        >>> from neurosim.units import ms, mV
+        >>> cells = ns.NeuronGroup(3, ns.LIF(20*ms, -70*mV, -70*mV, -50*mV), v=-60*mV)
+        >>> net = ns.Network(cells)
+        >>> net.run(1*ms, dt=0.1*ms, seed=0)
+        >>> (net.get_state(cells, "v") * 1e3).round(2)       # decays towards -70 mV
+        array([-60.49, -60.49, -60.49])
+        >>> (cells.v * 1e3).round(2)                          # the same, Brian2-style
+        array([-60.49, -60.49, -60.49])
         """
         table, lo, _ = self._state_slot(group, variable)
         return table[lo:lo + group.n].copy()
@@ -515,6 +554,17 @@ class Network:
             A state variable of their model.
         values : Quantity or array
             One value or one per neuron of ``group``, with units (``-60*mV``).
+
+        Examples
+        --------
+        >>> import neurosim as ns
+        >>> from neurosim.units import ms, mV
+        >>> cells = ns.NeuronGroup(3, ns.LIF(20*ms, -70*mV, -70*mV, -50*mV))
+        >>> net = ns.Network(cells)
+        >>> net.build(dt=0.1*ms, seed=0)
+        >>> net.set_state(cells[1:], "v", -55*mV)
+        >>> net.get_state(cells, "v") * 1e3
+        array([-70., -55., -55.])
         """
         table, lo, unit = self._state_slot(group, variable)
         x = np.asarray(to_si(variable, values, unit, allow_array=True), dtype=float)
@@ -554,6 +604,25 @@ class Network:
         ----------
         seed : int
             The new seed, >= 0.
+
+        Examples
+        --------
+        The same network, two trials with different Poisson noise:
+
+        >>> import neurosim as ns
+        >>> from neurosim.units import ms, Hz
+        >>> noise = ns.PoissonGroup(10, 100*Hz)
+        >>> spikes = ns.SpikeMonitor(noise)
+        >>> net = ns.Network(noise, spikes)
+        >>> net.build(dt=1*ms, seed=1)
+        >>> net.store()
+        >>> net.run(100*ms)
+        >>> first = spikes.num_spikes
+        >>> net.restore()
+        >>> net.reseed(2)
+        >>> net.run(100*ms)
+        >>> first, spikes.num_spikes
+        (109, 100)
         """
         self._built()
         if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool) or seed < 0:
@@ -576,6 +645,22 @@ class Network:
             Also write the snapshot to this checkpoint file (format in
             :mod:`neurosim.io`), to be restored in another process into the same
             network (built from the same script and seed).
+
+        Examples
+        --------
+        >>> import neurosim as ns
+        >>> from neurosim.units import ms, Hz
+        >>> noise = ns.PoissonGroup(10, 100*Hz)
+        >>> spikes = ns.SpikeMonitor(noise)
+        >>> net = ns.Network(noise, spikes)
+        >>> net.run(50*ms, dt=1*ms, seed=1)
+        >>> net.store("half")
+        >>> net.run(50*ms)
+        >>> n = spikes.num_spikes
+        >>> net.restore("half")                   # back to t = 50 ms
+        >>> net.run(50*ms)                        # the same 50 ms again
+        >>> spikes.num_spikes == n
+        True
         """
         a = self._built()
         snapshot = {
@@ -606,6 +691,32 @@ class Network:
             A checkpoint file written by ``store(filename=...)``, possibly by
             another process. The network must be built first, from the same
             script with the same ``dt`` and ``seed`` (``build(dt, seed)``).
+
+        Examples
+        --------
+        A checkpoint written by one network and restored into a new one built
+        from the same description and seed (as another process would):
+
+        >>> import os, tempfile
+        >>> import neurosim as ns
+        >>> from neurosim.units import ms, Hz
+        >>> def network():
+        ...     noise = ns.PoissonGroup(10, 100*Hz, name="noise")
+        ...     spikes = ns.SpikeMonitor(noise)
+        ...     return ns.Network(noise, spikes), spikes
+        >>> path = os.path.join(tempfile.mkdtemp(), "checkpoint.npz")
+        >>> net, spikes = network()
+        >>> net.run(50*ms, dt=1*ms, seed=1)
+        >>> net.store(filename=path)
+        >>> net.run(50*ms)
+        >>> resumed, spikes2 = network()
+        >>> resumed.build(dt=1*ms, seed=1)
+        >>> resumed.restore(filename=path)
+        >>> resumed.t
+        0.05
+        >>> resumed.run(50*ms)
+        >>> bool((spikes2.i == spikes.i).all() and (spikes2.t == spikes.t).all())
+        True
         """
         if filename is not None:
             if self._arrays is None:
