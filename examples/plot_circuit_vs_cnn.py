@@ -9,9 +9,10 @@ representations area by area, as the full comparison protocol
 (``python -m circuits.protocol``; results in the documentation's visual-pathway
 pages) does with more images, seeds, statistics and nulls.
 
-* **Images**: glyph objects (8 letter categories in several fonts, 32 x 32 px)
-  at variation levels V0 (centred, upright) and V3 (shifted, scaled, rotated, on
-  a natural background).
+* **Images**: glyph objects (8 glyph categories, 7 letters and a digit, in several fonts, 32 x 32 px,
+  on crops of natural images) at variation levels V0 (centred, upright) and V3
+  (shifted by up to 15 % of the image, scaled by 0.8-1.1, rotated by up to
+  15 degrees).
 * **Circuit**: the spiking McCulloch-Pitts pathway; each area's response is the
   spike count of its output units in a window after onset, averaged over
   trials.
@@ -19,7 +20,7 @@ pages) does with more images, seeds, statistics and nulls.
   Kubilius et al. 2018) trained here, on CPU, on other draws of the same object
   set (training fonts only), and the same network untrained as a control.
 * **Similarity**: debiased linear CKA (Kornblith et al. 2019;
-  :func:`circuits.metrics.cka`) between every circuit area and every CNN block.
+  ``circuits.metrics.cka``) between every circuit area and every CNN block.
   A brain-like hierarchy would put the best-matching block of each area on the
   diagonal.
 * **Decoding**: 4-fold cross-validated logistic regression (L2 penalty) of the

@@ -21,10 +21,10 @@ We measure three classical properties of each population:
 
 * the **orientation selectivity index**
   :math:`\\mathrm{OSI} = (R_\\mathrm{pref} - R_\\mathrm{orth}) / (R_\\mathrm{pref} + R_\\mathrm{orth})`
-  (:func:`circuits.analysis.orientation_selectivity`) and whether the preferred
+  (``circuits.analysis.orientation_selectivity``) and whether the preferred
   orientation is the one the cell was built for;
 * the **modulation ratio** F1/F0 of the response to a grating stepped through
-  its phases (:func:`circuits.analysis.modulation_ratio`; Skottun et al. 1991):
+  its phases (``circuits.analysis.modulation_ratio``; Skottun et al. 1991):
   above 1 for simple cells, which respond to one phase, below 1 for complex
   cells, which respond to all;
 * **spatial-frequency tuning** of the complex cells of the two scales.
