@@ -14,6 +14,8 @@ from .monitors import RateMonitor, SpikeMonitor, StateMonitor
 from .network import Network, NetworkTooLargeError
 from .plotting import plot_raster, plot_rate, plot_state
 from .sweep import SweepResult, sweep
+from .dask_sweep import dask_sweep
+from . import mpi
 from .synapses import Synapses
 
 __all__ = ["__version__", "get_config", "set_config", "config_context", "available_backends",
@@ -23,4 +25,4 @@ __all__ = ["__version__", "get_config", "set_config", "config_context", "availab
            "FixedOutdegree", "FixedTotalNumber", "Explicit", "Uniform", "Normal",
            "SpikeMonitor", "StateMonitor", "RateMonitor", "Network", "NetworkTooLargeError",
            "plot_raster", "plot_rate", "plot_state", "CheckpointError", "save_spikes",
-           "load_spikes", "load_recording", "to_neo", "sweep", "SweepResult"]
+           "load_spikes", "load_recording", "to_neo", "sweep", "SweepResult", "dask_sweep", "mpi"]
