@@ -164,6 +164,16 @@ class SpikeMonitor(_Monitor):
         -------
         dict
             ``{index: array of spike times in seconds}`` for every recorded neuron.
+
+        Examples
+        --------
+        >>> import neurosim as ns
+        >>> from neurosim.units import ms
+        >>> stim = ns.SpikeGeneratorGroup(3, [0, 2, 0], [1, 2, 4]*ms)
+        >>> mon = ns.SpikeMonitor(stim, record=[0, 1])
+        >>> ns.Network(stim, mon).run(5*ms, dt=0.1*ms, seed=0)
+        >>> mon.spike_trains()
+        {0: array([0.001, 0.004]), 1: array([], dtype=float64)}
         """
         i, t = self.i, self.t
         order = np.argsort(i, kind="stable")
@@ -297,6 +307,18 @@ class RateMonitor(_Monitor):
         -------
         ndarray
             The smoothed rate in Hz, one value per step.
+
+        Examples
+        --------
+        >>> import neurosim as ns
+        >>> from neurosim.units import ms
+        >>> stim = ns.SpikeGeneratorGroup(10, list(range(10)), [2]*10*ms)
+        >>> rate = ns.RateMonitor(stim)
+        >>> ns.Network(stim, rate).run(5*ms, dt=1*ms, seed=0)
+        >>> rate.rate                          # all 10 fire in step 2
+        array([   0.,    0., 1000.,    0.,    0.])
+        >>> rate.smooth_rate(3*ms).round(1)
+        array([  0. , 333.3, 333.3, 333.3,   0. ])
         """
         from ._validation import check_positive
         from .units import second
