@@ -7,7 +7,8 @@ pixels alike.
 import numpy as np
 
 __all__ = ["orientation_tuning", "orientation_selectivity", "modulation_ratio",
-           "tolerance", "decode"]
+           "tolerance", "decode", "without_inhibition", "inhibition_ablation",
+           "sparseness"]
 
 
 def orientation_tuning(responses, orientations):
@@ -128,3 +129,91 @@ def decode(features, labels, folds=4, seed=0, C=0.1):
             pred = classes[d.argmin(1)]
         acc.append(np.mean(pred == y[te]))
     return float(np.mean(acc))
+
+
+def sparseness(responses):
+    """Lifetime sparseness of each neuron over stimuli (Vinje & Gallant 2000).
+
+    ``S = (1 - (mean r)^2 / mean(r^2)) / (1 - 1/n)``: 0 for a neuron that responds
+    equally to every stimulus, 1 for one that responds to a single stimulus.
+    Neurons that never respond are left out (NaN).
+    """
+    r = np.asarray(responses, float)
+    n = r.shape[0]
+    m1, m2 = r.mean(0), (r * r).mean(0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        s = (1 - m1 ** 2 / m2) / (1 - 1.0 / n)
+    return np.where(m2 > 0, s, np.nan)
+
+
+def without_inhibition(pathway, keep=()):
+    """A copy of ``pathway`` whose inhibitory projections are removed.
+
+    Thresholds, gains and homeostatic biases stay as they were calibrated with the
+    inhibition (an acute ablation, as when the interneurons are silenced), so the
+    change of the rates and of the selectivity is what the inhibition did.
+    ``keep``: names of inhibitory populations whose output is kept (e.g. the
+    retina's gain control, ``("retina_pool",)``).
+    """
+    import copy
+    from .pathway import Pathway
+    c = copy.deepcopy(pathway.circuit)
+    c.projections = [p for p in c.projections
+                     if p.kind != "inhibitory" or p.source in keep]
+    c._matrices, c._cache = {}, {}
+    out = Pathway(c, pathway.config, model=pathway.model, backend=pathway.backend,
+                  dt=pathway.dt, coding=pathway.coding, n_threads=pathway.n_threads,
+                  copies=max(pathway.copies.values(), default=1))
+    out.align = pathway.align
+    return out
+
+
+def inhibition_ablation(pathway, gratings, grating_orientations, images, trials=1,
+                        keep=("retina_pool",)):
+    """Measure what the inhibitory populations do: rates and selectivity, with and
+    without them.
+
+    Parameters
+    ----------
+    pathway : circuits.pathway.Pathway
+    gratings : ndarray, shape (n, size, size)
+        Gratings for the orientation selectivity of V1 simple and complex cells.
+    grating_orientations : ndarray, shape (n,)
+    images : ndarray, shape (m, size, size)
+        Images (e.g. objects) for the rates and the lifetime sparseness of every
+        area's output.
+    trials : int, optional
+    keep : sequence of str, optional
+        Inhibitory populations left in place (default the retina's contrast gain
+        control, which sets the input range rather than selectivity).
+
+    Returns
+    -------
+    dict
+        ``{area: {"rate": (with, without), "sparseness": (with, without)}}`` for the
+        output populations of every area past the retina (rates in spikes per step,
+        mean over neurons and images; sparseness median over responsive neurons),
+        and ``"osi"``: ``{population: (with, without)}`` median orientation
+        selectivity index of the V1 simple and complex cells.
+    """
+    ablated = without_inhibition(pathway, keep)
+    result = {}
+    areas = [a for a in pathway.areas if a != "retina"]
+    v1 = [n for n in pathway.populations if n.startswith(("v1_simple", "v1_complex"))]
+    outs = [n for a in areas for n in pathway.outputs(a)]
+    for tag, pw in (("with", pathway), ("without", ablated)):
+        r = pw.present(images, trials=trials, populations=outs)
+        for a in areas:
+            act = r.area_activity(a)
+            d = result.setdefault(a, {"rate": [None, None], "sparseness": [None, None]})
+            k = 0 if tag == "with" else 1
+            d["rate"][k] = float(act.mean())
+            d["sparseness"][k] = float(np.nanmedian(sparseness(act)))
+        if v1:
+            g = pw.present(gratings, trials=trials, populations=v1)
+            for n in v1:
+                levels, curves = orientation_tuning(g.activity(n), grating_orientations)
+                osi = orientation_selectivity(curves, levels)[1]
+                result.setdefault("osi", {}).setdefault(n, [None, None])[
+                    0 if tag == "with" else 1] = float(np.nanmedian(osi))
+    return {k: ({kk: tuple(vv) for kk, vv in v.items()}) for k, v in result.items()}

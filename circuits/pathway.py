@@ -355,14 +355,19 @@ class Pathway:
         """Duration of a presentation and each population's counting window (seconds).
 
         A population is counted from ``depth + 2`` steps of the reference step
-        (McCulloch-Pitts), or that plus 5 ms (LIF), after onset, to the end.
+        (McCulloch-Pitts), or that plus 5 ms (LIF), after onset, to the end; the
+        default duration leaves 20 (McCulloch-Pitts) or 40 (LIF) reference steps after
+        the deepest population's start.
         """
         ref = self.circuit.dt
         depth = self.depth()
         settle = 2 * ref if self.model == "mcculloch_pitts" else 5e-3
         start = {n: depth[n] * self.dt + settle for n in self.populations}
         if duration is None:
-            duration = max(start.values()) + 20 * ref
+            # LIF neurons fire fewer spikes per step than McCulloch-Pitts units made of
+            # copies: count them twice as long for a comparable counting noise
+            duration = max(start.values()) + (20 if self.model == "mcculloch_pitts"
+                                              else 40) * ref
         return duration, {n: (min(s, duration - ref), duration) for n, s in start.items()}
 
     # ------------------------------------------------------------------ running

@@ -56,11 +56,11 @@ PRESETS = {
     "quick": dict(size=32, n_per_category=4, trials=2, models=("mcculloch_pitts",),
                   circuit_seeds=1, cnn_seeds=1, cnn_train_per_category=32, cnn_epochs=12,
                   n_boot=100, n_boot_slow=10, n_perm=199, decode_repeats=1,
-                  homeostasis=True, time_limit=180.0),
+                  homeostasis=True, time_limit=180.0, ablation=False),
     "full": dict(size=32, n_per_category=8, trials=2, models=("mcculloch_pitts", "lif"),
                  circuit_seeds=2, cnn_seeds=3, cnn_train_per_category=48, cnn_epochs=15,
                  n_boot=200, n_boot_slow=30, n_perm=999, decode_repeats=1,
-                 homeostasis=True, time_limit=900.0),
+                 homeostasis=True, time_limit=900.0, ablation=True),
 }
 # Adam at 1e-3: at 3e-3 the network (no normalisation layers, as CORnet-Z) collapses in
 # the first epoch to a constant output (loss stuck at ln 8 = 2.08, accuracy 0.12 = chance);
@@ -259,7 +259,7 @@ def _run(quick, out_dir, seed, config, cache_dir, verbose):
     # ------------------------------------------------------------------ circuit
     from .pathway import build_pathway
     circuit = {}       # (model, circuit seed) -> {area: mean counts}
-    counts_it = None
+    counts_its, v1_spks = {}, {}
     pathways = {}
     for cs in range(cfg["circuit_seeds"]):
         for model in cfg["models"] if cs == 0 else ("mcculloch_pitts",):
@@ -273,9 +273,9 @@ def _run(quick, out_dir, seed, config, cache_dir, verbose):
             trials = cfg["trials"] if cs == 0 else 1
             r = pw.present(images, trials=trials, populations=names)
             circuit[(model, cs)] = {a: r.area(a)[0].mean(1) for a in AREAS}
-            if cs == 0 and model == "mcculloch_pitts":
-                counts_it = r.area("it")[0]
-                v1_spk = {p: r.activity(p) for p in pw.outputs("v1")}
+            if cs == 0:
+                counts_its[model] = r.area("it")[0]
+                v1_spks[model] = {p: r.activity(p) for p in pw.outputs("v1")}
             log(f"circuit {model} seed {seed + cs} ({trials} trials)")
     pw0 = pathways[("mcculloch_pitts", 0)]
     twin_all = pw0.twin(images)
@@ -328,7 +328,7 @@ def _run(quick, out_dir, seed, config, cache_dir, verbose):
 
     def joint(d):
         return np.concatenate([d[p] / (d[p].std() + 1e-12) for p in pw0.outputs("v1")], 1)
-    r_spk = _per_image_r(joint(v1_spk), joint(ref))
+    r_spk = _per_image_r(joint(v1_spks["mcculloch_pitts"]), joint(ref))
     r_twin = _per_image_r(joint(v1_twin), joint(ref))
     est, lo, hi, _ = metrics.bootstrap(np.median, r_spk, n_boot=cfg["n_boot"], seed=seed,
                                        method="replace")
@@ -367,73 +367,6 @@ def _run(quick, out_dir, seed, config, cache_dir, verbose):
     res["cka"] = {f"{r} x {c}": m.tolist() for (r, c), m in cka.items()}
     log("CKA matrices")
 
-    # ---------------------------------------------------------------------- T2
-    best = {}
-    pairs = []
-    for cs in range(cfg["circuit_seeds"]):
-        areas_cs = {a: circuit[("mcculloch_pitts", cs)][a] for a in AREAS}
-        for cname in cnns:
-            bb = metrics.best_block(areas_cs, dict(zip(LABELS, blocks(cname))),
-                                    labels=labels, seed=seed)
-            h, mono = metrics.hierarchy_score(bb.index)
-            best[(cs, cname)] = bb
-            pairs.append(dict(circuit_seed=seed + cs, cnn=cname, H=h, monotone=mono,
-                              best=bb.names, score=bb.score.tolist()))
-    tp = [p for p in pairs if p["cnn"] != "CNN untrained"]
-    up = [p for p in pairs if p["cnn"] == "CNN untrained"]
-    n_ok = sum(p["H"] >= 0.8 and p["monotone"] for p in tp)
-    if tp:
-        h_tr = float(np.mean([p["H"] for p in tp]))
-        h_un = float(np.mean([p["H"] for p in up])) if up else float("nan")
-        need = int(np.ceil(0.8 * len(tp)))
-        targets["T2"] = dict(value=h_tr, ci=(min(p["H"] for p in tp), max(p["H"] for p in tp)),
-                             holds=bool(n_ok >= need and h_un < h_tr),
-                             criterion=f"H >= 0.8 and monotone in >= {need} of {len(tp)} "
-                                       "(circuit seed, CNN seed) pairs; untrained lower",
-                             ci_label="range over pairs",
-                             detail=f"{n_ok} of {len(tp)} pairs pass; mean H trained "
-                                    f"{h_tr:.2f}, untrained {h_un:.2f}; " + "; ".join(
-                                        f"(c{p['circuit_seed']}, {p['cnn']}): H {p['H']:.2f}"
-                                        f"{'' if p['monotone'] else ' (not monotone)'}, "
-                                        f"best {'-'.join(p['best'])}" for p in pairs))
-    res["pairs"] = pairs
-    log("T2")
-
-    # ---------------------------------------------------------------------- T3
-    if trained:
-        hbest = {c: metrics.best_block(hmax, dict(zip(LABELS, blocks(c))), labels=labels,
-                                       seed=seed) for c in trained}
-        cbest = {c: best[(0, c)] for c in trained}
-        held = cbest[trained[0]].score_images
-        t3 = {}
-        for i, a in enumerate(AREAS):
-            circ_blocks = [blocks(c)[cbest[c].index[i]] for c in trained]
-            hm_blocks = [blocks(c)[hbest[c].index[i]] for c in trained]
-            k = len(trained)
-
-            def stat(x, h, *bl, k=k):
-                return float(np.mean([metrics.cka(x, bl[j]) - 0.9 * metrics.cka(h, bl[k + j])
-                                      for j in range(k)]))
-            arrays = [reps["circuit MP"][a][held], hmax[a][held]] + \
-                     [b[held] for b in circ_blocks] + [b[held] for b in hm_blocks]
-            est, lo, hi, _ = metrics.bootstrap(stat, *arrays, n_boot=cfg["n_boot"], seed=seed)
-            c_score = float(np.mean([cbest[c].score[i] for c in trained]))
-            h_score = float(np.mean([hbest[c].score[i] for c in trained]))
-            t3[a] = dict(circuit=c_score, hmax=h_score, ratio=c_score / h_score,
-                         diff=est, ci=(lo, hi))
-        worst = min(t3, key=lambda a: t3[a]["ratio"])
-        targets["T3"] = dict(value=t3[worst]["ratio"], ci=None,
-                             holds=all(v["ratio"] >= 0.9 for v in t3.values()),
-                             criterion="circuit best-match CKA >= 0.9 x HMAX's, every area",
-                             detail="; ".join(
-                                 f"{a.upper()}: circuit {v['circuit']:.3f} vs {hmax_mod.AREAS[l]}"
-                                 f" {v['hmax']:.3f} (ratio {v['ratio']:.2f}; circuit - 0.9 HMAX"
-                                 f" {v['diff']:+.3f} {_ci(*v['ci'])})"
-                                 for (a, v), l in zip(t3.items(), LABELS))
-                             + f" (value: the lowest ratio, {worst.upper()})")
-        res["t3"] = t3
-        log("T3")
-
     # ------------------------------------------------------------------ decoding
     dec = OrderedDict()
     correct = {}
@@ -454,100 +387,190 @@ def _run(quick, out_dir, seed, config, cache_dir, verbose):
     res["decoding"] = {f"{k[0]} @ {k[1]}": dict(zip(stage_names, v)) for k, v in dec.items()}
     log("decoding")
 
-    # ---------------------------------------------------------------------- T4
-    if trained:
-        its = [cnns[c]["IT"] for c in trained]
+    def model_targets(model, ckey):
+        """T2-T6 for one circuit model (``ckey``: its name in ``reps``)."""
+        targets = OrderedDict()
+        # ---------------------------------------------------------------------- T2
+        best = {}
+        pairs = []
+        for cs in range(cfg["circuit_seeds"]):
+            if (model, cs) not in circuit:
+                continue
+            areas_cs = {a: circuit[(model, cs)][a] for a in AREAS}
+            for cname in cnns:
+                bb = metrics.best_block(areas_cs, dict(zip(LABELS, blocks(cname))),
+                                        labels=labels, seed=seed)
+                h, mono = metrics.hierarchy_score(bb.index)
+                best[(cs, cname)] = bb
+                pairs.append(dict(circuit_seed=seed + cs, cnn=cname, H=h, monotone=mono,
+                                  best=bb.names, score=bb.score.tolist()))
+        tp = [p for p in pairs if p["cnn"] != "CNN untrained"]
+        up = [p for p in pairs if p["cnn"] == "CNN untrained"]
+        n_ok = sum(p["H"] >= 0.8 and p["monotone"] for p in tp)
+        if tp:
+            h_tr = float(np.mean([p["H"] for p in tp]))
+            h_un = float(np.mean([p["H"] for p in up])) if up else float("nan")
+            need = int(np.ceil(0.8 * len(tp)))
+            targets["T2"] = dict(value=h_tr, ci=(min(p["H"] for p in tp), max(p["H"] for p in tp)),
+                                 holds=bool(n_ok >= need and h_un < h_tr),
+                                 criterion=f"H >= 0.8 and monotone in >= {need} of {len(tp)} "
+                                           "(circuit seed, CNN seed) pairs; untrained lower",
+                                 ci_label="range over pairs",
+                                 detail=f"{n_ok} of {len(tp)} pairs pass; mean H trained "
+                                        f"{h_tr:.2f}, untrained {h_un:.2f}; " + "; ".join(
+                                            f"(c{p['circuit_seed']}, {p['cnn']}): H {p['H']:.2f}"
+                                            f"{'' if p['monotone'] else ' (not monotone)'}, "
+                                            f"best {'-'.join(p['best'])}" for p in pairs))
+        res.setdefault("pairs", {})[ckey] = pairs
+        log(f"{ckey}: T2")
 
-        def stat4(x, h, *bl):
-            return float(np.mean([metrics.cka(x, b) - metrics.cka(h, b) for b in bl]))
-        est, lo, hi, _ = metrics.bootstrap(stat4, reps["circuit MP"]["it"], hmax["it"], *its,
-                                           n_boot=cfg["n_boot"], seed=seed)
-        c_it = float(np.mean([metrics.cka(reps["circuit MP"]["it"], b) for b in its]))
-        h_it = c_it - est
-        d = correct[("circuit MP", "it", "V6")] - correct[("HMAX", "it", "V6")]
-        dest, dlo, dhi, _ = metrics.bootstrap(np.mean, d, n_boot=cfg["n_boot"] * 5,
-                                              seed=seed, method="replace")
-        acc_c = float(np.mean(correct[("circuit MP", "it", "V6")]))
-        acc_h = float(np.mean(correct[("HMAX", "it", "V6")]))
-        targets["T4"] = dict(value=est, ci=(lo, hi), holds=bool(est >= 0 and dest >= 0),
-                             aim=bool(est >= 0.05 and lo > 0 and dlo > 0),
-                             criterion="circuit >= HMAX on both (aim: +0.05, CI above 0)",
-                             detail=f"CKA with CNN IT: circuit IT {c_it:.3f}, HMAX C2 "
-                                    f"{h_it:.3f}, difference {est:+.3f} {_ci(lo, hi)}; "
-                                    f"decoding at V6: circuit IT {acc_c:.3f}, C2 {acc_h:.3f}, "
-                                    f"difference {dest:+.3f} {_ci(dlo, dhi)}")
-        log("T4")
+        # ---------------------------------------------------------------------- T3
+        if trained:
+            hbest = {c: metrics.best_block(hmax, dict(zip(LABELS, blocks(c))), labels=labels,
+                                           seed=seed) for c in trained}
+            cbest = {c: best[(0, c)] for c in trained}
+            held = cbest[trained[0]].score_images
+            t3 = {}
+            for i, a in enumerate(AREAS):
+                circ_blocks = [blocks(c)[cbest[c].index[i]] for c in trained]
+                hm_blocks = [blocks(c)[hbest[c].index[i]] for c in trained]
+                k = len(trained)
 
-    # ---------------------------------------------------------------------- T5
-    if trained:
-        c0 = trained[0]
-        bb = best[(0, c0)]
-        held = bb.score_images
-        rows, ok = [], True
-        for i, a in enumerate(AREAS):
-            blk = blocks(c0)[bb.index[i]][held]
-            x = reps["circuit MP"][a][held]
-            obs, p_perm, _ = metrics.cka_permutation_test(x, blk, n_perm=cfg["n_perm"],
-                                                          seed=seed)
-            ps = []
-            for other in (pixels[held], shuffled[a][held]):
-                e, _, _, smp = metrics.bootstrap(
-                    lambda u, v, w: metrics.cka(u, w) - metrics.cka(v, w), x, other, blk,
-                    n_boot=cfg["n_boot"], seed=seed)
-                ps.append((e, metrics.resampling_p(e, smp)))
-            ok &= p_perm < 0.01 and all(p < 0.01 for _, p in ps)
-            rows.append(f"{a.upper()} ({bb.names[i]}): CKA {obs:.3f}, permutation p "
-                        f"{p_perm:.3g}; minus pixels {ps[0][0]:+.3f} (p {ps[0][1]:.3g}); "
-                        f"minus shuffled {ps[1][0]:+.3f} (p {ps[1][1]:.3g})")
-        pmax = 1.0 / (1 + cfg["n_boot"])
-        targets["T5"] = dict(value=None, ci=None, holds=bool(ok),
-                             criterion="p < 0.01 for each area (permutation and both "
-                                       "differences)",
-                             detail="; ".join(rows) + f" ({c0}, held-out half; smallest "
-                                                      f"resampling p possible {pmax:.3g})")
-        log("T5")
+                def stat(x, h, *bl, k=k):
+                    return float(np.mean([metrics.cka(x, bl[j]) - 0.9 * metrics.cka(h, bl[k + j])
+                                          for j in range(k)]))
+                arrays = [reps[ckey][a][held], hmax[a][held]] + \
+                         [b[held] for b in circ_blocks] + [b[held] for b in hm_blocks]
+                est, lo, hi, _ = metrics.bootstrap(stat, *arrays, n_boot=cfg["n_boot"], seed=seed)
+                c_score = float(np.mean([cbest[c].score[i] for c in trained]))
+                h_score = float(np.mean([hbest[c].score[i] for c in trained]))
+                t3[a] = dict(circuit=c_score, hmax=h_score, ratio=c_score / h_score,
+                             diff=est, ci=(lo, hi))
+            worst = min(t3, key=lambda a: t3[a]["ratio"])
+            targets["T3"] = dict(value=t3[worst]["ratio"], ci=None,
+                                 holds=all(v["ratio"] >= 0.9 for v in t3.values()),
+                                 criterion="circuit best-match CKA >= 0.9 x HMAX's, every area",
+                                 detail="; ".join(
+                                     f"{a.upper()}: circuit {v['circuit']:.3f} vs {hmax_mod.AREAS[l]}"
+                                     f" {v['hmax']:.3f} (ratio {v['ratio']:.2f}; circuit - 0.9 HMAX"
+                                     f" {v['diff']:+.3f} {_ci(*v['ci'])})"
+                                     for (a, v), l in zip(t3.items(), LABELS))
+                                 + f" (value: the lowest ratio, {worst.upper()})")
+            res.setdefault("t3", {})[ckey] = t3
+            log(f"{ckey}: T3")
 
-    # ---------------------------------------------------------------------- T6
-    if trained and counts_it is not None and counts_it.shape[1] >= 2:
-        target = counts_it.mean(1)
-        rel = metrics.split_half_reliability(counts_it, seed=seed)
-        srcs_it = [_reduce(cnns[c]["IT"]) for c in trained]
-        srcs_v1 = [_reduce(cnns[c]["V1"]) for c in trained]
-        live = target.std(0) > 0
-        target, rel = target[:, live], rel[live]
-        k = len(trained)
+        # ---------------------------------------------------------------------- T4
+        if trained:
+            its = [cnns[c]["IT"] for c in trained]
 
-        def stat6(y, lab, *src, splits=10):
-            ok_ = y.std(0) > 0
-            # 90/10 splits; at least one test image per category on small samples
-            ts = max(0.1, 8.0 / len(y))
-            out = []
-            for j in range(k):
-                a_ = metrics.predictivity(src[j], y[:, ok_], lab, rel[ok_], n_splits=splits,
-                                          test_size=ts, seed=seed).score
-                b_ = metrics.predictivity(src[k + j], y[:, ok_], lab, rel[ok_],
-                                          n_splits=splits, test_size=ts, seed=seed).score
-                out.append(a_ - b_)
-            return float(np.mean(out))
-        try:
-            est = stat6(target, labels, *srcs_it, *srcs_v1)
-            _, lo, hi, _ = metrics.bootstrap(
-                lambda *z: stat6(*z, splits=3), target, labels, *srcs_it, *srcs_v1,
-                n_boot=cfg["n_boot_slow"], seed=seed)
-            p_it = float(np.mean([metrics.predictivity(
-                s, target, labels, rel, test_size=max(0.1, 8.0 / len(target)),
-                seed=seed).score for s in srcs_it]))
-            targets["T6"] = dict(value=est, ci=(lo, hi), holds=bool(est > 0 and lo > 0),
-                                 criterion="> 0 with the CI above 0",
-                                 detail=f"from CNN IT {p_it:.3f}, from CNN V1 {p_it - est:.3f} "
-                                        f"(normalised by the median split-half reliability "
-                                        f"{np.median(rel):.3f} of {live.sum()} responsive IT "
-                                        f"units; CI: {cfg['n_boot_slow']} half-samples, 3 "
-                                        f"splits each)")
-        except ValueError as err:           # e.g. unreliable neurons
-            targets["T6"] = dict(value=None, ci=None, holds=False, criterion="> 0",
-                                 detail=f"not computable: {err}")
-        log("T6")
+            def stat4(x, h, *bl):
+                return float(np.mean([metrics.cka(x, b) - metrics.cka(h, b) for b in bl]))
+            est, lo, hi, _ = metrics.bootstrap(stat4, reps[ckey]["it"], hmax["it"], *its,
+                                               n_boot=cfg["n_boot"], seed=seed)
+            c_it = float(np.mean([metrics.cka(reps[ckey]["it"], b) for b in its]))
+            h_it = c_it - est
+            d = correct[(ckey, "it", "V6")] - correct[("HMAX", "it", "V6")]
+            dest, dlo, dhi, _ = metrics.bootstrap(np.mean, d, n_boot=cfg["n_boot"] * 5,
+                                                  seed=seed, method="replace")
+            acc_c = float(np.mean(correct[(ckey, "it", "V6")]))
+            acc_h = float(np.mean(correct[("HMAX", "it", "V6")]))
+            targets["T4"] = dict(value=est, ci=(lo, hi), holds=bool(est >= 0 and dest >= 0),
+                                 aim=bool(est >= 0.05 and lo > 0 and dlo > 0),
+                                 criterion="circuit >= HMAX on both (aim: +0.05, CI above 0)",
+                                 detail=f"CKA with CNN IT: circuit IT {c_it:.3f}, HMAX C2 "
+                                        f"{h_it:.3f}, difference {est:+.3f} {_ci(lo, hi)}; "
+                                        f"decoding at V6: circuit IT {acc_c:.3f}, C2 {acc_h:.3f}, "
+                                        f"difference {dest:+.3f} {_ci(dlo, dhi)}")
+            log(f"{ckey}: T4")
+
+        # ---------------------------------------------------------------------- T5
+        if trained:
+            c0 = trained[0]
+            bb = best[(0, c0)]
+            held = bb.score_images
+            rows, ok = [], True
+            for i, a in enumerate(AREAS):
+                blk = blocks(c0)[bb.index[i]][held]
+                x = reps[ckey][a][held]
+                obs, p_perm, _ = metrics.cka_permutation_test(x, blk, n_perm=cfg["n_perm"],
+                                                              seed=seed)
+                ps = []
+                for other in (pixels[held], shuffled[a][held]):
+                    e, _, _, smp = metrics.bootstrap(
+                        lambda u, v, w: metrics.cka(u, w) - metrics.cka(v, w), x, other, blk,
+                        n_boot=cfg["n_boot"], seed=seed)
+                    ps.append((e, metrics.resampling_p(e, smp)))
+                ok &= p_perm < 0.01 and all(p < 0.01 for _, p in ps)
+                rows.append(f"{a.upper()} ({bb.names[i]}): CKA {obs:.3f}, permutation p "
+                            f"{p_perm:.3g}; minus pixels {ps[0][0]:+.3f} (p {ps[0][1]:.3g}); "
+                            f"minus shuffled {ps[1][0]:+.3f} (p {ps[1][1]:.3g})")
+            pmax = 1.0 / (1 + cfg["n_boot"])
+            targets["T5"] = dict(value=None, ci=None, holds=bool(ok),
+                                 criterion="p < 0.01 for each area (permutation and both "
+                                           "differences)",
+                                 detail="; ".join(rows) + f" ({c0}, held-out half; smallest "
+                                                          f"resampling p possible {pmax:.3g})")
+            log(f"{ckey}: T5")
+
+        # ---------------------------------------------------------------------- T6
+        counts_it = counts_its.get(model)
+        if trained and counts_it is not None and counts_it.shape[1] >= 2:
+            target = counts_it.mean(1)
+            rel = metrics.split_half_reliability(counts_it, seed=seed)
+            srcs_it = [_reduce(cnns[c]["IT"]) for c in trained]
+            srcs_v1 = [_reduce(cnns[c]["V1"]) for c in trained]
+            live = target.std(0) > 0
+            target, rel = target[:, live], rel[live]
+            k = len(trained)
+
+            def stat6(y, lab, *src, splits=10):
+                ok_ = y.std(0) > 0
+                # 90/10 splits; at least one test image per category on small samples
+                ts = max(0.1, 8.0 / len(y))
+                out = []
+                for j in range(k):
+                    a_ = metrics.predictivity(src[j], y[:, ok_], lab, rel[ok_], n_splits=splits,
+                                              test_size=ts, seed=seed).score
+                    b_ = metrics.predictivity(src[k + j], y[:, ok_], lab, rel[ok_],
+                                              n_splits=splits, test_size=ts, seed=seed).score
+                    out.append(a_ - b_)
+                return float(np.mean(out))
+            try:
+                est = stat6(target, labels, *srcs_it, *srcs_v1)
+                _, lo, hi, _ = metrics.bootstrap(
+                    lambda *z: stat6(*z, splits=3), target, labels, *srcs_it, *srcs_v1,
+                    n_boot=cfg["n_boot_slow"], seed=seed)
+                p_it = float(np.mean([metrics.predictivity(
+                    s, target, labels, rel, test_size=max(0.1, 8.0 / len(target)),
+                    seed=seed).score for s in srcs_it]))
+                targets["T6"] = dict(value=est, ci=(lo, hi), holds=bool(est > 0 and lo > 0),
+                                     criterion="> 0 with the CI above 0",
+                                     detail=f"from CNN IT {p_it:.3f}, from CNN V1 {p_it - est:.3f} "
+                                            f"(normalised by the median split-half reliability "
+                                            f"{np.median(rel):.3f} of {live.sum()} responsive IT "
+                                            f"units; CI: {cfg['n_boot_slow']} half-samples, 3 "
+                                            f"splits each)")
+            except ValueError as err:           # e.g. unreliable neurons
+                targets["T6"] = dict(value=None, ci=None, holds=False, criterion="> 0",
+                                     detail=f"not computable: {err}")
+            log(f"{ckey}: T6")
+        return targets
+
+    for model in cfg["models"]:
+        ckey = "circuit MP" if model == "mcculloch_pitts" else "circuit LIF"
+        got = model_targets(model, ckey)
+        if model == "mcculloch_pitts":
+            targets.update(got)
+        else:
+            r_l = _per_image_r(joint(v1_spks[model]), joint(ref))
+            est, lo, hi, _ = metrics.bootstrap(np.median, r_l, n_boot=cfg["n_boot"],
+                                               seed=seed, method="replace")
+            got["T0"] = dict(value=est, ci=(lo, hi), holds=bool(est >= 0.95),
+                             criterion="median per-image r >= 0.95",
+                             detail=f"spiking LIF: median r {est:.3f}, 5th percentile "
+                                    f"{np.percentile(r_l, 5):.3f}")
+            got["T1"] = targets["T1"]
+            res["targets_lif"] = OrderedDict((k, got[k]) for k in TARGETS if k in got)
 
     # ---------------------------------------------------------------------- T7
     targets["T7"] = dict(value=None, ci=None, holds=None,
@@ -560,8 +583,28 @@ def _run(quick, out_dir, seed, config, cache_dir, verbose):
                                 "orientations) and two spatial frequencies (0.25, 0.125 "
                                 "cycles/px), so the comparison needs the data, not the model.")
 
+    # ------------------------------------------------------- inhibition ablation
+    ablation = OrderedDict()
+    if cfg.get("ablation"):
+        from . import analysis
+        g_img, g_prm = stimuli.grating_set(size, orientations=8,
+                                           spatial_frequencies=(0.25, 0.125), phases=2,
+                                           contrast=0.3)
+        sel = np.flatnonzero(level == "V3")[::2]
+        for model in cfg["models"]:
+            ablation[model] = analysis.inhibition_ablation(
+                pathways[(model, 0)], g_img, g_prm["orientation"], images[sel])
+        log("inhibition ablation")
+    res["ablation"] = ablation
+
     # ---------------------------------------------------------------------- T8
+    order = [k for k in ("circuit MP", "circuit LIF") if k in reps]
     figs = _figures(out_dir, cka, dec, reps, cnns)
+    if trained:
+        figs.append(_rdm_figure(out_dir, [(k, reps[k]["it"]) for k in order]
+                                + [("HMAX C2", hmax["it"]), (f"{trained[0]} IT",
+                                                             cnns[trained[0]]["IT"])],
+                                labels))
     log("figures")
     limit = cfg["time_limit"]
     elapsed = log.elapsed
@@ -680,6 +723,36 @@ def _figures(out_dir, cka, dec, reps, cnns):
     return paths
 
 
+def _rdm_figure(out_dir, items, labels):
+    """RDMs (1 - Pearson r) of the images sorted by category, side by side, with the
+    Spearman correlation of each with the last (the CNN's IT)."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from scipy.stats import spearmanr
+    order = np.argsort(labels, kind="stable")
+    rdms = [metrics.rdm(x[order]) for _, x in items]
+    iu = np.triu_indices(len(order), 1)
+    fig, axes = plt.subplots(1, len(items), figsize=(3.0 * len(items), 3.2))
+    for ax, (name, _), m in zip(np.atleast_1d(axes), items, rdms):
+        r = spearmanr(m[iu], rdms[-1][iu])[0] if m is not rdms[-1] else 1.0
+        ax.imshow(m, cmap="magma")
+        edges = np.flatnonzero(np.diff(labels[order])) + 0.5
+        for e in edges:
+            ax.axhline(e, color="w", lw=0.4)
+            ax.axvline(e, color="w", lw=0.4)
+        ax.set_xticks([])
+        ax.set_yticks([])
+        ax.set_title(f"{name}\n(RSA with CNN IT {r:.2f})" if m is not rdms[-1] else name,
+                     fontsize=8)
+    fig.suptitle("RDMs (1 - Pearson r), images sorted by category", fontsize=9)
+    fig.tight_layout()
+    p = os.path.join(out_dir, "visual-pathway-rdm.png")
+    fig.savefig(p, dpi=110)
+    plt.close(fig)
+    return p
+
+
 def _markdown(res, cfg, quick, dec, figs, cnn_acc, n):
     t = res["targets"]
     lines = [f"# Visual pathway vs CNN: results ({'quick' if quick else 'full'} protocol)",
@@ -704,9 +777,24 @@ def _markdown(res, cfg, quick, dec, figs, cnn_acc, n):
         if v.get("ci_label"):
             ci += f" ({v['ci_label']})"
         lines.append(f"| {key}: {what} | {v['criterion']} | {val} | {ci} | {holds} |")
+    lif = res.get("targets_lif")
+    if lif:
+        lines += ["", "The same targets for the LIF circuit (T1 covers both circuits; T7 and "
+                  "T8 are shared):", "",
+                  "| target (LIF circuit) | holds when | value | 95 % CI | holds |",
+                  "|---|---|---|---|---|"]
+        for key, v in lif.items():
+            holds = {True: "yes", False: "**no**", None: "not measured"}[v["holds"]]
+            ci = _ci(*v["ci"]) if v.get("ci") else "-"
+            if v.get("ci_label"):
+                ci += f" ({v['ci_label']})"
+            lines.append(f"| {key} LIF: {TARGETS[key]} | {v['criterion']} | "
+                         f"{_fmt(v['value'])} | {ci} | {holds} |")
     lines += ["", "## Details", ""]
     for key in TARGETS:
         lines.append(f"- **{key}**: {t[key]['detail']}")
+        if lif and key in lif and key != "T1":
+            lines.append(f"- **{key} LIF**: {lif[key]['detail']}")
     lines += ["", "## Category decoding along the hierarchy", "",
               "Cross-validated logistic regression (5 folds or as many as the smallest "
               "category allows) at each variation level; columns pixels, V1, V2, V4, IT "
@@ -718,6 +806,27 @@ def _markdown(res, cfg, quick, dec, figs, cnn_acc, n):
         lines += ["", "CNN classifier accuracy on the evaluation images: " + "; ".join(
             f"seed {s}: " + ", ".join(f"{k} {v:.2f}" for k, v in a.items() if v is not None)
             for s, a in cnn_acc.items())]
+    if res.get("ablation"):
+        lines += ["", "## Inhibition ablation", "",
+                  "Every inhibitory projection removed except the retina's contrast gain "
+                  "control, thresholds and biases as calibrated with inhibition (acute "
+                  "silencing of the interneurons); rates in spikes per step (mean over the "
+                  "area's output neurons and 8 x V3 objects), lifetime sparseness (median "
+                  "over responsive neurons), and the median orientation selectivity index "
+                  "of V1 on gratings (8 orientations, both V1 spatial frequencies).", "",
+                  "| circuit | measure | with inhibition | without | |",
+                  "|---|---|---|---|---|"]
+        for model, r in res["ablation"].items():
+            for a in ("v1", "v2", "v4", "it"):
+                if a not in r:
+                    continue
+                (w1, w0), (s1, s0) = r[a]["rate"], r[a]["sparseness"]
+                lines.append(f"| {model} | {a.upper()} rate | {w1:.3f} | {w0:.3f} | "
+                             f"x{w0 / max(w1, 1e-9):.1f} |")
+                lines.append(f"| {model} | {a.upper()} sparseness | {s1:.3f} | {s0:.3f} | "
+                             f"{s0 - s1:+.3f} |")
+            for pop, (o1, o0) in r.get("osi", {}).items():
+                lines.append(f"| {model} | {pop} OSI | {o1:.2f} | {o0:.2f} | {o0 - o1:+.2f} |")
     lines += ["", "## Figures", ""] + [f"![{os.path.basename(p)}]({os.path.basename(p)})"
                                         for p in figs]
     return "\n".join(lines) + "\n"
