@@ -264,6 +264,22 @@ def _model_spec(model, group_name, dt):
 class SpikeRecording:
     """Spikes recorded by Brian2, in the format of a neurosim ``SpikeMonitor``.
 
+    Made by :meth:`Brian2Export.recording` (and so by :func:`run_brian2`), not
+    directly.
+
+    Parameters
+    ----------
+    i : ndarray of int
+        Index of each spike within the monitored population.
+    steps : ndarray of int
+        Time step of each spike; spikes are sorted by step, then index.
+    dt : float
+        Time step, in seconds.
+    n : int
+        Size of the monitored population.
+    record : ndarray of int
+        Indices of the recorded neurons (for ``spike_trains``).
+
     Attributes
     ----------
     i : ndarray of int32
@@ -318,7 +334,15 @@ class StateRecording:
     """State samples recorded by Brian2, like a neurosim ``StateMonitor``.
 
     ``t`` holds the sample times (s) and each recorded variable is an attribute
-    of shape ``(n_recorded, n_samples)`` in SI units.
+    of shape ``(n_recorded, n_samples)`` in SI units. Made by
+    :meth:`Brian2Export.recording` (and so by :func:`run_brian2`), not directly.
+
+    Parameters
+    ----------
+    t : ndarray of float
+        Sample times, in seconds.
+    values : dict of str to ndarray
+        Each recorded variable's samples, ``(n_recorded, n_samples)``, SI units.
 
     Examples
     --------
@@ -342,6 +366,18 @@ class StateRecording:
 
 class RateRecording:
     """Population rate (Hz) in every step, like a neurosim ``RateMonitor``.
+
+    Made by :meth:`Brian2Export.recording` (and so by :func:`run_brian2`), not
+    directly.
+
+    Parameters
+    ----------
+    t : ndarray of float
+        Start time of each step, in seconds.
+    rate : ndarray of float
+        Spikes per neuron and second in each step, in Hz.
+    dt : float
+        Time step, in seconds.
 
     Examples
     --------
