@@ -264,7 +264,7 @@ def _model_spec(model, group_name, dt):
 class SpikeRecording:
     """Spikes recorded by Brian2, in the format of a neurosim ``SpikeMonitor``.
 
-    Made by :meth:`Brian2Export.recording` (and so by :func:`run_brian2`), not
+    Made by ``Brian2Export.recording`` (and so by :func:`run_brian2`), not
     directly.
 
     Parameters
@@ -335,7 +335,7 @@ class StateRecording:
 
     ``t`` holds the sample times (s) and each recorded variable is an attribute
     of shape ``(n_recorded, n_samples)`` in SI units. Made by
-    :meth:`Brian2Export.recording` (and so by :func:`run_brian2`), not directly.
+    ``Brian2Export.recording`` (and so by :func:`run_brian2`), not directly.
 
     Parameters
     ----------
@@ -367,7 +367,7 @@ class StateRecording:
 class RateRecording:
     """Population rate (Hz) in every step, like a neurosim ``RateMonitor``.
 
-    Made by :meth:`Brian2Export.recording` (and so by :func:`run_brian2`), not
+    Made by ``Brian2Export.recording`` (and so by :func:`run_brian2`), not
     directly.
 
     Parameters
