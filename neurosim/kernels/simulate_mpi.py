@@ -52,21 +52,32 @@ def _row_tuple(r):
 
 
 @njit(cache=True)
-def _update_piece(nr, code, row, lo, hi, stride, seed, step):
+def _update_range(nr, code, prm, start, stop, stride, seed, step):
+    # one loop per model (see simulate._update_range); called with unsigned
+    # bounds and stride 1 for contiguous pieces, which numba compiles without
+    # negative-index handling
     v, ge, gi, ref, i_ext, spiked = nr.v, nr.ge, nr.gi, nr.ref, nr.i_ext, nr.spiked
-    prm = _row_tuple(row)
     if code == LIF_COND:
-        for k in range(lo, hi, stride):
+        for k in range(start, stop, stride):
             v[k], ge[k], gi[k], ref[k], spiked[k] = lif_cond_update_numba(
                 v[k], ge[k], gi[k], ref[k], i_ext[k], prm, seed, step, k)
     elif code == MCCULLOCH_PITTS:
-        for k in range(lo, hi, stride):
+        for k in range(start, stop, stride):
             v[k], ge[k], gi[k], ref[k], spiked[k] = mcculloch_pitts_update_numba(
                 v[k], ge[k], gi[k], ref[k], i_ext[k], prm, seed, step, k)
     else:
-        for k in range(lo, hi, stride):
+        for k in range(start, stop, stride):
             v[k], ge[k], gi[k], ref[k], spiked[k] = lif_update_numba(
                 v[k], ge[k], gi[k], ref[k], i_ext[k], prm, seed, step, k)
+
+
+@njit(cache=True)
+def _update_piece(nr, code, row, lo, hi, stride, seed, step):
+    prm = _row_tuple(row)
+    if stride == 1:
+        _update_range(nr, code, prm, np.uint64(lo), np.uint64(hi), np.uint64(1), seed, step)
+    else:
+        _update_range(nr, code, prm, lo, hi, stride, seed, step)
 
 
 @njit(cache=True)
@@ -128,24 +139,33 @@ def _poisson_drives(nr, drv, loc, seed, step, slot):
 
 
 @njit(cache=True)
+def _apply_range(nr, exc, inh, delta, start, stop, stride):
+    v, ge, gi = nr.v, nr.ge, nr.gi
+    if delta:
+        for k in range(start, stop, stride):
+            if nr.ref[k] == 0 and not nr.spiked[k]:
+                v[k] += (exc[k] - inh[k]) * FIXED_UNIT
+            exc[k] = 0
+            inh[k] = 0
+    else:
+        for k in range(start, stop, stride):
+            ge[k] += exc[k] * FIXED_UNIT
+            gi[k] += inh[k] * FIXED_UNIT
+            exc[k] = 0
+            inh[k] = 0
+
+
+@njit(cache=True)
 def _apply_slot(nr, loc, slot):
     n = nr.v.size
     exc, inh = nr.buffer[slot, :n], nr.buffer[slot, n:]
-    v, ge, gi = nr.v, nr.ge, nr.gi
     for p in range(loc.piece_lo.size):
         lo, hi, stride = loc.piece_lo[p], loc.piece_hi[p], loc.piece_stride[p]
-        if nr.seg_code[loc.piece_seg[p]] == LIF_DELTA:
-            for k in range(lo, hi, stride):
-                if nr.ref[k] == 0 and not nr.spiked[k]:
-                    v[k] += (exc[k] - inh[k]) * FIXED_UNIT
-                exc[k] = 0
-                inh[k] = 0
+        delta = nr.seg_code[loc.piece_seg[p]] == LIF_DELTA
+        if stride == 1:
+            _apply_range(nr, exc, inh, delta, np.uint64(lo), np.uint64(hi), np.uint64(1))
         else:
-            for k in range(lo, hi, stride):
-                ge[k] += exc[k] * FIXED_UNIT
-                gi[k] += inh[k] * FIXED_UNIT
-                exc[k] = 0
-                inh[k] = 0
+            _apply_range(nr, exc, inh, delta, lo, hi, stride)
 
 
 @njit(cache=True)
@@ -157,13 +177,14 @@ def _deliver(syn, buffer, s, step):
 
 @njit(cache=True)
 def advance_numba(nr, src, syn, drv, cur, rec, counters, loc, seed, step0, n_steps,
-                  inbox, n_in, inbox_step0, outbox):
+                  inbox, n_in, inbox_step0, outbox, firing):
     """Deliver ``inbox[:n_in]`` (remote spikes of the interval that began at
     ``inbox_step0``), then advance ``n_steps`` steps from ``step0``.
 
     Returns the number of local spikes written to ``outbox``, each encoded as
     ``index + n_total * (step - step0)`` with ``n_total`` neurons plus sources.
-    ``outbox`` must hold ``n_steps`` times the local neurons and sources.
+    ``outbox`` must hold ``n_steps`` times the local neurons and sources;
+    ``firing`` (work space) the local neurons and sources.
     """
     n = nr.v.size
     n_total = n + src.p_fire.size
@@ -173,7 +194,6 @@ def advance_numba(nr, src, syn, drv, cur, rec, counters, loc, seed, step0, n_ste
         if not loc.is_local[s]:        # this rank's own spikes were delivered already
             _deliver(syn, nr.buffer, s, inbox_step0 + code // n_total)
     depth = nr.buffer.shape[0]
-    firing = np.empty(n_total, dtype=np.int64)
     words = nr.spiked.view(np.uint64)
     n_out = 0
     for i in range(n_steps):
