@@ -61,6 +61,20 @@ class PoissonGroup(_Population):
 
         Setting it between runs takes effect at the next step, without
         rebuilding or recompiling anything.
+
+        Examples
+        --------
+        >>> import neurosim as ns
+        >>> from neurosim.units import ms, Hz
+        >>> noise = ns.PoissonGroup(100, 10*Hz)
+        >>> spikes = ns.SpikeMonitor(noise)
+        >>> net = ns.Network(noise, spikes)
+        >>> net.run(100*ms, dt=1*ms, seed=0)
+        >>> before = spikes.num_spikes                 # about 100 * 10 Hz * 0.1 s
+        >>> noise.rates = 100*Hz
+        >>> net.run(100*ms)
+        >>> before, spikes.num_spikes - before, noise.rates[:3]
+        (99, 980, array([100., 100., 100.]))
         """
         return self._rates.copy()
 
@@ -219,6 +233,22 @@ class CurrentInput:
 
         Setting it between runs takes effect at the next step without
         recompiling.
+
+        Examples
+        --------
+        Below the threshold (20 mV above rest here) the neuron is silent:
+
+        >>> import neurosim as ns
+        >>> from neurosim.units import ms, mV
+        >>> cell = ns.NeuronGroup(1, ns.LIF(10*ms, -70*mV, -70*mV, -50*mV))
+        >>> drive = ns.CurrentInput(cell, 10*mV)
+        >>> spikes = ns.SpikeMonitor(cell)
+        >>> net = ns.Network(cell, drive, spikes)
+        >>> net.run(50*ms, dt=0.1*ms, seed=0)
+        >>> drive.amplitude = 30*mV
+        >>> net.run(50*ms)
+        >>> (spikes.t * 1e3).round(1), drive.amplitude      # times in ms; volts
+        (array([56.9, 67.9, 78.9, 89.9]), array([0.03]))
         """
         return self._amplitude.copy()
 

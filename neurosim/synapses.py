@@ -131,6 +131,23 @@ class Synapses:
         ``LIFCond`` and plain numbers for ``McCullochPitts``. Setting it between
         runs (one value or one per synapse, with units) takes effect at the next
         step without recompiling.
+
+        Examples
+        --------
+        >>> import neurosim as ns
+        >>> from neurosim.units import ms, mV
+        >>> stim = ns.SpikeGeneratorGroup(2, [0, 1], [1, 3]*ms)
+        >>> cells = ns.NeuronGroup(1, ns.LIF(10*ms, -70*mV, -70*mV, -50*mV))
+        >>> syn = ns.Synapses(stim, cells, kind="excitatory", weight=5*mV,
+        ...                   connect=ns.AllToAll())
+        >>> syn.weight is None                          # not built yet
+        True
+        >>> ns.Network(stim, cells, syn).build(dt=0.1*ms, seed=0)
+        >>> syn.weight                                  # volts
+        array([0.005, 0.005])
+        >>> syn.weight = [2, 3]*mV
+        >>> syn.weight
+        array([0.002, 0.003])
         """
         return None if self._weight_si is None else self._weight_si.copy()
 
@@ -152,7 +169,18 @@ class Synapses:
 
     @property
     def n_synapses(self):
-        """Number of synapses once built (``None`` before)."""
+        """Number of synapses once built (``None`` before).
+
+        Examples
+        --------
+        >>> import neurosim as ns
+        >>> cells = ns.NeuronGroup(10, ns.McCullochPitts())
+        >>> syn = ns.Synapses(cells, cells, kind="excitatory", weight=1,
+        ...                   connect=ns.AllToAll(allow_autapses=False))
+        >>> ns.Network(cells, syn).build(seed=0)
+        >>> syn.n_synapses
+        90
+        """
         return None if self.i is None else int(self.i.size)
 
     def __repr__(self):
