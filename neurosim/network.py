@@ -390,6 +390,11 @@ class Network:
         n_threads : int, optional
             Threads for the neuron update (numba); default by network size.
 
+        Returns
+        -------
+        None
+            The state, the monitors and ``t`` advance in place.
+
         Examples
         --------
         Two runs of 50 ms continue one another:
