@@ -326,7 +326,13 @@ class SpikeRecording:
         return int(self.i.size)
 
     def spike_trains(self):
-        """Spike times (seconds) of each recorded neuron: ``{index: array}``."""
+        """Spike times of each recorded neuron.
+
+        Returns
+        -------
+        dict
+            ``{index: array of spike times in seconds}`` for every recorded neuron.
+        """
         return {int(k): self.t[self.i == k] for k in self.record}
 
 
@@ -397,7 +403,18 @@ class RateRecording:
         self.t, self.rate, self.dt = t, rate, dt
 
     def smooth_rate(self, width):
-        """Rate averaged over a flat window of ``width`` seconds."""
+        """Rate averaged over a flat window.
+
+        Parameters
+        ----------
+        width : Quantity or float
+            Width of the window (time; a plain float is in seconds), > 0.
+
+        Returns
+        -------
+        ndarray
+            The smoothed rate in Hz, one value per step.
+        """
         w = check_positive("width", width, second)
         n = max(1, int(round(w / self.dt)))
         return np.convolve(self.rate, np.ones(n) / n, mode="same")
@@ -738,7 +755,13 @@ class Brian2Export:
 
     # ------------------------------------------------------------------ run
     def run(self, duration):
-        """Simulate ``duration`` (a whole number of steps) in Brian2, continuing."""
+        """Simulate in Brian2, continuing from where the last run stopped.
+
+        Parameters
+        ----------
+        duration : Quantity
+            Simulated time, >= 0, a whole number of steps.
+        """
         d = check_positive("duration", duration, second, strict=False)
         n_steps = int(steps_of("duration", d, self.dt))
         self._realise_poisson(self.t_step, n_steps)
@@ -751,7 +774,18 @@ class Brian2Export:
             raise RuntimeError(f"Brian2 stopped at step {self._step()}, expected {self.t_step}")
 
     def recording(self, monitor):
-        """What Brian2 recorded for one neurosim monitor of the network."""
+        """What Brian2 recorded for one neurosim monitor of the network.
+
+        Parameters
+        ----------
+        monitor : SpikeMonitor, StateMonitor or RateMonitor
+            A monitor of the exported network.
+
+        Returns
+        -------
+        SpikeRecording, StateRecording or RateRecording
+            The recording, in the format of the neurosim monitor.
+        """
         bm = self.monitors[monitor]
         if isinstance(monitor, StateMonitor):
             values = {v: np.asarray(getattr(bm, v + "_")).reshape(monitor.record.size, -1)
@@ -770,7 +804,13 @@ class Brian2Export:
         return SpikeRecording(local[keep], steps[keep], self.dt, n, monitor.record)
 
     def recordings(self):
-        """``{neurosim monitor: recording}`` for every monitor of the network."""
+        """What Brian2 recorded for every monitor of the network.
+
+        Returns
+        -------
+        dict
+            ``{neurosim monitor: recording}``, see :meth:`recording`.
+        """
         return {m: self.recording(m) for m in self.network.monitors}
 
 
