@@ -595,8 +595,15 @@ def write_markdown(res, rows, path, image_rel):
         lines += [""]
     if "nest_error" in v:
         lines += [f"NEST could not be imported: `{v['nest_error'][-300:]}`", ""]
+    # the MPI section (benchmarks/mpi_bench.py and the scaling estimate) is kept as it is
+    kept = ""
+    if os.path.exists(path):
+        with open(path) as fh:
+            old = fh.read()
+        if "<!-- mpi:begin -->" in old:
+            kept = "\n" + old[old.index("<!-- mpi:begin -->"):]
     with open(path, "w") as fh:
-        fh.write("\n".join(lines))
+        fh.write("\n".join(lines) + kept)
 
 
 def plot_scaling(res, rows, path):
