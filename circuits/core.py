@@ -117,12 +117,20 @@ def _solve_threshold(h, var, rate, iters=32, max_values=50000):
     return 0.5 * (lo + hi)
 
 
-def copy_offsets(n, k):
-    """Threshold offsets (as input biases) of ``k`` copies of ``n`` units, unit-major:
-    copy ``m`` gets ``-(m + 1/2) / k``; zeros for ``k = 1``."""
+def copy_offsets(n, k, model="mcculloch_pitts", theta=0.0):
+    """Threshold offsets (as input biases) of ``k`` copies of ``n`` units, unit-major.
+
+    McCulloch-Pitts: copy ``m`` gets ``-(m + 1/2) / k`` (staggered thresholds, a
+    population code of the unit's input). LIF: offsets spread evenly over
+    ``theta`` (the unit's ``theta_twin``) around zero, ``((m + 1/2) / k - 1/2) *
+    theta``, so that copies driven by the same input fire at different times.
+    Zeros for ``k = 1``.
+    """
     if k <= 1:
         return np.zeros(n)
-    return -np.tile((np.arange(k) + 0.5) / k, n)
+    if model == "mcculloch_pitts":
+        return -np.tile((np.arange(k) + 0.5) / k, n)
+    return np.tile(((np.arange(k) + 0.5) / k - 0.5) * float(theta), n)
 
 
 def _copy_synapses(p, ks, kt):
@@ -556,8 +564,7 @@ class Circuit:
             raise ValueError(f"dt={dt!r}: McCulloch-Pitts circuits run with dt={self.dt} s, "
                              "the step their activities are counted in")
         names = list(self.populations) if names is None else list(names)
-        copies = {n: int((copies or {}).get(n, 1)) if model == "mcculloch_pitts" else 1
-                  for n in names}
+        copies = {n: int((copies or {}).get(n, 1)) for n in names}
         copies["input"] = 1
         bias = bias or {}
         groups, objects, monitors = {}, [], {}
@@ -588,7 +595,7 @@ class Circuit:
                 neuron = ns.LIF(tau_m=tau * second, v_rest=0 * mV, v_reset=0 * mV,
                                 v_th=V_TH_MV * mV)
                 scale[name] = V_TH_MV * np.exp(dt / tau) * (1 + 1e-6) * mV
-                offsets[name] = np.zeros(pop.n)
+                offsets[name] = copy_offsets(pop.n, k, model, pop.theta_twin)
             groups[name] = ns.NeuronGroup(pop.n * k, neuron, name=name)
             objects.append(groups[name])
         steps = self.delays(names) if align else [0] * len(self.projections)

@@ -412,7 +412,7 @@ class Pathway:
         # LIF ~ theta_twin (its rate rises as (h - theta/2) per step above threshold)
         scale = {}
         for n in names:
-            if n in self.copies:
+            if n in self.copies and self.model == "mcculloch_pitts":
                 scale[n] = 1.0            # the copies' mean follows h - theta_twin
             elif self.model == "mcculloch_pitts":
                 scale[n] = self._input_sigma(n)
@@ -425,7 +425,9 @@ class Pathway:
             net.restore("onset")
             for n in names:
                 k = self.copies.get(n, 1)
-                currents[n].amplitude = (copy_offsets(c.populations[n].n, k) + bias[n]) * unit
+                currents[n].amplitude = (copy_offsets(c.populations[n].n, k, self.model,
+                                                      c.populations[n].theta_twin)
+                                         + bias[n]) * unit
             net.store("onset")
 
         for _ in range(iterations):
