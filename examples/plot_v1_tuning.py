@@ -31,8 +31,9 @@ We measure three classical properties of each population:
 
 Every unit is a McCulloch-Pitts neuron updated each millisecond (a unit of a
 complex cell is four binary neurons with staggered thresholds). Set
-``NEUROSIM_QUICK=1`` for fewer orientations, phases and trials (about 30 s on
-two cores); the full version takes a few minutes.
+``NEUROSIM_QUICK=1`` for fewer orientations, phases and trials (8, 4 and 1;
+about 25 s on two busy cores); the full version (16 orientations, 8 phases,
+2 trials) took about 2 minutes there.
 """
 import os
 import time
@@ -49,7 +50,8 @@ from circuits.v1 import gabor  # noqa: E402
 
 QUICK = os.environ.get("NEUROSIM_QUICK") == "1"
 SIZE = 32
-N_ORI = 8 if QUICK else 12          # grating orientations over [0, 180)
+N_ORI = 8 if QUICK else 16          # grating orientations over [0, 180): the cells'
+#                                     8 built-for orientations are among them
 N_PHASE = 4 if QUICK else 8         # phases over one cycle
 TRIALS = 1 if QUICK else 2
 CONTRAST = 0.3                      # Michelson contrast
@@ -87,7 +89,7 @@ for s, sf in scales:
         preferred, osi = analysis.orientation_selectivity(curves, levels)
         built_for = pathway.metadata(name)["orientation"]
         # responses at the built-for orientation, one row per phase
-        ori_index = np.searchsorted(levels, built_for)
+        ori_index = np.argmin(np.abs((built_for[:, None] - levels[None] + 90) % 180 - 90), 1)
         by_phase = np.stack([activity[params["phase"][at_sf] == p] for p in phases])
         at_pref = by_phase[:, ori_index, np.arange(activity.shape[1])]
         active = at_pref.mean(0) > 0
