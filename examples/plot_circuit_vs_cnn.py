@@ -30,10 +30,10 @@ pages) does with more images, seeds, statistics and nulls.
 
 Quick mode (``NEUROSIM_QUICK=1``, used for the documentation): 4 images per
 category and level, one trial, and a CNN trained for 8 epochs on 32 images per
-category and level (under a minute on two cores; its accuracy on the evaluation
-images is printed below). Without ``NEUROSIM_QUICK`` the script uses 8 images
+category and level (under a minute on two busy cores; its accuracy on the
+evaluation images is printed below). Without ``NEUROSIM_QUICK`` the script uses 8 images
 per category and level, two trials and 16 epochs on 64 training images per
-category and level. With so few images the numbers here illustrate the method;
+category and level (about 3 minutes on two busy cores). With so few images the numbers here illustrate the method;
 the results of the full protocol, with bootstrap intervals and null models, are
 on the :doc:`visual-pathway page </visual_pathway>`.
 """
