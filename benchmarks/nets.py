@@ -75,10 +75,11 @@ def expected_synapses(name):
     return pd(s["scale"])
 
 
-def build_neurosim(name, binary_spikes=False):
+def build_neurosim(name, binary_spikes=False, dtype="float64"):
     """``(network, count)``: an unbuilt neurosim Network and a function giving, after
     the run, ``(spikes, n_synapses)`` (recurrent synapses only). ``binary_spikes``
-    records the binary network's spikes too (for profiling)."""
+    records the binary network's spikes too (for profiling); ``dtype`` is the
+    state's floating-point type."""
     import neurosim as ns
     import networks as tn
     s = NETWORKS[name]
@@ -102,7 +103,7 @@ def build_neurosim(name, binary_spikes=False):
         keep = [mon["spikes"]]
     monitor_types = (ns.SpikeMonitor, ns.StateMonitor, ns.RateMonitor)
     objects = [o for o in net.objects if not isinstance(o, monitor_types)] + keep
-    net = ns.Network(*objects)
+    net = ns.Network(*objects, dtype=dtype)
 
     def count():
         syn = sum(x.i.size for x in net.synapses if not isinstance(x.source, ns.PoissonGroup))

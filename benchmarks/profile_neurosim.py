@@ -11,9 +11,10 @@ steps, on a copy of the built arrays:
 - ``update``: the neuron update and threshold of every segment;
 - ``scan``: collecting the indices of the neurons that spiked;
 - ``propagate``: the recorded spikes of the reference run scattered through the
-  CSR synapses into the delay ring buffer (and, for comparison, the same
-  scatter with the slot computed without an integer ``%`` per synapse);
-- ``apply``: adding the current slot of the buffer to the synaptic variables;
+  CSR synapses into the delay ring buffer;
+- ``apply``: adding the entries of the current slot that received input to the
+  synaptic variables (the slots as the reference run left them, so this phase
+  is a lower bound);
 - ``drives``: the ``PoissonInput`` counts.
 
 The phases add up to about the run time; the rest is recording and the loop.
@@ -38,60 +39,52 @@ import nets  # noqa: E402
 
 @njit
 def _loop_update(nr, seed, n_steps, n_threads, update, update_parallel):
+    with_current = False
+    for k in range(nr.i_bias.size):
+        with_current = with_current or nr.i_bias[k] != 0
     for step in range(n_steps):
         if n_threads > 1:
-            update_parallel(nr, seed, step, n_threads)
+            update_parallel(nr, seed, step, n_threads, with_current)
         else:
-            update(nr, seed, step)
+            update(nr, seed, step, with_current)
 
 
 @njit
-def _loop_scan(spiked, n_steps, out):
+def _loop_scan(spiked, n_steps, out, gather):
     total = 0
-    n = np.uint64(spiked.size)
     for step in range(n_steps):
-        m = 0
-        for k in range(n):
-            if spiked[k]:
-                out[m] = k
-                m += 1
-        total += m
+        total += gather(spiked, out)
     return total
 
 
 @njit
-def _loop_propagate(ptr, ids, indptr, target, weight, delay, buffer, propagate):
+def _loop_propagate(ptr, ids, indptr, target, weight, delay, buffer, propagate, pending):
+    touched, n_touched = pending(buffer)
+    depth = buffer.shape[0]
     for step in range(ptr.size - 1):
         propagate(ids[ptr[step]:], ptr[step + 1] - ptr[step], step, indptr, target, weight,
-                  delay, buffer)
-
-
-@njit(cache=True)
-def _propagate_nomod(sources, n_sources, step, indptr, target, weight, delay, buffer):
-    # the same scatter, the slot by one compare instead of an integer division
-    depth = buffer.shape[0]
-    base = step % depth
-    for m in range(n_sources):
-        s = sources[m]
-        for q in range(indptr[s], indptr[s + 1]):
-            slot = base + delay[q]
-            if slot >= depth:
-                slot -= depth
-            buffer[slot, target[q]] += weight[q]
+                  delay, buffer, touched, n_touched)
+        n_touched[step % depth] = 0
+    return n_touched
 
 
 @njit
-def _loop_apply(nr, n_steps, apply):
+def _loop_apply(nr, n_steps, apply, pending):
+    # the slots as the reference run left them: only what is pending is applied
+    touched, n_touched = pending(nr.buffer)
+    delta = np.zeros(nr.v.size, dtype=np.bool_)
     depth = nr.buffer.shape[0]
     for step in range(n_steps):
-        apply(nr, step % depth)
+        apply(nr, delta, step % depth, touched, n_touched)
 
 
 @njit
-def _loop_drives(nr, drv, seed, n_steps, drives):
+def _loop_drives(nr, drv, seed, n_steps, drives, pending):
+    touched, n_touched = pending(nr.buffer)
     depth = nr.buffer.shape[0]
     for step in range(n_steps):
-        drives(nr, drv, seed, step, step % depth)
+        drives(nr, drv, seed, step, step % depth, touched, n_touched)
+        n_touched[step % depth] = 0
 
 
 def profile(name, threads=1, duration=1.0, seed=1):
@@ -121,9 +114,11 @@ def profile(name, threads=1, duration=1.0, seed=1):
     for key, fn, args in (
             ("update", _loop_update, (nr, seed, n_steps, threads, sim._update_neurons,
                                       sim._update_neurons_parallel)),
-            ("scan", _loop_scan, (nr.spiked, n_steps, np.empty(a.n, np.int64))),
-            ("apply", _loop_apply, (nr, n_steps, sim._apply_slot)),
-            ("drives", _loop_drives, (nr, a.drives, seed, n_steps, sim._poisson_drives))):
+            ("scan", _loop_scan, (nr.spiked, n_steps, np.empty(a.n, np.int64),
+                                  sim._gather_spikes)),
+            ("apply", _loop_apply, (nr, n_steps, sim._apply_slot, sim._pending_input)),
+            ("drives", _loop_drives, (nr, a.drives, seed, n_steps, sim._poisson_drives,
+                                      sim._pending_input))):
         small = tuple(1 if (x is n_steps) else x for x in args)
         fn(*small)
         t0 = clock()
@@ -135,13 +130,13 @@ def profile(name, threads=1, duration=1.0, seed=1):
         order = np.argsort(steps, kind="stable")
         ptr = np.searchsorted(steps[order], np.arange(n_steps + 1))
         ids = np.concatenate([ids[order], np.zeros(1, np.int64)])
-        for key, prop in (("propagate", propagate_numba), ("propagate_nomod", _propagate_nomod)):
-            buf = np.zeros_like(nr.buffer)
-            _loop_propagate(ptr[:2], ids, syn.indptr, syn.target, syn.weight, syn.delay, buf,
-                            prop)
-            t0 = clock()
-            _loop_propagate(ptr, ids, syn.indptr, syn.target, syn.weight, syn.delay, buf, prop)
-            out[key] = clock() - t0
+        buf = np.zeros_like(nr.buffer)
+        _loop_propagate(ptr[:2], ids, syn.indptr, syn.target, syn.weight, syn.delay, buf,
+                        propagate_numba, sim._pending_input)
+        t0 = clock()
+        _loop_propagate(ptr, ids, syn.indptr, syn.target, syn.weight, syn.delay, buf,
+                        propagate_numba, sim._pending_input)
+        out["propagate"] = clock() - t0
         out["ns_per_event"] = out["propagate"] / max(1, spikes * n_syn / a.n) * 1e9
     out["ns_per_neuron_step"] = out["update"] / (a.n * n_steps) * 1e9
     out["rest"] = total - sum(out.get(k, 0.0) for k in ("update", "scan", "propagate",
@@ -162,7 +157,7 @@ def main():
         parts = "  ".join(f"{k} {r[k]:.3f} s ({100 * r[k] / r['run']:.0f} %)" for k in phases)
         print(f"{name} ({r['n']} neurons, {r['n_syn']} synapses, {r['spikes']} spikes, "
               f"buffer depth {r['depth']}, {args.threads} thread(s)): run {r['run']:.3f} s; "
-              f"{parts}; propagate without % {r.get('propagate_nomod', float('nan')):.3f} s; "
+              f"{parts}; "
               f"{r.get('ns_per_event', float('nan')):.1f} ns/event, "
               f"{r['ns_per_neuron_step']:.2f} ns/neuron-step")
 

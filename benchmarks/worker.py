@@ -33,7 +33,7 @@ def run_neurosim(spec):
     t_import = time.perf_counter() - t_import
     backend = spec["contender"].split("-")[1]
     threads = spec["threads"] if backend == "numba" else None
-    net, count = nets.build_neurosim(spec["net"])
+    net, count = nets.build_neurosim(spec["net"], dtype=spec.get("dtype", "float64"))
     net.build(dt=nets.DT * second, seed=spec["seed"])
     build = net.timings["build"]
     # a run of 0 steps compiles (or loads the cache), so that the CPU time of the

@@ -19,18 +19,20 @@ from ._layout import A_E, A_I, A_M, N_REF, P_E, P_I, V_RESET, V_REST, V_TH
 
 
 def _lif_update(v, ge, gi, ref, i_ext, prm, seed, step, k):
-    """One neuron, one step. Returns ``(v, i_e, i_i, ref, spiked)``. Plain Python."""
-    if ref > 0:
-        ref -= 1
-    if ref > 0:
-        return v, ge * prm[A_E], gi * prm[A_I], ref, False
+    """One neuron, one step. Returns ``(v, i_e, i_i, ref, spiked)``. Plain Python.
+
+    Written without branches (selects only), so that the compiled loop over a
+    segment vectorises; the arithmetic is the reference's, operation for operation.
+    """
+    ref = ref - 1 if ref > 0 else ref
+    free = ref == 0
     v_inf = prm[V_REST] + i_ext
-    v = v_inf + (v - v_inf) * prm[A_M] + prm[P_E] * ge - prm[P_I] * gi
-    ge = ge * prm[A_E]
-    gi = gi * prm[A_I]
-    if v > prm[V_TH]:
-        return prm[V_RESET], ge, gi, int(prm[N_REF]), True
-    return v, ge, gi, ref, False
+    v_new = v_inf + (v - v_inf) * prm[A_M] + prm[P_E] * ge - prm[P_I] * gi
+    v_new = v_new if free else v        # held while refractory
+    spiked = free & (v_new > prm[V_TH])
+    v_new = prm[V_RESET] if spiked else v_new
+    ref = int(prm[N_REF]) if spiked else ref
+    return v_new, ge * prm[A_E], gi * prm[A_I], ref, spiked
 
 
 lif_update_numba = njit(cache=True)(_lif_update)     # one source, compiled twice

@@ -15,17 +15,18 @@ from ._layout import A_E, A_I, A_M, N_REF, P_E, P_I, V_RESET, V_REST, V_TH
 
 
 def _lif_cond_update(v, ge, gi, ref, i_ext, prm, seed, step, k):
-    """One neuron, one step. Returns ``(v, g_e, g_i, ref, spiked)``. Plain Python."""
-    if ref > 0:
-        ref -= 1
-    if ref > 0:
-        return v, ge * prm[A_E], gi * prm[A_I], ref, False
-    v = v + (prm[V_REST] - v + ge * (prm[P_E] - v) + gi * (prm[P_I] - v) + i_ext) * prm[A_M]
-    ge = ge * prm[A_E]
-    gi = gi * prm[A_I]
-    if v > prm[V_TH]:
-        return prm[V_RESET], ge, gi, int(prm[N_REF]), True
-    return v, ge, gi, ref, False
+    """One neuron, one step. Returns ``(v, g_e, g_i, ref, spiked)``. Plain Python.
+
+    Branch-free (selects only) so that the compiled segment loop vectorises.
+    """
+    ref = ref - 1 if ref > 0 else ref
+    free = ref == 0
+    v_new = v + (prm[V_REST] - v + ge * (prm[P_E] - v) + gi * (prm[P_I] - v) + i_ext) * prm[A_M]
+    v_new = v_new if free else v        # held while refractory
+    spiked = free & (v_new > prm[V_TH])
+    v_new = prm[V_RESET] if spiked else v_new
+    ref = int(prm[N_REF]) if spiked else ref
+    return v_new, ge * prm[A_E], gi * prm[A_I], ref, spiked
 
 
 lif_cond_update_numba = njit(cache=True)(_lif_cond_update)     # one source, compiled twice
