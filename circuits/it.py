@@ -2,7 +2,8 @@
 
 ``it_s`` units match templates of the V4 pooled responses at each position
 (imprinted from training images, e.g. views of the objects); ``it`` units pool
-each template over *every* position, with winner-take-all inhibition, so that
+each template over *every* position, max-like through feedforward inhibition
+of the gates ``it_gate`` (:func:`circuits.layers.max_pool`), so that
 they respond to their feature wherever it appears (HMAX's C2; Serre et al. 2007):
 receptive fields span the whole image and responses tolerate changes of position
 and scale.

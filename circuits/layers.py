@@ -11,10 +11,16 @@
     template rather than to overall activity.
 :func:`max_pool`
     Units pooling one template over a window of positions (HMAX's C layers). The
-    pooling is made max-like by inhibition: an inhibitory cell per pool, excited
-    by the pool's template units, inhibits them back, so that the strongest input
-    of the pool suppresses the weaker ones (a soft winner-take-all; Yu, Giese &
-    Poggio 2002; Kouh & Poggio 2008), and the pooling unit sums what survives.
+    pooling is made max-like by inhibition (Yu, Giese & Poggio 2002; Kouh & Poggio
+    2008): an inhibitory cell per pool and template, excited by the pool's template
+    units (their mean), inhibits a gate unit per pool member, which passes only
+    what exceeds the pool's mean, and the pooling unit sums the gates. This is
+    feedforward; the older recurrent form (the inhibitory cell inhibiting the
+    template units back, a soft winner-take-all loop) is ``mode="recurrent"``.
+
+Spiking timing: the projections are delayed so that excitation and the
+feedforward inhibition it recruits arrive in the same step
+(:meth:`circuits.core.Circuit.delays`).
 
 Grids: every population has ``x``, ``y`` (pixels) and the integer grid indices
 ``gx``, ``gy`` of its positions; template units carry ``template`` and pooled

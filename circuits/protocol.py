@@ -451,9 +451,10 @@ def _run(quick, out_dir, seed, config, cache_dir, verbose):
                                  holds=all(v["ratio"] >= 0.9 for v in t3.values()),
                                  criterion="circuit best-match CKA >= 0.9 x HMAX's, every area",
                                  detail="; ".join(
-                                     f"{a.upper()}: circuit {v['circuit']:.3f} vs {hmax_mod.AREAS[l]}"
-                                     f" {v['hmax']:.3f} (ratio {v['ratio']:.2f}; circuit - 0.9 HMAX"
-                                     f" {v['diff']:+.3f} {_ci(*v['ci'])})"
+                                     f"{a.upper()}: circuit {v['circuit']:.3f} vs "
+                                     f"{hmax_mod.AREAS[l]} {v['hmax']:.3f} (ratio "
+                                     f"{v['ratio']:.2f}; circuit - 0.9 HMAX "
+                                     f"{v['diff']:+.3f} {_ci(*v['ci'])})"
                                      for (a, v), l in zip(t3.items(), LABELS))
                                  + f" (value: the lowest ratio, {worst.upper()})")
             res.setdefault("t3", {})[ckey] = t3
@@ -748,7 +749,7 @@ def _rdm_figure(out_dir, items, labels):
     fig.suptitle("RDMs (1 - Pearson r), images sorted by category", fontsize=9)
     fig.tight_layout()
     p = os.path.join(out_dir, "visual-pathway-rdm.png")
-    fig.savefig(p, dpi=110)
+    fig.savefig(p, dpi=80)
     plt.close(fig)
     return p
 

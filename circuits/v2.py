@@ -4,7 +4,8 @@
 orientations and both scales) in a 3 x 3 patch of complex-cell positions,
 imprinted from training images; ``v2_s_ff`` is their feedforward inhibition.
 ``v2_c`` units pool one template over 2 x 2 neighbouring positions, made max-like
-by the winner-take-all inhibition of ``v2_c_wta`` (see :mod:`circuits.layers`).
+by the feedforward inhibition of ``v2_c_wta`` (each pool's mean) on the gates
+``v2_c_gate`` (see :mod:`circuits.layers`).
 Receptive fields grow from about 11-19 px (V1 complex) by the patch and the pool.
 """
 from .layers import max_pool, template_layer

@@ -2,8 +2,9 @@
 
 The same two stages as V2 (:mod:`circuits.layers`) one level up: ``v4_s`` units
 match templates of V2 pooled responses in a 3 x 3 patch (imprinted from training
-images), ``v4_c`` units pool them over 2 x 2 positions with winner-take-all
-inhibition. Receptive fields cover about half to all of a 32-pixel image.
+images), ``v4_c`` units pool them over 2 x 2 positions, max-like through the
+feedforward inhibition of the gates ``v4_c_gate``. Receptive fields cover about
+half to all of a 32-pixel image.
 """
 from .layers import max_pool, template_layer
 
