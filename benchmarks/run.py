@@ -457,6 +457,9 @@ def _events(x):
     return "-" if not np.isfinite(x) else f"{x / 1e6:.3g} M"
 
 
+KEPT_SECTIONS = ("<!-- mpi:begin -->", "<!-- speed:begin -->")
+
+
 def write_markdown(res, rows, path, image_rel):
     m, v = res["machine"], res["versions"]
     lines = ["# Benchmarks", "",
@@ -600,13 +603,15 @@ def write_markdown(res, rows, path, image_rel):
         lines += [""]
     if "nest_error" in v:
         lines += [f"NEST could not be imported: `{v['nest_error'][-300:]}`", ""]
-    # the MPI section (benchmarks/mpi_bench.py and the scaling estimate) is kept as it is
+    # the hand-written sections after the tables (MPI from benchmarks/mpi_bench.py and
+    # its scaling estimate; the speed work and the memory floor) are kept as they are
     kept = ""
     if os.path.exists(path):
         with open(path) as fh:
             old = fh.read()
-        if "<!-- mpi:begin -->" in old:
-            kept = "\n" + old[old.index("<!-- mpi:begin -->"):]
+        starts = [old.index(m) for m in KEPT_SECTIONS if m in old]
+        if starts:
+            kept = "\n" + old[min(starts):]
     with open(path, "w") as fh:
         fh.write("\n".join(lines) + kept)
 
