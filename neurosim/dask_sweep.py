@@ -6,7 +6,7 @@
 its scheduler address (``dask scheduler`` / ``dask worker`` on the nodes,
 ``dask-jobqueue`` on a batch system, ``dask-mpi``...). Each point runs one whole
 network in one worker process; a point that raises, or whose worker dies, is
-reported in its :class:`~neurosim.sweep.SweepResult` and the others go on.
+reported in its :class:`~neurosim.SweepResult` and the others go on.
 
 Numba's disk cache is not safe against several processes of one machine
 compiling the same function at once, so every worker process compiles (or
