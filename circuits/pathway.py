@@ -417,7 +417,7 @@ class Pathway:
             elif self.model == "mcculloch_pitts":
                 scale[n] = self._input_sigma(n)
             else:
-                scale[n] = 1.0 / (2 * max(c.populations[n].theta_twin, 0.05))
+                scale[n] = c.lif_tau_m(n) / c.dt    # mV of bias per unit of input
         unit = 1.0 if self.model == "mcculloch_pitts" else 1.0 * mV
 
         def apply():
@@ -425,9 +425,7 @@ class Pathway:
             net.restore("onset")
             for n in names:
                 k = self.copies.get(n, 1)
-                currents[n].amplitude = (copy_offsets(c.populations[n].n, k, self.model,
-                                                      c.populations[n].theta_twin)
-                                         + bias[n]) * unit
+                currents[n].amplitude = (c.base_offsets(n, k, self.model) + bias[n]) * unit
             net.store("onset")
 
         for _ in range(iterations):
