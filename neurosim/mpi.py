@@ -13,7 +13,8 @@ distributed engine:
   boundaries nearby, so populations stay together; ``"round_robin"`` deals
   neuron ``k`` to rank ``k mod K``, as NEST does;
 * ranks advance ``min_delay`` steps on their own, then exchange the spikes of
-  that interval with one ``Allgatherv``; every rank therefore sees every spike,
+  that interval with one ``Allgather`` of fixed-size blocks (an ``Allgatherv``
+  follows when a block overflows); every rank therefore sees every spike,
   so spike and rate monitors are complete on every rank; state monitors are
   summed over ranks (each sample has one owner) at the end of each chunk;
 * at the end of ``run`` the state (potentials, synaptic input in flight) is
@@ -223,10 +224,11 @@ def check_placement(placement):
     return placement
 
 
-def check_backend(name, n_threads=None):
-    """Under MPI only the numba backend splits a network, one thread per rank."""
+def check_backend(name, n_threads=None, requested=None):
+    """Under MPI only the numba backend splits a network, one thread per rank
+    (``backend='auto'``, ``requested``, means numba there)."""
     size = num_processes()
-    if name != "numba":
+    if name != "numba" and requested != "auto":
         raise ValueError(f"backend={name!r} cannot split a network over the {size} MPI ranks "
                          "this script was started with; use backend='numba' (one process per "
                          "rank), or run one network per process (neurosim.dask_sweep)")

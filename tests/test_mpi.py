@@ -122,6 +122,7 @@ def test_placement_and_backend_errors_name_the_allowed_values():
         mpi.check_backend("numpy")
     with pytest.raises(ValueError, match="n_threads=2: under MPI each rank"):
         mpi.check_backend("numba", 2)
+    mpi.check_backend("cuda", None, requested="auto")     # 'auto' runs numba under MPI
 
 
 def test_one_process_runs_without_mpi():
