@@ -20,13 +20,46 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import numpy as np  # noqa: E402
 
 import neurosim as ns  # noqa: E402
-from neurosim.units import ms  # noqa: E402
+from neurosim.units import Hz, mV, ms  # noqa: E402
 from networks import brunel, cuba, poisson_delays  # noqa: E402
+
+def mixed():
+    """Every model and input the rank loop handles apart: conductance-based LIF with a
+    time-varying current on a slice, asynchronous McCulloch-Pitts units (random
+    updates keyed by index), a spike generator and Poisson sources, a state monitor
+    that samples every third step, delays of 1-3 steps."""
+    cond = ns.NeuronGroup(60, ns.LIFCond(tau_m=20 * ms, v_rest=-60 * mV, v_reset=-60 * mV,
+                                         v_th=-50 * mV, tau_syn_e=5 * ms, tau_syn_i=10 * ms,
+                                         e_e=0 * mV, e_i=-80 * mV, refractory=2 * ms),
+                          v=ns.Uniform(-60 * mV, -50 * mV), name="cond")
+    units = ns.NeuronGroup(50, ns.McCullochPitts(theta=1.0, update="asynchronous", tau=2 * ms),
+                           name="units")
+    gen = ns.SpikeGeneratorGroup(5, [0, 1, 2, 3, 4, 0, 2], [1, 2, 3, 4, 5, 20, 40] * ms,
+                                 name="gen")
+    noise = ns.PoissonGroup(20, rates=80 * Hz, name="noise")
+    objects = [
+        cond, units, gen, noise,
+        ns.Synapses(gen, cond, kind="excitatory", weight=3.0, delay=0.2 * ms,
+                    connect=ns.FixedProbability(0.5)),
+        ns.Synapses(noise, units, kind="excitatory", weight=0.6, delay=0.1 * ms,
+                    connect=ns.FixedProbability(0.3)),
+        ns.Synapses(units, cond, kind="excitatory", weight=0.4, delay=0.3 * ms,
+                    connect=ns.FixedProbability(0.2)),
+        ns.Synapses(cond, units, kind="inhibitory", weight=0.5, delay=0.1 * ms,
+                    connect=ns.FixedProbability(0.2)),
+        ns.TimedCurrent(cond[10:40], np.linspace(0, 30, 50) * mV, dt=2 * ms),
+        ns.CurrentInput(units, 0.5)]
+    monitors = {"spikes": ns.SpikeMonitor(cond), "units": ns.SpikeMonitor(units),
+                "gen": ns.SpikeMonitor(gen), "rate": ns.RateMonitor(units),
+                "state": ns.StateMonitor(cond, ("v", "g_e"), record=[0, 11, 59], every=3)}
+    return ns.Network(*objects, *monitors.values()), monitors
+
 
 NETWORKS = {
     "cuba": lambda: cuba(n=800, p=0.05, delay=0.5 * ms),
     "brunel": lambda: brunel(n_e=800),                        # delays 1.5 ms, Poisson drive
     "poisson": lambda: poisson_delays(n=300, n_sources=100),  # per-synapse delays >= 1 step
+    "mixed": mixed,
 }
 
 

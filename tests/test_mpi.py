@@ -78,7 +78,7 @@ def launch(n, *args, timeout=TIMEOUT):
 
 
 # --------------------------------------------------------------- in one process
-@pytest.mark.parametrize("name", ["cuba", "brunel", "poisson"])
+@pytest.mark.parametrize("name", ["cuba", "brunel", "poisson", "mixed"])
 def test_rank_loop_alone_equals_the_one_process_loop(name):
     """The rank loop with one rank (no MPI) gives the spikes, traces and state of ``run``."""
     ref = mpi_script.simulate(name)
@@ -144,9 +144,12 @@ def test_min_delay_error_names_the_synapses():
 @pytest.mark.slow
 @pytest.mark.parametrize("n, placement", [(2, "population"), (4, "round_robin")])
 def test_same_spikes_on_1_2_and_4_ranks(tmp_path, n, placement):
-    """CUBA (0.5 ms delays), Brunel (1.5 ms delays, Poisson drive) and a Poisson-driven
-    network with per-synapse delays: rank 0's record equals the one-process run
-    (spikes, traces, rates, final potentials); the script checks every rank's copy."""
+    """CUBA (0.5 ms delays), Brunel (1.5 ms delays, Poisson drive), a Poisson-driven
+    network with per-synapse delays and a mixed one (conductance-based LIF with a timed
+    current, asynchronous McCulloch-Pitts units, a spike generator, a state monitor
+    every third step): rank 0's record equals the one-process run (spikes, traces,
+    rates, final potentials); the script checks every rank's copy. The exchange blocks
+    start small, so that they overflow and grow."""
     out = tmp_path / "results.npz"
     rc, log, _ = launch(n, "spikes", str(out), placement)
     assert rc == 0, log[-4000:]
