@@ -35,7 +35,7 @@ import numpy as np
 
 from . import retina as retina_area
 from . import stimuli
-from .core import Circuit, copy_offsets
+from .core import Circuit
 from .it import build_it
 from .retina import build_retina
 from .v1 import build_v1
