@@ -525,6 +525,7 @@ class Circuit:
             tau = float(self.lif_tau)
             off = off - (pop.theta_twin - 0.5 * self.dt / tau) * tau / self.dt
         return off
+
     def to_network(self, model="mcculloch_pitts", dt=None, coding="rate", latency=None,
                    names=None, bias=None, copies=None, align=True):
         """neurosim objects for the circuit (public API only).
