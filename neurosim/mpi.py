@@ -421,6 +421,7 @@ def run(net, n_steps, chunk, progress, comm=None):
     outbox = np.empty(max(1, plan.n_local * interval), np.int64)
     firing = np.empty(max(1, plan.n_local), np.int64)
     inbox, inbox_step0 = np.zeros(0, np.int64), net.t_step
+    received = np.empty(4096, np.int64)
     t0 = time.perf_counter()      # compile (or load from numba's cache) with an empty call
     net._prepare_chunk(0)
     args = (nr, a.sources, syn, a.drives, a.currents, a.recorders, a.counters, loc,
@@ -434,7 +435,7 @@ def run(net, n_steps, chunk, progress, comm=None):
         while done < n_steps:
             todo = min(chunk, n_steps - done)
             net._prepare_chunk(todo)
-            first, received = net.t_step, []
+            first, fill, starts, counts = net.t_step, 0, [], []
             for i in range(0, todo, interval):
                 m = min(interval, todo - i)
                 n_out = advance(nr, a.sources, syn, a.drives, a.currents, a.recorders,
@@ -443,9 +444,18 @@ def run(net, n_steps, chunk, progress, comm=None):
                 t1 = time.perf_counter()
                 inbox, inbox_step0 = comm.allgather_spikes(outbox[:n_out]), first + i
                 t_exchange += time.perf_counter() - t1
-                received.append((inbox_step0, inbox))
+                # the chunk's spikes, for the monitors: appended to one array
+                k = inbox.size
+                if fill + k > received.size:
+                    received = np.concatenate([received[:fill],
+                                               np.empty(max(k, received.size), np.int64)])
+                received[fill:fill + k] = inbox
+                fill += k
+                starts.append(inbox_step0)
+                counts.append(k)
             t1 = time.perf_counter()
-            t_reduce = _collect(net, comm, received, first, todo)
+            t_reduce = _collect(net, comm, received[:fill],
+                                np.repeat(np.array(starts, np.int64), counts), first, todo)
             t_exchange += t_reduce
             t_record += time.perf_counter() - t1 - t_reduce
             net.t_step += todo
@@ -488,15 +498,15 @@ def _compiled(dispatcher, args):
         return dispatcher
 
 
-def _collect(net, comm, received, first, did):
-    """Fill the recorders as the one-process loop would, then let the network read them."""
+def _collect(net, comm, codes, step0, first, did):
+    """Fill the recorders as the one-process loop would, then let the network read them.
+
+    ``codes``: the chunk's exchanged spikes, each ``index + n_total * (step - step0)``
+    with ``step0`` (same length) the first step of its interval."""
     a = net._arrays
     n_total = a.n + a.sources.p_fire.size
-    if received:
-        steps = np.concatenate([s0 + r // n_total for s0, r in received])
-        index = np.concatenate([r % n_total for _, r in received])
-    else:
-        steps = index = np.zeros(0, np.int64)
+    steps = step0 + codes // n_total
+    index = codes % n_total
     order = np.argsort(steps * n_total + index, kind="stable")   # (step, index), as one rank
     steps, index = steps[order], index[order]
     rec = a.recorders
