@@ -279,13 +279,25 @@ def simulate_numba(nr, src, syn, drv, cur, rec, counters, seed, step0, n_steps, 
                         nr.buffer, touched, n_touched)
         _poisson_drives(nr, drv, seed, step, slot, touched, n_touched)
         _apply_slot(nr, delta, slot, touched, n_touched)
-        for m in range(n_fire):
-            k = firing[m]
-            if rec.mask[k]:
-                rec.spike_i[counters[1]] = k
-                rec.spike_step[counters[1]] = step
-                counters[1] += 1
-            for r in range(rec.rate_lo.size):
-                if rec.rate_lo[r] <= k < rec.rate_hi[r]:
-                    rec.rate_buf[i, r] += 1
+        _record(rec, counters, firing, n_fire, i, step)
     return n_steps
+
+
+@njit(cache=True)
+def _record(rec, counters, firing, n_fire, i, step):
+    # Two separate loops: merged into one, the spike and the rate recording ran
+    # 3-4x slower than both apart (1 us per spike in the balanced binary network).
+    n_rec = counters[1]
+    for m in range(n_fire):
+        k = firing[m]
+        if rec.mask[k]:
+            rec.spike_i[n_rec] = k
+            rec.spike_step[n_rec] = step
+            n_rec += 1
+    counters[1] = n_rec
+    for r in range(rec.rate_lo.size):
+        lo, hi = rec.rate_lo[r], rec.rate_hi[r]
+        count = 0
+        for m in range(n_fire):
+            count += lo <= firing[m] < hi
+        rec.rate_buf[i, r] += count
