@@ -152,10 +152,10 @@ def _apply_slot_sparse(nr, delta, slot, touched, count):
     # Only the listed entries: the same additions as the dense pass, which adds
     # 0 everywhere else. A delta neuron's two channels are summed first, as in
     # the dense pass; a second visit to it adds 0.
-    n = nr.v.size
+    n = np.uint64(nr.v.size)
     buf = nr.buffer
     for m in range(count):
-        t = touched[slot, m]
+        t = np.uint64(touched[slot, m])     # unsigned: no negative-index handling
         k = t - n if t >= n else t
         if delta[k]:
             if nr.ref[k] == 0 and not nr.spiked[k]:
