@@ -36,6 +36,7 @@ from .lif import lif_update_numba
 from .lif_cond import lif_cond_update_numba
 from .mcculloch_pitts import mcculloch_pitts_update_numba
 from .propagate import poisson_inverse
+from .simulate import _row_tuple
 
 # piece_*: local neurons as range(lo, hi, stride) inside segment ``seg``;
 # is_local: 1 for the neurons and sources of this rank (global numbering);
@@ -43,12 +44,6 @@ from .propagate import poisson_inverse
 # scan_lo, scan_hi: 8-neuron words of ``spiked`` that hold every local neuron
 Local = namedtuple("Local", "piece_lo piece_hi piece_stride piece_seg is_local sources "
                             "scan_lo scan_hi")
-
-
-@njit(cache=True, inline="always")
-def _row_tuple(r):
-    # parameters as scalars stay in registers (see simulate._row_tuple)
-    return (r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], r[10])
 
 
 @njit(cache=True)
