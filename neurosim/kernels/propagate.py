@@ -23,7 +23,9 @@ def propagate_numba(sources, n_sources, step, indptr, target, weight, delay, buf
     The list stops growing at ``touched.shape[1]`` entries: the slot is then
     applied as a whole, which is faster when most entries receive input.
     The slot is found by one compare instead of an integer ``%`` per synapse
-    (a 64-bit division costs tens of cycles, more than the rest of a delivery).
+    (a 64-bit division costs tens of cycles, more than the rest of a delivery),
+    and indices are unsigned: numba wraps negative signed indices, a compare and
+    an add per access that halved the rate of deliveries.
     """
     depth = buffer.shape[0]
     cap = touched.shape[1]
@@ -40,8 +42,6 @@ def propagate_numba(sources, n_sources, step, indptr, target, weight, delay, buf
                 slot -= depth
             t = np.uint64(target[q])
             old = buffer[slot, t]
-            # the cap first: once a slot's list is full the test is always false
-            # and predicted, where "old == 0" alone mispredicts at high fill
             if n_touched[slot] < cap and old == 0 and weight[q] != 0:
                 touched[slot, n_touched[slot]] = t
                 n_touched[slot] += 1
@@ -52,8 +52,6 @@ def propagate_numba(sources, n_sources, step, indptr, target, weight, delay, buf
 def _propagate_undelayed(sources, n_sources, indptr, target, weight, row, touched, n_touched):
     # Every delay is 0 (one slot): the delays are not read and the list's length
     # stays in a register instead of being reloaded after every store.
-    # Unsigned indices: numba wraps negative signed indices, a compare and add per
-    # access that halved the rate of deliveries.
     cap = touched.size
     count = n_touched[0]
     for m in range(n_sources):
