@@ -320,8 +320,13 @@ class RateMonitor(_Monitor):
         >>> rate.smooth_rate(3*ms).round(1)
         array([  0. , 333.3, 333.3, 333.3,   0. ])
         """
-        from ._validation import check_positive
-        from .units import second
-        w = check_positive("width", width, second)
-        n = max(1, int(round(w / self.dt)))
-        return np.convolve(self.rate, np.ones(n) / n, mode="same")
+        return _smooth_rate(self.rate, self.dt, width)
+
+
+def _smooth_rate(rate, dt, width):
+    """``rate`` (Hz, one value per step of ``dt`` seconds) averaged over a flat window."""
+    from ._validation import check_positive
+    from .units import second
+    w = check_positive("width", width, second)
+    n = max(1, int(round(w / dt)))
+    return np.convolve(rate, np.ones(n) / n, mode="same")

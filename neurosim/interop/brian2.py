@@ -98,7 +98,7 @@ from ..inputs import CurrentInput, PoissonGroup, PoissonInput, SpikeGeneratorGro
 from ..kernels import _layout as L
 from ..kernels._rng import uniform_numpy
 from ..models import LIF, LIFCond, McCullochPitts
-from ..monitors import RateMonitor, SpikeMonitor, StateMonitor
+from ..monitors import RateMonitor, SpikeMonitor, StateMonitor, _smooth_rate
 from ..network import Network
 from ..units import second
 
@@ -415,9 +415,7 @@ class RateRecording:
         ndarray
             The smoothed rate in Hz, one value per step.
         """
-        w = check_positive("width", width, second)
-        n = max(1, int(round(w / self.dt)))
-        return np.convolve(self.rate, np.ones(n) / n, mode="same")
+        return _smooth_rate(self.rate, self.dt, width)
 
 
 def _poisson_cdf(lam, p0, k_max):

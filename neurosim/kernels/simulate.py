@@ -186,16 +186,22 @@ def _injected_currents(nr, cur, step):
 
 
 @njit(cache=True)
+def _drive_count(drv, d, seed, step, j):
+    """Input events of drive ``d`` into its ``j``-th target at ``step`` (a Poisson count)."""
+    m_sub = drv.n_sub[d]
+    count = 0
+    for r in range(m_sub):
+        u = uniform(seed, STREAM_POISSON_INPUT + d, step, j * m_sub + r)
+        count += poisson_inverse(u, drv.lam[d], drv.p0[d], drv.k_max[d])
+    return count
+
+
+@njit(cache=True)
 def _poisson_drives(nr, drv, seed, step, slot, touched, n_touched):
     n = nr.v.size
     for d in range(drv.lam.size):
-        m_sub = drv.n_sub[d]
         for k in range(drv.lo[d], drv.hi[d]):
-            count = 0
-            j = k - drv.lo[d]
-            for r in range(m_sub):
-                u = uniform(seed, STREAM_POISSON_INPUT + d, step, j * m_sub + r)
-                count += poisson_inverse(u, drv.lam[d], drv.p0[d], drv.k_max[d])
+            count = _drive_count(drv, d, seed, step, k - drv.lo[d])
             if count > 0:
                 t = drv.channel[d] * n + k
                 add = count * drv.weight[d]

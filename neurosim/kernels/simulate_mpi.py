@@ -30,13 +30,12 @@ import numpy as np
 from numba import njit
 
 from ._layout import (FIXED_UNIT, LIF_COND, LIF_DELTA, MCCULLOCH_PITTS, STREAM_POISSON_GROUP,
-                      STREAM_POISSON_INPUT, VAR_GE, VAR_GI)
+                      VAR_GE, VAR_GI)
 from ._rng import uniform
 from .lif import lif_update_numba
 from .lif_cond import lif_cond_update_numba
 from .mcculloch_pitts import mcculloch_pitts_update_numba
-from .propagate import poisson_inverse
-from .simulate import _row_tuple
+from .simulate import _row_tuple, _drive_count
 
 # piece_*: local neurons as range(lo, hi, stride) inside segment ``seg``;
 # is_local: 1 for the neurons and sources of this rank (global numbering);
@@ -119,16 +118,11 @@ def _sample_states(nr, rec, loc, step):
 def _poisson_drives(nr, drv, loc, seed, step, slot):
     n = nr.v.size
     for d in range(drv.lam.size):
-        m_sub = drv.n_sub[d]
         for p in range(loc.piece_lo.size):
             stride = loc.piece_stride[p]
             start = _first_at_or_after(loc.piece_lo[p], stride, drv.lo[d])
             for k in range(start, min(loc.piece_hi[p], drv.hi[d]), stride):
-                count = 0
-                j = k - drv.lo[d]
-                for r in range(m_sub):
-                    u = uniform(seed, STREAM_POISSON_INPUT + d, step, j * m_sub + r)
-                    count += poisson_inverse(u, drv.lam[d], drv.p0[d], drv.k_max[d])
+                count = _drive_count(drv, d, seed, step, k - drv.lo[d])
                 if count > 0:
                     nr.buffer[slot, drv.channel[d] * n + k] += count * drv.weight[d]
 
