@@ -159,7 +159,10 @@ def load_recording(folder):
     """Read what a monitor streamed to ``folder`` (``stream_to=``), also after a crash.
 
     Every complete chunk is read; a chunk being written when the process died
-    exists only under a temporary name and is ignored.
+    exists only under a temporary name and is ignored. A recording written in
+    parts by the ranks of an MPI run (``gather='local'``: one file per rank and
+    chunk) is merged into the record one process would have made; a chunk
+    counts as complete once every rank's part of it exists.
 
     Parameters
     ----------
@@ -190,16 +193,55 @@ def load_recording(folder):
     folder = os.fspath(folder)
     with open(os.path.join(folder, "meta.json")) as fh:
         meta = json.load(fh)
+    # chunk_NNNNNN.npz, or chunk_NNNNNN.rankRRRRR.npz for one rank's part
+    parts = {}
+    for name in os.listdir(folder):
+        if name.startswith("chunk_") and name.endswith(".npz") and ".tmp" not in name:
+            parts.setdefault(name[len("chunk_"):].split(".")[0], []).append(name)
+    ranks = meta.get("ranks", 1)
     columns = {}
-    for name in sorted(f for f in os.listdir(folder) if f.startswith("chunk_")
-                       and f.endswith(".npz") and ".tmp" not in f):
-        with np.load(os.path.join(folder, name)) as data:
-            for key in data.files:
-                columns.setdefault(key, []).append(data[key])
+    for number in sorted(parts):
+        names = sorted(parts[number])
+        if len(names) < ranks:      # some rank had not finished this chunk
+            continue
+        chunks = []
+        for name in names:
+            with np.load(os.path.join(folder, name)) as data:
+                chunks.append({key: data[key] for key in data.files})
+        chunk = chunks[0] if len(chunks) == 1 else _merge_parts(meta["monitor"], chunks)
+        for key, value in chunk.items():
+            columns.setdefault(key, []).append(value)
     out = {"meta": meta}
-    for key, parts in columns.items():
-        out[key] = np.concatenate(parts, axis=1 if parts[0].ndim == 2 else 0)
+    for key, arrays in columns.items():
+        out[key] = np.concatenate(arrays, axis=1 if arrays[0].ndim == 2 else 0)
     return out
+
+
+def _merge_parts(kind, chunks):
+    """One chunk from the parts that the MPI ranks wrote of it (one per rank)."""
+    if kind == "SpikeMonitor":
+        i = np.concatenate([c["i"] for c in chunks])
+        steps = np.concatenate([c["steps"] for c in chunks])
+        order = np.lexsort((i, steps))      # by step, then index: as one process records
+        return {"i": i[order], "steps": steps[order]}
+    if kind == "RateMonitor":               # each rank counted its own neurons' spikes
+        return {"steps": chunks[0]["steps"], "counts": sum(c["counts"] for c in chunks)}
+    # StateMonitor: every recorded neuron's rows come from the rank that owns it
+    n_rows = sum(c["rows"].size if "rows" in c else len(c[_first_variable(c)])
+                 for c in chunks)
+    out = {"steps": chunks[0]["steps"]}
+    for key in chunks[0]:
+        if key in ("steps", "rows"):
+            continue
+        block = np.empty((n_rows, chunks[0][key].shape[1]))
+        for c in chunks:
+            block[c["rows"] if "rows" in c else slice(None)] = c[key]
+        out[key] = block
+    return out
+
+
+def _first_variable(chunk):
+    return next(key for key in chunk if key not in ("steps", "rows"))
 
 
 def save_spikes(monitor, path):

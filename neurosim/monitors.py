@@ -14,6 +14,18 @@ from .groups import NeuronGroup, _Population
 
 __all__ = ["SpikeMonitor", "StateMonitor", "RateMonitor"]
 
+# what a monitor keeps on each MPI rank (no effect in one process)
+GATHER = ("all", "root", "local")
+
+
+def _check_gather(gather):
+    if not isinstance(gather, str) or gather not in GATHER:
+        raise ValueError(f"gather={gather!r} is not one of {GATHER}: 'all' gives every MPI rank "
+                         "the whole record, 'root' gives it to rank 0 and the other ranks their "
+                         "own neurons' records, 'local' gives every rank its own neurons' "
+                         "records (with stream_to, each rank writes its part of one recording)")
+    return gather
+
 
 def _record_indices(name, record, n):
     if record is True:
@@ -37,15 +49,36 @@ class _Monitor:
     folder as soon as the run has produced it (written to a temporary name and
     renamed, so a killed run leaves every finished chunk readable), and nothing
     is kept in memory.
+
+    Under MPI (:mod:`neurosim.mpi`) ``gather`` decides what each rank keeps;
+    :meth:`_share` sets it at the start of every distributed run. A rank that
+    keeps only its own neurons' records (``_owned``) and streams writes them
+    as ``chunk_NNNNNN.rankRRRRR.npz``; ``load_recording`` merges the parts.
     """
 
-    def __init__(self, source, stream_to=None):
+    def __init__(self, source, stream_to=None, gather="all"):
         if not isinstance(source, _Population):
             raise TypeError(f"source={source!r} must be a group or a slice of one")
         self.source = source
         self.stream_to = None if stream_to is None else os.fspath(stream_to)
+        self.gather = _check_gather(gather)
         self.dt = None
         self._chunks = []
+        self._owned = None      # bool per neuron of source: the ones this rank records
+        self._part = None       # this rank's number in the names of its chunk files
+        self._drop = False      # a rank other than 0 of a streamed 'root' monitor
+
+    def _share(self, rank, size, owned):
+        """Before a run on ``size`` MPI ranks: keep what ``gather`` gives rank ``rank``,
+        whose neurons of ``source`` are ``owned`` (bool per neuron)."""
+        whole = size == 1 or self.gather == "all" or (self.gather == "root" and rank == 0)
+        self._owned = None if whole else owned
+        self._part = rank if self._owned is not None and self.gather == "local" \
+            and self.stream_to is not None else None
+        self._drop = not whole and self.gather == "root" and self.stream_to is not None
+        if self._part is not None and rank == 0:
+            # the number of parts that make a chunk complete, for load_recording
+            self._write_meta(ranks=size)
 
     def _reset(self, dt):
         self.dt = dt
@@ -55,29 +88,43 @@ class _Monitor:
             if any(f.startswith("chunk_") for f in os.listdir(self.stream_to)):
                 raise FileExistsError(f"stream_to={self.stream_to!r} already holds a recording; "
                                       "remove it or choose another folder")
-            with open(os.path.join(self.stream_to, "meta.json"), "w") as fh:
-                json.dump({"format": "neurosim-monitor", "version": 1, "dt": dt,
-                           "monitor": type(self).__name__, "source": self.source.name}, fh)
+            self._write_meta()
+
+    def _write_meta(self, **extra):
+        path = os.path.join(self.stream_to, "meta.json")
+        tmp = f"{path}.{os.getpid()}.tmp"   # own name: under MPI every rank writes it
+        with open(tmp, "w") as fh:
+            json.dump({"format": "neurosim-monitor", "version": 1, "dt": self.dt,
+                       "monitor": type(self).__name__, "source": self.source.name, **extra}, fh)
+        os.replace(tmp, path)
 
     def _add_chunk(self, **arrays):
         if self.stream_to is None:
             self._chunks.append(arrays)
             return
-        path = os.path.join(self.stream_to, f"chunk_{len(self._chunks):06d}.npz")
-        # a name of this process's own: under MPI every rank writes the same chunk
+        if self._drop:
+            # a place holder, so that every rank counts the same chunks (checkpoints)
+            self._chunks.append(None)
+            return
+        part = "" if self._part is None else f".rank{self._part:05d}"
+        path = os.path.join(self.stream_to, f"chunk_{len(self._chunks):06d}{part}.npz")
+        # a name of this process's own: under MPI every rank may write the same chunk
         tmp = f"{path}.{os.getpid()}.tmp.npz"
         np.savez(tmp, **arrays)
         os.replace(tmp, path)
         self._chunks.append(path)
 
-    def _column(self, key, empty, axis=0):
-        parts = []
+    def _chunk_data(self):
+        """Every chunk kept by this process, as a dict of arrays."""
         for chunk in self._chunks:
             if isinstance(chunk, str):
                 with np.load(chunk) as data:
-                    parts.append(data[key])
-            else:
-                parts.append(chunk[key])
+                    yield {key: data[key] for key in data.files}
+            elif chunk is not None:
+                yield chunk
+
+    def _column(self, key, empty, axis=0):
+        parts = [chunk[key] for chunk in self._chunk_data()]
         return np.concatenate(parts, axis=axis) if parts else empty
 
     def _snapshot(self):
@@ -106,6 +153,15 @@ class SpikeMonitor(_Monitor):
     stream_to : str or path, optional
         Folder to write the recording to, chunk by chunk, during the run, instead of
         keeping it in memory (one ``chunk_NNNNNN.npz`` per chunk plus ``meta.json``).
+    gather : {'all', 'root', 'local'}, optional
+        What each rank keeps when the network is split over MPI ranks (no
+        effect in one process): ``'all'`` (default) the whole record on every
+        rank; ``'root'`` the whole record on rank 0, and on the other ranks
+        only the records of their own neurons (nothing there with
+        ``stream_to``: rank 0 writes the recording); ``'local'`` only the
+        records of the rank's own neurons on every rank, and with ``stream_to``
+        every rank writes its part into the one recording, which
+        :func:`~neurosim.load_recording` reads back whole.
 
     Attributes
     ----------
@@ -127,13 +183,15 @@ class SpikeMonitor(_Monitor):
     (array([0, 1], dtype=int32), array([1., 2.]))
     """
 
-    def __init__(self, source, record=True, stream_to=None):
-        super().__init__(source, stream_to)
+    def __init__(self, source, record=True, stream_to=None, gather="all"):
+        super().__init__(source, stream_to, gather)
         self.record = _record_indices("record", record, source.n)
 
     def _append(self, local_i, steps):
         keep = np.isin(local_i, self.record, assume_unique=False) \
-            if self.record.size != self.source.n else slice(None)
+            if self.record.size != self.source.n else np.ones(local_i.size, bool)
+        if self._owned is not None:
+            keep &= self._owned[local_i]
         self._add_chunk(i=local_i[keep].astype(np.int32), steps=steps[keep])
 
     @property
@@ -201,13 +259,24 @@ class StateMonitor(_Monitor):
     stream_to : str or path, optional
         Folder to write the recording to, chunk by chunk, during the run, instead of
         keeping it in memory (one ``chunk_NNNNNN.npz`` per chunk plus ``meta.json``).
+    gather : {'all', 'root', 'local'}, optional
+        What each rank keeps when the network is split over MPI ranks (no
+        effect in one process): ``'all'`` (default) the whole record on every
+        rank; ``'root'`` the whole record on rank 0, and on the other ranks
+        only the records of their own neurons (nothing there with
+        ``stream_to``: rank 0 writes the recording); ``'local'`` only the
+        records of the rank's own neurons on every rank, and with ``stream_to``
+        every rank writes its part into the one recording, which
+        :func:`~neurosim.load_recording` reads back whole.
 
     Attributes
     ----------
     t : ndarray
         Sample times, in seconds.
     <variable> : ndarray, shape (n_recorded, n_samples)
-        The samples, in SI units (volts for potentials).
+        The samples, in SI units (volts for potentials). On an MPI rank that
+        keeps only its own neurons' records (``gather``), the rows of the
+        other ranks' neurons are NaN.
 
     Examples
     --------
@@ -220,8 +289,8 @@ class StateMonitor(_Monitor):
     (1, 2)
     """
 
-    def __init__(self, source, variables, record=True, every=1, stream_to=None):
-        super().__init__(source, stream_to)
+    def __init__(self, source, variables, record=True, every=1, stream_to=None, gather="all"):
+        super().__init__(source, stream_to, gather)
         if not isinstance(source.root, NeuronGroup):
             raise TypeError(f"source={source!r}: StateMonitor records neuron groups only")
         self.variables = (variables,) if isinstance(variables, str) else tuple(variables)
@@ -237,8 +306,11 @@ class StateMonitor(_Monitor):
     def _append(self, steps, block):
         """``block`` has shape (n_variables * n_recorded, n_samples)."""
         n = self.record.size
-        self._add_chunk(steps=steps, **{var: block[k * n:(k + 1) * n]
-                                        for k, var in enumerate(self.variables)})
+        rows = np.arange(n) if self._owned is None else np.flatnonzero(self._owned[self.record])
+        # a part (some rows) says which rows it holds
+        extra = {} if rows.size == n else {"rows": rows}
+        self._add_chunk(steps=steps, **extra, **{var: block[k * n:(k + 1) * n][rows]
+                                                 for k, var in enumerate(self.variables)})
 
     @property
     def t(self):
@@ -247,8 +319,21 @@ class StateMonitor(_Monitor):
     def __getattr__(self, name):
         variables = self.__dict__.get("variables", ())
         if name in variables:
-            return self._column(name, np.zeros((self.record.size, 0)), axis=1)
+            parts = []
+            for chunk in self._chunk_data():
+                x = chunk[name]
+                if "rows" in chunk:
+                    x = _place_rows(chunk["rows"], x, self.record.size)
+                parts.append(x)
+            return np.concatenate(parts, axis=1) if parts else np.zeros((self.record.size, 0))
         raise AttributeError(f"StateMonitor has no attribute {name!r}; it records {variables}")
+
+
+def _place_rows(rows, values, n):
+    """``values`` (one row per entry of ``rows``) as rows of an ``n``-row array, NaN elsewhere."""
+    out = np.full((n, values.shape[1]), np.nan)
+    out[rows] = values
+    return out
 
 
 class RateMonitor(_Monitor):
@@ -261,13 +346,25 @@ class RateMonitor(_Monitor):
     stream_to : str or path, optional
         Folder to write the recording to, chunk by chunk, during the run, instead of
         keeping it in memory (one ``chunk_NNNNNN.npz`` per chunk plus ``meta.json``).
+    gather : {'all', 'root', 'local'}, optional
+        What each rank keeps when the network is split over MPI ranks (no
+        effect in one process): ``'all'`` (default) the whole record on every
+        rank; ``'root'`` the whole record on rank 0, and on the other ranks
+        only the records of their own neurons (nothing there with
+        ``stream_to``: rank 0 writes the recording); ``'local'`` only the
+        records of the rank's own neurons on every rank, and with ``stream_to``
+        every rank writes its part into the one recording, which
+        :func:`~neurosim.load_recording` reads back whole.
 
     Attributes
     ----------
     t : ndarray
         Step times, in seconds.
     rate : ndarray
-        Instantaneous population rate in each step, in Hz.
+        Instantaneous population rate in each step, in Hz. On an MPI rank that
+        keeps only its own neurons' records (``gather``), the contribution of
+        its neurons: spikes of its neurons per neuron of ``source``, so that
+        the ranks' rates add up to the population rate.
 
     Examples
     --------
@@ -280,8 +377,8 @@ class RateMonitor(_Monitor):
     (1000,)
     """
 
-    def __init__(self, source, stream_to=None):
-        super().__init__(source, stream_to)
+    def __init__(self, source, stream_to=None, gather="all"):
+        super().__init__(source, stream_to, gather)
 
     def _append(self, steps, counts):
         self._add_chunk(steps=steps, counts=counts)

@@ -15,8 +15,11 @@ distributed engine:
 * ranks advance ``min_delay`` steps on their own, then exchange the spikes of
   that interval with one ``Allgather`` of fixed-size blocks (an ``Allgatherv``
   follows when a block overflows); every rank therefore sees every spike,
-  so spike and rate monitors are complete on every rank; state monitors are
+  so spike and rate monitors can be complete on every rank; state monitors are
   summed over ranks (each sample has one owner) at the end of each chunk;
+  each monitor then keeps what its ``gather`` asks: the whole record on every
+  rank, on rank 0 only, or on every rank its own neurons' part (streamed
+  into one recording that ``load_recording`` merges);
 * at the end of ``run`` the state (potentials, synaptic input in flight) is
   combined, so ``get_state``, ``store`` and checkpoints work on every rank.
 
@@ -36,6 +39,8 @@ import time
 import traceback
 
 import numpy as np
+
+from .monitors import RateMonitor
 
 __all__ = ["rank", "num_processes", "is_distributed", "PLACEMENTS", "DistributedError"]
 
@@ -413,6 +418,7 @@ def run(net, n_steps, chunk, progress, comm=None):
         plan = net._mpi_plan = _Plan(net, comm, placement)
     _check_agreement(comm, net, plan.fingerprint, n_steps, placement)
     min_delay = _check_min_delay(net, comm.size)
+    partial_rates = _share_monitors(net, comm, plan.owner)
     interval = max(1, min(chunk, min_delay or chunk))
     # weights may have changed since the last run (Synapses.weight = ...)
     syn = plan.synapses._replace(weight=a.synapses.weight[plan.positions])
@@ -455,7 +461,8 @@ def run(net, n_steps, chunk, progress, comm=None):
                 counts.append(k)
             t1 = time.perf_counter()
             t_reduce = _collect(net, comm, received[:fill],
-                                np.repeat(np.array(starts, np.int64), counts), first, todo)
+                                np.repeat(np.array(starts, np.int64), counts), first, todo,
+                                partial_rates)
             t_exchange += t_reduce
             t_record += time.perf_counter() - t1 - t_reduce
             net.t_step += todo
@@ -498,11 +505,25 @@ def _compiled(dispatcher, args):
         return dispatcher
 
 
-def _collect(net, comm, codes, step0, first, did):
+def _share_monitors(net, comm, owner):
+    """Tell every monitor which of its neurons this rank owns (it keeps what its
+    ``gather`` asks); returns, per rate monitor, the owner mask of the neurons and
+    sources whose spikes this rank counts, or None for all of them."""
+    partial = []
+    for m in net.monitors:
+        lo = net._global(m.source)
+        m._share(comm.rank, comm.size, owner[lo:lo + m.source.n] == comm.rank)
+        if isinstance(m, RateMonitor):
+            partial.append(None if m._owned is None else owner == comm.rank)
+    return partial
+
+
+def _collect(net, comm, codes, step0, first, did, partial_rates):
     """Fill the recorders as the one-process loop would, then let the network read them.
 
     ``codes``: the chunk's exchanged spikes, each ``index + n_total * (step - step0)``
-    with ``step0`` (same length) the first step of its interval."""
+    with ``step0`` (same length) the first step of its interval; ``partial_rates``
+    as :func:`_share_monitors` returns it."""
     a = net._arrays
     n_total = a.n + a.sources.p_fire.size
     steps = step0 + codes // n_total
@@ -520,6 +541,8 @@ def _collect(net, comm, codes, step0, first, did):
     a.counters[1] = count
     for r in range(rec.rate_lo.size):
         sel = (index >= rec.rate_lo[r]) & (index < rec.rate_hi[r])
+        if partial_rates[r] is not None:
+            sel &= partial_rates[r][index]
         rec.rate_buf[:did, r] = np.bincount(steps[sel] - first, minlength=did)[:did]
     t0 = time.perf_counter()
     comm.allreduce_sum(rec.st_buf)
@@ -530,7 +553,10 @@ def _collect(net, comm, codes, step0, first, did):
 
 
 def _combine_state(net, comm, plan):
-    """Give every rank the whole state: each rank contributes its own neurons' values."""
+    """Give every rank the whole state: each rank contributes its own neurons' values.
+
+    Its reductions also end ``run`` on every rank only once all ranks have written
+    their last chunk of streamed monitors, so that rank 0 can read the recording."""
     if comm.size == 1:
         return
     a = net._arrays

@@ -7,6 +7,11 @@ test's own process for the reference). Modes (first argument):
   in a row, to check that a run continues across the exchange), write spikes,
   traces, rates and the final state to ``OUT`` (rank 0; every rank checks that
   its own copy of the results is the same);
+* ``gather OUT PLACEMENT FOLDER``: the networks of :data:`GATHERED` with every
+  monitor ``gather='local'`` streaming to ``FOLDER`` (each rank writes its part;
+  rank 0 reads the recordings back with ``load_recording``), then with
+  ``gather='root'`` in memory (rank 0's record; every other rank checks that it
+  holds exactly its own neurons' part of it);
 * ``raise``: rank 1 raises during the script while the others go on into a run;
 * ``exit``: rank 1 dies (``os._exit``) in the middle of the simulation;
 * ``errors``: a network with delay-0 synapses; rank 1 builds another network
@@ -63,24 +68,64 @@ NETWORKS = {
 }
 
 
-def simulate(name, placement="population", seed=7):
-    """Run one network (60 ms, then 40 ms more) and return its results as arrays."""
+# the networks of the 'gather' mode: every kind of monitor, sources among them
+GATHERED = ("cuba", "mixed")
+
+
+def simulate(name, placement="population", seed=7, gather="all", folder=None):
+    """Run one network (60 ms, then 40 ms more) and return its results as arrays.
+
+    ``gather`` and ``folder`` (``stream_to`` of every monitor, one subfolder each)
+    set how the monitors record under MPI; with ``folder`` the results are read
+    back from the recordings (``run`` returns once every rank wrote its parts)."""
     net, mon = NETWORKS[name]()
     net.placement = placement
+    for key, m in mon.items():
+        m.gather = gather
+        m.stream_to = None if folder is None else os.path.join(folder, name, key)
     net.run(60 * ms, dt=0.1 * ms, backend="numba", seed=seed)
     net.run(40 * ms)
     out = {}
     for key, m in mon.items():
+        if folder is None:
+            rec = {"i": m.i, "steps": m.steps} if isinstance(m, ns.SpikeMonitor) else \
+                {var: getattr(m, var) for var in getattr(m, "variables", ())}
+            if isinstance(m, ns.RateMonitor):
+                rec["rate"] = m.rate
+        else:
+            rec = ns.load_recording(m.stream_to)
+            if isinstance(m, ns.RateMonitor):
+                rec["rate"] = rec["counts"] / (m.source.n * m.dt)
         if isinstance(m, ns.SpikeMonitor):
-            out[f"{key}/i"], out[f"{key}/t"] = m.i, m.t
+            out[f"{key}/i"], out[f"{key}/t"] = rec["i"], rec["steps"] * m.dt
         elif isinstance(m, ns.StateMonitor):
             for var in m.variables:
-                out[f"{key}/{var}"] = getattr(m, var)
+                out[f"{key}/{var}"] = rec[var]
         else:
-            out[f"{key}/rate"] = m.rate
+            out[f"{key}/rate"] = rec["rate"]
     group = net.groups[0]
     out["final/v"] = net.get_state(group, "v")
-    return out
+    return out, net, mon
+
+
+def _check_own_part(name, net, mon, whole, comm):
+    """This rank (not 0) of a ``gather='root'`` run holds its own neurons' part of
+    rank 0's record ``whole``: spikes of its neurons, state rows of its neurons
+    (NaN elsewhere). Rate parts are checked by the merge of ``load_recording``."""
+    owner = ns.mpi.owners(net, comm.size, net.placement)
+    for key, m in mon.items():
+        lo = net._global(m.source)
+        mine = owner[lo:lo + m.source.n] == comm.rank
+        if isinstance(m, ns.SpikeMonitor):
+            keep = mine[whole[f"{key}/i"]]
+            assert np.array_equal(m.i, whole[f"{key}/i"][keep]), (name, key)
+            assert np.array_equal(m.t, whole[f"{key}/t"][keep]), (name, key)
+        elif isinstance(m, ns.StateMonitor):
+            rows = mine[m.record]
+            for var in m.variables:
+                got = getattr(m, var)
+                assert np.array_equal(got[rows], whole[f"{key}/{var}"][rows]), (name, key)
+                assert np.isnan(got[~rows]).all(), (name, key)
 
 
 def main(mode, *args):
@@ -91,13 +136,27 @@ def main(mode, *args):
         comm._resize(4)      # small exchange blocks: the overflow path runs too
         results = {}
         for name in NETWORKS:
-            for key, value in simulate(name, placement).items():
+            for key, value in simulate(name, placement)[0].items():
                 results[f"{name}/{key}"] = value
         # every rank holds the whole record: compare with rank 0's
         everyone = comm.comm.allgather(results)
         for r, theirs in enumerate(everyone):
             for key, value in results.items():
                 assert np.array_equal(theirs[key], value), (r, key)
+        if rank == 0:
+            np.savez(path, ranks=ns.mpi.num_processes(), **results)
+    elif mode == "gather":
+        path, placement, folder = args
+        results = {}
+        for name in GATHERED:
+            for key, value in simulate(name, placement, gather="local", folder=folder)[0].items():
+                results[f"local/{name}/{key}"] = value
+            got, net, mon = simulate(name, placement, gather="root")
+            whole = comm.comm.bcast(got if rank == 0 else None)
+            if rank:
+                _check_own_part(name, net, mon, whole, comm)
+            for key, value in got.items():
+                results[f"root/{name}/{key}"] = value
         if rank == 0:
             np.savez(path, ranks=ns.mpi.num_processes(), **results)
     elif mode == "raise":

@@ -81,7 +81,7 @@ def launch(n, *args, timeout=TIMEOUT):
 @pytest.mark.parametrize("name", ["cuba", "brunel", "poisson", "mixed"])
 def test_rank_loop_alone_equals_the_one_process_loop(name):
     """The rank loop with one rank (no MPI) gives the spikes, traces and state of ``run``."""
-    ref = mpi_script.simulate(name)
+    ref = mpi_script.simulate(name)[0]
     net, mon = mpi_script.NETWORKS[name]()
     net.build(0.1 * ms, seed=7)
     mpi.run(net, 600, 250, False, comm=mpi._SelfComm())
@@ -156,10 +156,58 @@ def test_same_spikes_on_1_2_and_4_ranks(tmp_path, n, placement):
     got = np.load(out)
     assert int(got["ranks"]) == n
     for name in mpi_script.NETWORKS:
-        ref = mpi_script.simulate(name)
+        ref = mpi_script.simulate(name)[0]
         assert ref["spikes/i"].size > 100
         for key, value in ref.items():
             np.testing.assert_array_equal(got[f"{name}/{key}"], value, err_msg=f"{name}/{key}")
+
+
+@needs_mpi
+@pytest.mark.slow
+@pytest.mark.parametrize("n, placement", [(2, "round_robin"), (4, "population")])
+def test_monitors_gathered_on_rank_0_or_written_in_parts(tmp_path, n, placement):
+    """``gather='local'`` with ``stream_to``: every rank writes its own neurons' part of
+    each recording (spikes, rates, state traces) and ``load_recording`` reads it back
+    as the one-process record. ``gather='root'``: rank 0 holds the one-process record,
+    every other rank exactly its own neurons' part of it (the script checks)."""
+    out = tmp_path / "results.npz"
+    rc, log, _ = launch(n, "gather", str(out), placement, str(tmp_path / "rec"))
+    assert rc == 0, log[-4000:]
+    got = np.load(out)
+    assert int(got["ranks"]) == n
+    parts = os.listdir(tmp_path / "rec" / "cuba" / "spikes")
+    assert sum(".rank" in p for p in parts) == n * 2     # two runs, one part per rank
+    for name in mpi_script.GATHERED:
+        ref = mpi_script.simulate(name)[0]
+        for how in ("local", "root"):
+            for key, value in ref.items():
+                np.testing.assert_array_equal(got[f"{how}/{name}/{key}"], value,
+                                              err_msg=f"{how}/{name}/{key}")
+
+
+def test_gather_error_names_the_allowed_values():
+    cells = ns.NeuronGroup(2, LIF)
+    with pytest.raises(ValueError, match=r"gather='rank0' is not one of \('all', 'root', "
+                                         r"'local'\)"):
+        ns.SpikeMonitor(cells, gather="rank0")
+
+
+def test_a_recording_in_parts_is_merged_and_waits_for_every_part(tmp_path):
+    """Parts of two ranks, written as the ranks would: merged by step and index; a
+    chunk that misses a part (a rank died while writing) is left out."""
+    cells = ns.NeuronGroup(4, LIF)
+    owner = np.array([0, 1, 0, 1])
+    spikes = [ns.SpikeMonitor(cells, gather="local", stream_to=tmp_path) for _ in range(2)]
+    for m in spikes:
+        m._reset(0.1e-3)        # at build, before any rank writes a chunk
+    for rank, m in enumerate(spikes):
+        m._share(rank, 2, owner == rank)
+        m._append(np.array([1, 0, 3, 2]), np.array([5, 5, 6, 6]))   # one chunk: the exchange
+    spikes[1]._append(np.array([1]), np.array([9]))                 # rank 1 only: incomplete
+    rec = ns.load_recording(tmp_path)
+    np.testing.assert_array_equal(rec["i"], [0, 1, 2, 3])
+    np.testing.assert_array_equal(rec["steps"], [5, 5, 6, 6])
+    assert rec["meta"]["ranks"] == 2
 
 
 @needs_mpi
