@@ -7,9 +7,9 @@ fresh MPI job (``mpiexec -n K python mpi_bench.py --worker NAME``); they alterna
 within each repetition. A job reports, per rank, the wall time of the loop
 (``run``), the time in MPI calls (``exchange``: the spike Allgather once per
 minimum delay, waiting for a slower rank included, and the final state
-reduction) and the host-side sorting of the exchanged spikes into the monitors
-(``record``); the job's time is its slowest rank's. Results go to
-``benchmarks/results/mpi-*.json`` and to the section between the markers
+reduction), the host-side sorting of the exchanged spikes into the monitors
+(``record``) and its peak resident memory; the job's time is its slowest rank's.
+Results go to ``benchmarks/results/mpi-*.json`` and to the section between the markers
 ``<!-- mpi:begin -->`` and ``<!-- mpi:end -->`` of ``docs/benchmarks.md``
 (appended when missing; ``benchmarks/run.py`` keeps it when it rewrites the page).
 """
@@ -18,6 +18,7 @@ import datetime
 import json
 import os
 import platform
+import resource
 import shutil
 import subprocess
 import sys
@@ -67,7 +68,9 @@ def worker(name):
             else 1)
     mine = dict(run=net.timings["run"], compile=net.timings["compile"], build=t_build,
                 exchange=net.timings.get("exchange", 0.0), record=net.timings.get("record", 0.0),
-                spikes=int(spikes.i.size), duration=duration)
+                spikes=int(spikes.i.size), duration=duration,
+                # peak resident memory of this process (Linux reports KiB)
+                peak_rss_mib=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
     comm = ns.mpi.world()
     everyone = comm.comm.allgather(mine) if comm else [mine]
     if ns.mpi.rank() == 0:
@@ -130,7 +133,8 @@ def summarise(rows, ranks):
             compute=max(r["run"] - r["exchange"] - r["record"] for r in res["per_rank"]),
             record=max(r["record"] for r in res["per_rank"]),
             build=max(r["build"] for r in res["per_rank"]), spikes=slowest["spikes"],
-            duration=slowest["duration"]))
+            duration=slowest["duration"],
+            rss=max(r.get("peak_rss_mib", 0.0) for r in res["per_rank"])))
     out = {}
     for key, reps in table.items():
         out[key] = {f: _median([r[f] for r in reps]) for f in reps[0]}
@@ -154,12 +158,15 @@ def write_markdown(summary, meta, path):
              "repetitions (all repetitions in brackets). *exchange*: time in MPI calls (the "
              "spike Allgather once per minimum delay, including the wait for the slower rank, "
              "and the final state reduction); *record*: sorting the exchanged spikes into the "
-             "monitors; *compute*: the rest, the rank's own work (slowest rank). "
+             "monitors; *compute*: the rest, the rank's own work (slowest rank); *peak RSS*: "
+             "the largest peak resident memory of one rank (each rank builds only the "
+             "synapses onto its own neurons; about 230 MiB of it is Python, numba and MPI). "
              "The spike counts are identical on 1 and on "
              f"{meta['ranks']} ranks (the same seed gives the same spikes).", "",
              f"| network | sim. s | spikes | 1 process: run s | {meta['ranks']} ranks: run s | "
-             "speed-up | compute s | exchange s (% of run) | record s | build s (1 / K) |",
-             "|---|---|---|---|---|---|---|---|---|---|"]
+             "speed-up | compute s | exchange s (% of run) | record s | build s (1 / K) | "
+             "peak RSS per rank MiB (1 / K) |",
+             "|---|---|---|---|---|---|---|---|---|---|---|"]
     for name in NETWORKS:
         one, many = summary.get((name, 1)), summary.get((name, meta["ranks"]))
         if not one or not many:
@@ -171,7 +178,8 @@ def write_markdown(summary, meta, path):
             f"({', '.join(map(str, many['runs']))}) | {one['run'] / many['run']:.2f} | "
             f"{many['compute']:.2f} | "
             f"{many['exchange']:.2f} ({100 * many['exchange'] / many['run']:.0f} %) | "
-            f"{many['record']:.2f} | {one['build']:.1f} / {many['build']:.1f} |")
+            f"{many['record']:.2f} | {one['build']:.1f} / {many['build']:.1f} | "
+            f"{one['rss']:.0f} / {many['rss']:.0f} |")
     lines += ["", END]
     text = open(path).read() if os.path.exists(path) else ""
     section = "\n".join(lines)

@@ -25,6 +25,35 @@ class _Rule:
         args = ", ".join(f"{k}={v!r}" for k, v in vars(self).items())
         return f"{type(self).__name__}({args})"
 
+    def _connect_local(self, n_pre, n_post, rng, self_pre, keep):
+        """The part of ``connect``'s synapses whose target is marked in ``keep``.
+
+        It consumes the same random numbers as ``connect`` (so the weights and
+        delays drawn next are the same too) and keeps the same synapses, in
+        the same order: one MPI rank's incoming synapses of the network that
+        one process builds. This default draws every synapse, then keeps a
+        part; rules that can draw in blocks keep less memory.
+
+        Returns
+        -------
+        i, j : ndarray of int64
+            The kept pairs.
+        positions : ndarray of int64
+            Their positions in ``connect``'s output.
+        n_total : int
+            The number of pairs ``connect`` makes.
+        checksum : int
+            The sum of ``i * n_post + j`` over all pairs, modulo 2**64: the same
+            on every rank, for the ranks' agreement check.
+        """
+        i, j = self.connect(n_pre, n_post, rng, self_pre)
+        positions = np.flatnonzero(keep[j])
+        return i[positions], j[positions], positions, i.size, _checksum(i * n_post + j)
+
+
+def _checksum(flat):
+    return int(flat.astype(np.uint64).sum(dtype=np.uint64))
+
 
 def _check_bool(name, value):
     if not isinstance(value, (bool, np.bool_)):
@@ -147,6 +176,36 @@ class FixedProbability(_Rule):
             flat = np.concatenate(parts)
         i, j = np.divmod(flat, n_post)
         return (i, j) if self.allow_autapses else _drop_autapses(i, j, self_pre)
+
+    def _connect_local(self, n_pre, n_post, rng, self_pre, keep):
+        """As ``_Rule._connect_local``, drawing the skips in blocks of a million, so
+        that a rank holds its own part and one block, never all the pairs."""
+        if self.p in (0.0, 1.0):
+            return super()._connect_local(n_pre, n_post, rng, self_pre, keep)
+        total = n_pre * n_post
+        parts, n_total, checksum, last = [], 0, 0, -1
+        mean = self.p * total
+        while last < total:
+            # as many draws as connect makes in one go, so that the generator ends in
+            # the same state (geometric draws in blocks equal one draw of them all)
+            size = int(mean + 5 * np.sqrt(mean) + 100)
+            for lo in range(0, size, 1 << 20):
+                skips = rng.geometric(self.p, min(1 << 20, size - lo)).astype(np.int64)
+                if last >= total:
+                    continue
+                pos = last + np.cumsum(skips)
+                last = int(pos[-1])
+                flat = pos[pos < total]
+                i, j = np.divmod(flat, n_post)
+                if not self.allow_autapses:
+                    own = self_pre[j] != i
+                    flat, i, j = flat[own], i[own], j[own]
+                mine = np.flatnonzero(keep[j])
+                parts.append((i[mine], j[mine], n_total + mine))
+                n_total += flat.size
+                checksum += _checksum(flat)
+        i, j, positions = (np.concatenate(x) for x in zip(*parts))
+        return i, j, positions, n_total, checksum % 2 ** 64
 
 
 def _distinct_rows(rng, n_rows, k, m, excluded, rule="degree"):

@@ -15,7 +15,10 @@ format) holding
   stores the number of its chunk files instead).
 
 A file is written to a temporary name and renamed, so a crash never leaves half
-a checkpoint. Reading validates everything before touching the network: a
+a checkpoint. Under MPI every rank writes its own file (it holds the synapses
+of its own neurons only), named after the rank: ``state.npz`` becomes
+``state.rank00000.npz``, ``state.rank00001.npz``...; restoring needs the same
+number of ranks and placement. Reading validates everything before touching the network: a
 damaged file, a file of another format version or of another network is
 refused with :class:`~neurosim.CheckpointError`, and the network is left as it was.
 
@@ -76,11 +79,26 @@ def fingerprint(net):
     digest = hashlib.sha256()
     for arr in (a.synapses.indptr, a.synapses.target, a.synapses.delay, a.neurons.seg_prm):
         digest.update(np.ascontiguousarray(arr).tobytes())
+    part = getattr(net, "_mpi_part", None)
     return {"dt": net.dt, "seed_at_build": net._build_seed,
             "groups": [[g.name, g.n, repr(g.model)] for g in net.groups],
             "sources": [[s.name, s.n] for s in net.sources],
             "n_synapses": int(a.synapses.target.size), "connectivity_sha256": digest.hexdigest(),
-            "monitors": [type(m).__name__ for m in net.monitors]}
+            "monitors": [type(m).__name__ for m in net.monitors],
+            # under MPI: the rank, number of ranks and placement whose synapses it holds
+            "mpi_part": list(part) if part else None}
+
+
+def _rank_path(path, net):
+    """Where this process writes or reads the checkpoint ``path``: under MPI every
+    rank holds its own synapses, so each has a file of its own, its rank's number
+    before the extension (``state.npz``: ``state.rank00001.npz`` on rank 1)."""
+    path = os.fspath(path)
+    part = getattr(net, "_mpi_part", None)
+    if part is None or part[1] == 1:
+        return path
+    root, ext = os.path.splitext(path)
+    return f"{root}.rank{part[0]:05d}{ext}"
 
 
 def write_checkpoint(path, net, snapshot):
@@ -100,15 +118,15 @@ def write_checkpoint(path, net, snapshot):
         for key in (chunks[0] if chunks else {}):
             axis = 1 if chunks[0][key].ndim == 2 else 0
             arrays[f"monitor/{k}/{key}"] = np.concatenate([c[key] for c in chunks], axis=axis)
-    path = os.fspath(path)
-    tmp = f"{path}.{os.getpid()}.tmp.npz"   # own name: under MPI every rank writes the file
+    path = _rank_path(path, net)
+    tmp = f"{path}.{os.getpid()}.tmp.npz"
     np.savez(tmp, **arrays)
     os.replace(tmp, path)
 
 
 def read_checkpoint(path, net):
     """Read and validate ``path`` against ``net``; returns a snapshot for ``Network.restore``."""
-    path = os.fspath(path)
+    path = _rank_path(path, net)
     try:
         with np.load(path, allow_pickle=False) as data:
             content = {k: data[k] for k in data.files}

@@ -5,8 +5,13 @@ runs it on K ranks. ``Network.run(backend="numba")`` then notices that it was
 started by an MPI launcher with more than one process and runs the
 distributed engine:
 
-* every rank builds the whole network from the seed (identically, so no
-  connectivity travels), then keeps the synapses whose *target* it owns;
+* every rank builds the neurons of the whole network but only the synapses
+  whose *target* it owns (``Network.build`` asks :func:`local_neurons`): it
+  draws the same random numbers as one process, so that no connectivity
+  travels and the synapses are the ones one process builds, and keeps its
+  part as it goes (``FixedProbability`` draws in blocks), so that the memory
+  for synapses per rank falls as 1/K; ``Synapses.i``, ``j``, ``weight`` and
+  ``delay`` hold the rank's part;
 * neurons (and Poisson/generator sources) are placed on ranks by
   ``Network(..., placement=...)``: ``"population"`` (default) gives each rank a
   contiguous block of the global numbering, with cuts moved onto group
@@ -260,18 +265,38 @@ def _cuts(n, size, boundaries):
 
 
 def owners(net, size, placement):
-    """Rank of every neuron and source (global numbering), as an int64 array."""
-    a = net._arrays
-    n, n_src = a.n, a.sources.p_fire.size
+    """Rank of every neuron and source (global numbering), as an int64 array.
+
+    It depends only on the sizes of the groups, so a rank knows it before it
+    builds anything (and builds the incoming synapses of its own neurons only).
+    """
+    offsets = net._offsets()
+    n = sum(g.n for g in net.groups)
+    n_src = sum(s.n for s in net.sources)
     if placement == "round_robin":
         return np.concatenate([np.arange(n) % size, np.arange(n_src) % size]).astype(np.int64)
-    nr = a.neurons
-    cut_n = _cuts(n, size, np.concatenate([nr.seg_lo, nr.seg_hi]))
-    src_bounds = [a.offsets[id(s)] - n for s in net.sources] + [n_src]
+    seg_lo = np.array([offsets[id(g)] for g in net.groups], np.int64)
+    seg_hi = seg_lo + np.array([g.n for g in net.groups], np.int64)
+    cut_n = _cuts(n, size, np.concatenate([seg_lo, seg_hi]))
+    src_bounds = [offsets[id(s)] - n for s in net.sources] + [n_src]
     cut_s = _cuts(n_src, size, src_bounds)
     own_n = np.searchsorted(cut_n[1:-1], np.arange(n), side="right")
     own_s = np.searchsorted(cut_s[1:-1], np.arange(n_src), side="right")
     return np.concatenate([own_n, own_s]).astype(np.int64)
+
+
+def local_neurons(net):
+    """At build: which neurons this rank owns (bool per neuron), None without MPI.
+
+    The network then builds only their incoming synapses; ``net._mpi_part``
+    remembers for which rank, number of ranks and placement."""
+    comm = world()
+    if comm is None:
+        net._mpi_part = None
+        return None
+    net._mpi_part = (comm.rank, comm.size, net.placement)
+    n = sum(g.n for g in net.groups)
+    return owners(net, comm.size, net.placement)[:n] == comm.rank
 
 
 def _local(net, owner, rank, size, placement):
@@ -325,41 +350,56 @@ def _digest(*arrays):
     return h.hexdigest()
 
 
-def _large(x):
-    """Cheap stand-in of a large array for a fingerprint: size, wrapped sum, a sample."""
-    x = np.asarray(x)
-    step = max(1, x.size // 65536)
-    return [np.array([x.size, int(x.astype(np.int64).sum())], np.int64), x[::step]]
-
-
 def fingerprint(net):
-    """A digest of the built network: sizes, parameters, initial state, connectivity."""
+    """A digest of the built network: sizes, parameters, initial state, connectivity.
+
+    Connectivity enters through each projection's summary (number of synapses,
+    checksums of the pairs, weights and delays of the whole projection), which
+    every rank computes alike although it keeps only its own part."""
     a = net._arrays
-    nr, syn, src = a.neurons, a.synapses, a.sources
+    nr, src = a.neurons, a.sources
     parts = [np.array([a.n, src.p_fire.size, nr.buffer.shape[0], net._build_seed], np.int64),
              np.array([net.dt]), np.array([str(net.dtype)]),
              nr.seg_lo, nr.seg_hi, nr.seg_code, nr.seg_prm, src.gen_step, src.gen_source,
-             syn.indptr, a.recorders.mask, a.recorders.st_idx]
+             a.recorders.mask, a.recorders.st_idx,
+             np.array([repr(s._summary) for s in net.synapses] + [""])]
     parts += list(a.drives) + list(a.currents)
-    for big in (syn.target, syn.delay):
-        parts += _large(big)
     return _digest(*parts)
 
 
 def _summary(net):
     a = net._arrays
-    return (f"{a.n} neurons, {a.sources.p_fire.size} sources, {a.synapses.target.size} "
+    n_syn = sum(s._summary[0] for s in net.synapses)
+    return (f"{a.n} neurons, {a.sources.p_fire.size} sources, {n_syn} "
             f"synapses, seed {net._build_seed}, dt {net.dt * 1e3:g} ms")
+
+
+def _uniform_weights(net):
+    """Per projection, its weight if all of this rank's synapses of it have one weight
+    (as after ``syn.weight = value``), else None: comparable between ranks, which
+    hold different synapses."""
+    out = []
+    for s in net.synapses:
+        w = net._arrays.synapses.weight[s._positions]
+        out.append(int(w[0]) if w.size and w.min() == w.max() else None)
+    return out
 
 
 def _check_agreement(comm, net, fp, n_steps, placement):
     a = net._arrays
     mine = {"network": (fp, _summary(net)),
             "run": (net.t_step, n_steps, net.seed, placement, int(a.counters[0])),
-            "changed parameters": _digest(a.synapses.weight[::max(1, a.synapses.weight.size
-                                                                 // 65536)],
-                                          np.array([a.synapses.weight.sum()]), a.sources.p_fire,
-                                          a.neurons.i_bias, a.neurons.seg_prm)}
+            "changed parameters": _digest(a.sources.p_fire, a.neurons.i_bias,
+                                          a.neurons.seg_prm)}
+    weights = comm.allgather(_uniform_weights(net))
+    for k in range(len(net.synapses)):
+        values = {w[k] for w in weights} - {None}
+        if len(values) > 1:
+            raise DistributedError(
+                f"the MPI ranks disagree about the changed parameters: the weights of "
+                f"{net.synapses[k].name} differ between ranks ({sorted(values)} in units of "
+                "2**-32 of the target's weight unit). Every rank must change them in the "
+                "same way")
     everyone = comm.allgather(mine)
     for key in mine:
         values = [e[key] for e in everyone]
@@ -373,17 +413,16 @@ def _check_agreement(comm, net, fp, n_steps, placement):
 
 
 def min_delay_steps(net):
-    """The shortest synaptic delay in steps (None without synapses)."""
-    d = net._arrays.synapses.delay
-    return int(d.min()) if d.size else None
+    """The shortest synaptic delay in steps (None without synapses), of the whole
+    network: the same on every rank, which holds only its neurons' synapses."""
+    shortest = [s._summary[4] for s in net.synapses if s._summary[4] is not None]
+    return min(shortest) if shortest else None
 
 
 def _check_min_delay(net, size):
     d = min_delay_steps(net)
     if d is not None and d < 1:
-        zero = [s.name for s in net.synapses
-                if getattr(s, "_positions", None) is not None and s._positions.size
-                and net._arrays.synapses.delay[s._positions].min() < 1]
+        zero = [s.name for s in net.synapses if s._summary[4] is not None and s._summary[4] < 1]
         raise DistributedError(
             f"min delay = 0 steps: the network cannot be split over {size} MPI ranks, which "
             "exchange spikes once per minimum delay and so need every delay to be at least "
@@ -396,14 +435,24 @@ def _check_min_delay(net, size):
 class _Plan:
     """What a rank keeps between runs of one built network."""
 
-    def __init__(self, net, comm, placement):
+    def __init__(self, net, comm, placement, fp):
         a = net._arrays
         self.key = (id(a), comm.size, placement)
         self.owner = owners(net, comm.size, placement)
         self.local = _local(net, self.owner, comm.rank, comm.size, placement)
         self.neuron_mask = self.local.is_local[:a.n].astype(bool)
-        self.synapses, self.positions = _local_synapses(a.synapses, self.neuron_mask, a.n)
-        self.fingerprint = fingerprint(net)
+        part = getattr(net, "_mpi_part", None)
+        if part == (comm.rank, comm.size, placement):
+            self.positions = None           # built as this rank's part: all its own
+        elif part is None:                  # built whole (one process): keep a part
+            self.synapses, self.positions = _local_synapses(a.synapses, self.neuron_mask, a.n)
+        else:
+            raise DistributedError(
+                f"placement={placement!r}, but the network was built for "
+                f"placement={part[2]!r}, and each rank holds only the synapses of the "
+                "neurons that placement gave it; set placement before the first run "
+                "(Network(..., placement=...)) and keep it")
+        self.fingerprint = fp
         self.n_local = int(self.neuron_mask.sum()) + self.local.sources.size
 
 
@@ -414,14 +463,17 @@ def run(net, n_steps, chunk, progress, comm=None):
     a = net._arrays
     placement = net.placement
     plan = getattr(net, "_mpi_plan", None)
-    if plan is None or plan.key != (id(a), comm.size, placement):
-        plan = net._mpi_plan = _Plan(net, comm, placement)
-    _check_agreement(comm, net, plan.fingerprint, n_steps, placement)
+    fresh = plan is None or plan.key != (id(a), comm.size, placement)
+    fp = fingerprint(net) if fresh else plan.fingerprint
+    _check_agreement(comm, net, fp, n_steps, placement)
+    if fresh:       # after the agreement check: any error here is raised on every rank
+        plan = net._mpi_plan = _Plan(net, comm, placement, fp)
     min_delay = _check_min_delay(net, comm.size)
     partial_rates = _share_monitors(net, comm, plan.owner)
     interval = max(1, min(chunk, min_delay or chunk))
     # weights may have changed since the last run (Synapses.weight = ...)
-    syn = plan.synapses._replace(weight=a.synapses.weight[plan.positions])
+    syn = a.synapses if plan.positions is None else \
+        plan.synapses._replace(weight=a.synapses.weight[plan.positions])
     nr, loc = a.neurons, plan.local
     nr.spiked[:a.n][~plan.neuron_mask] = False     # the scan must see local spikes only
     outbox = np.empty(max(1, plan.n_local * interval), np.int64)

@@ -185,14 +185,20 @@ class Network:
         offsets = self._offsets()
         n = sum(g.n for g in self.groups)
         n_src = sum(s.n for s in self.sources)
-        self._check_memory(n, n_src, depth=1, n_syn=sum(s.expected_count() for s in self.synapses))
+        # under MPI: this rank's neurons, whose incoming synapses alone it builds
+        keep = _mpi.local_neurons(self)
+        expected = 0.0
+        for s in self.synapses:
+            lo, hi = self._range(offsets, s.target)
+            expected += s.expected_count() * (1.0 if keep is None else keep[lo:hi].mean())
+        self._check_memory(n, n_src, depth=1, n_syn=int(expected))
         for model in {id(g.model): g.model for g in self.groups}.values():
             model.validate_dt(dt)
         self.dt, self.seed = dt, int(seed)
         self._build_seed = self.seed
         root = np.random.SeedSequence(self.seed)
         neurons = self._build_neurons(offsets, n, dt, root.spawn(1)[0])
-        syn, depth = self._build_synapses(offsets, n, n_src, dt, root.spawn(2)[1])
+        syn, depth = self._build_synapses(offsets, n, n_src, dt, root.spawn(2)[1], keep)
         self._check_memory(n, n_src, depth=depth, n_syn=syn.target.size)
         currents, i_bias = self._build_currents(offsets, n, dt)
         i_bias = i_bias.astype(self.dtype)
@@ -250,12 +256,13 @@ class Network:
                        seg_code=np.array([g.model.code for g in self.groups], dtype=np.int64),
                        seg_prm=seg_prm.astype(self.dtype))
 
-    def _build_synapses(self, offsets, n, n_src, dt, seq):
+    def _build_synapses(self, offsets, n, n_src, dt, seq, keep=None):
         parts = []
         rngs = [np.random.default_rng(s) for s in seq.spawn(max(1, len(self.synapses)))]
         for s, rng in zip(self.synapses, rngs):
-            pre, post, w, d = s._build(rng, dt, offsets[id(s.source.root)] + s.source.start,
-                                       offsets[id(s.target.root)] + s.target.start)
+            lo, hi = self._range(offsets, s.target)
+            pre, post, w, d = s._build(rng, dt, offsets[id(s.source.root)] + s.source.start, lo,
+                                       None if keep is None else keep[lo:hi])
             parts.append((pre, post + s.channel * n, w, d))
         if parts:
             pre, target, weight, delay = (np.concatenate(x) for x in zip(*parts))
@@ -271,7 +278,9 @@ class Network:
             start += part[0].size
         indptr = np.zeros(n + n_src + 1, dtype=np.int64)
         np.cumsum(np.bincount(pre, minlength=n + n_src), out=indptr[1:])
-        depth = int(delay.max()) + 1 if delay.size else 1
+        # from the whole projections: under MPI the same on every rank
+        longest = [s._summary[5] for s in self.synapses if s._summary[5] is not None]
+        depth = max(longest) + 1 if longest else 1
         return SynapseArrays(indptr=indptr, target=target[order].astype(np.int32),
                              weight=_to_fixed(weight[order]),
                              delay=delay[order].astype(np.int32)), depth

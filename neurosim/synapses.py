@@ -92,8 +92,14 @@ class Synapses:
     def expected_count(self):
         return self.rule.expected_count(self.source.n, self.target.n)
 
-    def _build(self, rng, dt, source_offset, target_offset):
-        """Draw connectivity, weights and delays; returns global index arrays."""
+    def _build(self, rng, dt, source_offset, target_offset, keep=None):
+        """Draw connectivity, weights and delays; returns global index arrays.
+
+        ``keep`` (bool per target neuron, for one MPI rank) keeps only the synapses
+        onto the marked targets, drawn from the same random numbers as the whole
+        projection (``_Rule._connect_local``). ``_summary`` describes the whole
+        projection, the same on every rank (for the ranks' agreement check, the
+        minimum delay and the depth of the delay buffer)."""
         src, tgt = self.source, self.target
         # self_pre[j]: local source index of the neuron that is target j, or -1
         g_post = target_offset + np.arange(tgt.n)
@@ -102,24 +108,46 @@ class Synapses:
             rel = g_post - source_offset
             inside = (rel >= 0) & (rel < src.n)
             self_pre[inside] = rel[inside]
-        i, j = self.rule.connect(src.n, tgt.n, rng, self_pre)
-        n_syn = i.size
+        if keep is None:
+            i, j = self.rule.connect(src.n, tgt.n, rng, self_pre)
+            n_syn, mine, pairs = i.size, None, None
+        else:
+            i, j, mine, n_syn, pairs = self.rule._connect_local(src.n, tgt.n, rng, self_pre, keep)
         model = tgt.model
-        w = resolve("weight", self._weight_spec, n_syn, rng,
-                    lambda name, v: model.weight_to_si(name, v))
+        w_conv = lambda name, v: model.weight_to_si(name, v)    # noqa: E731
+        d_conv = lambda name, v: to_si(name, v, second, allow_array=True)   # noqa: E731
+        # a constant draws nothing: made for the part only
+        w_c, d_c = (None, None) if mine is None else \
+            (_constant("weight", self._weight_spec, w_conv),
+             _constant("delay", self._delay_spec, d_conv))
+        w = resolve("weight", self._weight_spec, n_syn if w_c is None else mine.size, rng, w_conv)
         if np.any(w < 0):
             raise ValueError(f"weight: {int((w < 0).sum())} of {n_syn} drawn weights of "
                              f"{self.name} are negative ({w.min():g}); weights are magnitudes, "
                              "truncate the distribution with low=0")
         exact = not isinstance(self._delay_spec, (Uniform, Normal))
-        d = resolve("delay", self._delay_spec, n_syn, rng,
-                    lambda name, v: to_si(name, v, second, allow_array=True))
+        d = resolve("delay", self._delay_spec, n_syn if d_c is None else mine.size, rng, d_conv)
         if np.any(d < 0):
             raise ValueError(f"delay: drawn delays of {self.name} reach {d.min() * 1e3:g} ms; "
                              "delays must be >= 0, truncate the distribution with low=0*ms")
         steps = steps_of("delay", d, dt, exact=exact)
         # the weights as simulated: rounded to the fixed-point grid of the input sums
         w = np.rint(w * FIXED_SCALE) / FIXED_SCALE
+        # of the whole projection: (synapses, pair checksum, weight sum, delay sum,
+        # min and max delay in steps); in one process, no checksums (nobody compares)
+        if mine is None:
+            self._summary = (n_syn, None, None, None) + _min_max(steps)
+        else:
+            if w_c is None:
+                w_sum, w = float(w.sum()), w[mine]
+            else:
+                w_sum = float(np.rint(w_c * FIXED_SCALE) / FIXED_SCALE) * n_syn
+            if d_c is None:
+                d_sum, (lo, hi), steps = int(steps.sum()), _min_max(steps), steps[mine]
+            else:
+                k = int(steps_of("delay", np.array([d_c]), dt)[0])
+                d_sum, (lo, hi) = k * n_syn, (k, k) if n_syn else (None, None)
+            self._summary = (n_syn, pairs, w_sum, d_sum, lo, hi)
         self.i, self.j, self._weight_si, self.delay = i, j, w, steps * dt
         return source_offset + i, target_offset + j, w, steps
 
@@ -186,6 +214,18 @@ class Synapses:
     def __repr__(self):
         return (f"Synapses({self.source.name} -> {self.target.name}, kind={self.kind!r}, "
                 f"connect={self.rule!r})")
+
+
+def _constant(name, spec, convert):
+    """The value of ``spec`` if it is one value (SI), None for a distribution or an array."""
+    if isinstance(spec, (Uniform, Normal)):
+        return None
+    x = np.asarray(convert(name, spec), dtype=float)
+    return float(x) if x.ndim == 0 else None
+
+
+def _min_max(steps):
+    return (int(steps.min()), int(steps.max())) if steps.size else (None, None)
 
 
 def _first_negative(value):

@@ -6,12 +6,14 @@ test's own process for the reference). Modes (first argument):
 * ``spikes OUT PLACEMENT``: simulate every network of :data:`NETWORKS` (two runs
   in a row, to check that a run continues across the exchange), write spikes,
   traces, rates and the final state to ``OUT`` (rank 0; every rank checks that
-  its own copy of the results is the same);
+  its own copy of the results is the same, and that it held only its part of
+  the synapses);
 * ``gather OUT PLACEMENT FOLDER``: the networks of :data:`GATHERED` with every
   monitor ``gather='local'`` streaming to ``FOLDER`` (each rank writes its part;
   rank 0 reads the recordings back with ``load_recording``), then with
   ``gather='root'`` in memory (rank 0's record; every other rank checks that it
-  holds exactly its own neurons' part of it);
+  holds exactly its own neurons' part of it); then a checkpoint (a file per
+  rank) restored into a new network continues as the original;
 * ``raise``: rank 1 raises during the script while the others go on into a run;
 * ``exit``: rank 1 dies (``os._exit``) in the middle of the simulation;
 * ``errors``: a network with delay-0 synapses; rank 1 builds another network
@@ -128,6 +130,24 @@ def _check_own_part(name, net, mon, whole, comm):
                 assert np.isnan(got[~rows]).all(), (name, key)
 
 
+def _check_checkpoint(path):
+    """A checkpoint written by every rank (a file each) and restored into a network built
+    anew continues as the original does."""
+    first, mon = NETWORKS["poisson"]()
+    first.run(30 * ms, dt=0.1 * ms, seed=7)
+    first.store(filename=path)
+    first.run(20 * ms)
+    resumed, mon2 = NETWORKS["poisson"]()
+    resumed.build(0.1 * ms, seed=7)
+    resumed.restore(filename=path)
+    resumed.run(20 * ms)
+    for key, m in mon.items():
+        if isinstance(m, ns.SpikeMonitor):
+            assert np.array_equal(m.i, mon2[key].i) and np.array_equal(m.t, mon2[key].t), key
+    assert np.array_equal(first.get_state(first.groups[0], "v"),
+                          resumed.get_state(resumed.groups[0], "v"))
+
+
 def main(mode, *args):
     comm = ns.mpi.world()
     rank = ns.mpi.rank()
@@ -136,8 +156,13 @@ def main(mode, *args):
         comm._resize(4)      # small exchange blocks: the overflow path runs too
         results = {}
         for name in NETWORKS:
-            for key, value in simulate(name, placement)[0].items():
+            got, net, _ = simulate(name, placement)
+            for key, value in got.items():
                 results[f"{name}/{key}"] = value
+            # each rank held the synapses onto its own neurons, together all of them
+            held = comm.comm.allgather(int(net._arrays.synapses.target.size))
+            assert sum(held) == sum(s._summary[0] for s in net.synapses), (name, held)
+            assert max(held) < sum(held), (name, held)
         # every rank holds the whole record: compare with rank 0's
         everyone = comm.comm.allgather(results)
         for r, theirs in enumerate(everyone):
@@ -157,6 +182,7 @@ def main(mode, *args):
                 _check_own_part(name, net, mon, whole, comm)
             for key, value in got.items():
                 results[f"root/{name}/{key}"] = value
+        _check_checkpoint(os.path.join(folder, "checkpoint.npz"))
         if rank == 0:
             np.savez(path, ranks=ns.mpi.num_processes(), **results)
     elif mode == "raise":

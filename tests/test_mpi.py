@@ -125,6 +125,92 @@ def test_placement_and_backend_errors_name_the_allowed_values():
     mpi.check_backend("cuda", None, requested="auto")     # 'auto' runs numba under MPI
 
 
+RULES = [ns.FixedProbability(0.3), ns.FixedProbability(0.05, allow_autapses=False),
+         ns.FixedIndegree(7, allow_autapses=False), ns.FixedOutdegree(9),
+         ns.FixedTotalNumber(3000), ns.AllToAll(allow_autapses=False), ns.OneToOne(),
+         ns.Explicit([0, 5, 9, 5], [3, 3, 1, 0])]
+
+
+@pytest.mark.parametrize("rule", RULES, ids=lambda r: type(r).__name__)
+def test_a_rank_draws_the_part_of_the_synapses_one_process_draws(rule):
+    """``_connect_local`` keeps exactly ``connect``'s synapses onto the kept targets, in
+    order, and leaves the generator where ``connect`` leaves it (the weights and delays
+    drawn next are the same too)."""
+    n = 120
+    self_pre = np.arange(n)
+    keep = np.random.default_rng(1).random(n) < 0.4
+    rng = np.random.default_rng(5)
+    i, j = rule.connect(n, n, rng, self_pre)
+    after = rng.random(4)
+    rng = np.random.default_rng(5)
+    li, lj, positions, total, checksum = rule._connect_local(n, n, rng, self_pre, keep)
+    np.testing.assert_array_equal(positions, np.flatnonzero(keep[j]))
+    np.testing.assert_array_equal(li, i[positions])
+    np.testing.assert_array_equal(lj, j[positions])
+    assert total == i.size and checksum == int((i * n + j).sum())
+    np.testing.assert_array_equal(rng.random(4), after)
+
+
+def test_fixed_probability_in_blocks_equals_one_draw():
+    """More than one block of a million skips, with autapses dropped on the way."""
+    rule = ns.FixedProbability(0.03, allow_autapses=False)
+    n_pre, n_post = 9000, 8000
+    self_pre = np.where(np.arange(n_post) < n_pre, np.arange(n_post), -1)
+    keep = np.arange(n_post) % 3 == 1
+    i, j = rule.connect(n_pre, n_post, np.random.default_rng(2), self_pre)
+    assert i.size > 2 * 2 ** 20
+    li, lj, positions, total, _ = rule._connect_local(n_pre, n_post, np.random.default_rng(2),
+                                                     self_pre, keep)
+    np.testing.assert_array_equal(positions, np.flatnonzero(keep[j]))
+    np.testing.assert_array_equal(li, i[positions])
+    assert total == i.size
+
+
+class _Rank(mpi._SelfComm):
+    """A stand-in communicator: this process plays rank ``rank`` of ``size``."""
+
+    def __init__(self, rank, size):
+        self.rank, self.size = rank, size
+
+
+@pytest.mark.parametrize("placement", ["population", "round_robin"])
+def test_each_rank_builds_the_incoming_synapses_of_its_own_neurons(monkeypatch, placement):
+    """Built as rank r of 3, a network holds exactly the synapses of the one-process build
+    whose target rank r owns (same weights, drawn from distributions, and delays), in the
+    same order, and the same description of the whole: delay buffer, minimum delay,
+    fingerprint of the ranks' agreement check."""
+    def build(comm):
+        monkeypatch.setattr(mpi, "_world", comm)
+        net, _ = mpi_script.NETWORKS["poisson"]()
+        net.placement = placement
+        net.build(0.1 * ms, seed=3)
+        return net
+    whole = build(None)
+    assert whole._mpi_part is None
+    a = whole._arrays
+    target = a.synapses.target % a.n
+    total = 0
+    for rank in range(3):
+        part = build(_Rank(rank, 3))
+        mine = mpi.owners(whole, 3, placement)[target] == rank
+        b = part._arrays
+        for field in ("target", "weight", "delay"):
+            np.testing.assert_array_equal(getattr(b.synapses, field),
+                                          getattr(a.synapses, field)[mine])
+        np.testing.assert_array_equal(np.diff(b.synapses.indptr),
+                                      np.add.reduceat(mine, a.synapses.indptr[:-1]) *
+                                      (np.diff(a.synapses.indptr) > 0))
+        for s_part, s_whole in zip(part.synapses, whole.synapses):
+            # synapses, min and max delay of the whole projection
+            assert s_part._summary[::4] == s_whole._summary[::4]
+            assert s_part._summary[5] == s_whole._summary[5]
+        assert b.neurons.buffer.shape == a.neurons.buffer.shape
+        assert mpi.min_delay_steps(part) == mpi.min_delay_steps(whole)
+        assert mpi.fingerprint(part) == mpi.fingerprint(build(_Rank((rank + 1) % 3, 3)))
+        total += b.synapses.target.size
+    assert total == a.synapses.target.size
+
+
 def test_one_process_runs_without_mpi():
     assert not mpi.is_distributed() and mpi.rank() == 0 and mpi.num_processes() == 1
 
@@ -169,7 +255,8 @@ def test_monitors_gathered_on_rank_0_or_written_in_parts(tmp_path, n, placement)
     """``gather='local'`` with ``stream_to``: every rank writes its own neurons' part of
     each recording (spikes, rates, state traces) and ``load_recording`` reads it back
     as the one-process record. ``gather='root'``: rank 0 holds the one-process record,
-    every other rank exactly its own neurons' part of it (the script checks)."""
+    every other rank exactly its own neurons' part of it (the script checks, and that
+    a checkpoint restored into a new network continues as the original)."""
     out = tmp_path / "results.npz"
     rc, log, _ = launch(n, "gather", str(out), placement, str(tmp_path / "rec"))
     assert rc == 0, log[-4000:]
@@ -177,6 +264,9 @@ def test_monitors_gathered_on_rank_0_or_written_in_parts(tmp_path, n, placement)
     assert int(got["ranks"]) == n
     parts = os.listdir(tmp_path / "rec" / "cuba" / "spikes")
     assert sum(".rank" in p for p in parts) == n * 2     # two runs, one part per rank
+    # the script's checkpoint: one file per rank, each with that rank's synapses
+    assert sorted(f for f in os.listdir(tmp_path / "rec") if f.startswith("checkpoint")) == \
+        [f"checkpoint.rank{r:05d}.npz" for r in range(n)]
     for name in mpi_script.GATHERED:
         ref = mpi_script.simulate(name)[0]
         for how in ("local", "root"):
