@@ -227,7 +227,8 @@ def measure(args, cfg):
     session = tempfile.mkdtemp(prefix="neurosim-bench-")
     src = snapshot(session)
     os.environ["NEUROSIM_BENCH_SRC"] = src
-    versions = probe_versions(dict(os.environ, PYTHONPATH=src))
+    versions = probe_versions(dict(os.environ, PYTHONPATH=os.pathsep.join(
+        [src] + [p for p in [os.environ.get("PYTHONPATH")] if p])))
     numba_cache = os.path.join(session, "numba")       # empty: the first compile is cold
     cython_cache = os.path.join(HERE, ".cache", "cython")   # kept between sessions
     cython_cold = not os.path.isdir(cython_cache) or not os.listdir(cython_cache)
@@ -313,8 +314,9 @@ def measure(args, cfg):
 def loop_time(r):
     """The time compared: for one-thread contenders the CPU time of the loop (all that
     Brian2 cpp_standalone reports without OpenMP, and what a shared machine disturbs
-    least), for several threads the wall time of the loop."""
-    if r["threads"] == 1 and r.get("run_cpu_s") is not None:
+    least), for several threads and on the GPU the wall time of the loop."""
+    if r["threads"] == 1 and r.get("run_cpu_s") is not None and \
+            not r["name"].startswith("neurosim-cuda"):
         return r["run_cpu_s"]
     return r["run_s"]
 
@@ -457,7 +459,7 @@ def _events(x):
     return "-" if not np.isfinite(x) else f"{x / 1e6:.3g} M"
 
 
-KEPT_SECTIONS = ("<!-- mpi:begin -->", "<!-- speed:begin -->")
+KEPT_SECTIONS = ("<!-- gpu:begin -->", "<!-- mpi:begin -->", "<!-- speed:begin -->")
 
 
 def write_markdown(res, rows, path, image_rel):
@@ -603,8 +605,9 @@ def write_markdown(res, rows, path, image_rel):
         lines += [""]
     if "nest_error" in v:
         lines += [f"NEST could not be imported: `{v['nest_error'][-300:]}`", ""]
-    # the hand-written sections after the tables (MPI from benchmarks/mpi_bench.py and
-    # its scaling estimate; the speed work and the memory floor) are kept as they are
+    # the hand-written sections after the tables (the GPU measurements; MPI from
+    # benchmarks/mpi_bench.py and its scaling estimate; the speed work and the memory
+    # floor) are kept as they are
     kept = ""
     if os.path.exists(path):
         with open(path) as fh:

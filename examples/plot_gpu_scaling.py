@@ -3,8 +3,8 @@ CPU and GPU: run time against network size
 ==========================================
 
 The same network runs on every backend: ``backend="numba"`` compiles the
-whole time loop for the CPU, ``backend="cuda"`` runs each phase of a step as
-GPU kernels (with the ``neurosim[cuda]`` extra and an NVIDIA GPU). Both give
+whole time loop for the CPU, ``backend="cuda"`` runs 64 steps per GPU kernel
+launch (with the ``neurosim[cuda]`` extra and an NVIDIA GPU). Both give
 the same spikes, so the choice is one of speed. This example times the CUBA
 network with 80 inputs per neuron (Vogels & Abbott 2005, the benchmark series
 of ``docs/benchmarks.md``) at growing sizes.
@@ -167,8 +167,9 @@ else:
     ax_s.set_yticks([])
 ax.axhline(1, ls=":", color="0.5", lw=1)
 ax.text(sizes[0], 1.1, "real time", fontsize=8, color="0.4")
-ax.set_xticks(sizes)
-ax.set_xticklabels([f"{n // 1000}k" for n in sizes])
+ticks = sorted(set(sizes) | set(recorded))
+ax.set_xticks(ticks)
+ax.set_xticklabels([f"{n // 1000}k" for n in ticks])
 ax.minorticks_off()
 ax.set_xlabel("neurons N (80 inputs each)")
 ax.set_ylabel("wall time per simulated second (s)")

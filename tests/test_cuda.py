@@ -32,8 +32,9 @@ def _small_blocks(monkeypatch):
 
 
 def _use_launch_mode(monkeypatch, mode):
-    """A grid-wide launch per phase, or many steps in one block (the default here)."""
-    monkeypatch.setattr(CudaBackend, "fused_max_elements", 0 if mode == "per_phase" else 10**9)
+    """A grid-wide launch per phase, or many steps in one cooperative launch (the
+    default; one block in the simulator)."""
+    monkeypatch.setattr(CudaBackend, "launch", mode)
 
 
 def _record(build, backend, duration, seed=7, **run):
@@ -46,10 +47,18 @@ def _record(build, backend, duration, seed=7, **run):
 
 
 def _assert_same(a, b):
+    """Spikes equal; state traces equal in the simulator and within 64 machine epsilons
+    on a GPU. On an H100 (numba-cuda 0.30.4) the traces differed from numba's by up to
+    4 ulp after 6 ms (CUBA, COBA) while every spike was the same; forcing NVVM's
+    ``-fma=0`` did not remove the difference (docs/design.md, "Summation order")."""
     assert a.keys() == b.keys()
     for name in a:
         for x, y in zip(a[name], b[name]) if isinstance(a[name], tuple) else [(a[name], b[name])]:
-            np.testing.assert_array_equal(x, y, err_msg=name)
+            if x.dtype.kind == "f" and not _cuda.simulator_enabled():
+                np.testing.assert_allclose(x, y, rtol=64 * np.finfo(x.dtype).eps, atol=0,
+                                           err_msg=name)
+            else:
+                np.testing.assert_array_equal(x, y, err_msg=name)
 
 
 NETWORKS = {

@@ -11,12 +11,9 @@ import warnings
 import numpy as np
 
 from ..kernels import _cuda
-from ..kernels.simulate_cuda import step_cuda, steps_fused_cuda
+from ..kernels.simulate_cuda import compile_fused_cuda, step_cuda, steps_fused_cuda
 
 SYNC_STEPS = 64
-# Up to this many neurons and sources, one block runs SYNC_STEPS steps per launch
-# (steps_fused_cuda); above, every phase is a grid-wide launch (step_cuda).
-FUSED_MAX_ELEMENTS = 16_384
 _STATIC = ("seg_hi", "seg_code", "seg_prm", "i_bias", "indptr", "target", "weight",
            "delay", "p_fire", "gen_source", "mask", "rate_lo", "rate_hi", "st_var", "st_idx",
            "st_every", "cur_lo", "cur_hi", "cur_vptr", "cur_values", "cur_rows", "cur_cols",
@@ -27,8 +24,12 @@ _STATIC = ("seg_hi", "seg_code", "seg_prm", "i_bias", "indptr", "target", "weigh
 class CudaBackend:
     name = "cuda"
     threads_per_block = 128
-    fused_threads = 1024
-    fused_max_elements = FUSED_MAX_ELEMENTS
+    # 256: the fused kernel's registers allow at most 256-511 threads a block (1024
+    # failed with CUDA_ERROR_LAUNCH_OUT_OF_RESOURCES on an H100)
+    fused_threads = 256
+    # "fused": SYNC_STEPS steps in one cooperative launch (steps_fused_cuda);
+    # "per_phase": one launch per phase and step (step_cuda), for the simulator's tests
+    launch = "fused"
 
     @staticmethod
     def is_available():
@@ -93,7 +94,9 @@ class CudaBackend:
         d["spike_step"] = _cuda.cuda.device_array(worst * SYNC_STEPS, dtype=np.int64)
         d["counters"] = to_dev(np.zeros(1, dtype=np.int64))
         gen_ptr = np.searchsorted(src.gen_step, step0 + np.arange(n_steps + 1), side="left")
-        fused = nr.v.size + src.p_fire.size <= self.fused_max_elements
+        fused = self.launch == "fused"
+        if n_steps == 0 and fused:          # Network._compile: compile, run nothing
+            compile_fused_cuda(d, seed, to_dev(gen_ptr), self.fused_threads)
         done = 0
         with warnings.catch_warnings():
             # the simulator runs the uint64 hash in Python, where wrap-around warns

@@ -3,6 +3,14 @@
 Without a GPU, ``NUMBA_ENABLE_CUDASIM=1`` (set before numba is imported) runs the
 same kernels in numba's simulator.
 """
+import numpy as np
+
+# numba-cuda up to 0.30 registers an overload for ``np.row_stack`` when it compiles
+# its first kernel; NumPy 2.5 removed that alias of ``np.vstack``, so every launch
+# failed with AttributeError (seen with numba-cuda 0.30.4 and NumPy 2.5.2 on an H100).
+if not hasattr(np, "row_stack"):
+    np.row_stack = np.vstack
+
 try:
     from numba import cuda
     _IMPORT_ERROR = None
