@@ -441,7 +441,7 @@ class Network:
             _mpi.check_backend(be.name, n_threads, backend or get_config()["backend"])
             return _mpi.run(self, n_steps, chunk, progress)
         threads = be.threads_for(self._arrays.n, n_threads or get_config()["n_threads"])
-        if be.name == "numba":
+        if be.name in ("numba", "cuda"):
             self._compile(be, threads)
         t0, done = time.perf_counter(), 0
         while done < n_steps:
@@ -460,7 +460,8 @@ class Network:
             sys.stderr.write("\n")
 
     def _compile(self, be, threads):
-        """First call compiles (or loads from the disk cache); timed apart from the run."""
+        """First call compiles (or loads from the disk cache) and, on the GPU, copies the
+        network to the device; timed apart from the run."""
         t0 = time.perf_counter()
         self._prepare_chunk(0)
         be.run_chunk(self._arrays, self.seed, self.t_step, 0, threads)
