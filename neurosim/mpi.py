@@ -3,7 +3,8 @@
 The script is the same as for one process; ``mpirun -n K python script.py``
 runs it on K ranks. ``Network.run(backend="numba")`` then notices that it was
 started by an MPI launcher with more than one process and runs the
-distributed engine:
+distributed engine (``backend="cuda"``: the same, each rank on a GPU of its
+own, see :class:`_GpuRank`):
 
 * every rank builds the neurons of the whole network but only the synapses
   whose *target* it owns (``Network.build`` asks :func:`local_neurons`): it
@@ -235,16 +236,18 @@ def check_placement(placement):
 
 
 def check_backend(name, n_threads=None, requested=None):
-    """Under MPI only the numba backend splits a network, one thread per rank
-    (``backend='auto'``, ``requested``, means numba there)."""
+    """The engine that splits the network under MPI: ``'numba'`` (one thread per rank)
+    or ``'cuda'`` (one GPU per rank); ``backend='auto'`` (``requested``) means numba."""
     size = num_processes()
-    if name != "numba" and requested != "auto":
+    if name not in ("numba", "cuda") and requested != "auto":
         raise ValueError(f"backend={name!r} cannot split a network over the {size} MPI ranks "
                          "this script was started with; use backend='numba' (one process per "
-                         "rank), or run one network per process (neurosim.dask_sweep)")
+                         "rank) or backend='cuda' (one GPU per rank), or run one network per "
+                         "process (neurosim.dask_sweep)")
     if n_threads is not None and n_threads != 1:
         raise ValueError(f"n_threads={n_threads!r}: under MPI each rank updates its neurons in "
                          "one thread; start more ranks instead (mpirun -n K)")
+    return "cuda" if name == "cuda" and requested != "auto" else "numba"
 
 
 # --------------------------------------------------------------------- placement
@@ -456,8 +459,9 @@ class _Plan:
         self.n_local = int(self.neuron_mask.sum()) + self.local.sources.size
 
 
-def run(net, n_steps, chunk, progress, comm=None):
-    """Advance a built network by ``n_steps`` steps on the ranks of ``comm``."""
+def run(net, n_steps, chunk, progress, comm=None, engine="numba"):
+    """Advance a built network by ``n_steps`` steps on the ranks of ``comm``, each rank
+    on its CPU (``engine='numba'``) or its GPU (``'cuda'``)."""
     from .kernels.simulate_mpi import advance_numba
     comm = comm or world() or _SelfComm()
     a = net._arrays
@@ -469,6 +473,11 @@ def run(net, n_steps, chunk, progress, comm=None):
     if fresh:       # after the agreement check: any error here is raised on every rank
         plan = net._mpi_plan = _Plan(net, comm, placement, fp)
     min_delay = _check_min_delay(net, comm.size)
+    if engine == "cuda" and placement != "population" and comm.size > 1:
+        raise DistributedError(
+            f"placement={placement!r} with backend='cuda': a GPU rank holds a contiguous "
+            "block of neurons, so only placement='population' runs on GPUs; use it, or "
+            "backend='numba'")
     partial_rates = _share_monitors(net, comm, plan.owner)
     interval = max(1, min(chunk, min_delay or chunk))
     # weights may have changed since the last run (Synapses.weight = ...)
@@ -486,6 +495,11 @@ def run(net, n_steps, chunk, progress, comm=None):
             net.seed, net.t_step, 0, inbox, 0, inbox_step0, outbox, firing)
     advance_numba(*args)
     advance = _compiled(advance_numba, args)
+    if engine == "cuda":
+        gpu = _GpuRank(net, plan, syn, comm, interval)
+        # the rank loop above delivers the remote spikes only (no steps) on the host;
+        # the GPU advances the steps
+        deliver, advance = advance, gpu.advance
     net.timings["compile"] = time.perf_counter() - t0
     t_exchange = t_record = 0.0
     t0, done = time.perf_counter(), 0
@@ -496,6 +510,10 @@ def run(net, n_steps, chunk, progress, comm=None):
             first, fill, starts, counts = net.t_step, 0, [], []
             for i in range(0, todo, interval):
                 m = min(interval, todo - i)
+                if engine == "cuda":
+                    deliver(nr, a.sources, syn, a.drives, a.currents, a.recorders, a.counters,
+                            loc, net.seed, first + i, 0, inbox, inbox.size, inbox_step0,
+                            outbox, firing)
                 n_out = advance(nr, a.sources, syn, a.drives, a.currents, a.recorders,
                                 a.counters, loc, net.seed, first + i, m, inbox, inbox.size,
                                 inbox_step0, outbox, firing)
@@ -511,6 +529,8 @@ def run(net, n_steps, chunk, progress, comm=None):
                 fill += k
                 starts.append(inbox_step0)
                 counts.append(k)
+            if engine == "cuda":
+                gpu.clear_remote_samples()
             t1 = time.perf_counter()
             t_reduce = _collect(net, comm, received[:fill],
                                 np.repeat(np.array(starts, np.int64), counts), first, todo,
@@ -523,8 +543,12 @@ def run(net, n_steps, chunk, progress, comm=None):
                 from .network import _show_progress
                 _show_progress(done, n_steps, net.dt, time.perf_counter() - t0)
         # the last interval's remote spikes: into the buffer, then one state for all
-        advance(nr, a.sources, syn, a.drives, a.currents, a.recorders, a.counters, loc,
-                net.seed, net.t_step, 0, inbox, inbox.size, inbox_step0, outbox, firing)
+        (deliver if engine == "cuda" else advance)(
+            nr, a.sources, syn, a.drives, a.currents, a.recorders, a.counters, loc, net.seed,
+            net.t_step, 0, inbox, inbox.size, inbox_step0, outbox, firing)
+        if engine == "cuda":
+            # the generator events before now, as the CPU rank loop counts them
+            a.counters[0] = np.searchsorted(a.sources.gen_step, net.t_step, side="left")
         t1 = time.perf_counter()
         _combine_state(net, comm, plan)
         t_exchange += time.perf_counter() - t1
@@ -544,6 +568,110 @@ def run(net, n_steps, chunk, progress, comm=None):
     net.timings["ranks"] = comm.size
     if progress and n_steps and comm.rank == 0:
         sys.stderr.write("\n")
+
+
+class _GpuRank:
+    """One rank's share of the network on its GPU, run by the CUDA backend.
+
+    The backend's ``run_chunk`` simulates a whole network; this rank gives it a
+    view of the network in which the other ranks' neurons cannot fire (their
+    threshold is infinite, a McCulloch-Pitts unit updates to 0 in every step),
+    the other ranks' sources are silent, the synapses are this rank's and every
+    local neuron and source is recorded: the recorded spikes are the rank's
+    spikes of the interval, to exchange. The remote spikes go into the delay
+    buffer on the host (the CPU rank loop) before each interval, since the
+    backend copies the state to the GPU and back once per call, so once per
+    exchange interval. Only placement by population keeps the extra segments
+    few (a contiguous block of neurons per rank).
+    """
+
+    def __init__(self, net, plan, syn, comm, interval):
+        from .backends.cuda_backend import CudaBackend
+        from .kernels import _cuda
+        from .kernels._layout import MCCULLOCH_PITTS, P_UPDATE, V_TH
+        from .network import _Arrays
+        if not CudaBackend.is_available():
+            raise RuntimeError(f"backend='cuda' on MPI rank {comm.rank}: "
+                               f"{CudaBackend.why_unavailable()}")
+        if comm.size > 1:
+            # one GPU per rank: the ranks of one node take its GPUs in turn
+            from mpi4py import MPI
+            local = comm.comm.Split_type(MPI.COMM_TYPE_SHARED).Get_rank()
+            _cuda.cuda.select_device(local % len(_cuda.cuda.gpus))
+        a = net._arrays
+        nr, src, n = a.neurons, a.sources, a.n
+        lo, hi, code, prm = [], [], [], []
+        for g in range(nr.seg_lo.size):
+            s_lo, s_hi = int(nr.seg_lo[g]), int(nr.seg_hi[g])
+            inert = nr.seg_prm[g].copy()
+            inert[V_TH] = np.inf
+            if nr.seg_code[g] == MCCULLOCH_PITTS:
+                inert[P_UPDATE] = 1.0
+            # the group cut where this rank's block of neurons begins and ends
+            cuts = sorted({s_lo, s_hi} | {int(c) for c in _block(plan.neuron_mask)
+                                          if s_lo < c < s_hi})
+            for c_lo, c_hi in zip(cuts, cuts[1:]):
+                lo.append(c_lo)
+                hi.append(c_hi)
+                code.append(nr.seg_code[g])
+                prm.append(nr.seg_prm[g] if plan.neuron_mask[c_lo] else inert)
+        self.remote = ~plan.neuron_mask
+        self.local = plan.local
+        neurons = nr._replace(seg_lo=np.array(lo, np.int64), seg_hi=np.array(hi, np.int64),
+                              seg_code=np.array(code, np.int64),
+                              seg_prm=np.array(prm, nr.seg_prm.dtype))
+        own_src = plan.local.is_local[n:].astype(bool)
+        events = own_src[src.gen_source - n]
+        sources = src._replace(p_fire=np.where(own_src, src.p_fire, 0.0),
+                               gen_step=src.gen_step[events], gen_source=src.gen_source[events])
+        worst = max(1, int(plan.n_local)) * interval
+        self.recorders = a.recorders._replace(
+            mask=plan.local.is_local.copy(), spike_i=np.zeros(worst, np.int64),
+            spike_step=np.zeros(worst, np.int64), rate_lo=np.zeros(0, np.int64),
+            rate_hi=np.zeros(0, np.int64))
+        self.view = _Arrays(neurons=neurons, sources=sources, synapses=syn, drives=a.drives,
+                            currents=a.currents, recorders=self.recorders,
+                            counters=np.zeros(2, np.int64))
+        self.backend = CudaBackend()
+        self.net = net
+        self.backend.run_chunk(self._view_of_chunk(0), net.seed, net.t_step, 0, 1)
+
+    def _view_of_chunk(self, n_steps):
+        """The view, with the state samples of the network's current chunk."""
+        rec = self.net._arrays.recorders
+        self.view.recorders = self.recorders._replace(
+            st_off=rec.st_off, st_count=rec.st_count, st_buf=rec.st_buf,
+            rate_buf=np.zeros((n_steps, 0), np.int64))
+        self.view.counters[:] = 0
+        return self.view
+
+    def advance(self, nr, src, syn, drv, cur, rec, counters, loc, seed, step0, n_steps,
+                inbox, n_in, inbox_step0, outbox, firing):
+        """As ``advance_numba`` for ``n_in == 0``: ``n_steps`` steps from ``step0`` on the
+        GPU; returns the number of local spikes written to ``outbox``."""
+        view = self._view_of_chunk(n_steps)
+        # an inert McCulloch-Pitts unit must not start active (for the others, no matter)
+        nr.v[self.remote] = 0.0
+        done = self.backend.run_chunk(view, seed, step0, n_steps, 1)
+        assert done == n_steps, "the spike buffer holds every local spike of an interval"
+        count = int(view.counters[1])
+        n_total = nr.v.size + src.p_fire.size
+        outbox[:count] = view.recorders.spike_i[:count] + n_total * (
+            view.recorders.spike_step[:count] - step0)
+        return count
+
+    def clear_remote_samples(self):
+        """Zero the state samples of the other ranks' neurons (the GPU sampled all), so
+        that the sum over the ranks is the one-process record."""
+        rec = self.net._arrays.recorders
+        for c in np.flatnonzero(~self.local.is_local[rec.st_idx].astype(bool)):
+            rec.st_buf[rec.st_off[c]:rec.st_off[c] + rec.st_count[c]] = 0
+
+
+def _block(mask):
+    """First and one-past-last index of the ``True`` block of ``mask``."""
+    idx = np.flatnonzero(mask)
+    return (int(idx[0]), int(idx[-1]) + 1) if idx.size else ()
 
 
 def _compiled(dispatcher, args):

@@ -389,8 +389,9 @@ class Network:
         backend : {'numba', 'numpy', 'cuda', 'auto'}, optional
             Default from ``get_config()``. Runs on the same network may switch
             backends; the state carries over. Started by ``mpirun -n K`` (K > 1),
-            ``'numba'`` (or ``'auto'``) splits the network over the K ranks (see
-            :mod:`neurosim.mpi` and ``placement``).
+            ``'numba'`` (or ``'auto'``) splits the network over the K ranks, and
+            ``'cuda'`` over K GPUs, one per rank (see :mod:`neurosim.mpi` and
+            ``placement``).
         seed : int, optional
             Seed of all randomness, fixed by the first run (see ``build``).
         progress : bool, optional
@@ -438,8 +439,8 @@ class Network:
             chunk_steps = check_int("chunk_steps", chunk_steps, minimum=1)
         chunk = chunk_steps or max(1, int(round(1.0 / self.dt)))
         if _mpi.is_distributed():   # started by mpirun with several ranks: split the network
-            _mpi.check_backend(be.name, n_threads, backend or get_config()["backend"])
-            return _mpi.run(self, n_steps, chunk, progress)
+            engine = _mpi.check_backend(be.name, n_threads, backend or get_config()["backend"])
+            return _mpi.run(self, n_steps, chunk, progress, engine=engine)
         threads = be.threads_for(self._arrays.n, n_threads or get_config()["n_threads"])
         if be.name in ("numba", "cuda"):
             self._compile(be, threads)

@@ -14,6 +14,9 @@ test's own process for the reference). Modes (first argument):
   ``gather='root'`` in memory (rank 0's record; every other rank checks that it
   holds exactly its own neurons' part of it); then a checkpoint (a file per
   rank) restored into a new network continues as the original;
+* ``cuda OUT``: the networks of :data:`ON_GPU` with ``backend='cuda'`` (one GPU,
+  or numba's simulator, per rank), results to ``OUT`` (rank 0); round-robin
+  placement on GPUs must raise on every rank;
 * ``raise``: rank 1 raises during the script while the others go on into a run;
 * ``exit``: rank 1 dies (``os._exit``) in the middle of the simulation;
 * ``errors``: a network with delay-0 synapses; rank 1 builds another network
@@ -74,7 +77,13 @@ NETWORKS = {
 GATHERED = ("cuba", "mixed")
 
 
-def simulate(name, placement="population", seed=7, gather="all", folder=None):
+# the networks of the 'cuda' mode and their two runs: short, for numba's CUDA simulator
+ON_GPU = ("poisson", "mixed")
+GPU_RUNS = (6 * ms, 4 * ms)
+
+
+def simulate(name, placement="population", seed=7, gather="all", folder=None,
+             backend="numba", runs=(60 * ms, 40 * ms)):
     """Run one network (60 ms, then 40 ms more) and return its results as arrays.
 
     ``gather`` and ``folder`` (``stream_to`` of every monitor, one subfolder each)
@@ -85,8 +94,8 @@ def simulate(name, placement="population", seed=7, gather="all", folder=None):
     for key, m in mon.items():
         m.gather = gather
         m.stream_to = None if folder is None else os.path.join(folder, name, key)
-    net.run(60 * ms, dt=0.1 * ms, backend="numba", seed=seed)
-    net.run(40 * ms)
+    net.run(runs[0], dt=0.1 * ms, backend=backend, seed=seed)
+    net.run(runs[1])
     out = {}
     for key, m in mon.items():
         if folder is None:
@@ -183,6 +192,24 @@ def main(mode, *args):
             for key, value in got.items():
                 results[f"root/{name}/{key}"] = value
         _check_checkpoint(os.path.join(folder, "checkpoint.npz"))
+        if rank == 0:
+            np.savez(path, ranks=ns.mpi.num_processes(), **results)
+    elif mode == "cuda":
+        path, = args
+        from neurosim.backends.cuda_backend import CudaBackend
+        # several blocks per kernel in the simulator (as tests/test_cuda.py)
+        CudaBackend.threads_per_block = CudaBackend.fused_threads = 16
+        results = {}
+        for name in ON_GPU:
+            got, _, _ = simulate(name, backend="cuda", runs=GPU_RUNS)
+            for key, value in got.items():
+                results[f"{name}/{key}"] = value
+        try:
+            simulate("poisson", placement="round_robin", backend="cuda", runs=GPU_RUNS)
+        except ns.mpi.DistributedError as err:
+            print(f"cuda_round_robin: rank {rank}: DistributedError: {err}", flush=True)
+        else:
+            sys.exit(f"cuda_round_robin: rank {rank}: no error")
         if rank == 0:
             np.savez(path, ranks=ns.mpi.num_processes(), **results)
     elif mode == "raise":

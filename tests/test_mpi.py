@@ -120,9 +120,10 @@ def test_placement_and_backend_errors_name_the_allowed_values():
         ns.Network(cells, placement="random")
     with pytest.raises(ValueError, match="backend='numpy' cannot split a network"):
         mpi.check_backend("numpy")
+    assert mpi.check_backend("cuda", None, requested="cuda") == "cuda"   # one GPU per rank
     with pytest.raises(ValueError, match="n_threads=2: under MPI each rank"):
         mpi.check_backend("numba", 2)
-    mpi.check_backend("cuda", None, requested="auto")     # 'auto' runs numba under MPI
+    assert mpi.check_backend("cuda", None, requested="auto") == "numba"   # 'auto': numba
 
 
 RULES = [ns.FixedProbability(0.3), ns.FixedProbability(0.05, allow_autapses=False),
@@ -298,6 +299,60 @@ def test_a_recording_in_parts_is_merged_and_waits_for_every_part(tmp_path):
     np.testing.assert_array_equal(rec["i"], [0, 1, 2, 3])
     np.testing.assert_array_equal(rec["steps"], [5, 5, 6, 6])
     assert rec["meta"]["ranks"] == 2
+
+
+def _cuda_available():
+    from neurosim.backends.cuda_backend import CudaBackend
+    return CudaBackend.is_available()
+
+
+def test_the_gpu_rank_loop_alone_equals_the_one_process_loop(monkeypatch):
+    """The rank loop on the GPU (numba's simulator without one), one rank: the spikes,
+    traces and final state of the CPU loop in one process."""
+    if not _cuda_available():
+        pytest.skip("CUDA unavailable (set NUMBA_ENABLE_CUDASIM=1 for the simulator)")
+    from neurosim.backends.cuda_backend import CudaBackend
+    monkeypatch.setattr(CudaBackend, "threads_per_block", 16)
+    monkeypatch.setattr(CudaBackend, "fused_threads", 16)
+    ref = mpi_script.simulate("mixed", runs=mpi_script.GPU_RUNS)[0]
+    net, mon = mpi_script.NETWORKS["mixed"]()
+    net.build(0.1 * ms, seed=7)
+    mpi.run(net, 60, 25, False, comm=mpi._SelfComm(), engine="cuda")
+    mpi.run(net, 40, 10_000, False, comm=mpi._SelfComm(), engine="cuda")
+    assert ref["spikes/i"].size > 10 and ref["units/i"].size > 10
+    for key, m in mon.items():
+        if isinstance(m, ns.SpikeMonitor):
+            np.testing.assert_array_equal(m.i, ref[f"{key}/i"])
+            np.testing.assert_array_equal(m.t, ref[f"{key}/t"])
+        elif isinstance(m, ns.StateMonitor):
+            for var in m.variables:
+                np.testing.assert_array_equal(getattr(m, var), ref[f"{key}/{var}"])
+        else:
+            np.testing.assert_array_equal(m.rate, ref[f"{key}/rate"])
+    np.testing.assert_array_equal(net.get_state(net.groups[0], "v"), ref["final/v"])
+
+
+@needs_mpi
+@pytest.mark.slow
+@pytest.mark.cuda
+def test_same_spikes_with_one_gpu_per_rank(tmp_path):
+    """``backend='cuda'`` on 2 ranks (one GPU each, chosen by the rank on its node; numba's
+    simulator without a GPU): the spikes, traces and rates of the CPU loop in one process,
+    for Poisson sources with per-synapse delays and for the mixed network (every model,
+    generators, a timed current). Round-robin placement on GPUs raises on every rank."""
+    if not _cuda_available():
+        pytest.skip("CUDA unavailable (set NUMBA_ENABLE_CUDASIM=1 for the simulator)")
+    out = tmp_path / "results.npz"
+    rc, log, _ = launch(2, "cuda", str(out))
+    assert rc == 0, log[-4000:]
+    for rank in (0, 1):
+        assert f"cuda_round_robin: rank {rank}: DistributedError" in log, log[-4000:]
+    got = np.load(out)
+    assert int(got["ranks"]) == 2
+    for name in mpi_script.ON_GPU:
+        ref = mpi_script.simulate(name, runs=mpi_script.GPU_RUNS)[0]
+        for key, value in ref.items():
+            np.testing.assert_array_equal(got[f"{name}/{key}"], value, err_msg=f"{name}/{key}")
 
 
 @needs_mpi
