@@ -383,8 +383,9 @@ def _uniform_weights(net):
     hold different synapses."""
     out = []
     for s in net.synapses:
-        w = net._arrays.synapses.weight[s._positions]
-        out.append(int(w[0]) if w.size and w.min() == w.max() else None)
+        w = s._weight_si
+        # two or more: a rank's single synapse of drawn weights proves nothing
+        out.append(float(w[0]) if w.size > 1 and w.min() == w.max() else None)
     return out
 
 
@@ -400,9 +401,8 @@ def _check_agreement(comm, net, fp, n_steps, placement):
         if len(values) > 1:
             raise DistributedError(
                 f"the MPI ranks disagree about the changed parameters: the weights of "
-                f"{net.synapses[k].name} differ between ranks ({sorted(values)} in units of "
-                "2**-32 of the target's weight unit). Every rank must change them in the "
-                "same way")
+                f"{net.synapses[k].name} differ between ranks ({sorted(values)}, in the "
+                "target model's weight unit). Every rank must change them in the same way")
     everyone = comm.allgather(mine)
     for key in mine:
         values = [e[key] for e in everyone]
@@ -601,6 +601,7 @@ class _GpuRank:
         a = net._arrays
         nr, src, n = a.neurons, a.sources, a.n
         lo, hi, code, prm = [], [], [], []
+        block = _block(plan.neuron_mask)
         for g in range(nr.seg_lo.size):
             s_lo, s_hi = int(nr.seg_lo[g]), int(nr.seg_hi[g])
             inert = nr.seg_prm[g].copy()
@@ -608,8 +609,7 @@ class _GpuRank:
             if nr.seg_code[g] == MCCULLOCH_PITTS:
                 inert[P_UPDATE] = 1.0
             # the group cut where this rank's block of neurons begins and ends
-            cuts = sorted({s_lo, s_hi} | {int(c) for c in _block(plan.neuron_mask)
-                                          if s_lo < c < s_hi})
+            cuts = sorted({s_lo, s_hi} | {c for c in block if s_lo < c < s_hi})
             for c_lo, c_hi in zip(cuts, cuts[1:]):
                 lo.append(c_lo)
                 hi.append(c_hi)
@@ -653,7 +653,8 @@ class _GpuRank:
         # an inert McCulloch-Pitts unit must not start active (for the others, no matter)
         nr.v[self.remote] = 0.0
         done = self.backend.run_chunk(view, seed, step0, n_steps, 1)
-        assert done == n_steps, "the spike buffer holds every local spike of an interval"
+        if done != n_steps:     # the spike buffers hold every local spike of an interval
+            raise RuntimeError(f"the CUDA backend ran {done} of {n_steps} steps")
         count = int(view.counters[1])
         n_total = nr.v.size + src.p_fire.size
         outbox[:count] = view.recorders.spike_i[:count] + n_total * (

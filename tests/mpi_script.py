@@ -20,7 +20,8 @@ test's own process for the reference). Modes (first argument):
 * ``raise``: rank 1 raises during the script while the others go on into a run;
 * ``exit``: rank 1 dies (``os._exit``) in the middle of the simulation;
 * ``errors``: a network with delay-0 synapses; rank 1 builds another network
-  (another seed); rank 1 asks for another duration: each must raise on every rank.
+  (another seed); rank 1 asks for another duration; rank 1 sets other weights:
+  each must raise on every rank.
 """
 import os
 import sys
@@ -235,7 +236,13 @@ def main(mode, *args):
             net, _ = NETWORKS["poisson"]()
             net.run((2 + rank) * ms, dt=0.1 * ms, seed=1)
 
-        for case in (zero_delay, other_seed, other_duration):
+        def other_weight():
+            net, _ = NETWORKS["poisson"]()
+            net.build(0.1 * ms, seed=1)
+            net.synapses[1].weight = (1 + rank) * mV
+            net.run(2 * ms)
+
+        for case in (zero_delay, other_seed, other_duration, other_weight):
             try:
                 case()
             except ns.mpi.DistributedError as err:

@@ -212,6 +212,17 @@ def test_each_rank_builds_the_incoming_synapses_of_its_own_neurons(monkeypatch, 
     assert total == a.synapses.target.size
 
 
+def test_a_placement_changed_after_the_build_is_refused(monkeypatch):
+    """Each rank holds the synapses of the neurons the build's placement gave it."""
+    monkeypatch.setattr(mpi, "_world", _Rank(0, 2))
+    net, _ = mpi_script.NETWORKS["poisson"]()
+    net.build(0.1 * ms, seed=3)
+    net.placement = "round_robin"
+    with pytest.raises(mpi.DistributedError, match="placement='round_robin', but the network "
+                                                   "was built for placement='population'"):
+        mpi.run(net, 10, 10, False, comm=_Rank(0, 2))
+
+
 def test_one_process_runs_without_mpi():
     assert not mpi.is_distributed() and mpi.rank() == 0 and mpi.num_processes() == 1
 
@@ -372,13 +383,15 @@ def test_a_rank_that_dies_stops_the_others(mode):
 @needs_mpi
 @pytest.mark.slow
 def test_errors_are_raised_on_every_rank():
-    """Delay 0, ranks that built different networks, ranks asking for different runs:
-    every rank raises the same DistributedError (caught by the script), none hangs."""
+    """Delay 0, ranks that built different networks, ranks asking for different runs or
+    setting different weights: every rank raises the same DistributedError (caught by
+    the script), none hangs."""
     rc, log, _ = launch(2, "errors")
     assert rc == 0, log[-4000:]
-    for case in ("zero_delay", "other_seed", "other_duration"):
+    for case in ("zero_delay", "other_seed", "other_duration", "other_weight"):
         for rank in (0, 1):
             assert f"{case}: rank {rank}: DistributedError" in log, log[-4000:]
     assert "min delay = 0 steps" in log
     assert "disagree about the network" in log and "seed 7" in log and "seed 8" in log
     assert "disagree about the run" in log
+    assert "disagree about the changed parameters: the weights of" in log
