@@ -26,6 +26,7 @@ What the tests require:
 ``python tests/test_brian2.py`` prints the measurements quoted in
 docs/validation.md.
 """
+import gc
 import os
 import sys
 
@@ -269,6 +270,20 @@ def test_run_brian2_builds_an_unbuilt_network():
     assert rec[spikes].i.dtype == np.int32 and rec[spikes].t.dtype == np.float64
     assert_same_spikes(spikes, rec[spikes], minimum=3)
     np.testing.assert_allclose(rec[spikes].t, spikes.t, rtol=0, atol=1e-12)
+
+
+def test_state_recordings_outlive_the_export():
+    """Brian2 >= 2.10 frees a StateMonitor's memory with the monitor, under the
+    arrays it handed out; run_brian2 drops its export, so the recording must be a copy."""
+    cell = ns.NeuronGroup(2, ns.LIF(20 * ms, -70 * mV, -70 * mV, -50 * mV, refractory=2 * ms))
+    drive = ns.CurrentInput(cell, np.array([30.0, 25.0]) * mV)
+    trace = ns.StateMonitor(cell, "v")
+    net = ns.Network(cell, drive, trace)
+    rec = run_brian2(net, 50 * ms, dt=DT, seed=1)[trace]
+    gc.collect()
+    reuse = [np.full(1000, 7.0) for _ in range(100)]   # noqa: F841 - fills freed memory
+    net.run(50 * ms, backend="numpy")
+    assert_close_states(trace, rec, atol=V_ROUNDING)
 
 
 # ------------------------------------------------------------ rounding, not bugs

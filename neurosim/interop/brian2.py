@@ -786,9 +786,12 @@ class Brian2Export:
         """
         bm = self.monitors[monitor]
         if isinstance(monitor, StateMonitor):
-            values = {v: np.asarray(getattr(bm, v + "_")).reshape(monitor.record.size, -1)
+            # Copies: since Brian2 2.10 (brian-team/brian2#1650, C++ dynamic arrays)
+            # ``v_`` and ``t_`` are views of memory the monitor frees with itself,
+            # and the views do not keep the monitor alive
+            values = {v: np.array(getattr(bm, v + "_")).reshape(monitor.record.size, -1)
                       for v in monitor.variables}
-            return StateRecording(np.asarray(bm.t_), values)
+            return StateRecording(np.array(bm.t_), values)
         lo, n = monitor.source.start, monitor.source.n
         gi = np.asarray(bm.i[:], dtype=np.int64)
         steps = np.rint(np.asarray(bm.t_[:]) / self.dt).astype(np.int64)
