@@ -848,15 +848,17 @@ def _jsonable(x):
 
 
 def decoding_v6(n_per_category=32, out_dir="docs/results", seed=0,
-                models=("mcculloch_pitts", "lif"), level="V6", n_boot=1000, verbose=True,
-                **build):
+                models=("mcculloch_pitts", "lif"), level="V6", n_boot=1000, trials=2,
+                verbose=True, **build):
     """Category decoding along the hierarchy on a larger set of one variation level.
 
     The protocol's decoding uses 64 images per level (full), where an accuracy has a
     standard error of about 0.06; this presents ``n_per_category`` x 8 fresh images
-    of ``level`` (seed offset 700, every font) to each circuit (1 trial) and its rate
-    twin, decodes pixels, V1, V2, V4 and IT (cross-validated logistic regression, as
-    the protocol), and bootstraps the differences V1 - pixels and IT - V1 over images.
+    of ``level`` (seed offset 700, every font) to each circuit and its rate twin,
+    decodes pixels, V1, V2, V4 and IT (cross-validated logistic regression, as the
+    protocol), and bootstraps the differences V1 - pixels and IT - V1 over images.
+    A circuit's representation is, as in the protocol, its spike counts averaged over
+    ``trials`` noisy presentations (2, the protocol's number).
     Writes ``visual-pathway-decoding-<level>.md`` and returns the numbers;
     ``build``: more arguments of :func:`circuits.build_pathway` (e.g. ``it={...}``).
     """
@@ -876,7 +878,7 @@ def decoding_v6(n_per_category=32, out_dir="docs/results", seed=0,
                                learned=learned, **build)
             learned = learned or pw.state()
             names = [p for a in AREAS for p in pw.outputs(a)]
-            r = pw.present(images, trials=1, populations=names)
+            r = pw.present(images, trials=trials, populations=names)
             reps = {f"circuit {model}": {a: r.area(a)[0].mean(1) for a in AREAS}}
             if model == models[0]:
                 reps["rate twin"] = _twin_of(pw, images)
@@ -904,7 +906,8 @@ def decoding_v6(n_per_category=32, out_dir="docs/results", seed=0,
             f"# Category decoding along the hierarchy at {level} ({len(images)} images)", "",
             f"Written by `python -m circuits.protocol --decoding {n_per_category}` "
             f"(`circuits.protocol.decoding_v6`): {n_per_category} objects per category at "
-            f"{level} (every font), 32 x 32 px, one trial of each spiking circuit (seed "
+            f"{level} (every font), 32 x 32 px, each spiking circuit's counts averaged "
+            f"over {trials} trials (seed "
             f"{seed}; the LIF circuit has the McCulloch-Pitts circuit's templates), "
             f"cross-validated logistic regression (5 folds), chance 0.125. Differences: "
             f"mean over images of correct(a) - correct(b), 95 % bootstrap CI over images "
