@@ -4,10 +4,10 @@ The script is the same as for one process; ``mpirun -n K python script.py``
 runs it on K ranks. ``Network.run(backend="numba")`` then notices that it was
 started by an MPI launcher with more than one process and runs the
 distributed engine (``backend="cuda"``: the same, each rank on a GPU of its
-own, see :class:`_GpuRank`):
+own, see ``_GpuRank``):
 
 * every rank builds the neurons of the whole network but only the synapses
-  whose *target* it owns (``Network.build`` asks :func:`local_neurons`): it
+  whose *target* it owns (``Network.build`` asks ``local_neurons``): it
   draws the same random numbers as one process, so that no connectivity
   travels and the synapses are the ones one process builds, and keeps its
   part as it goes (``FixedProbability`` draws in blocks), so that the memory
