@@ -78,14 +78,8 @@ def launch(n, *args, timeout=TIMEOUT):
 
 
 # --------------------------------------------------------------- in one process
-@pytest.mark.parametrize("name", ["cuba", "brunel", "poisson", "mixed"])
-def test_rank_loop_alone_equals_the_one_process_loop(name):
-    """The rank loop with one rank (no MPI) gives the spikes, traces and state of ``run``."""
-    ref = mpi_script.simulate(name)[0]
-    net, mon = mpi_script.NETWORKS[name]()
-    net.build(0.1 * ms, seed=7)
-    mpi.run(net, 600, 250, False, comm=mpi._SelfComm())
-    mpi.run(net, 400, 10_000, False, comm=mpi._SelfComm())
+def _assert_equals_one_process(net, mon, ref):
+    """Every monitor's record and the final potentials equal the one-process run's."""
     for key, m in mon.items():
         if isinstance(m, ns.SpikeMonitor):
             np.testing.assert_array_equal(m.i, ref[f"{key}/i"])
@@ -96,6 +90,17 @@ def test_rank_loop_alone_equals_the_one_process_loop(name):
         else:
             np.testing.assert_array_equal(m.rate, ref[f"{key}/rate"])
     np.testing.assert_array_equal(net.get_state(net.groups[0], "v"), ref["final/v"])
+
+
+@pytest.mark.parametrize("name", ["cuba", "brunel", "poisson", "mixed"])
+def test_rank_loop_alone_equals_the_one_process_loop(name):
+    """The rank loop with one rank (no MPI) gives the spikes, traces and state of ``run``."""
+    ref = mpi_script.simulate(name)[0]
+    net, mon = mpi_script.NETWORKS[name]()
+    net.build(0.1 * ms, seed=7)
+    mpi.run(net, 600, 250, False, comm=mpi._SelfComm())
+    mpi.run(net, 400, 10_000, False, comm=mpi._SelfComm())
+    _assert_equals_one_process(net, mon, ref)
     assert net.timings["exchange"] >= 0 and net.timings["ranks"] == 1
 
 
@@ -331,16 +336,7 @@ def test_the_gpu_rank_loop_alone_equals_the_one_process_loop(monkeypatch):
     mpi.run(net, 60, 25, False, comm=mpi._SelfComm(), engine="cuda")
     mpi.run(net, 40, 10_000, False, comm=mpi._SelfComm(), engine="cuda")
     assert ref["spikes/i"].size > 10 and ref["units/i"].size > 10
-    for key, m in mon.items():
-        if isinstance(m, ns.SpikeMonitor):
-            np.testing.assert_array_equal(m.i, ref[f"{key}/i"])
-            np.testing.assert_array_equal(m.t, ref[f"{key}/t"])
-        elif isinstance(m, ns.StateMonitor):
-            for var in m.variables:
-                np.testing.assert_array_equal(getattr(m, var), ref[f"{key}/{var}"])
-        else:
-            np.testing.assert_array_equal(m.rate, ref[f"{key}/rate"])
-    np.testing.assert_array_equal(net.get_state(net.groups[0], "v"), ref["final/v"])
+    _assert_equals_one_process(net, mon, ref)
 
 
 @needs_mpi

@@ -11,7 +11,7 @@ import warnings
 import numpy as np
 
 from ..kernels import _cuda
-from ..kernels.simulate_cuda import compile_fused_cuda, step_cuda, steps_fused_cuda
+from ..kernels.simulate_cuda import fused_blocks, step_cuda, steps_fused_cuda
 
 SYNC_STEPS = 64
 _STATIC = ("seg_hi", "seg_code", "seg_prm", "i_bias", "indptr", "target", "weight",
@@ -95,8 +95,8 @@ class CudaBackend:
         d["counters"] = to_dev(np.zeros(1, dtype=np.int64))
         gen_ptr = np.searchsorted(src.gen_step, step0 + np.arange(n_steps + 1), side="left")
         fused = self.launch == "fused"
-        if n_steps == 0 and fused:          # Network._compile: compile, run nothing
-            compile_fused_cuda(d, seed, to_dev(gen_ptr), self.fused_threads)
+        if fused:                           # also Network._compile's 0-step call
+            blocks = fused_blocks(d, seed, to_dev(gen_ptr[:1]), self.fused_threads)
         done = 0
         with warnings.catch_warnings():
             # the simulator runs the uint64 hash in Python, where wrap-around warns
@@ -107,7 +107,8 @@ class CudaBackend:
                     break                      # the caller grows the host buffer
                 if fused:
                     steps_fused_cuda(d, seed, step0 + done, done, block,
-                                     to_dev(gen_ptr[done:done + block + 1]), self.fused_threads)
+                                     to_dev(gen_ptr[done:done + block + 1]), blocks,
+                                     self.fused_threads)
                 else:
                     for i in range(done, done + block):
                         step_cuda(d, seed, step0 + i, i, int(gen_ptr[i]), int(gen_ptr[i + 1]),

@@ -230,16 +230,11 @@ def step_cuda(d, seed, step, row, gen_lo, gen_hi, blocks, threads):
                                            d["buffer"], d["seg_hi"], d["seg_code"])
 
 
-def steps_fused_cuda(d, seed, step0, row0, n_steps, gen_ptr, threads):
-    """Run ``n_steps`` steps in one cooperative launch; ``gen_ptr`` on the device holds
-    the generator-spike range of each step (``n_steps + 1`` entries)."""
-    args = _fused_args(d, seed, step0, row0, n_steps, gen_ptr)
-    _fused_cuda_kernel[_cooperative_blocks(d, args, threads), threads](*args)
-
-
-def compile_fused_cuda(d, seed, gen_ptr, threads):
-    """Compile the fused kernel for these arrays without running a step."""
-    _cooperative_blocks(d, _fused_args(d, seed, 0, 0, 0, gen_ptr), threads)
+def steps_fused_cuda(d, seed, step0, row0, n_steps, gen_ptr, blocks, threads):
+    """Run ``n_steps`` steps in one cooperative launch of ``blocks`` (from
+    :func:`fused_blocks`); ``gen_ptr`` on the device holds the generator-spike range of
+    each step (``n_steps + 1`` entries)."""
+    _fused_cuda_kernel[blocks, threads](*_fused_args(d, seed, step0, row0, n_steps, gen_ptr))
 
 
 def _fused_args(d, seed, step0, row0, n_steps, gen_ptr):
@@ -253,13 +248,15 @@ def _fused_args(d, seed, step0, row0, n_steps, gen_ptr):
             d["d_channel"], d["d_weight"], d["d_lam"], d["d_p0"], d["d_sub"], d["d_kmax"])
 
 
-def _cooperative_blocks(d, args, threads):
-    """Blocks for the fused kernel (compiled at the first call): enough for one element
-    per thread, but no more than can be resident on the GPU at once, which a grid-wide
-    barrier needs."""
+def fused_blocks(d, seed, gen_ptr, threads):
+    """Compile the fused kernel for these arrays (at the first call) and return its grid:
+    enough blocks for one element per thread, but no more than can be resident on the
+    GPU at once, which a grid-wide barrier needs. Once per chunk, not per launch: the
+    argument typing and the occupancy query cost about as much as a launch."""
     elements = max(d["v"].size, d["indptr"].size - 1, d["st_var"].size)
     if simulator_enabled():
         return 1                    # the simulator synchronises one block only
+    args = _fused_args(d, seed, 0, 0, 0, gen_ptr)
     compiled = _fused_cuda_kernel.compile(tuple(_fused_cuda_kernel.typeof_pyval(a)
                                                 for a in args))
     resident = compiled.max_cooperative_grid_blocks(threads)
