@@ -11,7 +11,6 @@ import warnings
 import numpy as np
 
 from ..kernels import _cuda
-from ..kernels.simulate_cuda import fused_blocks, step_cuda, steps_fused_cuda
 
 SYNC_STEPS = 64
 _STATIC = ("seg_hi", "seg_code", "seg_prm", "i_bias", "indptr", "target", "weight",
@@ -82,6 +81,8 @@ class CudaBackend:
         return dict(cache)
 
     def run_chunk(self, arrays, seed, step0, n_steps, n_threads):
+        # imported here, not with neurosim: it imports numba.cuda (kernels._cuda)
+        from ..kernels.simulate_cuda import fused_blocks, step_cuda, steps_fused_cuda
         nr, src, rec, ctr = arrays.neurons, arrays.sources, arrays.recorders, arrays.counters
         to_dev = _cuda.cuda.to_device
         d = self._device_arrays(arrays)

@@ -1,7 +1,9 @@
-"""Guarded access to ``numba.cuda`` (the ``numba-cuda`` package, extra ``neurosim[cuda]``).
+"""Guarded, lazy access to ``numba.cuda`` (the ``numba-cuda`` package, extra ``neurosim[cuda]``).
 
-Without a GPU, ``NUMBA_ENABLE_CUDASIM=1`` (set before numba is imported) runs the
-same kernels in numba's simulator.
+``numba.cuda`` is imported at first use (``_cuda.cuda``), not with neurosim:
+importing it takes about 0.5 s, a third of ``import neurosim``, which CPU users
+should not pay. Without a GPU, ``NUMBA_ENABLE_CUDASIM=1`` (set before numba is
+imported) runs the same kernels in numba's simulator.
 """
 import numpy as np
 
@@ -11,22 +13,31 @@ import numpy as np
 if not hasattr(np, "row_stack"):
     np.row_stack = np.vstack
 
-try:
-    from numba import cuda
-    _IMPORT_ERROR = None
-except Exception as exc:  # numba built without CUDA support, or numba-cuda broken
-    cuda = None
-    _IMPORT_ERROR = exc
+_IMPORT_ERROR = None
 
 
-def device_function(scalar_rule):
-    """Compile a plain-Python scalar rule as a CUDA device function (lazily, at first use)."""
-    return None if cuda is None else cuda.jit(device=True)(scalar_rule)
+def _load():
+    """``numba.cuda``, or None when it cannot be imported (the reason kept)."""
+    global cuda, _IMPORT_ERROR
+    if "cuda" not in globals():
+        try:
+            from numba import cuda
+        except Exception as exc:  # numba built without CUDA support, or numba-cuda broken
+            cuda = None
+            _IMPORT_ERROR = exc
+    return cuda
+
+
+def __getattr__(name):
+    # module attribute ``cuda`` on first access (PEP 562); afterwards a plain global
+    if name == "cuda":
+        return _load()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def why_unavailable():
     """Why CUDA cannot run here, or None when it can."""
-    if cuda is None:
+    if _load() is None:
         return f"numba.cuda cannot be imported ({_IMPORT_ERROR}); install neurosim[cuda]"
     try:
         if cuda.is_available():

@@ -14,7 +14,6 @@ While refractory, ``v`` is held and the currents keep decaying.
 import numpy as np
 from numba import njit
 
-from ._cuda import device_function
 from ._layout import A_E, A_I, A_M, N_REF, P_E, P_I, V_RESET, V_REST, V_TH
 
 
@@ -36,7 +35,6 @@ def _lif_update(v, ge, gi, ref, i_ext, prm, seed, step, k):
 
 
 lif_update_numba = njit(cache=True)(_lif_update)     # one source, compiled twice
-lif_update_cuda = device_function(_lif_update)
 
 
 def lif_step_numpy(v, ge, gi, ref, i_ext, prm, seed, step, index):
@@ -69,4 +67,6 @@ def propagator(dt, tau_m, tau_syn):
     return tau_syn / (tau_syn - tau_m) * (np.exp(-dt / tau_syn) - a_m)
 
 
-STEP = {"numpy": lif_step_numpy, "numba": lif_update_numba, "cuda": lif_update_cuda}
+# backend -> step; the CUDA backend compiles the plain rule as a device function
+# (kernels.simulate_cuda, imported only when it is used)
+STEP = {"numpy": lif_step_numpy, "numba": lif_update_numba, "cuda": _lif_update}

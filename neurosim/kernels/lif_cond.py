@@ -10,7 +10,6 @@ decay factors are ``1 - dt/tau``, as forward Euler gives them.
 """
 from numba import njit
 
-from ._cuda import device_function
 from ._layout import A_E, A_I, A_M, N_REF, P_E, P_I, V_RESET, V_REST, V_TH
 
 
@@ -30,7 +29,6 @@ def _lif_cond_update(v, ge, gi, ref, i_ext, prm, seed, step, k):
 
 
 lif_cond_update_numba = njit(cache=True)(_lif_cond_update)     # one source, compiled twice
-lif_cond_update_cuda = device_function(_lif_cond_update)
 
 
 def lif_cond_step_numpy(v, ge, gi, ref, i_ext, prm, seed, step, index):
@@ -47,4 +45,6 @@ def lif_cond_step_numpy(v, ge, gi, ref, i_ext, prm, seed, step, index):
     return spiked
 
 
-STEP = {"numpy": lif_cond_step_numpy, "numba": lif_cond_update_numba, "cuda": lif_cond_update_cuda}
+# backend -> step; the CUDA backend compiles the plain rule as a device function
+# (kernels.simulate_cuda, imported only when it is used)
+STEP = {"numpy": lif_cond_step_numpy, "numba": lif_cond_update_numba, "cuda": _lif_cond_update}

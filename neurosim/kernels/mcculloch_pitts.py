@@ -14,7 +14,6 @@ keeps its state. An active unit emits a spike every step it is active.
 import numpy as np
 from numba import njit
 
-from ._cuda import device_function
 from ._layout import ABS_INH, P_UPDATE, STREAM_MP_UPDATE, V_TH
 from ._rng import uniform, uniform_numpy
 
@@ -31,7 +30,6 @@ def _mcculloch_pitts_update(v, ge, gi, ref, i_ext, prm, seed, step, k):
 
 
 mcculloch_pitts_update_numba = njit(cache=True)(_mcculloch_pitts_update)     # one source, compiled twice
-mcculloch_pitts_update_cuda = device_function(_mcculloch_pitts_update)
 
 
 def mcculloch_pitts_step_numpy(v, ge, gi, ref, i_ext, prm, seed, step, index):
@@ -49,4 +47,6 @@ def mcculloch_pitts_step_numpy(v, ge, gi, ref, i_ext, prm, seed, step, index):
     return v > 0.5
 
 
-STEP = {"numpy": mcculloch_pitts_step_numpy, "numba": mcculloch_pitts_update_numba, "cuda": mcculloch_pitts_update_cuda}
+# backend -> step; the CUDA backend compiles the plain rule as a device function
+# (kernels.simulate_cuda, imported only when it is used)
+STEP = {"numpy": mcculloch_pitts_step_numpy, "numba": mcculloch_pitts_update_numba, "cuda": _mcculloch_pitts_update}

@@ -23,12 +23,16 @@ from ._cuda import cuda, simulator_enabled
 from ._layout import (FIXED_UNIT, LIF_COND, LIF_DELTA, MCCULLOCH_PITTS, STREAM_POISSON_GROUP,
                       STREAM_POISSON_INPUT, VAR_GE, VAR_GI)
 from ._rng import uniform
-from .lif import lif_update_cuda
-from .lif_cond import lif_cond_update_cuda
-from .mcculloch_pitts import mcculloch_pitts_update_cuda
+from .lif import _lif_update
+from .lif_cond import _lif_cond_update
+from .mcculloch_pitts import _mcculloch_pitts_update
 from .propagate import poisson_inverse
 
 if cuda is not None:
+    # the GPU twins of the CPU's scalar rules: the same Python source, compiled twice
+    lif_update_cuda = cuda.jit(device=True)(_lif_update)
+    lif_cond_update_cuda = cuda.jit(device=True)(_lif_cond_update)
+    mcculloch_pitts_update_cuda = cuda.jit(device=True)(_mcculloch_pitts_update)
 
     # ------------------------------------------------ phases, one element each
     @cuda.jit(device=True)
