@@ -25,3 +25,16 @@ def test_tiny_protocol_writes_every_target(extra, tmp_path):
     assert res["targets"]["T7"]["holds"] is None            # not measured, and says why
     for path in res["paths"]["figures"]:
         assert (tmp_path / path.split("/")[-1]).exists()
+
+
+def test_t1_reports_each_circuits_own_worst_area():
+    from circuits import protocol
+    t1 = {("MP", "v1"): (0.78, 0.75, 0.80), ("MP", "v2"): (0.85, 0.82, 0.88),
+          ("MP", "v4"): (0.76, 0.70, 0.81), ("MP", "it"): (0.70, 0.65, 0.75),
+          ("LIF", "v1"): (0.93, 0.92, 0.94), ("LIF", "v2"): (0.96, 0.94, 0.97),
+          ("LIF", "v4"): (0.90, 0.84, 0.94), ("LIF", "it"): (0.87, 0.82, 0.90)}
+    mp, lif = protocol._t1_target(t1, "MP"), protocol._t1_target(t1, "LIF")
+    # the worst is the largest shortfall from the bar: V1 (0.12 under 0.9), not IT
+    assert mp["value"] == 0.78 and tuple(mp["ci"]) == (0.75, 0.80) and not mp["holds"]
+    assert "LIF" not in mp["detail"] and "the worst, MP V1" in mp["detail"]
+    assert lif["value"] == 0.93 and lif["holds"]           # V1: 0.03 above its bar of 0.9
