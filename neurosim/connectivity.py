@@ -82,7 +82,7 @@ class AllToAll(_Rule):
     >>> syn = ns.Synapses(a, b, kind="excitatory", weight=1, connect=ns.AllToAll())
     >>> ns.Network(a, b, syn).build(seed=0)
     >>> syn.i, syn.j
-    (array([0, 0, 1, 1, 2, 2]), array([0, 1, 0, 1, 0, 1]))
+    (array([0, 0, 1, 1, 2, 2], dtype=int32), array([0, 1, 0, 1, 0, 1], dtype=int32))
     """
 
     def __init__(self, allow_autapses=True):
@@ -110,7 +110,7 @@ class OneToOne(_Rule):
     ...                   connect=ns.OneToOne())
     >>> ns.Network(inputs, cells, syn).build(seed=0)
     >>> syn.i, syn.j
-    (array([0, 1, 2, 3]), array([0, 1, 2, 3]))
+    (array([0, 1, 2, 3], dtype=int32), array([0, 1, 2, 3], dtype=int32))
     """
 
     def expected_count(self, n_pre, n_post):
@@ -412,7 +412,7 @@ class Explicit(_Rule):
     ...                   connect=ns.Explicit([0, 1], [1, 2]))       # 0 -> 1 -> 2
     >>> ns.Network(chain, syn).build(seed=0)
     >>> syn.i, syn.j
-    (array([0, 1]), array([1, 2]))
+    (array([0, 1], dtype=int32), array([1, 2], dtype=int32))
     """
 
     def __init__(self, i, j):

@@ -25,10 +25,11 @@ __all__ = ["Network", "NetworkTooLargeError"]
 _SOURCE_TYPES = (PoissonGroup, SpikeGeneratorGroup)
 _INPUT_TYPES = (PoissonInput, CurrentInput, TimedCurrent)
 _MONITOR_TYPES = (SpikeMonitor, StateMonitor, RateMonitor)
-# peak bytes per synapse while building (i, j, weights, delays as 64-bit arrays,
-# the sort permutation and the final CSR copies): measured 124 for Brunel A
-# (15.6 M synapses, 2.24 GB peak) and PD14 at scale 0.1
-_BUILD_BYTES_PER_SYNAPSE = 128
+# peak bytes per synapse while building: kept per projection (int32 i, j, delay steps
+# and CSR position, float64 weight) 24, the CSR arrays 16, and the largest
+# projection's draws and sort while it is copied in; measured 55 above the
+# interpreter for CUBA (4e7 synapses), 49 in all for PD14 at scale 0.1 (3e7)
+_BUILD_BYTES_PER_SYNAPSE = 64
 _MAX_POISSON_LAMBDA = 20.0   # larger means are split into several draws
 
 
@@ -257,33 +258,48 @@ class Network:
                        seg_prm=seg_prm.astype(self.dtype))
 
     def _build_synapses(self, offsets, n, n_src, dt, seq, keep=None):
-        parts = []
+        """CSR arrays of every synapse: rows by source, in projection then rule order.
+
+        Each projection is drawn into its ``Synapses`` (int32 indices, delays in
+        steps) and then copied once into the preallocated CSR arrays, without a
+        concatenation or a global sort, so that the peak memory stays close to
+        the final bytes (PD14 holds 3e8 synapses).
+        """
         rngs = [np.random.default_rng(s) for s in seq.spawn(max(1, len(self.synapses)))]
+        counts = np.zeros(n + n_src, dtype=np.int64)
         for s, rng in zip(self.synapses, rngs):
             lo, hi = self._range(offsets, s.target)
-            pre, post, w, d = s._build(rng, dt, offsets[id(s.source.root)] + s.source.start, lo,
-                                       None if keep is None else keep[lo:hi])
-            parts.append((pre, post + s.channel * n, w, d))
-        if parts:
-            pre, target, weight, delay = (np.concatenate(x) for x in zip(*parts))
-        else:
-            pre = target = delay = np.zeros(0, dtype=np.int64)
-            weight = np.zeros(0)
-        order = np.argsort(pre, kind="stable")   # projection order, then rule order
-        where = np.empty_like(order)
-        where[order] = np.arange(order.size)
-        start = 0
-        for s, part in zip(self.synapses, parts):
-            s._positions = where[start:start + part[0].size]   # to change weights later
-            start += part[0].size
+            first = offsets[id(s.source.root)] + s.source.start
+            s._build(rng, dt, first, lo, None if keep is None else keep[lo:hi])
+            counts[first:first + s.source.n] += np.bincount(s.i, minlength=s.source.n)
         indptr = np.zeros(n + n_src + 1, dtype=np.int64)
-        np.cumsum(np.bincount(pre, minlength=n + n_src), out=indptr[1:])
+        np.cumsum(counts, out=indptr[1:])
+        total = int(indptr[-1])
+        syn = SynapseArrays(indptr=indptr, target=np.empty(total, dtype=np.int32),
+                            weight=np.empty(total, dtype=np.int64),
+                            delay=np.empty(total, dtype=np.int32))
+        cursor = indptr[:-1].copy()          # next free place in each source's row
+        for s in self.synapses:
+            lo, _ = self._range(offsets, s.target)
+            first = offsets[id(s.source.root)] + s.source.start
+            row = np.bincount(s.i, minlength=s.source.n)
+            order = np.argsort(s.i, kind="stable")
+            i_sorted = s.i[order]
+            # place = the row's next free place + rank among this projection's synapses
+            # of the same source (stable: rule order)
+            place = (cursor[first + i_sorted]
+                     + np.arange(order.size) - (np.cumsum(row) - row)[i_sorted])
+            pos = np.empty(order.size, dtype=np.int32 if total < 2**31 else np.int64)
+            pos[order] = place
+            syn.target[pos] = s.j + (lo + s.channel * n)
+            syn.weight[pos] = _to_fixed(s._weight_si)
+            syn.delay[pos] = s._delay_steps
+            cursor[first:first + s.source.n] += row
+            s._positions = pos                       # to change weights later
         # from the whole projections: under MPI the same on every rank
         longest = [s._summary[5] for s in self.synapses if s._summary[5] is not None]
         depth = max(longest) + 1 if longest else 1
-        return SynapseArrays(indptr=indptr, target=target[order].astype(np.int32),
-                             weight=_to_fixed(weight[order]),
-                             delay=delay[order].astype(np.int32)), depth
+        return syn, depth
 
     def _build_sources(self, offsets, n, dt):
         n_src = sum(s.n for s in self.sources)

@@ -44,8 +44,8 @@ class Synapses:
     Notes
     -----
     Connectivity, weights and delays are drawn when the network is built, from
-    the network's seed, and can be read afterwards as ``i``, ``j``, ``weight``
-    (SI/internal units) and ``delay`` (seconds). In a network split over MPI
+    the network's seed, and can be read afterwards as ``i``, ``j`` (int32 index
+    arrays, as in Brian2), ``weight`` (SI/internal units) and ``delay`` (seconds). In a network split over MPI
     ranks (:mod:`neurosim.mpi`) each rank holds, and these give, only the
     synapses onto its own neurons.
 
@@ -88,14 +88,14 @@ class Synapses:
                 raise ValueError(f"delay={delay!r} must be >= 0")
         Synapses._count += 1
         self.name = name or f"synapses_{Synapses._count}"
-        self.i = self.j = self.delay = self._weight_si = None
+        self.i = self.j = self._weight_si = self._delay_steps = None
         self._network = None
 
     def expected_count(self):
         return self.rule.expected_count(self.source.n, self.target.n)
 
     def _build(self, rng, dt, source_offset, target_offset, keep=None):
-        """Draw connectivity, weights and delays; returns global index arrays.
+        """Draw connectivity, weights and delays into ``i``, ``j``, the weights and delays.
 
         ``keep`` (bool per target neuron, for one MPI rank) keeps only the synapses
         onto the marked targets, drawn from the same random numbers as the whole
@@ -150,8 +150,15 @@ class Synapses:
                 k = int(steps_of("delay", np.array([d_c]), dt)[0])
                 d_sum, (lo, hi) = k * n_syn, (k, k) if n_syn else (None, None)
             self._summary = (n_syn, pairs, w_sum, d_sum, lo, hi)
-        self.i, self.j, self._weight_si, self.delay = i, j, w, steps * dt
-        return source_offset + i, target_offset + j, w, steps
+        # kept compactly (int32 indices, delays in steps): at 3e8 synapses (PD14) every
+        # byte per synapse is 0.3 GB
+        self.i, self.j = _indices(i), _indices(j)
+        self._weight_si, self._delay_steps, self._dt = w, steps.astype(np.int32), dt
+
+    @property
+    def delay(self):
+        """Delay of each synapse in seconds, a whole number of steps, once built; None before."""
+        return None if self._delay_steps is None else self._delay_steps * self._dt
 
     @property
     def weight(self):
@@ -216,6 +223,12 @@ class Synapses:
     def __repr__(self):
         return (f"Synapses({self.source.name} -> {self.target.name}, kind={self.kind!r}, "
                 f"connect={self.rule!r})")
+
+
+def _indices(x):
+    # int32 like Brian2's i and j, unless a population is too large for it
+    x = np.asarray(x)
+    return x.astype(np.int32) if x.size == 0 or x.max() < 2**31 else x.astype(np.int64)
 
 
 def _constant(name, spec, convert):
