@@ -53,10 +53,12 @@ TARGETS = OrderedDict([
 ])
 
 #: Settings of the two versions; any can be overridden through ``run_protocol(config=)``.
+#: ``n_boot`` >= 200: T5's resampling p is at least ``1 / (1 + n_boot)``; with 100 the
+#: smallest p (0.0099) passed p < 0.01 only if no resample at all crossed zero.
 PRESETS = {
     "quick": dict(size=32, n_per_category=4, trials=2, models=("mcculloch_pitts",),
                   circuit_seeds=1, cnn_seeds=1, cnn_train_per_category=32, cnn_epochs=12,
-                  n_boot=100, n_boot_slow=10, n_perm=199, decode_repeats=1,
+                  n_boot=200, n_boot_slow=10, n_perm=199, decode_repeats=1,
                   homeostasis=True, time_limit=180.0, ablation=False),
     "full": dict(size=32, n_per_category=8, trials=2, models=("mcculloch_pitts", "lif"),
                  circuit_seeds=2, cnn_seeds=3, cnn_train_per_category=48, cnn_epochs=15,
