@@ -90,3 +90,15 @@ def test_homeostasis_brings_rates_to_their_targets(extra):
     bias = pw.circuit.bias["mcculloch_pitts"]
     assert bias["retina_pool"] == 0.0
     assert bias["retina_on"] != 0.0 and bias["retina_off"] != 0.0
+
+
+def test_mcculloch_pitts_filters_split_synapses_over_consecutive_delays(small):
+    c = small.circuit
+    assert c.filter_steps("v1_pushpull_0", "v1_simple_0") == 3
+    assert c.filter_steps("v1_pushpull_0", "v1_simple_0", model="lif") == 1
+    assert c.filter_steps("retina_on", "v1_simple_0") == 1
+    assert c.filter_steps("v1_simple_0", "v1_complex_0", k=4) == 2
+    _, objects, _, _ = c.to_network(copies=small.copies)
+    names = {o.name for o in objects if type(o).__name__ == "Synapses"}
+    assert {"v1_pushpull_0->v1_simple_0" + s for s in ("", "@1", "@2")} <= names
+    assert "retina_on->v1_simple_0@1" not in names
