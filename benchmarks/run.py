@@ -79,7 +79,7 @@ SETS = {
                  timeout=1800),
 }
 # bytes per recurrent synapse at the peak of building, for refusing what cannot fit
-BYTES_PER_SYNAPSE = {"neurosim": 64, "b2cython": 60, "b2cpp": 40, "nest": 70}
+BYTES_PER_SYNAPSE = {"neurosim": 56, "b2cython": 60, "b2cpp": 40, "nest": 70}
 
 
 # ----------------------------------------------------------------- environment

@@ -200,7 +200,9 @@ class Network:
         root = np.random.SeedSequence(self.seed)
         neurons = self._build_neurons(offsets, n, dt, root.spawn(1)[0])
         syn, depth = self._build_synapses(offsets, n, n_src, dt, root.spawn(2)[1], keep)
-        self._check_memory(n, n_src, depth=depth, n_syn=syn.target.size)
+        # the synapses are allocated by now (and count against the available memory):
+        # what remains is the delay buffer, whose depth only the drawn delays give
+        self._check_memory(n, n_src, depth=depth, n_syn=0)
         currents, i_bias = self._build_currents(offsets, n, dt)
         i_bias = i_bias.astype(self.dtype)
         neurons = neurons._replace(buffer=np.zeros((depth, 2 * n), dtype=np.int64), i_bias=i_bias,

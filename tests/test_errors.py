@@ -373,6 +373,26 @@ def test_long_delay_buffer_too_large_raises_before_allocating_it():
     assert peak < 20 * 2**20
 
 
+def test_memory_check_after_drawing_does_not_count_the_synapses_twice(monkeypatch):
+    # the second check (the delay buffer, once the delays are drawn) runs with the
+    # synapses allocated, so MemAvailable has dropped by their bytes already; counting
+    # them again refused PD14 (3e8 synapses) on a 24 GiB machine after it was built
+    import neurosim.network as network
+    seen = []
+
+    def available():
+        seen.append(1)
+        return 64 * 2**20 if len(seen) == 1 else 16 * 2**20
+
+    monkeypatch.setattr(network, "_available_memory", available)
+    cells = ns.NeuronGroup(1000, _lif())
+    syn = ns.Synapses(cells, cells, kind="excitatory", weight=0.1 * mV, delay=1 * ms,
+                      connect=ns.FixedProbability(0.5))       # 5e5 synapses: ~32 MB to build
+    with ns.config_context(max_memory=None):
+        ns.Network(cells, syn).build(dt=DT, seed=0)
+    assert len(seen) == 2
+
+
 def test_all_to_all_beyond_machine_memory_raises_by_default():
     cells = ns.NeuronGroup(1_000_000, _lif())
     syn = ns.Synapses(cells, cells, kind="excitatory", weight=0.1 * mV, connect=ns.AllToAll())
