@@ -664,19 +664,22 @@ def plot_scaling(res, rows, path):
 def merge(parts):
     """One result from several runs, e.g. ``make bench`` and the larger networks run apart.
 
-    Records, compilations and skips are pooled; a network measured in several runs
-    is taken from the last of them. ``parts`` keeps each run's command, commit and
-    duration for the report.
+    Records, compilations and skips are pooled; a (network, contender) measured in
+    several runs is taken from the last of them (e.g. a rerun of one contender that
+    failed). ``parts`` keeps each run's command, commit and duration for the report.
     """
     res = dict(parts[-1])
     later = set()
     for key in ("records", "compiles", "skipped"):
         res[key] = []
     for p in reversed(parts):
-        own = [n for n in p["nets"] if n not in later]
-        for key in ("records", "compiles", "skipped"):
-            res[key] = [x for x in p[key] if x["net"] in own] + res[key]
-        later.update(own)
+        own = {(r["net"], r["name"]) for r in p["records"]} - later
+        res["records"] = [r for r in p["records"] if (r["net"], r["name"]) in own] + \
+            res["records"]
+        for key in ("compiles", "skipped"):
+            res[key] = [x for x in p[key]
+                        if (x["net"], x.get("name", x["contender"])) not in later] + res[key]
+        later |= own
     res["nets"] = list(dict.fromkeys(n for p in parts for n in p["nets"]))
     res["durations"] = {k: v for p in parts for k, v in p["durations"].items()}
     res["contenders"] = {k: v for p in parts for k, v in p["contenders"].items()}
