@@ -60,14 +60,19 @@ CONTENDERS = {
 REFERENCE = "neurosim-numba-1"      # the rate every contender is checked against
 
 SETS = {
-    # about 10 minutes on 2 idle cores (make bench): CUBA up to 64k, COBA 4k, the binary
-    # network; one thread for every contender, several where they can pay off
+    # make bench: CUBA up to 64k, COBA 4k, the binary network; the slow contenders
+    # (numpy, Brian2's runtime, NEST) at the small sizes only, several threads only at
+    # 64k, where they can pay off. The all-contender version of this set took 34 min
+    # (load 2.4) and 59 min (load 6.3) on this 2-core machine, most of it in those
+    # contenders; limited so, the per-contender times of those runs add up to about
+    # 7 min on idle cores (not yet measured as one run on an idle machine)
     "quick": dict(nets=["cuba-4k", "cuba-16k", "cuba-64k", "coba-4k", "binary-k100"],
                   durations={},
-                  # largest network (neurons, synapses) a contender gets
-                  limits={"neurosim-numpy": (4000, 1e6), "b2cython": (None, 6e6),
-                          "b2cpp-2": (None, None, 16000), "nest-1": (0, 0),
-                          "nest": (16000, 2e6)},
+                  # largest network (neurons, synapses) a contender gets, and the
+                  # smallest (third entry)
+                  limits={"neurosim-numpy": (4000, 1e6), "b2cython": (4000, 1e6),
+                          "nest": (4000, 1e6), f"neurosim-numba-{NCPU}": (None, None, 64000),
+                          "b2cpp-2": (None, None, 64000)},
                   timeout=300),
     "full": dict(nets=["cuba-4k", "cuba-16k", "cuba-64k", "cuba-256k", "cuba-1M",
                        "cuba-16k-p0.02", "coba-4k", "coba-64k", "brunel-A", "binary-k100",
