@@ -45,9 +45,9 @@ class Synapses:
     -----
     Connectivity, weights and delays are drawn when the network is built, from
     the network's seed, and can be read afterwards as ``i``, ``j`` (int32 index
-    arrays, as in Brian2), ``weight`` (SI/internal units) and ``delay`` (seconds). In a network split over MPI
-    ranks (:mod:`neurosim.mpi`) each rank holds, and these give, only the
-    synapses onto its own neurons.
+    arrays, as in Brian2), ``weight`` (SI/internal units) and ``delay``
+    (seconds). In a network split over MPI ranks (:mod:`neurosim.mpi`) each rank
+    holds, and these give, only the synapses onto its own neurons.
 
     Examples
     --------
