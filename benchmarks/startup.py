@@ -33,7 +33,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 _FLOOR = """
-import time
+import json, time
 t0 = time.perf_counter()
 from numba import njit
 @njit(cache=True)
@@ -46,11 +46,11 @@ import numpy as np
 x = np.ones(3)
 t1 = time.perf_counter()
 total(x)
-print({"call": time.perf_counter() - t1})
+print(json.dumps({"call": time.perf_counter() - t1}))
 """
 
 _NEUROSIM = """
-import sys, time
+import json, sys, time
 t0 = time.perf_counter()
 import neurosim as ns
 t1 = time.perf_counter()
@@ -58,8 +58,9 @@ sys.path.insert(0, %(here)r)
 from nets import build_neurosim
 net, _ = build_neurosim(%(net)r)
 net.run(1 * ns.units.second, backend="numba", n_threads=1)
-print({"import": t1 - t0, "compile": net.timings["compile"], "build": net.timings["build"],
-       "run": net.timings["run"], "script": time.perf_counter() - t0})
+print(json.dumps({"import": t1 - t0, "compile": net.timings["compile"],
+                  "build": net.timings["build"], "run": net.timings["run"],
+                  "script": time.perf_counter() - t0}))
 """
 
 
@@ -76,7 +77,7 @@ def _python(code, cache):
         raise RuntimeError(f"the probe failed:\n{code}\n{p.stderr[-2000:]}")
     out = p.stdout
     last = out.strip().splitlines()[-1] if out.strip() else "{}"
-    return wall, (eval(last) if last.startswith("{") else {})
+    return wall, (json.loads(last) if last.startswith("{") else {})
 
 
 def measure(reps, net):

@@ -269,11 +269,14 @@ class Network:
         """
         rngs = [np.random.default_rng(s) for s in seq.spawn(max(1, len(self.synapses)))]
         counts = np.zeros(n + n_src, dtype=np.int64)
+        placed = []                          # (first source, first target, row lengths)
         for s, rng in zip(self.synapses, rngs):
             lo, hi = self._range(offsets, s.target)
             first = offsets[id(s.source.root)] + s.source.start
             s._build(rng, dt, first, lo, None if keep is None else keep[lo:hi])
-            counts[first:first + s.source.n] += np.bincount(s.i, minlength=s.source.n)
+            row = np.bincount(s.i, minlength=s.source.n)
+            counts[first:first + s.source.n] += row
+            placed.append((first, lo, row))
         indptr = np.zeros(n + n_src + 1, dtype=np.int64)
         np.cumsum(counts, out=indptr[1:])
         total = int(indptr[-1])
@@ -281,10 +284,7 @@ class Network:
                             weight=np.empty(total, dtype=np.int64),
                             delay=np.empty(total, dtype=np.int32))
         cursor = indptr[:-1].copy()          # next free place in each source's row
-        for s in self.synapses:
-            lo, _ = self._range(offsets, s.target)
-            first = offsets[id(s.source.root)] + s.source.start
-            row = np.bincount(s.i, minlength=s.source.n)
+        for s, (first, lo, row) in zip(self.synapses, placed):
             order = np.argsort(s.i, kind="stable")
             i_sorted = s.i[order]
             # place = the row's next free place + rank among this projection's synapses
