@@ -35,11 +35,12 @@ def build_it(circuit, source="v4_c", n_templates=256, radius=0, sparsity=0.5, wt
     Returns
     -------
     dict
-        ``populations``, ``output`` (``"it"``), ``templates``.
+        ``populations``, ``templates_population`` (the template units' name),
+        ``output`` (``"it"``), ``templates``.
     """
     s = template_layer(circuit, "it", "it_s", [source], radius, n_templates, sparsity,
                        rate=rate, peak=peak, seed=seed)
     c = max_pool(circuit, "it", "it", "it_s", wta=wta, rate=2 * rate, peak=peak,
                  global_pool=True, mode=pooling)
     return {"populations": s["populations"] + c["populations"], "output": "it",
-            "templates": s["templates"]}
+            "templates": s["templates"], "templates_population": "it_s"}

@@ -178,19 +178,24 @@ def _describe(config, calibration, training, learned):
     info = circuit.area_info
     info["retina"] = build_retina(circuit, **prm["retina"])
     info["retina"]["output"] = ["retina_on", "retina_off"]
+    info["retina"]["recorded"] = ["retina_on", "retina_off"]
     if "v1" in areas:
         info["v1"] = build_v1(circuit, **prm["v1"])
         info["v1"]["output"] = list(info["v1"]["complex"])
+        info["v1"]["recorded"] = list(info["v1"]["simple"]) + list(info["v1"]["complex"])
     if "v2" in areas:
         info["v2"] = build_v2(circuit, info["v1"]["complex"], **dict({"seed": seed + 2},
                                                                       **prm["v2"]))
         info["v2"]["output"] = [info["v2"]["output"]]
+        info["v2"]["recorded"] = [info["v2"]["templates_population"], info["v2"]["output"][0]]
     if "v4" in areas:
         info["v4"] = build_v4(circuit, **dict({"seed": seed + 4}, **prm["v4"]))
         info["v4"]["output"] = [info["v4"]["output"]]
+        info["v4"]["recorded"] = [info["v4"]["templates_population"], info["v4"]["output"][0]]
     if "it" in areas:
         info["it"] = build_it(circuit, **dict({"seed": seed + 6}, **prm["it"]))
         info["it"]["output"] = [info["it"]["output"]]
+        info["it"]["recorded"] = [info["it"]["templates_population"], info["it"]["output"][0]]
     return circuit
 
 
@@ -244,9 +249,12 @@ class Responses:
         counts = np.concatenate([self.counts[n] for n in names], axis=2)
         return counts, _concat_meta({n: self.meta[n] for n in names})
 
-    def area_activity(self, area):
-        """Mean spikes per step of an area's output neurons: ``(n_images, n)``."""
-        return np.concatenate([self.activity(n) for n in self.areas[area]], axis=1)
+    def area_activity(self, area, populations=None):
+        """Mean spikes per step (per copy) of an area's output neurons, or of
+        ``populations``, side by side: ``(n_images, n)``. Populations counted in
+        different windows or with different copies per unit are on one scale."""
+        names = self.areas[area] if populations is None else list(populations)
+        return np.concatenate([self.activity(n) for n in names], axis=1)
 
     def reliability(self, population):
         """Split-half reliability over trials (odd vs even, Spearman-Brown corrected),
@@ -313,8 +321,29 @@ class Pathway:
         return [n for n in self.circuit.populations if n != "input"]
 
     def outputs(self, area):
-        """The populations that represent ``area`` (e.g. the complex cells of V1)."""
+        """The populations ``area`` sends to the next area (e.g. the complex cells of V1)."""
         return list(self.areas[area]["output"])
+
+    def recorded(self, area):
+        """The populations an electrode in ``area`` samples, as compared with a CNN.
+
+        An area's principal cells: its feature units and the pooling units they drive
+        (V1: simple and complex cells; V2, V4, IT: template and pooling units; retina:
+        ON and OFF cells), not its interneurons or the pooling's gates. A recording in
+        V1 samples simple and complex cells alike, so comparing only the complex cells
+        (:meth:`outputs`) with a CNN block would compare a part of the area.
+
+        Examples
+        --------
+        >>> pathway = build_pathway(16, "v2", n_threads=1)
+        >>> pathway.outputs("v1")
+        ['v1_complex_0', 'v1_complex_1']
+        >>> pathway.recorded("v1")
+        ['v1_simple_0', 'v1_simple_1', 'v1_complex_0', 'v1_complex_1']
+        >>> pathway.recorded("v2")
+        ['v2_s', 'v2_c']
+        """
+        return list(self.areas[area]["recorded"])
 
     def metadata(self, population):
         """Metadata of a population's neurons (dict of arrays)."""

@@ -272,19 +272,19 @@ def _run(quick, out_dir, seed, config, cache_dir, verbose):
                                training=training if learned is None else None,
                                learned=learned, homeostasis=cfg["homeostasis"])
             pathways[(model, cs)] = pw
-            names = [p for a in AREAS for p in pw.outputs(a)]
+            names = [p for a in AREAS for p in pw.recorded(a)]
             trials = cfg["trials"] if cs == 0 else 1
             r = pw.present(images, trials=trials, populations=names)
-            circuit[(model, cs)] = {a: r.area(a)[0].mean(1) for a in AREAS}
+            circuit[(model, cs)] = {a: r.area_activity(a, pw.recorded(a)) for a in AREAS}
             if cs == 0:
-                counts_its[model] = r.area("it")[0]
+                counts_its[model] = r.area("it", pw.recorded("it"))[0]
                 v1_spks[model] = {p: r.activity(p) for p in pw.outputs("v1")}
             log(f"circuit {model} seed {seed + cs} ({trials} trials)")
     pw0 = pathways[("mcculloch_pitts", 0)]
     twin_all = pw0.twin(images)
-    twin = {a: np.concatenate([twin_all[p] for p in pw0.outputs(a)], 1) for a in AREAS}
+    twin = {a: np.concatenate([twin_all[p] for p in pw0.recorded(a)], 1) for a in AREAS}
     shuf = shuffled_circuit(pw0.circuit, seed + 77).twin(pw0.encode(images))
-    shuffled = {a: np.concatenate([shuf[p] for p in pw0.outputs(a)], 1) for a in AREAS}
+    shuffled = {a: np.concatenate([shuf[p] for p in pw0.recorded(a)], 1) for a in AREAS}
     log("rate twin and shuffled circuit")
 
     # --------------------------------------------------------------- comparators
@@ -649,7 +649,7 @@ def _t1_target(t1, key):
 
 def _twin_of(pathway, images):
     t = pathway.twin(images)
-    return {a: np.concatenate([t[p] for p in pathway.outputs(a)], 1) for a in AREAS}
+    return {a: np.concatenate([t[p] for p in pathway.recorded(a)], 1) for a in AREAS}
 
 
 def _cnn_training_set(cfg, size, seed, cache_dir):
@@ -777,6 +777,9 @@ def _markdown(res, cfg, quick, dec, figs, cnn_acc, n):
              f"{', '.join(cfg['models'])}, {cfg['trials']} trials, {cfg['circuit_seeds']} "
              f"circuit seed(s); CNN: {cfg['cnn_seeds']} training seed(s) + untrained; "
              f"HMAX (2 bands, 256 S2 templates imprinted from the circuit's training images). "
+             "Each circuit area is represented by its recorded neurons "
+             "(`Pathway.recorded`: V1 simple and complex cells; V2, V4, IT template and "
+             "pooling units), in spikes per step; T0 compares the V1 complex cells. "
              "CIs are 95 % half-sampling bootstrap intervals over images unless noted.", "",
              "| target | holds when | value | 95 % CI | holds |", "|---|---|---|---|---|"]
     for key, what in TARGETS.items():
@@ -887,9 +890,10 @@ def decoding_v6(n_per_category=32, out_dir="docs/results", seed=0,
                                training=training if learned is None else None,
                                learned=learned, **build)
             learned = learned or pw.state()
-            names = [p for a in AREAS for p in pw.outputs(a)]
+            names = [p for a in AREAS for p in pw.recorded(a)]
             r = pw.present(images, trials=trials, populations=names)
-            reps = {f"circuit {model}": {a: r.area(a)[0].mean(1) for a in AREAS}}
+            reps = {f"circuit {model}": {a: r.area_activity(a, pw.recorded(a))
+                                         for a in AREAS}}
             if model == models[0]:
                 reps["rate twin"] = _twin_of(pw, images)
             for name, rep in reps.items():

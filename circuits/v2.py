@@ -41,11 +41,12 @@ def build_v2(circuit, sources, n_templates=32, radius=1, sparsity=0.33, pool=2, 
     Returns
     -------
     dict
-        ``populations``, ``output`` (the pooled population's name), ``templates``.
+        ``populations``, ``templates_population`` (the template units' name),
+        ``output`` (the pooled population's name), ``templates``.
     """
     s = template_layer(circuit, "v2", "v2_s", sources, radius, n_templates, sparsity,
                        rate=rate, peak=peak, seed=seed)
     c = max_pool(circuit, "v2", "v2_c", "v2_s", pool, stride, wta, 2 * rate, peak,
                  mode=pooling)
     return {"populations": s["populations"] + c["populations"], "output": "v2_c",
-            "templates": s["templates"]}
+            "templates": s["templates"], "templates_population": "v2_s"}

@@ -20,11 +20,12 @@ def build_v4(circuit, source="v2_c", n_templates=48, radius=1, sparsity=0.33, po
     Returns
     -------
     dict
-        ``populations``, ``output`` (``"v4_c"``), ``templates``.
+        ``populations``, ``templates_population`` (the template units' name),
+        ``output`` (``"v4_c"``), ``templates``.
     """
     s = template_layer(circuit, "v4", "v4_s", [source], radius, n_templates, sparsity,
                        rate=rate, peak=peak, seed=seed)
     c = max_pool(circuit, "v4", "v4_c", "v4_s", pool, stride, wta, 2 * rate, peak,
                  mode=pooling)
     return {"populations": s["populations"] + c["populations"], "output": "v4_c",
-            "templates": s["templates"]}
+            "templates": s["templates"], "templates_population": "v4_s"}

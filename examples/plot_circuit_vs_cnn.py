@@ -80,11 +80,14 @@ print(f"{len(images)} evaluation images, {len(np.unique(labels))} categories")
 # The circuit
 # -----------
 # Thresholds are calibrated on natural images and the templates of V2, V4 and
-# IT imprinted from training objects, both drawn from the seed.
+# IT imprinted from training objects, both drawn from the seed. Each area is
+# represented by the neurons an electrode there would sample
+# (``Pathway.recorded``: V1 simple and complex cells, template and pooling units
+# above), in spikes per step.
 pathway = build_pathway(SIZE, "it", homeostasis=False, seed=0)
-names = [p for a in AREAS for p in pathway.outputs(a)]
+names = [p for a in AREAS for p in pathway.recorded(a)]
 response = pathway.present(images, trials=TRIALS, populations=names)
-circuit = {a: response.area(a)[0].mean(axis=1) for a in AREAS}     # images x units
+circuit = {a: response.area_activity(a, pathway.recorded(a)) for a in AREAS}
 print(f"circuit: {pathway.circuit.n_neurons} neurons, "
       + ", ".join(f"{a.upper()} {circuit[a].shape[1]} units" for a in AREAS)
       + f" ({elapsed()})")

@@ -49,6 +49,38 @@ def test_present_returns_counts_with_metadata(small):
     assert not np.array_equal(c[:, 0], c[:, 1])
 
 
+def test_recorded_neurons_are_each_areas_principal_cells(full_pathway):
+    """What the comparisons see: V1 simple and complex cells, template and pooling
+    units above, never an interneuron or a pooling gate."""
+    pw = full_pathway
+    assert pw.recorded("v1") == pw.areas["v1"]["simple"] + pw.areas["v1"]["complex"]
+    for area in ("v2", "v4", "it"):
+        s, c = pw.recorded(area)
+        assert c == pw.outputs(area)[0] and s == pw.areas[area]["templates_population"]
+        # the template units drive the pooling units (through the pooling's gates)
+        proj = pw.circuit.projections
+        driven = {p.target for p in proj if p.source == s and p.kind == "excitatory"}
+        assert any(p.source in driven | {s} and p.target == c for p in proj)
+    for area in pw.areas:
+        assert set(pw.outputs(area)) <= set(pw.recorded(area))
+        for name in pw.recorded(area):
+            assert pw.circuit.populations[name].kind == "excitatory"
+            assert not name.endswith(("_ff", "_wta", "_gate", "_pool", "_norm"))
+
+
+def test_area_activity_puts_populations_on_one_scale(small):
+    """Simple cells are single neurons and complex cells may be copies: per-copy
+    spikes per step, not raw counts, side by side."""
+    images, _ = stimuli.grating_set(SIZE, orientations=2, spatial_frequencies=(0.25,),
+                                    phases=1, contrast=0.3)
+    r = small.present(images, trials=1)
+    names = small.recorded("v1")
+    act = r.area_activity("v1", names)
+    parts = [r.counts[n].mean(1) / (r.copies[n] * round((r.windows[n][1] - r.windows[n][0])
+                                                        / r.dt)) for n in names]
+    assert np.allclose(act, np.concatenate(parts, 1))
+
+
 def test_rate_twin_has_the_same_populations(small):
     img = stimuli.grating(SIZE, 0, 0.25, contrast=0.3)
     twin = small.twin(img[None])
