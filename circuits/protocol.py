@@ -920,7 +920,8 @@ def decoding_v6(n_per_category=32, out_dir="docs/results", seed=0,
             f"# Category decoding along the hierarchy at {level} ({len(images)} images)", "",
             f"Written by `python -m circuits.protocol --decoding {n_per_category}` "
             f"(`circuits.protocol.decoding_v6`): {n_per_category} objects per category at "
-            f"{level} (every font), 32 x 32 px, each spiking circuit's counts averaged "
+            f"{level} (every font), 32 x 32 px, each area's recorded neurons "
+            f"(`Pathway.recorded`), each spiking circuit's responses averaged "
             f"over {trials} trials (seed "
             f"{seed}; the LIF circuit has the McCulloch-Pitts circuit's templates), "
             f"cross-validated logistic regression (5 folds), chance 0.125. Differences: "
