@@ -186,16 +186,14 @@ def _describe(config, calibration, training, learned):
     if "v2" in areas:
         info["v2"] = build_v2(circuit, info["v1"]["complex"], **dict({"seed": seed + 2},
                                                                       **prm["v2"]))
-        info["v2"]["output"] = [info["v2"]["output"]]
-        info["v2"]["recorded"] = [info["v2"]["templates_population"], info["v2"]["output"][0]]
     if "v4" in areas:
         info["v4"] = build_v4(circuit, **dict({"seed": seed + 4}, **prm["v4"]))
-        info["v4"]["output"] = [info["v4"]["output"]]
-        info["v4"]["recorded"] = [info["v4"]["templates_population"], info["v4"]["output"][0]]
     if "it" in areas:
         info["it"] = build_it(circuit, **dict({"seed": seed + 6}, **prm["it"]))
-        info["it"]["output"] = [info["it"]["output"]]
-        info["it"]["recorded"] = [info["it"]["templates_population"], info["it"]["output"][0]]
+    for a in ("v2", "v4", "it"):
+        if a in areas:      # template units, then the pooling units they drive
+            info[a]["recorded"] = [info[a]["templates_population"], info[a]["output"]]
+            info[a]["output"] = [info[a]["output"]]
     return circuit
 
 
