@@ -192,6 +192,36 @@ def _reduce(x):
     return u[:, keep] * s[keep]
 
 
+def _t6_positive_control(features, labels, seed=0):
+    """T6's statistic on populations known to be IT-like: each trained CNN's IT block
+    predicted from another seed's IT block minus from its V1 block (noise-free, so no
+    reliability ceiling). Shows that the test can tell an IT-like population from a
+    V1-like one on these images.
+
+    Parameters
+    ----------
+    features : sequence of dict
+        Per CNN, ``{"IT": (n_images, ...), "V1": (n_images, ...)}``; at least two.
+    labels : ndarray of int, shape (n_images,)
+
+    Returns
+    -------
+    ndarray
+        The difference for each ordered pair of different CNNs.
+    """
+    ts = max(0.1, 8.0 / len(labels))
+    diffs = []
+    for k, target in enumerate(features):
+        y = metrics.features_2d(target["IT"])
+        y = y[:, y.std(0) > 0]
+        for j, source in enumerate(features):
+            if j != k:
+                a, b = (metrics.predictivity(_reduce(source[blk]), y, labels, test_size=ts,
+                                             seed=seed).score for blk in ("IT", "V1"))
+                diffs.append(a - b)
+    return np.array(diffs)
+
+
 def _fmt(v, d=3):
     if v is None or (isinstance(v, float) and not np.isfinite(v)):
         return "n/a"
@@ -385,6 +415,12 @@ def _run(quick, out_dir, seed, config, cache_dir, verbose):
     res["decoding"] = {f"{k[0]} @ {k[1]}": dict(zip(stage_names, v)) for k, v in dec.items()}
     log("decoding")
 
+    control6 = _t6_positive_control([cnns[c] for c in trained], labels, seed) \
+        if len(trained) >= 2 else None
+    if control6 is not None:
+        res["t6_positive_control"] = control6.tolist()
+        log("T6 positive control")
+
     def model_targets(model, ckey):
         """T2-T6 for one circuit model (``ckey``: its name in ``reps``)."""
         targets = OrderedDict()
@@ -548,7 +584,12 @@ def _run(quick, out_dir, seed, config, cache_dir, verbose):
                                             f"(normalised by the median split-half reliability "
                                             f"{np.median(rel):.3f} of {live.sum()} responsive IT "
                                             f"units; CI: {cfg['n_boot_slow']} half-samples, 3 "
-                                            f"splits each)")
+                                            f"splits each)" + ("" if control6 is None else
+                                            f"; positive control: a CNN's IT from another "
+                                            f"seed's IT minus from its V1 "
+                                            f"{control6.mean():+.3f} ({control6.min():+.3f} to "
+                                            f"{control6.max():+.3f} over {control6.size} pairs; "
+                                            f"noise-free, no ceiling)"))
             except ValueError as err:           # e.g. unreliable neurons
                 targets["T6"] = dict(value=None, ci=None, holds=False, criterion="> 0",
                                      detail=f"not computable: {err}")

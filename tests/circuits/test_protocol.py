@@ -3,6 +3,7 @@
 It trains a CNN and runs every comparator, which takes minutes on 2 cores, so
 ``make test`` leaves it out (marker ``protocol``) and ``make vp-bench`` runs it.
 """
+import numpy as np
 import pytest
 
 
@@ -38,3 +39,21 @@ def test_t1_reports_each_circuits_own_worst_area():
     assert mp["value"] == 0.78 and tuple(mp["ci"]) == (0.75, 0.80) and not mp["holds"]
     assert "LIF" not in mp["detail"] and "the worst, MP V1" in mp["detail"]
     assert lif["value"] == 0.93 and lif["holds"]           # V1: 0.03 above its bar of 0.9
+
+
+def test_t6_positive_control_tells_shared_from_unrelated_features(extra):
+    """Three 'CNNs' whose IT blocks are noisy mixtures of one latent code and whose V1
+    blocks are unrelated noise: each IT is predicted from another IT, not from a V1,
+    so the control is clearly positive; with the roles swapped the IT blocks are noise
+    that nothing predicts, and the control is about zero."""
+    from circuits import protocol
+    rng = np.random.default_rng(0)
+    n, labels = 96, np.repeat(np.arange(8), 12)
+    latent = rng.normal(size=(n, 6))
+    nets = [{"IT": latent @ rng.normal(size=(6, 40)) + 0.3 * rng.normal(size=(n, 40)),
+             "V1": rng.normal(size=(n, 40))} for _ in range(3)]
+    control = protocol._t6_positive_control(nets, labels)
+    assert control.shape == (6,) and control.min() > 0.5
+    swapped = [{"IT": d["V1"], "V1": d["IT"]} for d in nets]
+    null = protocol._t6_positive_control(swapped, labels)
+    assert abs(null.mean()) < 0.1 and null.max() < 0.5
