@@ -738,8 +738,9 @@ def _figures(out_dir, cka, dec, reps, cnns):
                 ax.imshow(m, vmin=0, vmax=max(1e-3, float(np.max([cka[(q, c)].max()
                                                                    for q in rnames]))),
                           cmap="viridis")
-                best = np.argmax(m, 1)
-                ax.plot(best, np.arange(len(best)), "wx")
+                for y, x in enumerate(np.argmax(m, 1)):       # outline, not over the value
+                    ax.add_patch(plt.Rectangle((x - 0.45, y - 0.45), 0.9, 0.9, fill=False,
+                                               ec="r", lw=1.5))
                 for (y, x), v in np.ndenumerate(m):
                     ax.text(x, y, f"{v:.2f}", ha="center", va="center", fontsize=6,
                             color="w" if v < 0.6 * m.max() else "k")
@@ -751,7 +752,8 @@ def _figures(out_dir, cka, dec, reps, cnns):
                     ax.set_ylabel(f"area (vs {c})", fontsize=8)
                 if i == len(shown) - 1:
                     ax.set_xlabel("CNN block", fontsize=8)
-        fig.suptitle("debiased linear CKA, area x CNN block (x: best block)", fontsize=9)
+        fig.suptitle("debiased linear CKA, area x CNN block (outlined: each area's best block)",
+                     fontsize=9)
         fig.tight_layout()
         p = os.path.join(out_dir, "visual-pathway-cka.png")
         fig.savefig(p, dpi=110)
