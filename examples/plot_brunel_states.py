@@ -46,7 +46,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
 import neurosim as ns  # noqa: E402
-from neurosim.units import Hz, mV, ms  # noqa: E402
+from neurosim.units import mV, ms  # noqa: E402
 
 QUICK = os.environ.get("NEUROSIM_QUICK") == "1"
 

@@ -3,7 +3,6 @@
 Every test here needs the ``circuits`` extra (scikit-image, scikit-learn) for
 its bundled images and skips without it.
 """
-import numpy as np
 import pytest
 
 SIZE = 32
