@@ -210,13 +210,14 @@ def _t6_positive_control(features, labels, seed=0):
         The difference for each ordered pair of different CNNs.
     """
     ts = max(0.1, 8.0 / len(labels))
+    sources = [{blk: _reduce(f[blk]) for blk in ("IT", "V1")} for f in features]
     diffs = []
     for k, target in enumerate(features):
         y = metrics.features_2d(target["IT"])
         y = y[:, y.std(0) > 0]
-        for j, source in enumerate(features):
+        for j, src in enumerate(sources):
             if j != k:
-                a, b = (metrics.predictivity(_reduce(source[blk]), y, labels, test_size=ts,
+                a, b = (metrics.predictivity(src[blk], y, labels, test_size=ts,
                                              seed=seed).score for blk in ("IT", "V1"))
                 diffs.append(a - b)
     return np.array(diffs)
