@@ -313,9 +313,8 @@ def _run(quick, out_dir, seed, config, cache_dir, verbose):
             log(f"circuit {model} seed {seed + cs} ({trials} trials)")
     pw0 = pathways[("mcculloch_pitts", 0)]
     twin_all = pw0.twin(images)
-    twin = {a: np.concatenate([twin_all[p] for p in pw0.recorded(a)], 1) for a in AREAS}
-    shuf = shuffled_circuit(pw0.circuit, seed + 77).twin(pw0.encode(images))
-    shuffled = {a: np.concatenate([shuf[p] for p in pw0.recorded(a)], 1) for a in AREAS}
+    twin = _by_area(pw0, twin_all)
+    shuffled = _by_area(pw0, shuffled_circuit(pw0.circuit, seed + 77).twin(pw0.encode(images)))
     log("rate twin and shuffled circuit")
 
     # --------------------------------------------------------------- comparators
@@ -416,10 +415,13 @@ def _run(quick, out_dir, seed, config, cache_dir, verbose):
     res["decoding"] = {f"{k[0]} @ {k[1]}": dict(zip(stage_names, v)) for k, v in dec.items()}
     log("decoding")
 
-    control6 = _t6_positive_control([cnns[c] for c in trained], labels, seed) \
-        if len(trained) >= 2 else None
-    if control6 is not None:
-        res["t6_positive_control"] = control6.tolist()
+    control6 = ""             # T6's positive control, reported in its detail
+    if len(trained) >= 2:
+        c6 = _t6_positive_control([cnns[c] for c in trained], labels, seed)
+        res["t6_positive_control"] = c6.tolist()
+        control6 = (f"; positive control: a CNN's IT from another seed's IT minus from its "
+                    f"V1 {c6.mean():+.3f} ({c6.min():+.3f} to {c6.max():+.3f} over {c6.size} "
+                    f"pairs; noise-free, no ceiling)")
         log("T6 positive control")
 
     def model_targets(model, ckey):
@@ -585,12 +587,7 @@ def _run(quick, out_dir, seed, config, cache_dir, verbose):
                                             f"(normalised by the median split-half reliability "
                                             f"{np.median(rel):.3f} of {live.sum()} responsive IT "
                                             f"units; CI: {cfg['n_boot_slow']} half-samples, 3 "
-                                            f"splits each)" + ("" if control6 is None else
-                                            f"; positive control: a CNN's IT from another "
-                                            f"seed's IT minus from its V1 "
-                                            f"{control6.mean():+.3f} ({control6.min():+.3f} to "
-                                            f"{control6.max():+.3f} over {control6.size} pairs; "
-                                            f"noise-free, no ceiling)"))
+                                            f"splits each){control6}")
             except ValueError as err:           # e.g. unreliable neurons
                 targets["T6"] = dict(value=None, ci=None, holds=False, criterion="> 0",
                                      detail=f"not computable: {err}")
@@ -689,9 +686,14 @@ def _t1_target(t1, key):
                 + f" (value: the worst, {key} {worst.upper()})")
 
 
+def _by_area(pathway, activities):
+    """Per-population activities side by side for each area's recorded populations."""
+    return {a: np.concatenate([activities[p] for p in pathway.recorded(a)], 1)
+            for a in AREAS}
+
+
 def _twin_of(pathway, images):
-    t = pathway.twin(images)
-    return {a: np.concatenate([t[p] for p in pathway.recorded(a)], 1) for a in AREAS}
+    return _by_area(pathway, pathway.twin(images))
 
 
 def _cnn_training_set(cfg, size, seed, cache_dir):
