@@ -20,9 +20,14 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 
 
+def _env():
+    """The environment of a child Python: this checkout and tests/ ahead of the path."""
+    return dict(os.environ, PYTHONPATH=os.pathsep.join([ROOT, HERE,
+                                                        os.environ.get("PYTHONPATH", "")]))
+
+
 def _python(code, **kwargs):
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join([ROOT, HERE]))
-    return subprocess.run([sys.executable, "-c", textwrap.dedent(code)], env=env,
+    return subprocess.run([sys.executable, "-c", textwrap.dedent(code)], env=_env(),
                           capture_output=True, text=True, timeout=600, **kwargs)
 
 
@@ -74,7 +79,7 @@ def test_checkpoint_resumed_in_new_process_equals_uninterrupted_run(tmp_path):
     for mode in ("whole", "first", "resumed"):
         out = subprocess.run(
             [sys.executable, "-c", textwrap.dedent(script), mode, str(tmp_path)],
-            env=dict(os.environ, PYTHONPATH=os.pathsep.join([ROOT, HERE])),
+            env=_env(),
             capture_output=True, text=True, timeout=600)
         assert out.returncode == 0, out.stderr
     whole, resumed = np.load(tmp_path / "whole.npy"), np.load(tmp_path / "resumed.npy")
@@ -181,8 +186,7 @@ def test_killed_run_leaves_every_finished_chunk_readable(tmp_path):
         net = ns.Network(*net.objects, spikes)
         net.run(1000000 * ms, dt=0.1 * ms, seed=1, chunk_steps=200)
     """
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join([ROOT, HERE]))
-    proc = subprocess.Popen([sys.executable, "-c", textwrap.dedent(code)], env=env)
+    proc = subprocess.Popen([sys.executable, "-c", textwrap.dedent(code)], env=_env())
     try:
         deadline = time.time() + 300
         while time.time() < deadline:

@@ -14,10 +14,10 @@ from ..kernels import _cuda
 
 SYNC_STEPS = 64
 _STATIC = ("seg_hi", "seg_code", "seg_prm", "i_bias", "indptr", "target", "weight",
-           "delay", "p_fire", "gen_source", "mask", "rate_lo", "rate_hi", "st_var", "st_idx",
-           "st_every", "cur_lo", "cur_hi", "cur_vptr", "cur_values", "cur_rows", "cur_cols",
-           "cur_ratio", "d_lo", "d_hi", "d_channel", "d_weight", "d_lam", "d_p0", "d_sub",
-           "d_kmax")
+           "delay", "p_fire", "gen_source", "mask", "rate_lo", "rate_hi", "st_var", "st_every",
+           "st_ncol", "st_nptr", "cur_lo", "cur_hi", "cur_vptr", "cur_values", "cur_rows",
+           "cur_cols", "cur_ratio", "d_lo", "d_hi", "d_channel", "d_weight", "d_lam", "d_p0",
+           "d_sub", "d_kmax")
 
 
 class CudaBackend:
@@ -64,7 +64,7 @@ class CudaBackend:
                         target=syn.target, weight=syn.weight, delay=syn.delay,
                         p_fire=src.p_fire, gen_source=src.gen_source, mask=rec.mask,
                         rate_lo=rec.rate_lo, rate_hi=rec.rate_hi, st_var=rec.st_var,
-                        st_idx=rec.st_idx, st_every=rec.st_every,
+                        st_every=rec.st_every,
                         **{f"cur_{k}": getattr(cur, f) for k, f in
                            (("lo", "lo"), ("hi", "hi"), ("vptr", "vptr"), ("values", "values"),
                             ("rows", "n_rows"), ("cols", "n_cols"), ("ratio", "ratio"))},
@@ -72,17 +72,25 @@ class CudaBackend:
                            (("lo", "lo"), ("hi", "hi"), ("channel", "channel"),
                             ("weight", "weight"), ("lam", "lam"), ("p0", "p0"),
                             ("sub", "n_sub"), ("kmax", "k_max"))})
+            # the recorded columns grouped by neuron, so that the thread that updates a
+            # neuron samples it (no barrier of its own for the state monitors)
+            host["st_ncol"] = np.argsort(rec.st_idx, kind="stable")
+            host["st_nptr"] = np.searchsorted(rec.st_idx[host["st_ncol"]],
+                                              np.arange(nr.v.size + 1))
+            n_src = nr.v.size + src.p_fire.size
             self.check_memory(sum(a.nbytes for a in host.values()) + 8 * nr.buffer.size
-                              + 40 * nr.v.size)
+                              + 40 * nr.v.size + 16 * n_src)
             cache = {k: _cuda.cuda.to_device(np.ascontiguousarray(host[k])) for k in _STATIC}
             cache["fired"] = _cuda.cuda.to_device(np.zeros(src.p_fire.size, dtype=np.bool_))
             cache["spiked"] = _cuda.cuda.to_device(np.zeros(nr.v.size, dtype=np.bool_))
+            cache["fire_list"] = _cuda.cuda.device_array((2, n_src), dtype=np.int64)
             arrays._cuda = cache
         return dict(cache)
 
     def run_chunk(self, arrays, seed, step0, n_steps, n_threads):
         # imported here, not with neurosim: it imports numba.cuda (kernels._cuda)
-        from ..kernels.simulate_cuda import fused_blocks, step_cuda, steps_fused_cuda
+        from ..kernels.simulate_cuda import (delivery_group, fused_blocks, step_cuda,
+                                             steps_fused_cuda)
         nr, src, rec, ctr = arrays.neurons, arrays.sources, arrays.recorders, arrays.counters
         to_dev = _cuda.cuda.to_device
         d = self._device_arrays(arrays)
@@ -94,10 +102,13 @@ class CudaBackend:
         d["spike_i"] = _cuda.cuda.device_array(worst * SYNC_STEPS, dtype=np.int64)
         d["spike_step"] = _cuda.cuda.device_array(worst * SYNC_STEPS, dtype=np.int64)
         d["counters"] = to_dev(np.zeros(1, dtype=np.int64))
+        d["fire_count"] = to_dev(np.zeros(2, dtype=np.int64))
         gen_ptr = np.searchsorted(src.gen_step, step0 + np.arange(n_steps + 1), side="left")
         fused = self.launch == "fused"
+        threads = self.fused_threads if fused else self.threads_per_block
+        group = delivery_group(arrays.synapses.indptr, threads)
         if fused:                           # also Network._compile's 0-step call
-            blocks = fused_blocks(d, seed, to_dev(gen_ptr[:1]), self.fused_threads)
+            blocks = fused_blocks(d, seed, to_dev(gen_ptr[:1]), threads, group)
         done = 0
         with warnings.catch_warnings():
             # the simulator runs the uint64 hash in Python, where wrap-around warns
@@ -108,12 +119,12 @@ class CudaBackend:
                     break                      # the caller grows the host buffer
                 if fused:
                     steps_fused_cuda(d, seed, step0 + done, done, block,
-                                     to_dev(gen_ptr[done:done + block + 1]), blocks,
-                                     self.fused_threads)
+                                     to_dev(gen_ptr[done:done + block + 1]), blocks, threads,
+                                     group)
                 else:
                     for i in range(done, done + block):
                         step_cuda(d, seed, step0 + i, i, int(gen_ptr[i]), int(gen_ptr[i + 1]),
-                                  self._blocks, self.threads_per_block)
+                                  self._blocks, threads, group)
                 self._copy_spikes(d, rec, ctr)
                 done += block
         for k in ("v", "ge", "gi", "ref", "buffer"):
