@@ -1,0 +1,79 @@
+"""Target T7's pieces on cases with known answers: the KS distance to a histogram, the
+preferences read from grating responses, and the random Gabor bank."""
+import numpy as np
+import pytest
+
+from circuits import devalois, protocol, stimuli
+
+
+def _sample_of_histogram(edges, counts, n, log=False, seed=0):
+    """``n`` values drawn from the histogram, uniform within each bin."""
+    rng = np.random.default_rng(seed)
+    k = rng.choice(len(counts), size=n, p=np.asarray(counts) / np.sum(counts))
+    lo, hi = np.asarray(edges, float)[k], np.asarray(edges, float)[k + 1]
+    if log:
+        return 2.0 ** rng.uniform(np.log2(lo), np.log2(hi))
+    return rng.uniform(lo, hi)
+
+
+def test_ks_distance_of_a_sample_of_the_data_is_small_and_of_a_point_mass_large():
+    o = _sample_of_histogram(devalois.ORIENTATION_EDGES, devalois.ORIENTATION_COUNTS, 20000)
+    f = _sample_of_histogram(devalois.SF_EDGES, devalois.SF_COUNTS, 20000, log=True)
+    assert devalois.ks_distance(o, devalois.ORIENTATION_EDGES, devalois.ORIENTATION_COUNTS) \
+        < 0.015
+    assert devalois.ks_distance(f, devalois.SF_EDGES, devalois.SF_COUNTS, log=True) < 0.015
+    # all at 90 degrees: the sample's CDF jumps from 0 to 1 where the data's is
+    # (110 + 83 + 50) / 385 = 0.63
+    d = devalois.ks_distance(np.full(50, 90.0), devalois.ORIENTATION_EDGES,
+                             devalois.ORIENTATION_COUNTS)
+    assert d == pytest.approx((110 + 83 + 50) / 385)
+
+
+def test_sf_distance_finds_the_scale_of_a_sample_given_in_pixels():
+    f = _sample_of_histogram(devalois.SF_EDGES, devalois.SF_COUNTS, 20000, log=True)
+    d, ppd = devalois.sf_distance(f / 8.0)          # cycles/degree at 8 pixels/degree
+    assert d < 0.02 and ppd == pytest.approx(8.0)
+
+
+def test_preferences_recover_the_tuning_of_synthetic_neurons():
+    g_ori = np.repeat(np.arange(12) * 15.0, 6)
+    g_sf = np.tile(devalois.GRATING_SF, 12)
+    pref_o = np.array([0.0, 45.0, 90.0, 150.0, 165.0])
+    pref_f = devalois.GRATING_SF[[0, 2, 3, 5, 1]]
+    d_o = (g_ori[:, None] - pref_o[None, :] + 90.0) % 180.0 - 90.0
+    d_f = np.log2(g_sf[:, None] / pref_f[None, :])
+    r = np.exp(-d_o ** 2 / (2 * 20.0 ** 2) - d_f ** 2 / 2.0)
+    r[:, -1] = 0.0                                  # a silent neuron is left out
+    o, f = devalois.preferences(r, g_ori, g_sf)
+    np.testing.assert_array_equal(o, [0.0, 45.0, 90.0, 150.0])
+    np.testing.assert_array_equal(f, pref_f[:4])
+
+
+def test_random_gabor_bank_prefers_its_own_orientations_and_frequencies():
+    g, p = stimuli.grating_set(32, orientations=devalois.GRATING_ORIENTATIONS,
+                               spatial_frequencies=devalois.GRATING_SF, phases=4)
+    bank = devalois.random_gabor_bank(200, 32, seed=3)
+    o, f = devalois.preferences(devalois.bank_responses(bank, g), p["orientation"],
+                                p["spatial_frequency"])
+    assert o.size == 200
+    # uniform orientations and log-uniform frequencies: every grating value is preferred
+    assert np.unique(o).size == 12 and np.unique(f).size >= 5
+    # and close to the data in orientation, which is near uniform (200 filters on a
+    # 15-degree grid: about 0.1 by chance and discreteness)
+    assert devalois.ks_distance(o, devalois.ORIENTATION_EDGES,
+                                devalois.ORIENTATION_COUNTS) < 0.16
+
+
+def test_compare_scores_a_single_orientation_worse_than_the_bank():
+    g, p = stimuli.grating_set(16, orientations=12, spatial_frequencies=[0.125, 0.25],
+                               phases=2)
+    bank = devalois.bank_responses(devalois.random_gabor_bank(60, 16, seed=1), g)
+    same = devalois.compare(bank, p, bank, n_boot=20)
+    assert same["worst"] == 0.0
+    assert protocol._t7_target(same, len(g))["holds"]
+    # a model that responds to vertical gratings only
+    vertical = (bank + 1.0) * (np.round(p["orientation"]) == 0)[:, None]
+    one = devalois.compare(vertical, p, bank, n_boot=20)
+    assert one["orientation"][0] > 0.5 > one["orientation"][1]
+    assert one["worst"] > 0.4 and one["ci"][0] > 0
+    assert not protocol._t7_target(one, len(g))["holds"]
