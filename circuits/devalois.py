@@ -193,7 +193,9 @@ def compare(responses, params, bank_responses_, n_boot=200, seed=0):
         ``orientation`` and ``sf``: ``(model distance, bank distance)``; ``sf_scale``:
         the pixels per degree each chose; ``n``: responsive neurons and filters;
         ``worst``: the larger of the two differences model - bank, and ``ci`` its
-        95 % bootstrap interval. T7 holds when ``worst <= 0``.
+        95 % bootstrap interval. T7 holds when ``worst <= 0``. ``preferences``:
+        ``{"model": (orientation, sf), "bank": (orientation, sf)}`` from
+        :func:`preferences`.
 
     Examples
     --------
@@ -227,4 +229,5 @@ def compare(responses, params, bank_responses_, n_boot=200, seed=0):
         worst.append(max(bo[0] - bo[1], bf[0] - bf[1]))
     lo, hi = np.percentile(worst, [2.5, 97.5]) if worst else (np.nan, np.nan)
     return dict(orientation=d_o, sf=d_f, sf_scale=scale, n=(o_m.size, o_b.size),
-                worst=max(d_o[0] - d_o[1], d_f[0] - d_f[1]), ci=(float(lo), float(hi)))
+                worst=max(d_o[0] - d_o[1], d_f[0] - d_f[1]), ci=(float(lo), float(hi)),
+                preferences={"model": (o_m, f_m), "bank": (o_b, f_b)})

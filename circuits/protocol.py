@@ -611,6 +611,7 @@ def _run(quick, out_dir, seed, config, cache_dir, verbose):
             res["targets_lif"] = OrderedDict((k, got[k]) for k in TARGETS if k in got)
 
     # ---------------------------------------------------------------------- T7
+    t7 = {}                                 # model -> circuits.devalois.compare(...)
     if cfg.get("t7_phases"):
         from . import devalois
         g_img, g_prm = stimuli.grating_set(size, orientations=devalois.GRATING_ORIENTATIONS,
@@ -620,9 +621,9 @@ def _run(quick, out_dir, seed, config, cache_dir, verbose):
         for model in cfg["models"]:
             pw = pathways[(model, 0)]
             r = pw.present(g_img, trials=1, populations=pw.recorded("v1"))
-            got = _t7_target(devalois.compare(r.area_activity("v1", pw.recorded("v1")),
-                                              g_prm, bank, n_boot=cfg["n_boot"], seed=seed),
-                             len(g_img))
+            t7[model] = devalois.compare(r.area_activity("v1", pw.recorded("v1")), g_prm, bank,
+                                         n_boot=cfg["n_boot"], seed=seed)
+            got = _t7_target(t7[model], len(g_img))
             (targets if model == "mcculloch_pitts" else res["targets_lif"])["T7"] = got
             log(f"{model}: T7")
     else:
@@ -653,6 +654,8 @@ def _run(quick, out_dir, seed, config, cache_dir, verbose):
                                 + [("HMAX C2", hmax["it"]), (f"{trained[0]} IT",
                                                              cnns[trained[0]]["IT"])],
                                 labels))
+    if t7:
+        figs.append(_t7_figure(out_dir, t7))
     log("figures")
     limit = cfg["time_limit"]
     elapsed = log.elapsed
@@ -817,6 +820,51 @@ def _rdm_figure(out_dir, items, labels):
     fig.suptitle("RDMs (1 - Pearson r), images sorted by category", fontsize=9)
     fig.tight_layout()
     p = os.path.join(out_dir, "visual-pathway-rdm.png")
+    fig.savefig(p, dpi=80)
+    plt.close(fig)
+    return p
+
+
+def _t7_figure(out_dir, t7):
+    """Target T7: the data's histograms against each circuit's and the random bank's
+    preferences (spatial frequencies at each model's best scale)."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from . import devalois
+    first = next(iter(t7.values()))
+    rows = [("De Valois et al. 1982", None, None, "k")]
+    rows += [(f"circuit {'MP' if m == 'mcculloch_pitts' else 'LIF'}", r["preferences"]["model"],
+              (r["orientation"][0], r["sf"][0], r["sf_scale"][0]), c)
+             for (m, r), c in zip(t7.items(), ("tab:blue", "tab:orange"))]
+    rows.append(("random Gabor bank", first["preferences"]["bank"],
+                 (first["orientation"][1], first["sf"][1], first["sf_scale"][1]), "0.6"))
+    fig, (ax_o, ax_f) = plt.subplots(1, 2, figsize=(9.0, 3.2))
+    n_rows = len(rows)
+    centres = 0.5 * (devalois.ORIENTATION_EDGES[:-1] + devalois.ORIENTATION_EDGES[1:])
+    for k, (name, prefs, dist, colour) in enumerate(rows):
+        if prefs is None:
+            o_frac = devalois.ORIENTATION_COUNTS / devalois.ORIENTATION_COUNTS.sum()
+            f_frac = devalois.SF_COUNTS / devalois.SF_COUNTS.sum()
+            label = name
+        else:
+            o_frac = np.histogram(prefs[0], devalois.ORIENTATION_EDGES)[0] / len(prefs[0])
+            f_frac = np.histogram(prefs[1] * dist[2], devalois.SF_EDGES)[0] / len(prefs[1])
+            label = f"{name} (KS {dist[0]:.2f} / {dist[1]:.2f})"
+        ax_o.bar(centres + (k - (n_rows - 1) / 2) * 40.0 / n_rows, o_frac,
+                 width=40.0 / n_rows, color=colour, label=label)
+        ax_f.stairs(f_frac, devalois.SF_EDGES, color=colour, lw=2 if prefs is None else 1.5)
+    ax_o.set_xticks(centres)
+    ax_o.set_xlabel("preferred orientation (degrees)")
+    ax_o.set_ylabel("fraction of cells")
+    ax_f.legend(*ax_o.get_legend_handles_labels(), fontsize=7, loc="upper left")
+    ax_f.set_xscale("log")
+    ax_f.set_xlabel("peak spatial frequency (cycles/degree;\neach model at its best scale)",
+                    fontsize=8)
+    fig.suptitle("T7: V1 preferences against De Valois et al. (1982); KS distance: "
+                 "orientation / spatial frequency", fontsize=9)
+    fig.tight_layout()
+    p = os.path.join(out_dir, "visual-pathway-t7.png")
     fig.savefig(p, dpi=80)
     plt.close(fig)
     return p

@@ -64,7 +64,7 @@ def test_random_gabor_bank_prefers_its_own_orientations_and_frequencies():
                                 devalois.ORIENTATION_COUNTS) < 0.16
 
 
-def test_compare_scores_a_single_orientation_worse_than_the_bank():
+def test_compare_scores_a_single_orientation_worse_than_the_bank(tmp_path):
     g, p = stimuli.grating_set(16, orientations=12, spatial_frequencies=[0.125, 0.25],
                                phases=2)
     bank = devalois.bank_responses(devalois.random_gabor_bank(60, 16, seed=1), g)
@@ -77,3 +77,6 @@ def test_compare_scores_a_single_orientation_worse_than_the_bank():
     assert one["orientation"][0] > 0.5 > one["orientation"][1]
     assert one["worst"] > 0.4 and one["ci"][0] > 0
     assert not protocol._t7_target(one, len(g))["holds"]
+    np.testing.assert_array_equal(one["preferences"]["model"][0], 0.0)
+    figure = protocol._t7_figure(str(tmp_path), {"mcculloch_pitts": one, "lif": same})
+    assert (tmp_path / "visual-pathway-t7.png").stat().st_size > 0 and figure.endswith(".png")
