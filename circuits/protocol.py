@@ -770,11 +770,7 @@ def _figures(out_dir, cka, dec, reps, cnns):
                     ax.set_xlabel("CNN block", fontsize=8)
         fig.suptitle("debiased linear CKA, area x CNN block (outlined: each area's best block)",
                      fontsize=9)
-        fig.tight_layout()
-        p = os.path.join(out_dir, "visual-pathway-cka.png")
-        fig.savefig(p, dpi=110)
-        plt.close(fig)
-        paths.append(p)
+        paths.append(_save(fig, out_dir, "visual-pathway-cka.png", dpi=110))
     names = list(dict.fromkeys(k[0] for k in dec))
     fig, axes = plt.subplots(1, 3, figsize=(12, 3.6), sharey=True)
     for ax, lv in zip(axes, LEVELS):
@@ -787,11 +783,7 @@ def _figures(out_dir, cka, dec, reps, cnns):
         ax.set_ylim(0, 1.02)
     axes[0].set_ylabel("cross-validated accuracy")
     axes[-1].legend(fontsize=7, loc="upper left")
-    fig.tight_layout()
-    p = os.path.join(out_dir, "visual-pathway-decoding.png")
-    fig.savefig(p, dpi=110)
-    plt.close(fig)
-    paths.append(p)
+    paths.append(_save(fig, out_dir, "visual-pathway-decoding.png", dpi=110))
     return paths
 
 
@@ -818,11 +810,7 @@ def _rdm_figure(out_dir, items, labels):
         ax.set_title(f"{name}\n(RSA with CNN IT {r:.2f})" if m is not rdms[-1] else name,
                      fontsize=8)
     fig.suptitle("RDMs (1 - Pearson r), images sorted by category", fontsize=9)
-    fig.tight_layout()
-    p = os.path.join(out_dir, "visual-pathway-rdm.png")
-    fig.savefig(p, dpi=80)
-    plt.close(fig)
-    return p
+    return _save(fig, out_dir, "visual-pathway-rdm.png")
 
 
 def _t7_figure(out_dir, t7):
@@ -863,11 +851,17 @@ def _t7_figure(out_dir, t7):
                     fontsize=8)
     fig.suptitle("T7: V1 preferences against De Valois et al. (1982); KS distance: "
                  "orientation / spatial frequency", fontsize=9)
+    return _save(fig, out_dir, "visual-pathway-t7.png")
+
+
+def _save(fig, out_dir, name, dpi=80):
+    """Lay out ``fig``, write it to ``out_dir/name``, close it; returns the path."""
+    import matplotlib.pyplot as plt
     fig.tight_layout()
-    p = os.path.join(out_dir, "visual-pathway-t7.png")
-    fig.savefig(p, dpi=80)
+    path = os.path.join(out_dir, name)
+    fig.savefig(path, dpi=dpi)
     plt.close(fig)
-    return p
+    return path
 
 
 def _t7_target(t7, n_gratings):
