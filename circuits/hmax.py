@@ -177,7 +177,7 @@ def _subsample(maps, stride):
 
 
 def gabor_responses(images, orientations=8, wavelengths=(4.0, 8.0), gamma=0.7,
-                    sigma_ratio=0.4, stride=4, padding="reflect"):
+                    sigma_ratio=0.4, stride=4, padding="reflect", size=None):
     """The Gabor V1 bank's responses: simple and complex cells on a grid.
 
     Each orientation and wavelength has an even and an odd filter. Simple cells are the
@@ -196,6 +196,9 @@ def gabor_responses(images, orientations=8, wavelengths=(4.0, 8.0), gamma=0.7,
     stride : int, optional
         Spacing of the sampling grid, pixels.
     padding : str, optional
+    size : int, optional
+        Side of the kernels (odd); default as :func:`gabor_kernels` (from the largest
+        wavelength).
 
     Returns
     -------
@@ -206,7 +209,7 @@ def gabor_responses(images, orientations=8, wavelengths=(4.0, 8.0), gamma=0.7,
     """
     img = _as_images(images)
     img = img - img.mean(axis=(1, 2), keepdims=True)
-    kernels, p = gabor_bank(orientations, wavelengths, (0.0, 90.0), gamma, sigma_ratio)
+    kernels, p = gabor_bank(orientations, wavelengths, (0.0, 90.0), gamma, sigma_ratio, size)
     r = _subsample(filter_images(img, kernels, padding), stride)
     n_o = len(np.unique(p["orientation"]))
     r = r.reshape(len(img), n_o, len(wavelengths), 2, *r.shape[-2:])

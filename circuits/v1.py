@@ -46,7 +46,8 @@ def gabor(dx, dy_down, orientation, wavelength, phase, sigma=None, gamma=0.7):
 
 
 def build_v1(circuit, wavelengths=(4.0, 8.0), n_orientations=8, gamma=0.7,
-             complex_stride=4, push_pull=1.0, normalization=0.7, prune=0.1,
+             complex_stride=4, simple_stride=None, stagger=False, sparse_from=None,
+             push_pull=1.0, normalization=0.7, prune=0.1,
              rate=0.03, complex_rate=0.05, peak=0.5):
     """Add V1 (simple, push-pull, normalisation and complex populations) to ``circuit``.
 
@@ -62,6 +63,20 @@ def build_v1(circuit, wavelengths=(4.0, 8.0), n_orientations=8, gamma=0.7,
         Aspect ratio of the Gabor envelope (< 1: elongated along the stripes).
     complex_stride : int, optional
         Spacing of the complex cells, in pixels.
+    simple_stride : int, optional
+        Spacing of the simple cells, in pixels, the same at every scale (a
+        hypercolumn: every preferred frequency at every position); default half of
+        each scale's wavelength (the finer the scale, the more cells).
+    stagger : bool, optional
+        Rotate scale ``s``'s orientations by ``s / n_scales`` of the orientation step,
+        so that the scales together prefer ``n_scales x n_orientations`` orientations
+        instead of repeating the same ``n_orientations``.
+    sparse_from : float, optional
+        Scales of at least this wavelength (pixels; 8 or more) take input from every
+        second retina pixel in each direction: a quarter of the synapses, still 4 or
+        more samples per cycle. Not coarser: the retina passes up to ~0.3 cycles/px,
+        whose aliases on a 3-pixel lattice would fall in the coarse scales' bands.
+        Default: every pixel at every scale.
     push_pull : float, optional
         Strength of the push-pull inhibition (1: the anti-phase input cancels).
     normalization : float, optional
@@ -76,19 +91,35 @@ def build_v1(circuit, wavelengths=(4.0, 8.0), n_orientations=8, gamma=0.7,
     -------
     dict
         ``populations`` (names), ``simple`` and ``complex`` (names per scale),
-        ``orientations`` (degrees) and ``wavelengths``.
+        ``orientations`` (degrees, of the first scale), ``orientation_offsets``
+        (degrees, added per scale), ``wavelengths`` and ``strides`` (of the simple
+        cells, pixels).
     """
+    if sparse_from is not None and not sparse_from >= 8:
+        raise ValueError(f"sparse_from={sparse_from!r} must be >= 8 (pixels per cycle) or "
+                         "None: a finer scale on every second pixel would alias")
+    if simple_stride is not None and not (float(simple_stride).is_integer()
+                                          and simple_stride >= 1):
+        raise ValueError(f"simple_stride={simple_stride!r} must be a whole number of pixels "
+                         ">= 1, or None (half of each wavelength)")
     size = circuit.size
     orientations = np.arange(n_orientations) * 180.0 / n_orientations
     phases = np.array([0.0, 90.0, 180.0, 270.0])
     on = circuit.populations["retina_on"]
     rxy = np.column_stack([on.meta["x"], on.meta["y"]])
     out = {"populations": [], "simple": [], "complex": [], "orientations": orientations,
-           "wavelengths": np.asarray(wavelengths, float)}
+           "wavelengths": np.asarray(wavelengths, float), "strides": [],
+           "orientation_offsets": np.zeros(len(wavelengths))}
+    if stagger:
+        out["orientation_offsets"] = np.arange(len(wavelengths)) * (180.0 / n_orientations
+                                                                    / len(wavelengths))
     cxy = np.array([(x, y) for y in grid(size, complex_stride)
                     for x in grid(size, complex_stride)])
+    base = orientations
     for s, lam in enumerate(wavelengths):
-        stride = max(1, int(round(lam / 2)))
+        orientations = base + out["orientation_offsets"][s]
+        stride = int(simple_stride) if simple_stride else max(1, int(round(lam / 2)))
+        out["strides"].append(stride)
         sigma = 0.4 * lam
         radius = int(np.ceil(2 * sigma / gamma))
         pos = np.array([(x, y) for y in grid(size, stride) for x in grid(size, stride)])
@@ -105,6 +136,9 @@ def build_v1(circuit, wavelengths=(4.0, 8.0), n_orientations=8, gamma=0.7,
         circuit.add(Population(simple, "v1", n, "excitatory", 0.0, dict(meta)))
         # receptive fields: pairs (retina pixel, position), then one kernel per cell
         ri, pj, dx, dy = neighbours(rxy, pos, radius)
+        if sparse_from is not None and lam >= sparse_from:
+            keep = (rxy[ri, 0] % 2 == 0) & (rxy[ri, 1] % 2 == 0)
+            ri, pj, dx, dy = ri[keep], pj[keep], dx[keep], dy[keep]
         w_on, w_off, cell, src = [], [], [], []
         for o in range(n_orientations):
             for f in range(4):

@@ -70,13 +70,30 @@ def test_compare_scores_a_single_orientation_worse_than_the_bank(tmp_path):
     bank = devalois.bank_responses(devalois.random_gabor_bank(60, 16, seed=1), g)
     same = devalois.compare(bank, p, bank, n_boot=20)
     assert same["worst"] == 0.0
-    assert protocol._t7_target(same, len(g))["holds"]
+    assert protocol._t7_target(same, len(g), (0.07, 0.2))["holds"]
     # a model that responds to vertical gratings only
     vertical = (bank + 1.0) * (np.round(p["orientation"]) == 0)[:, None]
     one = devalois.compare(vertical, p, bank, n_boot=20)
     assert one["orientation"][0] > 0.5 > one["orientation"][1]
     assert one["worst"] > 0.4 and one["ci"][0] > 0
-    assert not protocol._t7_target(one, len(g))["holds"]
+    assert not protocol._t7_target(one, len(g), (0.07, 0.2))["holds"]
     np.testing.assert_array_equal(one["preferences"]["model"][0], 0.0)
     figure = protocol._t7_figure(str(tmp_path), {"mcculloch_pitts": one, "lif": same})
     assert (tmp_path / "visual-pathway-t7.png").stat().st_size > 0 and figure.endswith(".png")
+
+
+def test_the_retina_removes_the_frequencies_a_pixel_bank_peaks_at(v1_pathway):
+    """Behind the circuit's retina (centre ~1 px) no filter of the bank peaks at the
+    highest grating frequency, 1/2.8 cycles/px, which some do on the pixels."""
+    g, p = stimuli.grating_set(32, orientations=4, spatial_frequencies=devalois.GRATING_SF,
+                               phases=2)
+    tw = v1_pathway.twin(g)
+    front = (tw["retina_on"] - tw["retina_off"]).reshape(-1, 32, 32)
+    bank = devalois.random_gabor_bank(300, 32, seed=2)
+    top = devalois.GRATING_SF[-1]
+    on_pixels = devalois.preferences(devalois.bank_responses(bank, g), p["orientation"],
+                                     p["spatial_frequency"])[1]
+    behind = devalois.preferences(devalois.bank_responses(bank, front), p["orientation"],
+                                  p["spatial_frequency"])[1]
+    assert np.mean(on_pixels == top) > 0.04
+    assert np.mean(behind == top) < 0.01

@@ -32,6 +32,22 @@ def test_save_and_load_rebuild_the_same_circuit(small, tmp_path):
         assert pa.theta == pytest.approx(pb.theta) and pa.theta_twin == pytest.approx(pb.theta_twin)
 
 
+def test_a_prefix_rebuilt_from_the_whole_pathway_is_the_same(full_pathway):
+    """T7 measures V1 on a V1-only rebuild from what the whole pathway learned."""
+    v1 = build_pathway(full_pathway.circuit.size, "v1", learned=full_pathway.state(),
+                       homeostasis=False)
+    names = [n for n in full_pathway.populations if n in v1.populations]
+    assert names == v1.populations and "v1_complex_1" in names
+    whole = {p.name: p for p in full_pathway.circuit.projections}
+    for p in v1.circuit.projections:
+        q = whole[p.name]
+        assert np.array_equal(p.i, q.i) and np.array_equal(p.j, q.j)
+        assert np.array_equal(p.w, q.w)
+    for n in names:
+        a, b = full_pathway.circuit.populations[n], v1.circuit.populations[n]
+        assert a.theta == b.theta and a.theta_twin == b.theta_twin
+
+
 def test_present_returns_counts_with_metadata(small):
     images, _ = stimuli.grating_set(SIZE, orientations=2, spatial_frequencies=(0.25,),
                                     phases=1, contrast=0.3)

@@ -1,7 +1,8 @@
 """V1 of the spiking (McCulloch-Pitts) circuit: orientation tuning, phase (in)sensitivity."""
 import numpy as np
+import pytest
 
-from circuits import analysis
+from circuits import analysis, stimuli
 
 
 def tuning_of(responses, params, population, sf):
@@ -71,3 +72,43 @@ def test_v1_metadata(v1_pathway):
         assert m[key].shape == (n,)
     assert np.unique(m["orientation"]).size == 8 and np.unique(m["phase"]).size == 4
     assert set(np.unique(v1_pathway.area_metadata("v1")["scale"])) == {0, 1}
+
+
+def test_hypercolumn_options_give_equal_scales_staggered_orientations_sparse_input(extra):
+    """``simple_stride`` puts every scale on one grid (equal cell numbers), ``stagger``
+    rotates each scale's orientations, ``sparse_from`` thins the coarse scales' input."""
+    from circuits import build_pathway
+    from circuits.protocol import gabor_reference
+    lams = (2.83, 4.0, 8.0)
+    pw = build_pathway(32, "v1", homeostasis=False, seed=0, v1={
+        "wavelengths": lams, "simple_stride": 4, "stagger": True, "sparse_from": 8.0})
+    c = pw.circuit
+    assert [c.populations[f"v1_simple_{s}"].n for s in range(3)] == [8 * 8 * 32] * 3
+    assert pw.areas["v1"]["strides"] == [4, 4, 4]
+    oris = [np.unique(pw.metadata(f"v1_simple_{s}")["orientation"]) for s in range(3)]
+    np.testing.assert_allclose(oris[1] - oris[0], 22.5 / 3)
+    np.testing.assert_allclose(oris[2] - oris[0], 2 * 22.5 / 3)
+    # the coarse scale reads every second retina pixel, the others every pixel
+    x = c.populations["retina_on"].meta["x"]
+    y = c.populations["retina_on"].meta["y"]
+    for s, sparse in ((1, False), (2, True)):
+        src = np.concatenate([p.i for p in c.projections
+                              if (p.source, p.target) == ("retina_on", f"v1_simple_{s}")])
+        even = (x[src] % 2 == 0) & (y[src] % 2 == 0)
+        assert even.all() if sparse else not even.all()
+    # the Gabor reference of T0 follows the staggered orientations: it correlates with
+    # the noise-free circuit's complex cells
+    g, _ = stimuli.grating_set(32, orientations=4, spatial_frequencies=[0.25], phases=2)
+    ref, tw = gabor_reference(pw, g), pw.twin(g)
+    for s in range(3):
+        name = f"v1_complex_{s}"
+        r = np.corrcoef(ref[name].ravel(), tw[name].ravel())[0, 1]
+        assert r > 0.5, (name, r)
+
+
+@pytest.mark.parametrize("option, value", [("sparse_from", 5.66), ("simple_stride", 0),
+                                           ("simple_stride", 2.5)])
+def test_hypercolumn_options_refuse_values_that_would_alias_or_misplace(extra, option, value):
+    from circuits import build_pathway
+    with pytest.raises(ValueError, match=option):
+        build_pathway(16, "v1", homeostasis=False, v1={option: value})
