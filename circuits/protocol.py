@@ -627,9 +627,10 @@ def _run(quick, out_dir, seed, config, cache_dir, verbose):
         front = (tw["retina_on"] - tw["retina_off"]).reshape(-1, size, size)
         o_r, f_r = devalois.preferences(devalois.bank_responses(filters, front),
                                         g_prm["orientation"], g_prm["spatial_frequency"])
-        behind_retina = (devalois.ks_distance(o_r, devalois.ORIENTATION_EDGES,
-                                              devalois.ORIENTATION_COUNTS),
-                         devalois.sf_distance(f_r)[0])
+        d_r, s_r = devalois.sf_distance(f_r)
+        behind_retina = dict(orientation=devalois.ks_distance(
+            o_r, devalois.ORIENTATION_EDGES, devalois.ORIENTATION_COUNTS), sf=d_r, sf_scale=s_r,
+            preferences=(o_r, f_r))
         for model in cfg["models"]:
             # V1 alone, rebuilt from what the whole pathway learned: the same V1 (the
             # pathway is feedforward) without simulating V2-IT for 288 gratings
@@ -671,7 +672,7 @@ def _run(quick, out_dir, seed, config, cache_dir, verbose):
                                                              cnns[trained[0]]["IT"])],
                                 labels))
     if t7:
-        figs.append(_t7_figure(out_dir, t7))
+        figs.append(_t7_figure(out_dir, t7, behind_retina))
     log("figures")
     limit = cfg["time_limit"]
     elapsed = log.elapsed
@@ -829,9 +830,10 @@ def _rdm_figure(out_dir, items, labels):
     return _save(fig, out_dir, "visual-pathway-rdm.png")
 
 
-def _t7_figure(out_dir, t7):
+def _t7_figure(out_dir, t7, behind_retina):
     """Target T7: the data's histograms against each circuit's and the random bank's
-    preferences (spatial frequencies at each model's best scale)."""
+    preferences, on the pixels and behind the circuit's retina (spatial frequencies at
+    each model's best scale)."""
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
@@ -843,6 +845,9 @@ def _t7_figure(out_dir, t7):
              for (m, r), c in zip(t7.items(), ("tab:blue", "tab:orange"))]
     rows.append(("random Gabor bank", first["preferences"]["bank"],
                  (first["orientation"][1], first["sf"][1], first["sf_scale"][1]), "0.6"))
+    rows.append(("the bank behind the retina", behind_retina["preferences"],
+                 (behind_retina["orientation"], behind_retina["sf"], behind_retina["sf_scale"]),
+                 "0.75"))
     fig, (ax_o, ax_f) = plt.subplots(1, 2, figsize=(9.0, 3.2))
     n_rows = len(rows)
     centres = 0.5 * (devalois.ORIENTATION_EDGES[:-1] + devalois.ORIENTATION_EDGES[1:])
@@ -857,7 +862,8 @@ def _t7_figure(out_dir, t7):
             label = f"{name} (KS {dist[0]:.2f} / {dist[1]:.2f})"
         ax_o.bar(centres + (k - (n_rows - 1) / 2) * 40.0 / n_rows, o_frac,
                  width=40.0 / n_rows, color=colour, label=label)
-        ax_f.stairs(f_frac, devalois.SF_EDGES, color=colour, lw=2 if prefs is None else 1.5)
+        ax_f.stairs(f_frac, devalois.SF_EDGES, color=colour, lw=2 if prefs is None else 1.5,
+                    ls="--" if name.endswith("retina") else "-")
     ax_o.set_xticks(centres)
     ax_o.set_xlabel("preferred orientation (degrees)")
     ax_o.set_ylabel("fraction of cells")
@@ -882,8 +888,8 @@ def _save(fig, out_dir, name, dpi=80):
 
 def _t7_target(t7, n_gratings, behind_retina):
     """The T7 entry of the results from :func:`circuits.devalois.compare`;
-    ``behind_retina``: the bank's (orientation, spatial frequency) distances when it
-    filters the circuit's retina output instead of the pixels."""
+    ``behind_retina``: the bank's ``orientation`` and ``sf`` distances when it filters
+    the circuit's retina output instead of the pixels."""
     (o_m, o_b), (f_m, f_b), (s_m, s_b) = t7["orientation"], t7["sf"], t7["sf_scale"]
     return dict(value=t7["worst"], ci=t7["ci"], holds=bool(t7["worst"] <= 0),
                 ci_label="bootstrap over neurons and filters",
@@ -894,7 +900,8 @@ def _t7_target(t7, n_gratings, behind_retina):
                        f"preferred orientation {o_m:.3f} vs {o_b:.3f}; peak spatial "
                        f"frequency {f_m:.3f} vs {f_b:.3f} (each at its best scale, "
                        f"{s_m:.1f} and {s_b:.1f} px/degree); the same bank behind the "
-                       f"circuit's retina: {behind_retina[0]:.3f} and {behind_retina[1]:.3f}. "
+                       f"circuit's retina: {behind_retina['orientation']:.3f} and "
+                       f"{behind_retina['sf']:.3f}. "
                        f"Value: the larger difference "
                        f"circuit - bank. {t7['n'][0]} responsive V1 neurons (simple and "
                        f"complex cells), {n_gratings} gratings (12 orientations x 6 spatial "

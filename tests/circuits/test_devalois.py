@@ -64,21 +64,25 @@ def test_random_gabor_bank_prefers_its_own_orientations_and_frequencies():
                                 devalois.ORIENTATION_COUNTS) < 0.16
 
 
+RETINA = dict(orientation=0.07, sf=0.2, sf_scale=20.0)   # the bank behind a retina
+
+
 def test_compare_scores_a_single_orientation_worse_than_the_bank(tmp_path):
     g, p = stimuli.grating_set(16, orientations=12, spatial_frequencies=[0.125, 0.25],
                                phases=2)
     bank = devalois.bank_responses(devalois.random_gabor_bank(60, 16, seed=1), g)
     same = devalois.compare(bank, p, bank, n_boot=20)
     assert same["worst"] == 0.0
-    assert protocol._t7_target(same, len(g), (0.07, 0.2))["holds"]
+    assert protocol._t7_target(same, len(g), RETINA)["holds"]
     # a model that responds to vertical gratings only
     vertical = (bank + 1.0) * (np.round(p["orientation"]) == 0)[:, None]
     one = devalois.compare(vertical, p, bank, n_boot=20)
     assert one["orientation"][0] > 0.5 > one["orientation"][1]
     assert one["worst"] > 0.4 and one["ci"][0] > 0
-    assert not protocol._t7_target(one, len(g), (0.07, 0.2))["holds"]
+    assert not protocol._t7_target(one, len(g), RETINA)["holds"]
     np.testing.assert_array_equal(one["preferences"]["model"][0], 0.0)
-    figure = protocol._t7_figure(str(tmp_path), {"mcculloch_pitts": one, "lif": same})
+    figure = protocol._t7_figure(str(tmp_path), {"mcculloch_pitts": one, "lif": same},
+                                 dict(RETINA, preferences=one["preferences"]["bank"]))
     assert (tmp_path / "visual-pathway-t7.png").stat().st_size > 0 and figure.endswith(".png")
 
 
