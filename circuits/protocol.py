@@ -126,7 +126,7 @@ def gabor_reference(pathway, images):
     from . import hmax
     info = pathway.areas["v1"]
     # one kernel window for every scale, that of the largest (as one bank)
-    window = 2 * int(np.ceil(2.5 * 0.4 * max(info["wavelengths"]) / 0.7)) + 1
+    window = hmax.gabor_kernels(0.0, max(info["wavelengths"]), gamma=0.7)[0].shape[-1]
     out = {}
     for s, name in enumerate(info["complex"]):
         oris = np.asarray(info["orientations"], float) + info["orientation_offsets"][s]
@@ -901,8 +901,7 @@ def _t7_target(t7, n_gratings, behind_retina):
                        f"frequency {f_m:.3f} vs {f_b:.3f} (each at its best scale, "
                        f"{s_m:.1f} and {s_b:.1f} px/degree); the same bank behind the "
                        f"circuit's retina: {behind_retina['orientation']:.3f} and "
-                       f"{behind_retina['sf']:.3f}. "
-                       f"Value: the larger difference "
+                       f"{behind_retina['sf']:.3f}. Value: the larger difference "
                        f"circuit - bank. {t7['n'][0]} responsive V1 neurons (simple and "
                        f"complex cells), {n_gratings} gratings (12 orientations x 6 spatial "
                        f"frequencies from 1/16 to 1/2.8 cycles/px, half an octave apart)")
