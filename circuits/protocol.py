@@ -615,34 +615,12 @@ def _run(quick, out_dir, seed, config, cache_dir, verbose):
     # ---------------------------------------------------------------------- T7
     t7 = {}                                 # model -> circuits.devalois.compare(...)
     if cfg.get("t7_phases"):
-        from . import devalois
-        g_img, g_prm = stimuli.grating_set(size, orientations=devalois.GRATING_ORIENTATIONS,
-                                           spatial_frequencies=devalois.GRATING_SF,
-                                           phases=cfg["t7_phases"])
-        filters = devalois.random_gabor_bank(2000, size, seed=seed)
-        bank = devalois.bank_responses(filters, g_img)
-        # the same bank behind the circuit's retina (its ganglion cells' ON - OFF rates):
-        # reported beside the pixel bank, which also sees frequencies the retina removes
-        tw = pathways[(cfg["models"][0], 0)].twin(g_img)
-        front = (tw["retina_on"] - tw["retina_off"]).reshape(-1, size, size)
-        o_r, f_r = devalois.preferences(devalois.bank_responses(filters, front),
-                                        g_prm["orientation"], g_prm["spatial_frequency"])
-        d_r, s_r = devalois.sf_distance(f_r)
-        behind_retina = dict(orientation=devalois.ks_distance(
-            o_r, devalois.ORIENTATION_EDGES, devalois.ORIENTATION_COUNTS), sf=d_r, sf_scale=s_r,
-            preferences=(o_r, f_r))
+        t7, behind_retina = _measure_t7({m: pathways[(m, 0)] for m in cfg["models"]},
+                                        cfg["t7_phases"], cfg["n_boot"], cfg["homeostasis"], seed)
         for model in cfg["models"]:
-            # V1 alone, rebuilt from what the whole pathway learned: the same V1 (the
-            # pathway is feedforward) without simulating V2-IT for 288 gratings
-            pw = build_pathway(size, "v1", model=model, seed=seed, n_threads=1,
-                               learned=pathways[(model, 0)].state(),
-                               homeostasis=cfg["homeostasis"])
-            r = pw.present(g_img, trials=1, populations=pw.recorded("v1"))
-            t7[model] = devalois.compare(r.area_activity("v1", pw.recorded("v1")), g_prm, bank,
-                                         n_boot=cfg["n_boot"], seed=seed)
-            got = _t7_target(t7[model], len(g_img), behind_retina)
+            got = _t7_target(t7[model], t7[model]["n_gratings"], behind_retina)
             (targets if model == "mcculloch_pitts" else res["targets_lif"])["T7"] = got
-            log(f"{model}: T7")
+        log("T7")
     else:
         targets["T7"] = dict(value=None, ci=None, holds=None,
                              criterion="KS distance to the data <= a random Gabor bank's",
@@ -828,6 +806,45 @@ def _rdm_figure(out_dir, items, labels):
                      fontsize=8)
     fig.suptitle("RDMs (1 - Pearson r), images sorted by category", fontsize=9)
     return _save(fig, out_dir, "visual-pathway-rdm.png")
+
+
+def _measure_t7(pathways, phases, n_boot, homeostasis, seed):
+    """Target T7 for each circuit of ``pathways`` (model -> whole pathway).
+
+    Returns ``({model: circuits.devalois.compare(...) plus n_gratings}, behind_retina)``,
+    ``behind_retina`` holding the random bank's distances and preferences when it filters
+    the circuit's retina output instead of the pixels.
+    """
+    from . import devalois
+    from .pathway import build_pathway
+    first = next(iter(pathways.values()))
+    size = first.circuit.size
+    g_img, g_prm = stimuli.grating_set(size, orientations=devalois.GRATING_ORIENTATIONS,
+                                       spatial_frequencies=devalois.GRATING_SF, phases=phases)
+    filters = devalois.random_gabor_bank(2000, size, seed=seed)
+    bank = devalois.bank_responses(filters, g_img)
+    # V1 alone, rebuilt from what the whole pathway learned: the same V1 (the pathway is
+    # feedforward) without simulating V2-IT for the gratings
+    v1_only = {model: build_pathway(size, "v1", model=model, seed=seed, n_threads=1,
+                                    learned=pw.state(), homeostasis=homeostasis)
+               for model, pw in pathways.items()}
+    # the same bank behind the circuit's retina (its ganglion cells' ON - OFF rates):
+    # reported beside the pixel bank, which also sees frequencies the retina removes
+    tw = next(iter(v1_only.values())).twin(g_img)
+    front = (tw["retina_on"] - tw["retina_off"]).reshape(-1, size, size)
+    o_r, f_r = devalois.preferences(devalois.bank_responses(filters, front),
+                                    g_prm["orientation"], g_prm["spatial_frequency"])
+    d_r, s_r = devalois.sf_distance(f_r)
+    behind_retina = dict(orientation=devalois.ks_distance(
+        o_r, devalois.ORIENTATION_EDGES, devalois.ORIENTATION_COUNTS), sf=d_r, sf_scale=s_r,
+        preferences=(o_r, f_r))
+    t7 = {}
+    for model, pw in v1_only.items():
+        r = pw.present(g_img, trials=1, populations=pw.recorded("v1"))
+        t7[model] = dict(devalois.compare(r.area_activity("v1", pw.recorded("v1")), g_prm,
+                                          bank, n_boot=n_boot, seed=seed),
+                         n_gratings=len(g_img))
+    return t7, behind_retina
 
 
 def _t7_figure(out_dir, t7, behind_retina):

@@ -101,3 +101,21 @@ def test_the_retina_removes_the_frequencies_a_pixel_bank_peaks_at(v1_pathway):
                                   p["spatial_frequency"])[1]
     assert np.mean(on_pixels == top) > 0.04
     assert np.mean(behind == top) < 0.01
+
+
+def test_t7_measures_v1_on_a_rebuild_and_the_bank_behind_the_retina(full_pathway):
+    """The protocol's T7 block on one phase of the gratings: the circuit's V1 rebuilt
+    alone responds, its preferences spread over the grating orientations, and the bank
+    behind the retina loses the highest frequency the pixel bank keeps."""
+    t7, behind = protocol._measure_t7({"mcculloch_pitts": full_pathway}, phases=1,
+                                      n_boot=5, homeostasis=False, seed=0)
+    got = t7["mcculloch_pitts"]
+    assert got["n_gratings"] == 12 * len(devalois.GRATING_SF)
+    n_v1 = sum(full_pathway.circuit.populations[p].n for p in full_pathway.recorded("v1"))
+    assert 0.5 * n_v1 < got["n"][0] <= n_v1                 # most V1 cells respond
+    orientation, sf = got["preferences"]["model"]
+    assert np.unique(orientation).size >= 8
+    assert np.isin(sf, devalois.GRATING_SF).all()
+    assert not np.any(behind["preferences"][1] == devalois.GRATING_SF[-1])
+    assert np.any(got["preferences"]["bank"][1] == devalois.GRATING_SF[-1])
+    assert 0 < behind["orientation"] < 0.2 and behind["sf"] > got["sf"][1]
