@@ -138,14 +138,24 @@ def test_training_set_holds_fonts_out():
 def test_load_torchvision_with_user_weights(tmp_path):
     torchvision = pytest.importorskip("torchvision")
     path = tmp_path / "resnet18.pt"
-    torch.save(torchvision.models.resnet18(weights=None).state_dict(), path)
+    saved = torchvision.models.resnet18(weights=None).state_dict()
+    torch.save(saved, path)
     model, layers, preprocess = cnn.load_torchvision("resnet18", str(path), input_size=64)
+    # the user's weights, not a fresh random initialisation
+    assert all(torch.equal(v, saved[k]) for k, v in model.state_dict().items())
     feats = cnn.extract_features(model, np.random.default_rng(0).uniform(size=(3, 32, 32)),
                                  layers=layers, preprocess=preprocess)
     assert [feats[k].shape for k in ("V1", "V2", "V4", "IT")] == [(3, 64), (3, 128),
                                                                   (3, 256), (3, 512)]
     with pytest.raises(ValueError, match="layers"):
         cnn.load_torchvision("squeezenet1_0", str(path))
+
+
+def test_default_torchvision_layers_exist():
+    torchvision = pytest.importorskip("torchvision")
+    for arch, layers in cnn.TORCHVISION_LAYERS.items():
+        modules = dict(getattr(torchvision.models, arch)(weights=None).named_modules())
+        assert set(layers.values()) <= set(modules), arch
 
 
 def test_load_torchvision_logic_with_a_stand_in_module(tmp_path, monkeypatch):
