@@ -278,6 +278,29 @@ def _reduce_to_train_span(x_train, x_test):
     return (x_train - mu) @ v, (x_test - mu) @ v
 
 
+def _target_axes(y_train):
+    """Targets in the principal axes of their centred training rows.
+
+    Unscaled PLS regression is equivariant to rotations of the targets (its weights
+    depend on ``X'Y Y'X``), so fitting the ``<= n_train`` principal coordinates and
+    rotating the predictions back gives the same predictions as fitting every neuron.
+    scikit-learn's power method then iterates on ``n_train`` columns instead of
+    thousands (T6: 1280 neurons, 172 training images), about 10x faster.
+
+    Returns ``(coordinates, axes, mean)``: predictions map back as
+    ``pred @ axes + mean``.
+    """
+    mu = y_train.mean(axis=0)
+    yc = y_train - mu
+    # eigenvectors of the images' Gram matrix (n x n), cheaper than an SVD of n x neurons;
+    # directions with less than 1e-12 of the largest variance are rounding noise
+    w, u = np.linalg.eigh(yc @ yc.T)
+    keep = w > max(w[-1], 0.0) * 1e-12
+    keep[-1] = True                 # at least one column for PLS, even if all are constant
+    s = np.sqrt(np.maximum(w[keep], 1e-300))
+    return u[:, keep] * s, (u[:, keep].T @ yc) / s[:, None], mu
+
+
 def predictivity(source, target, labels=None, reliability=None, n_components=25,
                  n_splits=10, test_size=0.1, seed=0):
     """How well a model's features predict each neuron's responses (Brain-Score style).
@@ -349,9 +372,10 @@ def predictivity(source, target, labels=None, reliability=None, n_components=25,
             xtr, xte = _reduce_to_train_span(xtr, xte)
         k = max(1, min(n_components, xtr.shape[1], len(train) - 1))
         pls = PLSRegression(n_components=k, scale=False)
-        pls.fit(xtr, y[train][:, live])
+        ytr, y_axes, y_mean = _target_axes(y[train][:, live])
+        pls.fit(xtr, ytr)
         r = np.zeros(y.shape[1])
-        r[live] = _pearson_columns(pls.predict(xte), y[test][:, live])
+        r[live] = _pearson_columns(pls.predict(xte) @ y_axes + y_mean, y[test][:, live])
         r_sum += r
         raw.append(np.median(r))
     raw = np.array(raw)

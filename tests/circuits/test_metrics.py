@@ -136,6 +136,24 @@ def test_predictivity_with_many_features_uses_train_span():
 
 
 @needs_sklearn
+def test_predictivity_targets_in_their_principal_axes_give_the_same_predictions():
+    """More neurons than images: PLS on the targets' principal coordinates, rotated
+    back, predicts every neuron as PLS on all of them does."""
+    from sklearn.cross_decomposition import PLSRegression
+    rng = _rng(15)
+    z = rng.normal(size=(60, 6)) * np.array([5.0, 4, 3, 2, 1.5, 1])   # distinct scales
+    x = z @ rng.normal(size=(6, 30)) + 0.05 * rng.normal(size=(60, 30))
+    y = z @ rng.normal(size=(6, 500)) + 0.05 * rng.normal(size=(60, 500))
+    y[:, 7] = 2.0                                      # a constant neuron
+    coords, axes, mean = metrics._target_axes(y[:48])
+    assert coords.shape[1] <= 48 and axes.shape == (coords.shape[1], 500)
+    assert np.allclose(coords @ axes + mean, y[:48], atol=1e-8)
+    full = PLSRegression(4, scale=False, max_iter=5000, tol=1e-12).fit(x[:48], y[:48])
+    rot = PLSRegression(4, scale=False, max_iter=5000, tol=1e-12).fit(x[:48], coords)
+    assert np.allclose(full.predict(x[48:]), rot.predict(x[48:]) @ axes + mean, atol=1e-6)
+
+
+@needs_sklearn
 def test_predictivity_normalised_by_ceiling():
     rng = _rng(14)
     labels = _labels()
