@@ -285,7 +285,7 @@ def _target_axes(y_train):
     depend on ``X'Y Y'X``), so fitting the ``<= n_train`` principal coordinates and
     rotating the predictions back gives the same predictions as fitting every neuron.
     scikit-learn's power method then iterates on ``n_train`` columns instead of
-    thousands (T6: 1280 neurons, 172 training images), about 10x faster.
+    thousands (T6: 1280 neurons, 172 training images; T6 ran about 2x faster).
 
     Returns ``(coordinates, axes, mean)``: predictions map back as
     ``pred @ axes + mean``.
