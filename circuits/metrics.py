@@ -264,6 +264,17 @@ class Predictivity:
     per_split: np.ndarray
 
 
+def _principal_axes(rows):
+    """Mean and principal axes of the centred ``rows``: ``(mean, axes)``, ``axes`` of
+    shape ``(k, n_columns)`` with orthonormal rows, ``k <= n_rows`` (directions of
+    rounding-level variance dropped; at least one kept)."""
+    mu = rows.mean(axis=0)
+    _, s, vt = np.linalg.svd(rows - mu, full_matrices=False)
+    keep = s > s[0] * 1e-10 if s.size and s[0] > 0 else np.zeros(s.size, bool)
+    keep[0] = True
+    return mu, vt[keep]
+
+
 def _reduce_to_train_span(x_train, x_test):
     """Express features in the principal axes of the (centred) training rows.
 
@@ -271,34 +282,8 @@ def _reduce_to_train_span(x_train, x_test):
     in the span of the centred training rows, so when features outnumber training
     images this gives the same predictions with ``n_train`` columns instead of many.
     """
-    mu = x_train.mean(axis=0)
-    _, s, vt = np.linalg.svd(x_train - mu, full_matrices=False)
-    keep = s > s[0] * 1e-10 if s.size and s[0] > 0 else np.zeros(s.size, bool)
-    v = vt[keep].T
-    return (x_train - mu) @ v, (x_test - mu) @ v
-
-
-def _target_axes(y_train):
-    """Targets in the principal axes of their centred training rows.
-
-    Unscaled PLS regression is equivariant to rotations of the targets (its weights
-    depend on ``X'Y Y'X``), so fitting the ``<= n_train`` principal coordinates and
-    rotating the predictions back gives the same predictions as fitting every neuron.
-    scikit-learn's power method then iterates on ``n_train`` columns instead of
-    thousands (T6: 1280 neurons, 172 training images; T6 ran about 2x faster).
-
-    Returns ``(coordinates, axes, mean)``: predictions map back as
-    ``pred @ axes + mean``.
-    """
-    mu = y_train.mean(axis=0)
-    yc = y_train - mu
-    # eigenvectors of the images' Gram matrix (n x n), cheaper than an SVD of n x neurons;
-    # directions with less than 1e-12 of the largest variance are rounding noise
-    w, u = np.linalg.eigh(yc @ yc.T)
-    keep = w > max(w[-1], 0.0) * 1e-12
-    keep[-1] = True                 # at least one column for PLS, even if all are constant
-    s = np.sqrt(np.maximum(w[keep], 1e-300))
-    return u[:, keep] * s, (u[:, keep].T @ yc) / s[:, None], mu
+    mu, axes = _principal_axes(x_train)
+    return (x_train - mu) @ axes.T, (x_test - mu) @ axes.T
 
 
 def predictivity(source, target, labels=None, reliability=None, n_components=25,
@@ -372,10 +357,18 @@ def predictivity(source, target, labels=None, reliability=None, n_components=25,
             xtr, xte = _reduce_to_train_span(xtr, xte)
         k = max(1, min(n_components, xtr.shape[1], len(train) - 1))
         pls = PLSRegression(n_components=k, scale=False)
-        ytr, y_axes, y_mean = _target_axes(y[train][:, live])
-        pls.fit(xtr, ytr)
+        ytr = y[train][:, live]
+        if ytr.shape[1] > len(train):
+            # unscaled PLS is equivariant to rotations of its targets (its weights depend
+            # on X'Y Y'X): fit the neurons' principal coordinates and rotate back, the same
+            # predictions with n_train columns for the power method instead of thousands
+            y_mean, y_axes = _principal_axes(ytr)
+            pls.fit(xtr, (ytr - y_mean) @ y_axes.T)
+            pred = pls.predict(xte) @ y_axes + y_mean
+        else:
+            pred = pls.fit(xtr, ytr).predict(xte)
         r = np.zeros(y.shape[1])
-        r[live] = _pearson_columns(pls.predict(xte) @ y_axes + y_mean, y[test][:, live])
+        r[live] = _pearson_columns(pred, y[test][:, live])
         r_sum += r
         raw.append(np.median(r))
     raw = np.array(raw)

@@ -145,8 +145,10 @@ def test_predictivity_targets_in_their_principal_axes_give_the_same_predictions(
     x = z @ rng.normal(size=(6, 30)) + 0.05 * rng.normal(size=(60, 30))
     y = z @ rng.normal(size=(6, 500)) + 0.05 * rng.normal(size=(60, 500))
     y[:, 7] = 2.0                                      # a constant neuron
-    coords, axes, mean = metrics._target_axes(y[:48])
-    assert coords.shape[1] <= 48 and axes.shape == (coords.shape[1], 500)
+    mean, axes = metrics._principal_axes(y[:48])
+    coords = (y[:48] - mean) @ axes.T
+    assert axes.shape[0] <= 48 and axes.shape[1] == 500
+    assert np.allclose(axes @ axes.T, np.eye(len(axes)), atol=1e-10)
     assert np.allclose(coords @ axes + mean, y[:48], atol=1e-8)
     full = PLSRegression(4, scale=False, max_iter=5000, tol=1e-12).fit(x[:48], y[:48])
     rot = PLSRegression(4, scale=False, max_iter=5000, tol=1e-12).fit(x[:48], coords)
