@@ -33,6 +33,14 @@ class _Population:
         if not isinstance(item, slice):
             raise TypeError(f"{self.name}[{item!r}]: index a group with a slice such as "
                             f"{self.name}[:100]")
+        for bound in (item.start, item.stop):
+            # Python would clip g[5:20] of 10 neurons to g[5:10]; a subgroup that silently
+            # holds fewer neurons than asked for is a wiring error, so refuse it
+            if bound is not None and not -self.n <= bound <= self.n:
+                shown = ":".join("" if b is None else str(b) for b in (item.start, item.stop))
+                raise IndexError(f"{self.name}[{shown}]: {bound} is out of range; "
+                                 f"{self.name} has {self.n} neurons (allowed bounds "
+                                 f"{-self.n}..{self.n})")
         start, stop, step = item.indices(self.n)
         if step != 1:
             raise ValueError(f"{self.name}[{item!r}]: a subgroup must be contiguous (step 1)")
