@@ -1,4 +1,5 @@
 """Global settings: get_config / set_config / config_context (as scikit-learn)."""
+import numbers
 import threading
 from contextlib import contextmanager
 
@@ -59,7 +60,22 @@ def set_config(**settings):
     unknown = set(settings) - set(_DEFAULTS)
     if unknown:
         raise ValueError(f"unknown setting(s) {sorted(unknown)}; known: {sorted(_DEFAULTS)}")
+    for key, value in settings.items():
+        _check(key, value)
     _current().update(settings)
+
+
+def _check(key, value):
+    """Refuse a setting that would only fail (or be silently reinterpreted) at run time."""
+    from ._validation import check_int
+    if key == "n_threads" and value is not None:
+        check_int("n_threads", value, minimum=1)
+    elif key == "max_memory" and value is not None:
+        if isinstance(value, bool) or not isinstance(value, numbers.Real) or not value > 0:
+            raise ValueError(f"max_memory={value!r} must be a number of bytes > 0, or None "
+                             "for the memory available")
+    elif key == "progress" and not isinstance(value, bool):
+        raise TypeError(f"progress={value!r} must be True or False")
 
 
 @contextmanager

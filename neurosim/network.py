@@ -418,7 +418,8 @@ class Network:
             Steps per compiled call (default: about 1 s of simulated time); between
             chunks recordings are collected and progress is shown.
         n_threads : int, optional
-            Threads for the neuron update (numba); default by network size.
+            Threads for the neuron update (numba: 1 to ``NUMBA_NUM_THREADS``); default by
+            network size.
 
         Returns
         -------
@@ -456,6 +457,8 @@ class Network:
         if chunk_steps is not None:
             chunk_steps = check_int("chunk_steps", chunk_steps, minimum=1)
         chunk = chunk_steps or max(1, int(round(1.0 / self.dt)))
+        if n_threads is not None:
+            n_threads = check_int("n_threads", n_threads, minimum=1)
         if _mpi.is_distributed():   # started by mpirun with several ranks: split the network
             engine = _mpi.check_backend(be.name, n_threads, backend or get_config()["backend"])
             return _mpi.run(self, n_steps, chunk, progress, engine=engine)

@@ -25,6 +25,10 @@ class NumbaBackend:
 
     def threads_for(self, n_neurons, n_threads=None):
         if n_threads is not None:
+            if n_threads > numba.config.NUMBA_NUM_THREADS:
+                raise ValueError(f"n_threads={n_threads} exceeds the "
+                                 f"{numba.config.NUMBA_NUM_THREADS} threads numba can use here "
+                                 f"(NUMBA_NUM_THREADS); use 1..{numba.config.NUMBA_NUM_THREADS}")
             return int(n_threads)
         return numba.get_num_threads() if n_neurons >= PARALLEL_MIN_NEURONS else 1
 
