@@ -124,6 +124,13 @@ class Network:
         for obj in self.groups + self.sources:
             if self.objects.count(obj) > 1:
                 raise ValueError(f"{obj.name} was added to the network twice")
+        named = self.groups + self.sources + self.synapses
+        names = [o.name for o in named]
+        for name in dict.fromkeys(n for n in names if names.count(n) > 1):
+            kinds = [type(o).__name__ for o in named if o.name == name]
+            # the names label results, saved files and the Brian2 export
+            raise ValueError(f"{len(kinds)} objects are named {name!r} ({', '.join(kinds)}); "
+                             "names must be unique within a network")
         if not self.groups and not self.sources:
             raise ValueError("Network has no neuron or input group to simulate")
         self._check_membership()

@@ -256,6 +256,11 @@ CASES = [
      ValueError, r"backend='cuda2' is not one of \[.*'numba', 'numpy'\] or 'auto'"),
     ("setting_unknown", lambda: ns.set_config(bakend="numpy"), ValueError,
      r"unknown setting\(s\) \['bakend'\]; known: \['backend'"),
+    ("names_not_unique",
+     lambda: ns.Network(ns.NeuronGroup(2, _lif(), name="cells"),
+                        ns.NeuronGroup(3, _lif(), name="cells")),
+     ValueError, r"2 objects are named 'cells' \(NeuronGroup, NeuronGroup\); names must be "
+                 r"unique within a network"),
     ("n_threads_zero", lambda: _one_cell_network().run(1 * ms, dt=DT, n_threads=0),
      ValueError, r"n_threads=0 must be >= 1"),
     ("n_threads_not_integer", lambda: _one_cell_network().run(1 * ms, dt=DT, n_threads=2.5),
