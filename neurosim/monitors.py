@@ -420,10 +420,11 @@ class RateMonitor(_Monitor):
         return _smooth_rate(self.rate, self.dt, width)
 
 
-def _smooth_rate(rate, dt, width):
-    """``rate`` (Hz, one value per step of ``dt`` seconds) averaged over a flat window."""
+def _smooth_rate(rate, dt, width, name="width"):
+    """``rate`` (Hz, one value per step of ``dt`` seconds) averaged over a flat window;
+    ``name`` is the caller's name for ``width``, for the error message."""
     from ._validation import check_positive
     from .units import second
-    w = check_positive("width", width, second)
+    w = check_positive(name, width, second)
     n = max(1, int(round(w / dt)))
     return np.convolve(rate, np.ones(n) / n, mode="same")

@@ -1,7 +1,7 @@
 """Plots of recorded activity; every function returns the matplotlib Axes it drew into."""
 import numpy as np
 
-from .monitors import RateMonitor, SpikeMonitor, StateMonitor
+from .monitors import RateMonitor, SpikeMonitor, StateMonitor, _smooth_rate
 from .units import ms
 
 __all__ = ["plot_raster", "plot_rate", "plot_state"]
@@ -63,6 +63,10 @@ def plot_raster(*monitors, ax=None, time_unit=ms, colors=None, labels=None, mark
     """
     if not monitors:
         raise ValueError("plot_raster needs at least one SpikeMonitor or (indices, times) pair")
+    for what, given in (("colors", colors), ("labels", labels)):
+        if given is not None and len(given) != len(monitors):
+            raise ValueError(f"{what} has {len(given)} entries for {len(monitors)} "
+                             f"population(s); give one per population")
     ax = _axes(ax)
     scale, unit = float(time_unit), _unit_name(time_unit)
     offset = 0
@@ -125,7 +129,8 @@ def plot_rate(monitor, ax=None, time_unit=ms, smooth=None, **kwargs):
     if not isinstance(monitor, RateMonitor):
         raise TypeError(f"monitor={monitor!r} must be a RateMonitor")
     ax = _axes(ax)
-    rate = monitor.rate if smooth is None else monitor.smooth_rate(smooth)
+    rate = monitor.rate if smooth is None else _smooth_rate(monitor.rate, monitor.dt, smooth,
+                                                            "smooth")
     ax.plot(monitor.t / float(time_unit), rate, **kwargs)
     ax.set_xlabel(f"time ({_unit_name(time_unit)})")
     ax.set_ylabel("rate (Hz)")

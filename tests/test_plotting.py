@@ -75,6 +75,10 @@ def test_plot_raster_refuses_bad_input():
         ns.plot_raster(5)
     with pytest.raises(ValueError, match=r"time_unit=.* must be one of s, ms, us, ns"):
         ns.plot_raster(([0], [0.001]), time_unit=mV)
+    with pytest.raises(ValueError, match=r"labels has 2 entries for 1 population\(s\)"):
+        ns.plot_raster(([0], [0.001]), labels=["E", "I"])
+    with pytest.raises(ValueError, match=r"colors has 1 entries for 2 population\(s\)"):
+        ns.plot_raster(([0], [0.001]), ([0], [0.002]), colors=["k"])
 
 
 def test_plot_rate_draws_rate_over_time(recorded):
@@ -95,6 +99,8 @@ def test_plot_rate_smoothed(recorded):
     assert np.ptp(line.get_ydata()) < np.ptp(mon.rate)
     with pytest.raises(TypeError, match="must be a RateMonitor"):
         ns.plot_rate(recorded["exc"])
+    with pytest.raises(ValueError, match=r"smooth=-1\. \* msecond must be > 0"):
+        ns.plot_rate(mon, smooth=-1 * ms)
 
 
 def test_plot_state_one_line_per_recorded_neuron(recorded):
