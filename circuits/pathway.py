@@ -357,6 +357,10 @@ class Pathway:
         if images.shape[-2:] != (self.circuit.size,) * 2:
             raise ValueError(f"images have shape {images.shape}; expected (..., "
                              f"{self.circuit.size}, {self.circuit.size})")
+        finite = np.isfinite(images).reshape(-1, self.circuit.size ** 2).all(axis=1)
+        if not finite.all():
+            raise ValueError(f"images contain NaN or inf (image {np.flatnonzero(~finite)[0]} "
+                             "is the first); pixel values must be finite")
         return np.atleast_2d(retina_area.encode(images, **self.config["encoding"]))
 
     def twin(self, images):
@@ -535,6 +539,12 @@ class Pathway:
         images = np.asarray(images, float)
         if images.ndim == 2:
             images = images[None]
+        if isinstance(trials, bool) or not isinstance(trials, (int, np.integer)) or trials < 1:
+            raise ValueError(f"trials={trials!r} must be an integer >= 1")
+        unknown = [n for n in populations or () if n not in self.circuit.populations]
+        if unknown:
+            raise ValueError(f"populations contains {unknown}, not in this pathway; it has "
+                             f"{self.populations}")
         x = self.encode(images)
         duration, windows = self.default_windows(duration)
         if window is not None:

@@ -65,6 +65,17 @@ def test_present_returns_counts_with_metadata(small):
     assert not np.array_equal(c[:, 0], c[:, 1])
 
 
+def test_present_refuses_bad_input_naming_it(small):
+    images = np.zeros((2, SIZE, SIZE))
+    images[1, 3, 4] = np.nan
+    with pytest.raises(ValueError, match=r"images contain NaN or inf \(image 1 is the first\)"):
+        small.present(images)
+    with pytest.raises(ValueError, match=r"trials=0 must be an integer >= 1"):
+        small.present(images[:1], trials=0)
+    with pytest.raises(ValueError, match=r"populations contains \['v9'\], not in this pathway"):
+        small.present(images[:1], populations=["v9"])
+
+
 def test_recorded_neurons_are_each_areas_principal_cells(full_pathway):
     """What the comparisons see: V1 simple and complex cells, template and pooling
     units above, never an interneuron or a pooling gate."""
