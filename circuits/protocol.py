@@ -618,7 +618,7 @@ def _run(quick, out_dir, seed, config, cache_dir, verbose):
         t7, behind_retina = _measure_t7({m: pathways[(m, 0)] for m in cfg["models"]},
                                         cfg["t7_phases"], cfg["n_boot"], cfg["homeostasis"], seed)
         for model in cfg["models"]:
-            got = _t7_target(t7[model], t7[model]["n_gratings"], behind_retina)
+            got = _t7_target(t7[model], behind_retina)
             (targets if model == "mcculloch_pitts" else res["targets_lif"])["T7"] = got
         log("T7")
     else:
@@ -903,10 +903,10 @@ def _save(fig, out_dir, name, dpi=80):
     return path
 
 
-def _t7_target(t7, n_gratings, behind_retina):
-    """The T7 entry of the results from :func:`circuits.devalois.compare`;
-    ``behind_retina``: the bank's ``orientation`` and ``sf`` distances when it filters
-    the circuit's retina output instead of the pixels."""
+def _t7_target(t7, behind_retina):
+    """The T7 entry of the results from :func:`_measure_t7` (``circuits.devalois.compare``
+    plus ``n_gratings``); ``behind_retina``: the bank's ``orientation`` and ``sf``
+    distances when it filters the circuit's retina output instead of the pixels."""
     (o_m, o_b), (f_m, f_b), (s_m, s_b) = t7["orientation"], t7["sf"], t7["sf_scale"]
     return dict(value=t7["worst"], ci=t7["ci"], holds=bool(t7["worst"] <= 0),
                 ci_label="bootstrap over neurons and filters",
@@ -920,7 +920,7 @@ def _t7_target(t7, n_gratings, behind_retina):
                        f"circuit's retina: {behind_retina['orientation']:.3f} and "
                        f"{behind_retina['sf']:.3f}. Value: the larger difference "
                        f"circuit - bank. {t7['n'][0]} responsive V1 neurons (simple and "
-                       f"complex cells), {n_gratings} gratings (12 orientations x 6 spatial "
+                       f"complex cells), {t7['n_gratings']} gratings (12 orientations x 6 spatial "
                        f"frequencies from 1/16 to 1/2.8 cycles/px, half an octave apart)")
 
 

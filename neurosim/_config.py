@@ -3,6 +3,8 @@ import numbers
 import threading
 from contextlib import contextmanager
 
+from ._validation import check_int
+
 __all__ = ["get_config", "set_config", "config_context"]
 
 _DEFAULTS = {"backend": "numba", "progress": False, "n_threads": None, "max_memory": None}
@@ -67,7 +69,6 @@ def set_config(**settings):
 
 def _check(key, value):
     """Refuse a setting that would only fail (or be silently reinterpreted) at run time."""
-    from ._validation import check_int
     if key == "n_threads" and value is not None:
         check_int("n_threads", value, minimum=1)
     elif key == "max_memory" and value is not None:

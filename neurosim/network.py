@@ -126,10 +126,11 @@ class Network:
                 raise ValueError(f"{obj.name} was added to the network twice")
         named = self.groups + self.sources + self.synapses
         names = [o.name for o in named]
-        for name in dict.fromkeys(n for n in names if names.count(n) > 1):
-            kinds = [type(o).__name__ for o in named if o.name == name]
+        twice = next((n for n in names if names.count(n) > 1), None)
+        if twice is not None:
             # the names label results, saved files and the Brian2 export
-            raise ValueError(f"{len(kinds)} objects are named {name!r} ({', '.join(kinds)}); "
+            kinds = [type(o).__name__ for o in named if o.name == twice]
+            raise ValueError(f"{len(kinds)} objects are named {twice!r} ({', '.join(kinds)}); "
                              "names must be unique within a network")
         if not self.groups and not self.sources:
             raise ValueError("Network has no neuron or input group to simulate")

@@ -71,15 +71,15 @@ def test_compare_scores_a_single_orientation_worse_than_the_bank(tmp_path):
     g, p = stimuli.grating_set(16, orientations=12, spatial_frequencies=[0.125, 0.25],
                                phases=2)
     bank = devalois.bank_responses(devalois.random_gabor_bank(60, 16, seed=1), g)
-    same = devalois.compare(bank, p, bank, n_boot=20)
+    same = dict(devalois.compare(bank, p, bank, n_boot=20), n_gratings=len(g))
     assert same["worst"] == 0.0
-    assert protocol._t7_target(same, len(g), RETINA)["holds"]
+    assert protocol._t7_target(same, RETINA)["holds"]
     # a model that responds to vertical gratings only
     vertical = (bank + 1.0) * (np.round(p["orientation"]) == 0)[:, None]
-    one = devalois.compare(vertical, p, bank, n_boot=20)
+    one = dict(devalois.compare(vertical, p, bank, n_boot=20), n_gratings=len(g))
     assert one["orientation"][0] > 0.5 > one["orientation"][1]
     assert one["worst"] > 0.4 and one["ci"][0] > 0
-    assert not protocol._t7_target(one, len(g), RETINA)["holds"]
+    assert not protocol._t7_target(one, RETINA)["holds"]
     np.testing.assert_array_equal(one["preferences"]["model"][0], 0.0)
     figure = protocol._t7_figure(str(tmp_path), {"mcculloch_pitts": one, "lif": same},
                                  dict(RETINA, preferences=one["preferences"]["bank"]))
