@@ -256,8 +256,9 @@ def run_protocol(quick=False, out_dir="docs/results", seed=0, *, config=None,
         Where ``visual-pathway.md``, ``visual-pathway.json`` and the figures
         ``visual-pathway-cka.png`` and ``visual-pathway-decoding.png`` are written.
     seed : int, optional
-        Seeds the evaluation images (offset 500), the circuit (``seed``,
-        ``seed + 1``, ...), the CNN training data (offset 1000) and the statistics.
+        Seeds the evaluation images (offset 500), T5's scoring images (offset 900),
+        the circuit (``seed``, ``seed + 1``, ...), the CNN training data (offset 1000)
+        and the statistics.
     config : dict, optional
         Overrides of :data:`PRESETS` (e.g. ``n_per_category``, ``trials``,
         ``cnn_epochs``; ``cnn_seeds=0`` skips the CNN).
