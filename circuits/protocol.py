@@ -330,9 +330,9 @@ def _run(quick, out_dir, seed, config, cache_dir, verbose):
     pw0 = pathways[("mcculloch_pitts", 0)]
     twin_all = pw0.twin(images)
     twin = _by_area(pw0, twin_all)
-    null = shuffled_circuit(pw0.circuit, seed + 77)
-    shuffled = _by_area(pw0, null.twin(pw0.encode(images)))
-    t5_shuffled = _by_area(pw0, null.twin(pw0.encode(t5_images)))
+    shuffled_net = shuffled_circuit(pw0.circuit, seed + 77)
+    shuffled = _by_area(pw0, shuffled_net.twin(pw0.encode(images)))
+    t5_shuffled = _by_area(pw0, shuffled_net.twin(pw0.encode(t5_images)))
     log("rate twin and shuffled circuit")
 
     # --------------------------------------------------------------- comparators
@@ -356,7 +356,7 @@ def _run(quick, out_dir, seed, config, cache_dir, verbose):
             cnns[f"CNN seed {s}"] = cnn.extract_features(model, images, pool="flatten")
             if s == 0:
                 f5 = cnn.extract_features(model, t5_images, pool="flatten")
-                t5_blocks = [f5[b] for b in ("V1", "V2", "V4", "IT")]
+                t5_blocks = [f5[b] for b in LABELS]
             cnn_acc[s] = _cnn_accuracy(model, images, labels, fonts, level)
             log(f"CNN seed {s} (final training accuracy "
                 f"{hist['accuracy'][-1] if hist.get('accuracy') else float('nan'):.2f})")
@@ -367,7 +367,7 @@ def _run(quick, out_dir, seed, config, cache_dir, verbose):
     res["cnn_accuracy"] = cnn_acc
 
     def blocks(name):
-        return [cnns[name][b] for b in ("V1", "V2", "V4", "IT")]
+        return [cnns[name][b] for b in LABELS]
 
     reps = OrderedDict([("circuit MP", circuit[("mcculloch_pitts", 0)])])
     if ("lif", 0) in circuit:
