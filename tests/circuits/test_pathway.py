@@ -138,15 +138,16 @@ def test_lif_circuit_is_orientation_selective(extra):
     assert a[own].mean() > 1.5 * a[orth].mean()
 
 
-def test_homeostasis_brings_rates_to_their_targets(extra):
-    pw = build_pathway(SIZE, "retina", homeostasis=False)
+@pytest.mark.parametrize("model", ["mcculloch_pitts", "lif"])
+def test_homeostasis_brings_rates_to_their_targets(extra, model):
+    pw = build_pathway(SIZE, "retina", model=model, homeostasis=False)
     rates = pw.homeostasis(stimuli.natural_crops(4, SIZE, seed=1), iterations=6)
     for n, r in rates.items():
         assert abs(np.log(r / pw.circuit.rates[n])) < 0.35, (n, r)
     # only excitatory populations are moved; the contrast gain control's inhibitory
     # pool keeps its calibrated threshold (no bias) and follows its input
     assert set(rates) == {"retina_on", "retina_off"}
-    bias = pw.circuit.bias["mcculloch_pitts"]
+    bias = pw.circuit.bias[model]
     assert bias["retina_pool"] == 0.0
     assert bias["retina_on"] != 0.0 and bias["retina_off"] != 0.0
 
