@@ -444,10 +444,9 @@ class Pathway:
         trials: with every population adjusted, V4's template units fired at twice
         their rate, the pooling's inhibition with them, its gates fell silent while the
         pooling units reached their rates through the bias alone, and IT carried
-        nothing in two of six seeds (CKA with the twin
-        0.03 and 0.00, decoding 0.13 and 0.12, chance 0.125; mean over the six: CKA
-        0.46, decoding 0.35); excitatory only: CKA 0.42-0.73 (mean 0.62), decoding
-        0.32-0.44 (mean 0.38), twin 0.41.
+        nothing in two of six seeds (CKA with the twin 0.03 and 0.00, decoding 0.13 and
+        0.12, chance 0.125; mean over the six: CKA 0.46, decoding 0.35); excitatory
+        only: CKA 0.42-0.73 (mean 0.62), decoding 0.32-0.44 (mean 0.38), twin 0.41.
         """
         from scipy.special import ndtri
         from neurosim.units import mV
