@@ -44,17 +44,18 @@ def _pack(objects, monitors):
     return ns.Network(*objects, *monitors.values()), monitors
 
 
-def cuba(n=4000, p=0.02, *, record=(0, 1, 2), delay=0 * ms):
+def cuba(n=4000, p=0.02, *, record=(0, 1, 2), delay=0 * ms, reset="to_v_reset"):
     """CUBA (Vogels & Abbott 2005; Brette et al. 2007 benchmark 2; Brian2 ``CUBA.py``).
 
     80 % excitatory (+1.62 mV into ``i_e``), 20 % inhibitory (9 mV into ``i_i``),
     Bernoulli connectivity ``p`` from every source to every target, no delay
-    (``delay`` gives one, e.g. for a run split over MPI ranks).
+    (``delay`` gives one, e.g. for a run split over MPI ranks); ``reset`` is the
+    LIF's.
     Monitors: ``spikes`` (all cells), ``exc``/``inh`` (the two populations),
     ``rate`` (all cells), ``state`` (``v``, ``i_e``, ``i_i`` of ``record``).
     """
     lif = ns.LIF(tau_m=20 * ms, v_rest=-49 * mV, v_reset=-60 * mV, v_th=-50 * mV,
-                 refractory=5 * ms, tau_syn_e=5 * ms, tau_syn_i=10 * ms)
+                 refractory=5 * ms, tau_syn_e=5 * ms, tau_syn_i=10 * ms, reset=reset)
     cells = ns.NeuronGroup(n, lif, v=ns.Uniform(-60 * mV, -50 * mV), name="cuba")
     n_e = int(0.8 * n)
     exc, inh = cells[:n_e], cells[n_e:]

@@ -10,7 +10,11 @@ independently of the kernels:
   synapses), shifted by the synaptic delay;
 * forward Euler (``LIFCond``) relaxes by exactly ``(1 - dt/tau_m)`` per step;
 * a step current switched on at ``t_on`` gives the first spike at
-  ``t_on + tau_m * ln((v_inf - v_rest) / (v_inf - v_th))``.
+  ``t_on + tau_m * ln((v_inf - v_rest) / (v_inf - v_th))``;
+* an integrator (``tau_m`` long against the run) that gains a charge ``c`` per step
+  fires ``floor(N c / (v_th - v_reset))`` times in ``N`` steps with reset by
+  subtraction, and once every ``ceil((v_th - v_reset) / c)`` steps with reset to
+  ``v_reset``.
 
 Timing conventions (design.md section 3): a StateMonitor samples at the start
 of a step, before the update; a spike with delay 0 is applied at the end of
@@ -102,6 +106,30 @@ def test_lif_current_in_amperes_matches_volts_with_c_m(backend):
         (amps if model.c_m else volts).append(spikes.t)
     assert amps[0].size > 2
     np.testing.assert_array_equal(amps[0], volts[0])
+
+
+# ----------------------------------------------------------- reset by subtraction
+@pytest.mark.parametrize("reset", ["to_v_reset", "subtract"])
+def test_integrator_spike_count_keeps_or_discards_the_overshoot(backend, reset):
+    # tau_m = 1 s and v_inf 3 V above v_rest: for 1000 steps of 0.1 ms, v rises by
+    # c = 3 V (1 - exp(-dt/tau_m)) = 0.29998 mV per step, the same to 3e-4 while v stays
+    # within the 1 mV between v_reset = v_rest and v_th. Reset by subtraction keeps the
+    # overshoot: the count is floor(N c / 1 mV) = 299 (N c lies in [299.88, 299.99]).
+    # Reset to v_reset discards it: a spike every ceil(1 mV / c) = 4 steps, 250 in all.
+    lif = ns.LIF(tau_m=1000 * ms, v_rest=-70 * mV, v_reset=-70 * mV, v_th=-69 * mV,
+                 reset=reset)
+    cell = ns.NeuronGroup(1, lif)
+    spikes = ns.SpikeMonitor(cell)
+    ns.Network(cell, ns.CurrentInput(cell, 3000 * mV), spikes).run(
+        1000 * DT * 1e3 * ms, dt=DT * 1e3 * ms, backend=backend, seed=1)
+    c = np.array([2999.0, 3000.0]) * (1 - np.exp(-DT / 1.0))      # mV per step, bounds
+    assert np.floor(1000 * c).tolist() == [299, 299]
+    if reset == "subtract":
+        assert spikes.num_spikes == 299
+        assert set(np.diff(spikes.steps)) == {3, 4}      # 1 / c = 3.33 steps on average
+    else:
+        assert spikes.num_spikes == 250
+        np.testing.assert_array_equal(spikes.steps, np.arange(3, 1000, 4))
 
 
 # ---------------------------------------------------------------------- PSPs

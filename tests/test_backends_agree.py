@@ -3,7 +3,7 @@
 Same network, same seed, two backends: the spike indices and steps must be
 identical (np.array_equal, not allclose), and so must every recorded state
 sample. Each network is small but active, and exercises a different path:
-exponential current synapses (CUBA), conductances (COBA), delta synapses with a
+exponential current synapses (CUBA, with either reset), conductances (COBA), delta synapses with a
 1.5 ms delay and Poisson drives (Brunel model A), asynchronous McCulloch-Pitts
 units with bias currents (balanced binary), Poisson sources with per-synapse
 delays drawn from normal distributions.
@@ -23,6 +23,8 @@ from neurosim.units import ms  # noqa: E402
 CASES = {
     # name: (builder, duration, dt, minimum number of spikes for the test to mean something)
     "cuba": (lambda: cuba(n=1000, p=0.05), 200 * ms, 0.1 * ms, 200),
+    "cuba_reset_by_subtraction": (lambda: cuba(n=1000, p=0.05, reset="subtract"), 200 * ms,
+                                  0.1 * ms, 200),
     "coba": (lambda: coba(n=1000, p=0.05), 200 * ms, 0.1 * ms, 200),
     "brunel": (lambda: brunel(g=5.0, eta=2.0, n_e=1000), 150 * ms, 0.1 * ms, 500),
     "balanced_binary": (lambda: balanced_binary(k=50, n=400), 200 * ms, 1 * ms, 1000),

@@ -62,6 +62,7 @@ def _assert_same(a, b, dtype=np.float64):
 NETWORKS = {
     "mcculloch_pitts": lambda: balanced_binary(k=8, n=40),
     "cuba": lambda: cuba(n=50, p=0.2),
+    "cuba_reset_by_subtraction": lambda: cuba(n=50, p=0.2, reset="subtract"),
     # rows of ~50 synapses, longer than a delivery group of 16 threads
     "cuba_dense": lambda: cuba(n=100, p=0.5),
     "coba": lambda: coba(n=50, p=0.2),

@@ -286,6 +286,8 @@ CASES = [
      r"v_reset=-50\. \* mvolt must lie below v_th=-50\. \* mvolt"),
     ("v_reset_above_v_th", lambda: _cond(v_reset=-40 * mV), ValueError,
      r"v_reset=-40\. \* mvolt must lie below v_th=-50\. \* mvolt"),
+    ("reset_unknown", lambda: _lif(reset="zero"), ValueError,
+     r"reset='zero' must be one of \('to_v_reset', 'subtract'\)"),
     ("update_unknown", lambda: ns.McCullochPitts(update="async"), ValueError,
      r"update='async' must be 'synchronous' or 'asynchronous'"),
     ("asynchronous_without_tau", lambda: ns.McCullochPitts(update="asynchronous"),

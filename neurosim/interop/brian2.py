@@ -13,7 +13,8 @@ What each neurosim object becomes
 ``LIF`` (exponential synapses)
     ``dv/dt = (v_rest - v + i_e - i_i + I_ext)/tau_m : volt (unless refractory)``,
     ``di_e/dt = -i_e/tau_e``, ``di_i/dt = -i_i/tau_i`` (volts), method
-    ``'exact'``; threshold ``v > v_th``, reset ``v = v_reset``, ``refractory``.
+    ``'exact'``; threshold ``v > v_th``, reset ``v = v_reset`` (or ``v -= v_th - v_reset``
+    for ``reset='subtract'``), ``refractory``.
     Synapses: ``on_pre='i_e_post += w'`` (``i_i_post`` for inhibitory ones).
 ``LIF`` (delta synapses)
     ``dv/dt = (v_rest - v + I_ext)/tau_m``, method ``'exact'``;
@@ -210,7 +211,8 @@ def _model_spec(model, group_name, dt):
         params = {"tau_m": (model.tau_m, "second"), "v_rest": (model.v_rest, "volt"),
                   "v_reset": (model.v_reset, "volt"), "v_th": (model.v_th, "volt"),
                   "t_ref": (model.refractory, "second")}
-        common = dict(threshold="v > v_th", reset="v = v_reset", refractory="t_ref",
+        reset = "v = v_reset" if model.reset == "to_v_reset" else "v -= v_th - v_reset"
+        common = dict(threshold="v > v_th", reset=reset, refractory="t_ref",
                       method=_EXACT,
                       weight_unit="volt", current_unit="volt")
         if model.synapse == "delta":

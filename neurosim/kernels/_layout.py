@@ -21,7 +21,8 @@ P_I = 7          # LIF: coupling of i_i into v over one step; LIFCond: E_i [V]
 N_REF = 8        # refractory period in steps
 P_UPDATE = 9     # MP: probability that a unit updates in a step (1 = synchronous)
 ABS_INH = 10     # MP: 1.0 when any active inhibitory input vetoes the unit
-N_PARAMS = 11
+RESET_SUB = 11   # LIF: 1.0 when a spike subtracts v_th - v_reset (0: v set to v_reset)
+N_PARAMS = 12
 
 # Synaptic input is summed in fixed point: weights are integers in units of
 # 2**-40 of the target's synaptic unit, so sums are exact and independent of the

@@ -9,12 +9,14 @@ exactly for one step ``dt`` with ``i_ext`` constant over the step:
 ``v' = v_inf + (v - v_inf) a_m + p_e i_e - p_i i_i`` with ``v_inf = v_rest + i_ext``,
 ``a_m = exp(-dt/tau_m)`` and ``p_x = tau_x / (tau_x - tau_m) (exp(-dt/tau_x) - a_m)``.
 With delta synapses ``p_e = p_i = 0`` and input jumps land on ``v`` directly.
-While refractory, ``v`` is held and the currents keep decaying.
+While refractory, ``v`` is held and the currents keep decaying. A spike sets ``v`` to
+``v_reset``, or, with reset by subtraction, lowers it by ``v_th - v_reset`` and keeps
+what the step carried it past the threshold.
 """
 import numpy as np
 from numba import njit
 
-from ._layout import A_E, A_I, A_M, N_REF, P_E, P_I, V_RESET, V_REST, V_TH
+from ._layout import A_E, A_I, A_M, N_REF, P_E, P_I, RESET_SUB, V_RESET, V_REST, V_TH
 
 
 def _lif_update(v, ge, gi, ref, i_ext, prm, seed, step, k):
@@ -29,7 +31,8 @@ def _lif_update(v, ge, gi, ref, i_ext, prm, seed, step, k):
     v_new = v_inf + (v - v_inf) * prm[A_M] + prm[P_E] * ge - prm[P_I] * gi
     v_new = v_new if free else v        # held while refractory
     spiked = free & (v_new > prm[V_TH])
-    v_new = prm[V_RESET] if spiked else v_new
+    # RESET_SUB 0 gives v_reset exactly; 1 keeps the overshoot v_new - v_th
+    v_new = prm[V_RESET] + prm[RESET_SUB] * (v_new - prm[V_TH]) if spiked else v_new
     ref = int(prm[N_REF]) if spiked else ref
     return v_new, ge * prm[A_E], gi * prm[A_I], ref, spiked
 
@@ -50,7 +53,7 @@ def lif_step_numpy(v, ge, gi, ref, i_ext, prm, seed, step, index):
     ge *= prm[A_E]
     gi *= prm[A_I]
     spiked = free & (v > prm[V_TH])
-    v[spiked] = prm[V_RESET]
+    v[spiked] = prm[V_RESET] + prm[RESET_SUB] * (v[spiked] - prm[V_TH])
     ref[spiked] = int(prm[N_REF])
     return spiked
 

@@ -42,7 +42,7 @@ Recorders = namedtuple("Recorders", "mask spike_i spike_step st_var st_idx st_ev
 def _row_tuple(r):
     # Parameters as a tuple of scalars stay in registers; read from an array that
     # may alias the state, they are reloaded for every neuron (4x slower).
-    return (r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], r[10])
+    return (r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], r[10], r[11])
 
 
 @njit(cache=True)

@@ -33,6 +33,17 @@ class LIF(NeuronModel):
     c_m : Quantity, optional
         Membrane capacitance. Only needed to give weights and injected currents in
         amperes; they are then converted to volts with ``R = tau_m / c_m``.
+    reset : {'to_v_reset', 'subtract'}, optional
+        What a spike does to ``v``. ``'to_v_reset'`` (the default, as Brian2's
+        ``reset='v = v_reset'`` and NEST's ``iaf_psc_*``) sets it to ``v_reset``;
+        ``'subtract'`` lowers it by ``v_th - v_reset`` (Brian2's
+        ``reset='v -= v_th - v_reset'``), so the charge that carried ``v`` past the
+        threshold within the step is kept. The spike count then follows the
+        integrated input whatever ``dt``: with a step of a tenth of the interspike
+        interval, setting ``v`` to ``v_reset`` discards about 5 % of the charge
+        (a twentieth of a threshold per spike on average; at most one spike per
+        step either way). Reset by subtraction is how
+        rate networks are turned into spiking ones (Rueckauer et al. 2017).
 
     Notes
     -----
@@ -49,6 +60,9 @@ class LIF(NeuronModel):
     References
     ----------
     Gerstner, Kistler, Naud & Paninski (2014), *Neuronal Dynamics*, ch. 1.
+    Rueckauer, Lungu, Hu, Pfeiffer & Liu (2017), Conversion of continuous-valued deep
+    networks to efficient event-driven networks for image classification,
+    *Front. Neurosci.* 11:682.
 
     Examples
     --------
@@ -62,8 +76,10 @@ class LIF(NeuronModel):
 
     step_kernels = kernels.lif.STEP
 
+    RESETS = ("to_v_reset", "subtract")
+
     def __init__(self, tau_m, v_rest, v_reset, v_th, refractory=0 * second,
-                 tau_syn_e=None, tau_syn_i=None, c_m=None):
+                 tau_syn_e=None, tau_syn_i=None, c_m=None, reset="to_v_reset"):
         self.tau_m = check_positive("tau_m", tau_m, second)
         self.v_rest = to_si("v_rest", v_rest, volt)
         self.v_reset = to_si("v_reset", v_reset, volt)
@@ -77,6 +93,9 @@ class LIF(NeuronModel):
         self.c_m = check_positive("c_m", c_m, farad, allow_none=True)
         if self.v_reset >= self.v_th:
             raise ValueError(f"v_reset={v_reset!r} must lie below v_th={v_th!r}")
+        if reset not in self.RESETS:
+            raise ValueError(f"reset={reset!r} must be one of {self.RESETS}")
+        self.reset = reset
         self._freeze()
 
     @property
@@ -105,6 +124,7 @@ class LIF(NeuronModel):
             row[L.P_I] = propagator(dt, self.tau_m, self.tau_syn_i)
         row[L.N_REF] = refractory_steps(self.refractory, dt)
         row[L.P_UPDATE] = 1.0
+        row[L.RESET_SUB] = float(self.reset == "subtract")
 
     def _to_volts(self, name, value, allow_array):
         if has_unit(value, amp):
@@ -125,4 +145,4 @@ class LIF(NeuronModel):
 
     def _repr_fields(self):
         return {k: getattr(self, k) for k in ("tau_m", "v_rest", "v_reset", "v_th", "refractory",
-                                              "tau_syn_e", "tau_syn_i", "c_m")}
+                                              "tau_syn_e", "tau_syn_i", "c_m", "reset")}
