@@ -38,12 +38,12 @@ class LIF(NeuronModel):
         ``reset='v = v_reset'`` and NEST's ``iaf_psc_*``) sets it to ``v_reset``;
         ``'subtract'`` lowers it by ``v_th - v_reset`` (Brian2's
         ``reset='v -= v_th - v_reset'``), so the charge that carried ``v`` past the
-        threshold within the step is kept. The spike count then follows the
-        integrated input whatever ``dt``: with a step of a tenth of the interspike
-        interval, setting ``v`` to ``v_reset`` discards about 5 % of the charge
-        (a twentieth of a threshold per spike on average; at most one spike per
-        step either way). Reset by subtraction is how
-        rate networks are turned into spiking ones (Rueckauer et al. 2017).
+        threshold within the step is kept, and the spike count follows the
+        integrated input whatever ``dt``. Setting ``v`` to ``v_reset`` discards
+        half a step's input per spike on average: 5 % of the rate when a spike
+        takes ten steps, 15 % when it takes three. At most one spike per step
+        either way. Reset by subtraction is how rate networks are turned into
+        spiking ones (Rueckauer et al. 2017).
 
     Notes
     -----
@@ -55,7 +55,7 @@ class LIF(NeuronModel):
     their jumps, positive magnitudes whose sign comes from the synapse kind. The
     linear system is integrated exactly over each step (as Brian2's ``exact``
     method and NEST's ``iaf_psc_exp``). A neuron spikes when ``v > v_th``, is
-    reset to ``v_reset`` and held for ``refractory``.
+    reset (to ``v_reset``, or by ``v_th - v_reset``) and held for ``refractory``.
 
     References
     ----------
