@@ -1,19 +1,21 @@
 """V2: conjunctions of V1 orientations, then max-like local pooling.
 
-``v2_s`` units are tuned to the pattern of V1 complex-cell responses (all
-orientations and both scales) in a 3 x 3 patch of complex-cell positions,
-imprinted from training images; ``v2_s_ff`` is their feedforward inhibition.
+``v2_s`` units are tuned to a combination of V1 complex-cell responses (all
+orientations and both scales) at one complex-cell position, imprinted from training
+images (conjunctions of orientations, as V2 cells' selectivity for angles and
+junctions, Ito & Komatsu 2004); ``v2_s_ff`` is their feedforward inhibition.
 ``v2_c`` units pool one template over 2 x 2 neighbouring positions, made max-like
 by the feedforward inhibition of ``v2_c_wta`` (each pool's mean) on the gates
 ``v2_c_gate`` (see :mod:`circuits.layers`).
-Receptive fields grow from about 11-19 px (V1 complex) by the patch and the pool.
+Receptive fields grow from about 11-19 px (V1 complex) by the pool (and by the
+patch, for ``radius > 0``).
 """
 from .layers import max_pool, template_layer
 
 __all__ = ["build_v2"]
 
 
-def build_v2(circuit, sources, n_templates=32, radius=1, sparsity=0.33, pool=2, stride=1,
+def build_v2(circuit, sources, n_templates=32, radius=0, sparsity=0.33, pool=2, stride=1,
              wta=1.0, rate=0.03, peak=0.5, seed=2, pooling="feedforward"):
     """Add V2 to ``circuit`` on top of the V1 complex cells ``sources``.
 
@@ -24,7 +26,12 @@ def build_v2(circuit, sources, n_templates=32, radius=1, sparsity=0.33, pool=2, 
         V1 complex populations (on a common grid).
     n_templates : int, optional
     radius : int, optional
-        Half-width of the template patch, in complex-cell grid steps.
+        Half-width of the template patch, in complex-cell grid steps: 0 (the
+        default), one position; 1, a 3 x 3 patch. With a 3 x 3 patch the rate twin's
+        V2 was as like the CNN's V4 block as its V2 block (CKA 0.570 and 0.565 on
+        the protocol's images), so target T2 turned on noise; at one position it
+        matches the V2 block (0.604 against 0.558), and the areas above have more
+        positions to pool over (docs/results/visual-pathway.md, eleventh session).
     sparsity : float, optional
         Fraction of each template's inputs kept.
     pool, stride : int, optional

@@ -2,20 +2,29 @@
 
 The same two stages as V2 (:mod:`circuits.layers`) one level up: ``v4_s`` units
 match templates of V2 pooled responses in a 3 x 3 patch (imprinted from training
-images), ``v4_c`` units pool them over 2 x 2 positions, max-like through the
+images), ``v4_c`` units pool them over 3 x 3 positions, max-like through the
 feedforward inhibition of the gates ``v4_c_gate``. Receptive fields cover about
 half to all of a 32-pixel image.
+
+The pooling window: with V2's templates at one position (:func:`circuits.v2.build_v2`)
+V4 has 5 x 5 template positions at 32 px. Pooled over 2 x 2, IT's templates sit at 16
+positions, and in one of four (circuit seed, CNN) pairs of the quick and full protocols
+V4 and IT matched the CNN's V2 block best (target T2); over 3 x 3 (9 positions) every
+pair of the quick protocol and 6 of 6 of the full one are in order, and the full
+protocol's IT decodes V6 objects at least as well as HMAX's C2 (target T4;
+docs/results/visual-pathway.md, eleventh session).
 """
 from .layers import max_pool, template_layer
 
 __all__ = ["build_v4"]
 
 
-def build_v4(circuit, source="v2_c", n_templates=48, radius=1, sparsity=0.33, pool=2,
+def build_v4(circuit, source="v2_c", n_templates=48, radius=1, sparsity=0.33, pool=3,
              stride=1, wta=1.0, rate=0.03, peak=0.5, seed=4, pooling="feedforward"):
     """Add V4 to ``circuit`` on top of the V2 pooling units ``source``.
 
-    Parameters are those of :func:`circuits.v2.build_v2`.
+    Parameters are those of :func:`circuits.v2.build_v2` (here ``radius=1``, a 3 x 3
+    patch, and ``pool=3``).
 
     Returns
     -------
