@@ -8,11 +8,11 @@ half to all of a 32-pixel image.
 
 The pooling window: with V2's templates at one position (:func:`circuits.v2.build_v2`)
 V4 has 5 x 5 template positions at 32 px. Pooled over 2 x 2, IT's templates sit at 16
-positions, and in one of four (circuit seed, CNN) pairs of the quick and full protocols
-V4 and IT matched the CNN's V2 block best (target T2); over 3 x 3 (9 positions) every
-pair of the quick protocol and 6 of 6 of the full one are in order, and the full
-protocol's IT decodes V6 objects at least as well as HMAX's C2 (target T4;
-docs/results/visual-pathway.md, eleventh session).
+positions, and V4 and IT matched the CNN's V2 block best in the quick protocol's one
+(circuit seed, CNN) pair and in one of the full protocol's six (target T2); pooled over
+3 x 3 (9 positions), every pair is in order, and the rate twin's IT decodes 256 V6
+objects about as well (0.462 against 0.461 over six seeds; docs/results/visual-pathway.md,
+eleventh session).
 """
 from .layers import max_pool, template_layer
 
