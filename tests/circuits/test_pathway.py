@@ -2,7 +2,10 @@
 import numpy as np
 import pytest
 
+import neurosim as ns
 from circuits import build_pathway, stimuli
+from circuits.core import Circuit, Population
+from neurosim.units import Hz, second
 
 SIZE = 16
 
@@ -171,9 +174,6 @@ def test_lif_unit_fires_at_the_rate_twins_rate():
     # are compared with it. Synaptic currents scaled by their mean at the start of a
     # step instead of over time, and a reset to v_reset that discards the overshoot
     # past threshold, gave 0.06, 0.19, 0.39 and 0.60.
-    import neurosim as ns
-    from neurosim.units import Hz, second
-    from circuits.core import Circuit, Population
     c = Circuit(8)
     u = np.repeat([0.1, 0.25, 0.5, 0.8], 8)             # target h - theta_twin per step
     theta, a = 0.2, 0.3
