@@ -3,10 +3,10 @@
 Same network, same seed, two backends: the spike indices and steps must be
 identical (np.array_equal, not allclose), and so must every recorded state
 sample. Each network is small but active, and exercises a different path:
-exponential current synapses (CUBA, with either reset), conductances (COBA), delta synapses with a
-1.5 ms delay and Poisson drives (Brunel model A), asynchronous McCulloch-Pitts
-units with bias currents (balanced binary), Poisson sources with per-synapse
-delays drawn from normal distributions.
+exponential current synapses (CUBA, with either reset), conductances (COBA),
+delta synapses with a 1.5 ms delay and Poisson drives (Brunel model A),
+asynchronous McCulloch-Pitts units with bias currents (balanced binary), Poisson
+sources with per-synapse delays drawn from normal distributions.
 """
 import os
 import sys
