@@ -189,10 +189,11 @@ def _describe(config, calibration, training, learned):
     if "v4" in areas:
         info["v4"] = build_v4(circuit, **dict({"seed": seed + 4}, **prm["v4"]))
     if "it" in areas:
-        info["it"] = build_it(circuit, **dict({"seed": seed + 6}, **prm["it"]))
+        info["it"] = build_it(circuit, **prm["it"])
     for a in ("v2", "v4", "it"):
-        if a in areas:      # template units, then the pooling units they drive
-            info[a]["recorded"] = [info[a]["templates_population"], info[a]["output"]]
+        if a in areas:      # template units (IT: V4's), then the pooling units they drive
+            templates = info[a]["templates_population"]
+            info[a]["recorded"] = ([templates] if templates else []) + [info[a]["output"]]
             info[a]["output"] = [info[a]["output"]]
     return circuit
 
@@ -326,8 +327,8 @@ class Pathway:
         """The populations an electrode in ``area`` samples, as compared with a CNN.
 
         An area's principal cells: its feature units and the pooling units they drive
-        (V1: simple and complex cells; V2, V4, IT: template and pooling units; retina:
-        ON and OFF cells), not its interneurons or the pooling's gates. A recording in
+        (V1: simple and complex cells; V2, V4: template and pooling units; IT: its
+        position-invariant units; retina: ON and OFF cells), not its interneurons or the pooling's gates. A recording in
         V1 samples simple and complex cells alike, so comparing only the complex cells
         (:meth:`outputs`) with a CNN block would compare a part of the area.
 

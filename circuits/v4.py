@@ -4,27 +4,31 @@ The same two stages as V2 (:mod:`circuits.layers`) one level up: ``v4_s`` units
 match templates of V2 pooled responses in a 3 x 3 patch (imprinted from training
 images), ``v4_c`` units pool them over 3 x 3 positions, max-like through the
 feedforward inhibition of the gates ``v4_c_gate``. Receptive fields cover about
-half to all of a 32-pixel image.
+half to all of a 32-pixel image. IT pools the template units ``v4_s`` over every
+position (:func:`circuits.it.build_it`).
 
 The pooling window: with V2's templates at one position (:func:`circuits.v2.build_v2`)
-V4 has 5 x 5 template positions at 32 px. Pooled over 2 x 2, IT's templates sit at 16
-positions, and V4 and IT matched the CNN's V2 block best in the quick protocol's one
-(circuit seed, CNN) pair and in one of the full protocol's six (target T2); pooled over
-3 x 3 (9 positions), every pair is in order, and the rate twin's IT decodes 256 V6
-objects about as well (0.462 against 0.461 over six seeds; docs/results/visual-pathway.md,
-eleventh session).
+V4 has 5 x 5 template positions at 32 px. Pooled over 2 x 2, V4 matched the CNN's V2
+block best in the quick protocol's one (circuit seed, CNN) pair and in one of the full
+protocol's six (target T2); pooled over 3 x 3, every pair was in order
+(docs/results/visual-pathway.md, eleventh session).
+
+96 templates: IT's units are V4's templates pooled over position, so V4's templates
+are IT's features. With 48, the rate twin's IT decodes 256 V6 objects at 0.555 over
+circuit seeds 0-5 (HMAX C2 0.519), with 96 at 0.601, with 128 at 0.614 for a third
+more V4 neurons (twelfth session).
 """
 from .layers import max_pool, template_layer
 
 __all__ = ["build_v4"]
 
 
-def build_v4(circuit, source="v2_c", n_templates=48, radius=1, sparsity=0.33, pool=3,
+def build_v4(circuit, source="v2_c", n_templates=96, radius=1, sparsity=0.33, pool=3,
              stride=1, wta=1.0, rate=0.03, peak=0.5, seed=4, pooling="feedforward"):
     """Add V4 to ``circuit`` on top of the V2 pooling units ``source``.
 
-    Parameters are those of :func:`circuits.v2.build_v2` (here ``radius=1``, a 3 x 3
-    patch, and ``pool=3``).
+    Parameters are those of :func:`circuits.v2.build_v2` (here ``n_templates=96``,
+    ``radius=1``, a 3 x 3 patch, and ``pool=3``).
 
     Returns
     -------

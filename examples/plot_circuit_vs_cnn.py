@@ -79,11 +79,11 @@ print(f"{len(images)} evaluation images, {len(np.unique(labels))} categories")
 # %%
 # The circuit
 # -----------
-# Thresholds are calibrated on natural images and the templates of V2, V4 and
-# IT imprinted from training objects, both drawn from the seed. Each area is
-# represented by the neurons an electrode there would sample
-# (``Pathway.recorded``: V1 simple and complex cells, template and pooling units
-# above), in spikes per step.
+# Thresholds are calibrated on natural images and the templates of V2 and V4
+# imprinted from training objects, both drawn from the seed; IT pools V4's
+# templates over every position. Each area is represented by the neurons an
+# electrode there would sample (``Pathway.recorded``: V1 simple and complex cells,
+# template and pooling units in V2 and V4, IT's units), in spikes per step.
 pathway = build_pathway(SIZE, "it", homeostasis=False, seed=0)
 names = [p for a in AREAS for p in pathway.recorded(a)]
 response = pathway.present(images, trials=TRIALS, populations=names)

@@ -6,8 +6,8 @@ A spiking model of the ventral stream built with ``circuits`` on neurosim's
 public API: ON and OFF ganglion cells with contrast gain control (retina), simple
 cells with Gabor receptive fields and push-pull inhibition, complex cells with
 divisive normalisation (V1), conjunction units imprinted from training images and
-pooled max-like through winner-take-all inhibition (V2, V4), and template units
-pooled over every position (IT), after HMAX (Riesenhuber & Poggio 1999; Serre et
+pooled max-like through winner-take-all inhibition (V2, V4), and V4's template
+units pooled over every position (IT), after HMAX (Riesenhuber & Poggio 1999; Serre et
 al. 2007). Every unit is a McCulloch-Pitts neuron updated each millisecond;
 thresholds are calibrated on natural images.
 
@@ -35,8 +35,8 @@ t0 = time.perf_counter()
 # %%
 # Build retina -> IT
 # ------------------
-# Calibration images (natural crops) set the thresholds; the templates of V2, V4
-# and IT are imprinted from glyph objects at variation level V3.
+# Calibration images (natural crops) set the thresholds; the templates of V2 and
+# V4 are imprinted from glyph objects at variation level V3.
 pathway = build_pathway(SIZE, "it", homeostasis=False, seed=0)
 print(pathway.summary())
 print(f"{pathway.circuit.n_neurons} units, {pathway.circuit.n_synapses} synapses, "

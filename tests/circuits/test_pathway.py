@@ -81,14 +81,17 @@ def test_present_refuses_bad_input_naming_it(small):
 
 def test_recorded_neurons_are_each_areas_principal_cells(full_pathway):
     """What the comparisons see: V1 simple and complex cells, template and pooling
-    units above, never an interneuron or a pooling gate."""
+    units in V2 and V4, IT's position-invariant units (V4's templates pooled), never an
+    interneuron or a pooling gate."""
     pw = full_pathway
     assert pw.recorded("v1") == pw.areas["v1"]["simple"] + pw.areas["v1"]["complex"]
-    for area in ("v2", "v4", "it"):
-        s, c = pw.recorded(area)
-        assert c == pw.outputs(area)[0] and s == pw.areas[area]["templates_population"]
+    assert pw.recorded("it") == pw.outputs("it") == ["it"]
+    proj = pw.circuit.projections
+    for area, (s, c) in (("v2", pw.recorded("v2")), ("v4", pw.recorded("v4")),
+                         ("it", ("v4_s", "it"))):
+        assert c == pw.outputs(area)[0]
+        assert area == "it" or s == pw.areas[area]["templates_population"]
         # the template units drive the pooling units (through the pooling's gates)
-        proj = pw.circuit.projections
         driven = {p.target for p in proj if p.source == s and p.kind == "excitatory"}
         assert any(p.source in driven | {s} and p.target == c for p in proj)
     for area in pw.areas:

@@ -57,3 +57,27 @@ def test_t6_positive_control_tells_shared_from_unrelated_features(extra):
     swapped = [{"IT": d["V1"], "V1": d["IT"]} for d in nets]
     null = protocol._t6_positive_control(swapped, labels)
     assert abs(null.mean()) < 0.1 and null.max() < 0.5
+
+
+def test_decoding_v6_pools_circuit_seeds_image_by_image(extra, tmp_path):
+    """The larger decoding set of T4: each image's correctness is averaged over the
+    circuit seeds, so the reported accuracies, per-seed values and the differences
+    (IT - C2 among them) must agree with one another exactly, and the page lists every
+    seed."""
+    from circuits import protocol
+    out = protocol.decoding_v6(2, tmp_path, seed=3, models=("mcculloch_pitts",), n_boot=20,
+                               trials=1, circuit_seeds=2, verbose=False, homeostasis=False)
+    assert set(out) == {"circuit mcculloch_pitts", "rate twin", "HMAX C2"}
+    c2 = out["HMAX C2"]
+    assert c2["accuracy"] == pytest.approx(np.mean(c2["per_seed"]))
+    for name in ("circuit mcculloch_pitts", "rate twin"):
+        got = out[name]
+        acc = got["accuracy"]
+        assert len(acc) == 5 and all(0 <= a <= 1 for a in acc)
+        assert acc[4] == pytest.approx(np.mean(got["per_seed"]))
+        for key, (i, j) in (("v1_minus_pixels", (1, 0)), ("it_minus_v1", (4, 1))):
+            assert got[key][0] == pytest.approx(acc[i] - acc[j])
+        est, lo, hi = got["it_minus_c2"]
+        assert est == pytest.approx(acc[4] - c2["accuracy"]) and lo <= est <= hi
+    text = (tmp_path / "visual-pathway-decoding-V6.md").read_text()
+    assert "| IT - C2 |" in text and "| IT (HMAX: C2) at circuit seed | 3 | 4 |" in text
