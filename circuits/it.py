@@ -12,8 +12,8 @@ imprinted 256 templates of V4's pooled map at each of its positions and pooled t
 On 256 V6 objects (circuit seeds 0-5, the rate twin) that IT decoded 0.46, below HMAX
 C2's 0.52, and carried less category information than V4 did; its 2,304
 position-specific template units diluted the 256 invariant ones. The same pooling applied
-to V4's template units decodes 0.60 with V4's 96 templates, above C2 at every seed, and
-its CKA with the CNN's IT block and the hierarchy of best blocks are as before
+to V4's template units decodes 0.60-0.61 (96 or 128 V4 templates), above C2 at every
+seed, and its CKA with the CNN's IT block and the hierarchy of best blocks are as before
 (docs/results/visual-pathway.md, twelfth session).
 """
 from .layers import max_pool

@@ -1064,6 +1064,8 @@ def decoding_v6(n_per_category=32, out_dir="docs/results", seed=0,
     accuracy at each seed) and the three differences as ``(estimate, low, high)``;
     ``build``: more arguments of :func:`circuits.build_pathway` (e.g. ``it={...}``).
     """
+    if int(circuit_seeds) != circuit_seeds or circuit_seeds < 1:
+        raise ValueError(f"circuit_seeds={circuit_seeds!r} must be a whole number >= 1")
     from threadpoolctl import threadpool_limits
     from . import hmax as hmax_mod
     from .pathway import build_pathway

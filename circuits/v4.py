@@ -14,9 +14,12 @@ protocol's six (target T2); pooled over 3 x 3, every pair was in order
 (docs/results/visual-pathway.md, eleventh session).
 
 96 templates: IT's units are V4's templates pooled over position, so V4's templates
-are IT's features. With 48, the rate twin's IT decodes 256 V6 objects at 0.555 over
-circuit seeds 0-5 (HMAX C2 0.519), with 96 at 0.601, with 128 at 0.614 for a third
-more V4 neurons (twelfth session).
+are IT's features. Over circuit seeds 0-5 (256 V6 objects) the rate twin's IT decodes
+0.555 with 48, 0.601 with 96 and 0.614 with 128, against HMAX C2's 0.519; the spiking
+LIF circuit's 0.568 with 96 and 0.579 with 128 (IT - C2: +0.049 [-0.004, 0.101];
+with 128, +0.061 [0.012, 0.112]). 128 was not kept: in the full protocol the McCulloch-Pitts
+circuit's areas then line up with the untrained CNN's blocks as well as with the
+trained ones' (mean H 0.95 for both), so target T2's control fails (twelfth session).
 """
 from .layers import max_pool, template_layer
 

@@ -81,3 +81,5 @@ def test_decoding_v6_pools_circuit_seeds_image_by_image(extra, tmp_path):
         assert est == pytest.approx(acc[4] - c2["accuracy"]) and lo <= est <= hi
     text = (tmp_path / "visual-pathway-decoding-V6.md").read_text()
     assert "| IT - C2 |" in text and "| IT (HMAX: C2) at circuit seed | 3 | 4 |" in text
+    with pytest.raises(ValueError, match=r"circuit_seeds=0 must be a whole number >= 1"):
+        protocol.decoding_v6(2, tmp_path, circuit_seeds=0)
