@@ -191,7 +191,7 @@ def _describe(config, calibration, training, learned):
     if "it" in areas:
         info["it"] = build_it(circuit, **prm["it"])
     for a in ("v2", "v4", "it"):
-        if a in areas:      # template units (IT: V4's), then the pooling units they drive
+        if a in areas:      # template units (IT has none), then the pooling units
             templates = info[a]["templates_population"]
             info[a]["recorded"] = ([templates] if templates else []) + [info[a]["output"]]
             info[a]["output"] = [info[a]["output"]]
@@ -328,9 +328,10 @@ class Pathway:
 
         An area's principal cells: its feature units and the pooling units they drive
         (V1: simple and complex cells; V2, V4: template and pooling units; IT: its
-        position-invariant units; retina: ON and OFF cells), not its interneurons or the pooling's gates. A recording in
-        V1 samples simple and complex cells alike, so comparing only the complex cells
-        (:meth:`outputs`) with a CNN block would compare a part of the area.
+        position-invariant units; retina: ON and OFF cells), not its interneurons or
+        the pooling's gates. A recording in V1 samples simple and complex cells alike,
+        so comparing only the complex cells (:meth:`outputs`) with a CNN block would
+        compare a part of the area.
 
         Examples
         --------

@@ -1118,8 +1118,8 @@ def decoding_v6(n_per_category=32, out_dir="docs/results", seed=0,
         str(cs) for cs in range(seed, seed + circuit_seeds)) + " |",
         "|---|" + "---|" * circuit_seeds]
     for name, per_seed in list(correct.items()) + [("HMAX C2", hmax_seeds)]:
-        seeds_table.append(f"| {name} | " + " | ".join(f"{c[4].mean():.3f}"
-                                                        for c in per_seed) + " |")
+        accs = " | ".join(f"{c[4].mean():.3f}" for c in per_seed)
+        seeds_table.append(f"| {name} | {accs} |")
     wall, cpu = time.perf_counter() - t0, time.process_time() - c0
     md = os.path.join(out_dir, f"visual-pathway-decoding-{level}.md")
     os.makedirs(out_dir, exist_ok=True)
