@@ -107,9 +107,9 @@ def imprint(values, n_templates, sparsity, rng):
     """Templates from random strong patches: ``values`` (batch, n_centres, L).
 
     The strong patches are the upper half by summed activity. With fewer of them than
-    ``n_templates`` they are drawn with replacement and templates repeat (IT at 32 px
-    from 32 training images: 128 patches, 62 distinct of 256 templates); repeated
-    templates are units of the same tuning with independent noise.
+    ``n_templates`` they are drawn with replacement and templates repeat (a layer of
+    256 templates at one position, from 32 training images, has at most 16 distinct
+    ones); repeated templates are units of the same tuning with independent noise.
     """
     flat = values.reshape(-1, values.shape[-1])
     energy = flat.sum(1)
