@@ -384,23 +384,29 @@ class Pathway:
         with the aligning delays of :meth:`circuits.core.Circuit.delays`, every path)."""
         return self.circuit.depth()
 
+    #: Reference steps (1 ms each) that the deepest area is counted for by default.
+    #: 80 ms, near the 100 ms windows in which IT's category information is read out in
+    #: monkeys (Hung et al. 2005; Majaj et al. 2015). Until the thirteenth session the
+    #: windows were 20 (McCulloch-Pitts) and 40 (LIF) steps: at 256 V6 objects, two
+    #: trials, the LIF circuit's IT then decoded 0.54-0.56 at circuit seeds 1 and 2, and
+    #: 0.60-0.61 counted over 80 ms, its rate twin's accuracy (noise-free, 0.56-0.61)
+    #: (docs/results/visual-pathway.md, thirteenth session).
+    count_steps = 80
+
     def default_windows(self, duration=None):
         """Duration of a presentation and each population's counting window (seconds).
 
         A population is counted from ``depth + 2`` steps of the reference step
         (McCulloch-Pitts), or that plus 5 ms (LIF), after onset, to the end; the
-        default duration leaves 20 (McCulloch-Pitts) or 40 (LIF) reference steps after
-        the deepest population's start.
+        default duration leaves :attr:`count_steps` reference steps (80 ms) after the
+        deepest population's start.
         """
         ref = self.circuit.dt
         depth = self.depth()
         settle = 2 * ref if self.model == "mcculloch_pitts" else 5e-3
         start = {n: depth[n] * self.dt + settle for n in self.populations}
         if duration is None:
-            # LIF neurons fire fewer spikes per step than McCulloch-Pitts units made of
-            # copies: count them twice as long for a comparable counting noise
-            duration = max(start.values()) + (20 if self.model == "mcculloch_pitts"
-                                              else 40) * ref
+            duration = max(start.values()) + self.count_steps * ref
         return duration, {n: (min(s, duration - ref), duration) for n, s in start.items()}
 
     # ------------------------------------------------------------------ running
@@ -522,7 +528,7 @@ class Pathway:
             Repetitions with independent noise (a new seed each).
         duration : float, optional
             Seconds per presentation (default: long enough for the deepest area
-            to respond for 20 steps).
+            to respond for :attr:`count_steps` steps).
         window : (float, float), optional
             One counting window for every population, in seconds after onset
             (default: per population, from its arrival, see :meth:`default_windows`).

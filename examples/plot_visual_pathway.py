@@ -47,10 +47,11 @@ print(f"{pathway.circuit.n_neurons} units, {pathway.circuit.n_synapses} synapses
 # ---------------------
 # The network is built once; each presentation restores the stored state at onset,
 # sets the input rates and runs. The readout keeps every spike's time, here for one
-# trial of 40 ms.
+# trial of about 100 ms: each area is counted for 80 ms once its input has arrived.
 image = stimuli.object_set(1, "V3", SIZE, seed=5)[0][1]     # an "E"
 net, groups, monitors, _ = pathway.network()
 response = pathway.present(image[None], trials=1)
+duration, _ = pathway.default_windows()
 rows = [("retina", ["retina_on", "retina_off"]), ("V1 simple", ["v1_simple_0"]),
         ("V1 complex", ["v1_complex_0", "v1_complex_1"]), ("V2", ["v2_c"]),
         ("V4", ["v4_c"]), ("IT", ["it"])]
@@ -76,7 +77,7 @@ for k, (label, names) in enumerate(rows):
                 markersize=0.6, rasterized=True)
         offset += n // step
     ax.set_ylabel(label)
-    ax.set_xlim(0, 40)
+    ax.set_xlim(0, duration * 1e3)
     if k < len(rows) - 1:
         ax.set_xticklabels([])
 ax.set_xlabel("time after onset (ms)")

@@ -83,3 +83,14 @@ def test_decoding_v6_pools_circuit_seeds_image_by_image(extra, tmp_path):
     assert "| IT - C2 |" in text and "| IT (HMAX: C2) at circuit seed | 3 | 4 |" in text
     with pytest.raises(ValueError, match=r"circuit_seeds=0 must be a whole number >= 1"):
         protocol.decoding_v6(2, tmp_path, circuit_seeds=0)
+
+
+def test_results_table_says_whether_t4s_aim_is_met_for_each_circuit():
+    from circuits import protocol
+    t4 = dict(holds=True, aim=False)
+    assert protocol._holds_cell("T4", t4) == \
+        "yes (aim +0.05 with CI > 0 on these images: not met)"
+    assert protocol._holds_cell("T4", dict(t4, aim=True)).endswith(": met)")
+    assert protocol._holds_cell("T4", dict(holds=False, aim=False)) == "**no**"
+    assert protocol._holds_cell("T6", dict(holds=True, aim=False)) == "yes"
+    assert protocol._holds_cell("T7", dict(holds=None)) == "not measured"
