@@ -384,13 +384,11 @@ class Pathway:
         with the aligning delays of :meth:`circuits.core.Circuit.delays`, every path)."""
         return self.circuit.depth()
 
-    #: Reference steps (1 ms each) that the deepest area is counted for by default.
-    #: 80 ms, near the 100 ms windows in which IT's category information is read out in
-    #: monkeys (Hung et al. 2005; Majaj et al. 2015). Until the thirteenth session the
-    #: windows were 20 (McCulloch-Pitts) and 40 (LIF) steps: at 256 V6 objects, two
-    #: trials, the LIF circuit's IT then decoded 0.54-0.56 at circuit seeds 1 and 2, and
-    #: 0.60-0.61 counted over 80 ms, its rate twin's accuracy (noise-free, 0.56-0.61)
-    #: (docs/results/visual-pathway.md, thirteenth session).
+    #: Reference steps (1 ms) that the deepest area is counted for by default: 80 ms,
+    #: near the 100 ms windows in which monkey IT is read out (Hung et al. 2005; Majaj
+    #: et al. 2015). Counted over 20 (McCulloch-Pitts) or 40 (LIF) steps, as until the
+    #: thirteenth session, the circuits' IT lost up to 0.07 in decoding at V6 to
+    #: counting noise (docs/results/visual-pathway.md).
     count_steps = 80
 
     def default_windows(self, duration=None):
@@ -398,8 +396,8 @@ class Pathway:
 
         A population is counted from ``depth + 2`` steps of the reference step
         (McCulloch-Pitts), or that plus 5 ms (LIF), after onset, to the end; the
-        default duration leaves :attr:`count_steps` reference steps (80 ms) after the
-        deepest population's start.
+        default duration leaves :attr:`count_steps` reference steps after the deepest
+        population's start.
         """
         ref = self.circuit.dt
         depth = self.depth()

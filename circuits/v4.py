@@ -17,11 +17,11 @@ protocol's six (target T2); pooled over 3 x 3, every pair was in order
 are IT's features. Over circuit seeds 0-5 (256 V6 objects) the rate twin's IT decodes
 0.555 with 48, 0.601 with 96 and 0.614 with 128, against HMAX C2's 0.519; the spiking
 LIF circuit's 0.568 with 96 and 0.579 with 128 (IT - C2: +0.049 [-0.004, 0.101];
-with 128, +0.061 [0.012, 0.112]), counted over 40 ms; over 80 ms, the readout since the
-thirteenth session, 0.589 with 96 (+0.070 [0.021, 0.122]). 128 was not kept: in the full protocol the
-McCulloch-Pitts circuit's areas then line up with the untrained CNN's blocks as well as
-with the trained ones' (mean H 0.95 for both), so target T2's control fails (twelfth
-session).
+with 128, +0.061 [0.012, 0.112]), counted over 40 ms; over 80 ms, the readout since
+the thirteenth session, 0.589 with 96 (+0.070 [0.021, 0.122]). 128 was not kept: in
+the full protocol the McCulloch-Pitts circuit's areas then line up with the untrained
+CNN's blocks as well as with the trained ones' (mean H 0.95 for both), so target T2's
+control fails (twelfth session).
 """
 from .layers import max_pool, template_layer
 
