@@ -199,6 +199,22 @@ def _reduce(x):
     return u[:, keep] * s[keep]
 
 
+def _t6_statistic(y, labels, srcs_it, srcs_v1, reliability, seed=0, n_splits=10):
+    """T6's statistic: the predictivity of the responses ``y`` (images x neurons) from a
+    trained CNN's IT block minus from its V1 block, averaged over the CNNs
+    (``srcs_it[j]``, ``srcs_v1[j]``: CNN ``j``'s blocks, :func:`_reduce`); each neuron's
+    ``reliability`` is its ceiling (:func:`metrics.predictivity`)."""
+    ok = y.std(0) > 0
+    # 90/10 splits; at least one test image per category on small samples
+    ts = max(0.1, 8.0 / len(y))
+    return float(np.mean([
+        metrics.predictivity(a, y[:, ok], labels, reliability[ok], n_splits=n_splits,
+                             test_size=ts, seed=seed).score
+        - metrics.predictivity(b, y[:, ok], labels, reliability[ok], n_splits=n_splits,
+                               test_size=ts, seed=seed).score
+        for a, b in zip(srcs_it, srcs_v1)]))
+
+
 def _t6_positive_control(features, labels, seed=0):
     """T6's statistic on populations known to be IT-like: each trained CNN's IT block
     predicted from another seed's IT block minus from its V1 block (noise-free, so no
@@ -455,6 +471,15 @@ def _run(quick, out_dir, seed, config, cache_dir, verbose):
                     f"V1 {c6.mean():+.3f} ({c6.min():+.3f} to {c6.max():+.3f} over {c6.size} "
                     f"pairs; noise-free, no ceiling)")
         log("T6 positive control")
+    # T6 on the rate twin's IT: the circuits' statistic without spiking noise
+    t6_sources = ([_reduce(cnns[c]["IT"]) for c in trained],
+                  [_reduce(cnns[c]["V1"]) for c in trained])
+    twin6 = ""
+    if trained:
+        y = reps["rate twin"]["it"]
+        y = y[:, y.std(0) > 0]
+        res["t6_rate_twin"] = _t6_statistic(y, labels, *t6_sources, np.ones(y.shape[1]), seed)
+        twin6 = f"; the rate twin's IT (noise-free, no ceiling) {res['t6_rate_twin']:+.3f}"
 
     def model_targets(model, ckey):
         """T2-T6 for one circuit model (``ckey``: its name in ``reps``)."""
@@ -590,24 +615,13 @@ def _run(quick, out_dir, seed, config, cache_dir, verbose):
         if trained and counts_it is not None and counts_it.shape[1] >= 2:
             target = counts_it.mean(1)
             rel = metrics.split_half_reliability(counts_it, seed=seed)
-            srcs_it = [_reduce(cnns[c]["IT"]) for c in trained]
-            srcs_v1 = [_reduce(cnns[c]["V1"]) for c in trained]
+            srcs_it, srcs_v1 = t6_sources
             live = target.std(0) > 0
             target, rel = target[:, live], rel[live]
             k = len(trained)
 
             def stat6(y, lab, *src, splits=10):
-                ok_ = y.std(0) > 0
-                # 90/10 splits; at least one test image per category on small samples
-                ts = max(0.1, 8.0 / len(y))
-                out = []
-                for j in range(k):
-                    a_ = metrics.predictivity(src[j], y[:, ok_], lab, rel[ok_], n_splits=splits,
-                                              test_size=ts, seed=seed).score
-                    b_ = metrics.predictivity(src[k + j], y[:, ok_], lab, rel[ok_],
-                                              n_splits=splits, test_size=ts, seed=seed).score
-                    out.append(a_ - b_)
-                return float(np.mean(out))
+                return _t6_statistic(y, lab, src[:k], src[k:], rel, seed, splits)
             try:
                 est = stat6(target, labels, *srcs_it, *srcs_v1)
                 _, lo, hi, _ = metrics.bootstrap(
@@ -622,7 +636,7 @@ def _run(quick, out_dir, seed, config, cache_dir, verbose):
                                             f"(normalised by the median split-half reliability "
                                             f"{np.median(rel):.3f} of {live.sum()} responsive IT "
                                             f"units; CI: {cfg['n_boot_slow']} half-samples, 3 "
-                                            f"splits each){control6}")
+                                            f"splits each){control6}{twin6}")
             except ValueError as err:           # e.g. unreliable neurons
                 targets["T6"] = dict(value=None, ci=None, holds=False, criterion="> 0",
                                      detail=f"not computable: {err}")

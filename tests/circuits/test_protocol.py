@@ -94,3 +94,15 @@ def test_results_table_says_whether_t4s_aim_is_met_for_each_circuit():
     assert protocol._holds_cell("T4", dict(holds=False, aim=False)) == "**no**"
     assert protocol._holds_cell("T6", dict(holds=True, aim=False)) == "yes"
     assert protocol._holds_cell("T7", dict(holds=None)) == "not measured"
+
+
+def test_t6_statistic_prefers_the_block_that_the_neurons_are_built_from():
+    from circuits import protocol
+    rng = np.random.default_rng(0)
+    labels = np.repeat(np.arange(8), 12)
+    it_block, v1_block = rng.normal(size=(96, 10)), rng.normal(size=(96, 10))
+    neurons = it_block @ rng.normal(size=(10, 6)) + 0.1 * rng.normal(size=(96, 6))
+    ones = np.ones(6)
+    built_from_it = protocol._t6_statistic(neurons, labels, [it_block], [v1_block], ones)
+    built_from_v1 = protocol._t6_statistic(neurons, labels, [v1_block], [it_block], ones)
+    assert built_from_it > 0.5 and built_from_v1 == pytest.approx(-built_from_it)
