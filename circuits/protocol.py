@@ -199,19 +199,23 @@ def _reduce(x):
     return u[:, keep] * s[keep]
 
 
-def _t6_statistic(y, labels, srcs_it, srcs_v1, reliability, seed=0, n_splits=10):
+def _t6_statistic(y, labels, srcs_it, srcs_v1, reliability=None, seed=0, n_splits=10):
     """T6's statistic: the predictivity of the responses ``y`` (images x neurons) from a
     trained CNN's IT block minus from its V1 block, averaged over the CNNs
     (``srcs_it[j]``, ``srcs_v1[j]``: CNN ``j``'s blocks, :func:`_reduce`); each neuron's
-    ``reliability`` is its ceiling (:func:`metrics.predictivity`)."""
+    ``reliability`` is its ceiling (:func:`metrics.predictivity`; None for noise-free
+    responses)."""
+    y = metrics.features_2d(y)
     ok = y.std(0) > 0
+    y = y[:, ok]
+    rel = None if reliability is None else np.asarray(reliability)[ok]
     # 90/10 splits; at least one test image per category on small samples
     ts = max(0.1, 8.0 / len(y))
     return float(np.mean([
-        metrics.predictivity(a, y[:, ok], labels, reliability[ok], n_splits=n_splits,
-                             test_size=ts, seed=seed).score
-        - metrics.predictivity(b, y[:, ok], labels, reliability[ok], n_splits=n_splits,
-                               test_size=ts, seed=seed).score
+        metrics.predictivity(a, y, labels, rel, n_splits=n_splits, test_size=ts,
+                             seed=seed).score
+        - metrics.predictivity(b, y, labels, rel, n_splits=n_splits, test_size=ts,
+                               seed=seed).score
         for a, b in zip(srcs_it, srcs_v1)]))
 
 
@@ -232,18 +236,11 @@ def _t6_positive_control(features, labels, seed=0):
     ndarray
         The difference for each ordered pair of different CNNs.
     """
-    ts = max(0.1, 8.0 / len(labels))
     sources = [{blk: _reduce(f[blk]) for blk in ("IT", "V1")} for f in features]
-    diffs = []
-    for k, target in enumerate(features):
-        y = metrics.features_2d(target["IT"])
-        y = y[:, y.std(0) > 0]
-        for j, src in enumerate(sources):
-            if j != k:
-                a, b = (metrics.predictivity(src[blk], y, labels, test_size=ts,
-                                             seed=seed).score for blk in ("IT", "V1"))
-                diffs.append(a - b)
-    return np.array(diffs)
+    return np.array([_t6_statistic(target["IT"], labels, [src["IT"]], [src["V1"]],
+                                   seed=seed)
+                     for k, target in enumerate(features)
+                     for j, src in enumerate(sources) if j != k])
 
 
 def _holds_cell(key, target):
@@ -476,9 +473,8 @@ def _run(quick, out_dir, seed, config, cache_dir, verbose):
                   [_reduce(cnns[c]["V1"]) for c in trained])
     twin6 = ""
     if trained:
-        y = reps["rate twin"]["it"]
-        y = y[:, y.std(0) > 0]
-        res["t6_rate_twin"] = _t6_statistic(y, labels, *t6_sources, np.ones(y.shape[1]), seed)
+        res["t6_rate_twin"] = _t6_statistic(reps["rate twin"]["it"], labels, *t6_sources,
+                                            seed=seed)
         twin6 = f"; the rate twin's IT (noise-free, no ceiling) {res['t6_rate_twin']:+.3f}"
 
     def model_targets(model, ckey):
