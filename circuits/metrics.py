@@ -22,7 +22,8 @@ and :func:`resampling_p` (its one-sided p-value for a difference),
 correspondence), :func:`best_block` (choose each area's best model block on one
 half of the images, score it on the other), :func:`hierarchy_score` (Spearman
 correlation between area index and best-block index), :func:`decode` (cross-validated
-logistic regression of categories).
+logistic regression of categories), :func:`category_selectivity` (each neuron's share of
+response variance explained by category, eta squared).
 
 References
 ----------
@@ -43,7 +44,7 @@ from scipy import stats
 __all__ = ["features_2d", "unbiased_centered_gram", "hsic_unbiased", "cka", "cka_matrix",
            "rdm", "rsa", "split_half_reliability", "spearman_brown", "predictivity",
            "Predictivity", "bootstrap", "resampling_p", "permutation_test", "cka_permutation_test",
-           "best_block", "BestBlock", "hierarchy_score", "decode"]
+           "best_block", "BestBlock", "hierarchy_score", "decode", "category_selectivity"]
 
 
 def features_2d(x, dtype=np.float64):
@@ -638,3 +639,43 @@ def decode(features, labels, n_splits=5, seed=0, C=1.0, max_iter=2000):
     folds = StratifiedKFold(n_splits=n_splits, shuffle=True, random_state=seed)
     scores = cross_val_score(model, x, y, cv=folds)
     return float(scores.mean()), scores
+
+
+def category_selectivity(responses, labels):
+    """Each neuron's category selectivity: the share of its response variance over images
+    that the image's category explains (eta squared of a one-way ANOVA).
+
+    ``eta^2 = SS_between / SS_total``, in [0, 1]: 1 when a neuron responds identically to
+    every image of a category, about ``(k - 1) / (n - 1)`` (``k`` categories, ``n``
+    images) when its responses do not depend on the category. It relates to the ANOVA's
+    F statistic by ``eta^2 = F (k - 1) / (F (k - 1) + n - k)``.
+
+    Parameters
+    ----------
+    responses : array_like, shape (n_images, ...)
+        Mean responses (any units: eta squared is invariant to a neuron's offset and
+        scale).
+    labels : array_like of int, shape (n_images,)
+        Category of each image; at least two categories.
+
+    Returns
+    -------
+    ndarray, shape (n_neurons,)
+        NaN for neurons whose responses are constant over the images.
+    """
+    x = features_2d(responses)
+    y = np.asarray(labels)
+    if y.shape != (len(x),):
+        raise ValueError(f"labels of shape {y.shape} must have one entry per image "
+                         f"({len(x)} images)")
+    cats, idx = np.unique(y, return_inverse=True)
+    if cats.size < 2:
+        raise ValueError(f"labels hold {cats.size} category; category selectivity needs "
+                         "at least two")
+    centred = x - x.mean(0)
+    total = (centred ** 2).sum(0)
+    counts = np.bincount(idx)
+    means = np.stack([np.bincount(idx, weights=col) for col in centred.T], 1) / counts[:, None]
+    between = (counts[:, None] * means ** 2).sum(0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(total > 0, between / np.where(total > 0, total, 1.0), np.nan)

@@ -29,6 +29,7 @@ import time
 from collections import OrderedDict
 
 import numpy as np
+from scipy import stats
 
 from . import metrics, stimuli
 
@@ -199,24 +200,29 @@ def _reduce(x):
     return u[:, keep] * s[keep]
 
 
-def _t6_statistic(y, labels, srcs_it, srcs_v1, reliability=None, seed=0, n_splits=10):
+def _t6_statistic(y, labels, srcs_it, srcs_v1, reliability=None, seed=0, n_splits=10,
+                  per_neuron=False):
     """T6's statistic: the predictivity of the responses ``y`` (images x neurons) from a
     trained CNN's IT block minus from its V1 block, averaged over the CNNs
     (``srcs_it[j]``, ``srcs_v1[j]``: CNN ``j``'s blocks, :func:`_reduce`); each neuron's
     ``reliability`` is its ceiling (:func:`metrics.predictivity`; None for noise-free
-    responses)."""
+    responses). With ``per_neuron``, also each responsive neuron's difference of Pearson
+    r (from IT minus from V1, averaged over splits and CNNs)."""
     y = metrics.features_2d(y)
     ok = y.std(0) > 0
     y = y[:, ok]
     rel = None if reliability is None else np.asarray(reliability)[ok]
     # 90/10 splits; at least one test image per category on small samples
     ts = max(0.1, 8.0 / len(y))
-    return float(np.mean([
-        metrics.predictivity(a, y, labels, rel, n_splits=n_splits, test_size=ts,
-                             seed=seed).score
-        - metrics.predictivity(b, y, labels, rel, n_splits=n_splits, test_size=ts,
-                               seed=seed).score
-        for a, b in zip(srcs_it, srcs_v1)]))
+    score, r_diff = [], []
+    for a, b in zip(srcs_it, srcs_v1):
+        pa, pb = (metrics.predictivity(src, y, labels, rel, n_splits=n_splits, test_size=ts,
+                                       seed=seed) for src in (a, b))
+        score.append(pa.score - pb.score)
+        r_diff.append(pa.r - pb.r)
+    if per_neuron:
+        return float(np.mean(score)), np.mean(r_diff, 0)
+    return float(np.mean(score))
 
 
 def _t6_positive_control(features, labels, seed=0):
@@ -472,6 +478,16 @@ def _run(quick, out_dir, seed, config, cache_dir, verbose):
     t6_sources = ([_reduce(cnns[c]["IT"]) for c in trained],
                   [_reduce(cnns[c]["V1"]) for c in trained])
     twin6 = ""
+    # how categorical the trained CNNs' IT units are, beside the circuits' (T6's detail)
+    eta_cnn = (float(np.mean([np.nanmedian(metrics.category_selectivity(cnns[c]["IT"], labels))
+                              for c in trained])) if trained else np.nan)
+
+    def selectivity6(y, lab, r_diff):
+        eta = metrics.category_selectivity(y, lab)
+        rho = stats.spearmanr(eta, r_diff)[0]
+        return (f"; category selectivity (eta squared, median over units): circuit IT "
+                f"{np.median(eta):.2f}, the trained CNNs' IT {eta_cnn:.2f}; Spearman rho "
+                f"between a circuit IT unit's selectivity and its difference {rho:+.2f}")
     if trained:
         res["t6_rate_twin"] = _t6_statistic(reps["rate twin"]["it"], labels, *t6_sources,
                                             seed=seed)
@@ -619,7 +635,8 @@ def _run(quick, out_dir, seed, config, cache_dir, verbose):
             def stat6(y, lab, *src, splits=10):
                 return _t6_statistic(y, lab, src[:k], src[k:], rel, seed, splits)
             try:
-                est = stat6(target, labels, *srcs_it, *srcs_v1)
+                est, r_diff = _t6_statistic(target, labels, srcs_it, srcs_v1, rel, seed,
+                                            per_neuron=True)
                 _, lo, hi, _ = metrics.bootstrap(
                     lambda *z: stat6(*z, splits=3), target, labels, *srcs_it, *srcs_v1,
                     n_boot=cfg["n_boot_slow"], seed=seed)
@@ -632,7 +649,8 @@ def _run(quick, out_dir, seed, config, cache_dir, verbose):
                                             f"(normalised by the median split-half reliability "
                                             f"{np.median(rel):.3f} of {live.sum()} responsive IT "
                                             f"units; CI: {cfg['n_boot_slow']} half-samples, 3 "
-                                            f"splits each){control6}{twin6}")
+                                            f"splits each){control6}{twin6}"
+                                            f"{selectivity6(target, labels, r_diff)}")
             except ValueError as err:           # e.g. unreliable neurons
                 targets["T6"] = dict(value=None, ci=None, holds=False, criterion="> 0",
                                      detail=f"not computable: {err}")

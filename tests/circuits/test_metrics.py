@@ -310,3 +310,30 @@ def test_decode_separable_categories_and_chance():
     assert acc > 0.95 and folds.shape == (5,)
     acc_noise, _ = metrics.decode(rng.normal(size=(len(labels), 10)), labels)
     assert acc_noise < 0.5
+
+
+def test_category_selectivity_matches_the_anova_f_statistic():
+    from scipy import stats
+    rng = np.random.default_rng(0)
+    labels = np.repeat(np.arange(4), [5, 7, 6, 8])
+    x = rng.normal(size=(labels.size, 6)) + np.arange(6) * 0.4 * labels[:, None]
+    eta = metrics.category_selectivity(x, labels)
+    k, n = 4, labels.size
+    for j in range(6):
+        f = stats.f_oneway(*(x[labels == c, j] for c in range(k))).statistic
+        assert eta[j] == pytest.approx(f * (k - 1) / (f * (k - 1) + n - k))
+    # a neuron that is its image's category, exactly, is fully selective
+    code = np.column_stack([labels * 2.0 + 1, np.ones(n)])
+    got = metrics.category_selectivity(code, labels)
+    assert got[0] == pytest.approx(1.0) and np.isnan(got[1])
+
+
+def test_category_selectivity_of_label_free_responses_is_chance_level():
+    rng = np.random.default_rng(1)
+    labels = np.repeat(np.arange(8), 24)
+    eta = metrics.category_selectivity(rng.normal(size=(labels.size, 400)), labels)
+    assert abs(eta.mean() - 7 / (labels.size - 1)) < 0.005
+    with pytest.raises(ValueError, match="one entry per image"):
+        metrics.category_selectivity(np.zeros((5, 2)), [0, 1, 0])
+    with pytest.raises(ValueError, match="at least two"):
+        metrics.category_selectivity(np.ones((3, 2)), [1, 1, 1])

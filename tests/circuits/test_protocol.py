@@ -106,3 +106,19 @@ def test_t6_statistic_prefers_the_block_that_the_neurons_are_built_from():
     built_from_it = protocol._t6_statistic(neurons, labels, [it_block], [v1_block], ones)
     built_from_v1 = protocol._t6_statistic(neurons, labels, [v1_block], [it_block], ones)
     assert built_from_it > 0.5 and built_from_v1 == pytest.approx(-built_from_it)
+
+
+def test_t6_statistic_per_neuron_differences_average_to_the_statistic_s_sign():
+    from circuits import protocol
+    rng = np.random.default_rng(1)
+    labels = np.repeat(np.arange(8), 12)
+    it_block, v1_block = rng.normal(size=(96, 10)), rng.normal(size=(96, 10))
+    # three neurons from the IT block, three from the V1 block, one constant
+    neurons = np.column_stack([it_block @ rng.normal(size=(10, 3)),
+                               v1_block @ rng.normal(size=(10, 3)), np.ones(96)])
+    neurons[:, :6] += 0.1 * rng.normal(size=(96, 6))
+    score, diff = protocol._t6_statistic(neurons, labels, [it_block], [v1_block],
+                                         per_neuron=True)
+    assert score == protocol._t6_statistic(neurons, labels, [it_block], [v1_block])
+    assert diff.shape == (6,)                     # the constant neuron is left out
+    assert np.all(diff[:3] > 0.5) and np.all(diff[3:] < -0.5)
