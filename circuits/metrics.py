@@ -675,7 +675,7 @@ def category_selectivity(responses, labels):
     centred = x - x.mean(0)
     total = (centred ** 2).sum(0)
     counts = np.bincount(idx)
-    means = np.stack([np.bincount(idx, weights=col) for col in centred.T], 1) / counts[:, None]
+    means = (np.eye(cats.size)[idx].T @ centred) / counts[:, None]     # (k, n_neurons)
     between = (counts[:, None] * means ** 2).sum(0)
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where(total > 0, between / np.where(total > 0, total, 1.0), np.nan)

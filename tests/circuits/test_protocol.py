@@ -108,7 +108,7 @@ def test_t6_statistic_prefers_the_block_that_the_neurons_are_built_from():
     assert built_from_it > 0.5 and built_from_v1 == pytest.approx(-built_from_it)
 
 
-def test_t6_statistic_per_neuron_differences_average_to_the_statistic_s_sign():
+def test_t6_statistic_per_neuron_tells_which_block_each_neuron_is_built_from():
     from circuits import protocol
     rng = np.random.default_rng(1)
     labels = np.repeat(np.arange(8), 12)
