@@ -492,6 +492,11 @@ def _run(quick, out_dir, seed, config, cache_dir, verbose):
         res["t6_rate_twin"] = _t6_statistic(reps["rate twin"]["it"], labels, *t6_sources,
                                             seed=seed)
         twin6 = f"; the rate twin's IT (noise-free, no ceiling) {res['t6_rate_twin']:+.3f}"
+        if "CNN untrained" in cnns:     # depth without learning: the negative control
+            res["t6_untrained_cnn"] = _t6_statistic(cnns["CNN untrained"]["IT"], labels,
+                                                    *t6_sources, seed=seed)
+            twin6 += (f"; the untrained CNN's IT as the target (noise-free) "
+                      f"{res['t6_untrained_cnn']:+.3f}")
 
     def model_targets(model, ckey):
         """T2-T6 for one circuit model (``ckey``: its name in ``reps``)."""
