@@ -206,22 +206,23 @@ def _t6_statistic(y, labels, srcs_it, srcs_v1, reliability=None, seed=0, n_split
     trained CNN's IT block minus from its V1 block, averaged over the CNNs
     (``srcs_it[j]``, ``srcs_v1[j]``: CNN ``j``'s blocks, :func:`_reduce`); each neuron's
     ``reliability`` is its ceiling (:func:`metrics.predictivity`; None for noise-free
-    responses). With ``per_neuron``, also each responsive neuron's difference of Pearson
-    r (from IT minus from V1, averaged over splits and CNNs)."""
+    responses). With ``per_neuron``, returns ``(statistic, predictivity from IT alone,
+    each responsive neuron's r from IT minus from V1)``, averaged over splits and CNNs."""
     y = metrics.features_2d(y)
     ok = y.std(0) > 0
     y = y[:, ok]
     rel = None if reliability is None else np.asarray(reliability)[ok]
     # 90/10 splits; at least one test image per category on small samples
     ts = max(0.1, 8.0 / len(y))
-    score, r_diff = [], []
+    score, from_it, r_diff = [], [], []
     for a, b in zip(srcs_it, srcs_v1):
         pa, pb = (metrics.predictivity(src, y, labels, rel, n_splits=n_splits, test_size=ts,
                                        seed=seed) for src in (a, b))
         score.append(pa.score - pb.score)
+        from_it.append(pa.score)
         r_diff.append(pa.r - pb.r)
     if per_neuron:
-        return float(np.mean(score)), np.mean(r_diff, 0)
+        return float(np.mean(score)), float(np.mean(from_it)), np.mean(r_diff, 0)
     return float(np.mean(score))
 
 
@@ -474,29 +475,30 @@ def _run(quick, out_dir, seed, config, cache_dir, verbose):
                     f"V1 {c6.mean():+.3f} ({c6.min():+.3f} to {c6.max():+.3f} over {c6.size} "
                     f"pairs; noise-free, no ceiling)")
         log("T6 positive control")
-    # T6 on the rate twin's IT: the circuits' statistic without spiking noise
+    # T6's references, noise-free: the rate twin's IT (the circuits' statistic without
+    # spiking noise) and the untrained CNN's IT (depth without learning)
     t6_sources = ([_reduce(cnns[c]["IT"]) for c in trained],
                   [_reduce(cnns[c]["V1"]) for c in trained])
     twin6 = ""
-    # how categorical the trained CNNs' IT units are, beside the circuits' (T6's detail)
-    eta_cnn = (float(np.mean([np.nanmedian(metrics.category_selectivity(cnns[c]["IT"], labels))
-                              for c in trained])) if trained else np.nan)
-
-    def selectivity6(y, lab, r_diff):
-        eta = metrics.category_selectivity(y, lab)
-        rho = stats.spearmanr(eta, r_diff)[0]
-        return (f"; category selectivity (eta squared, median over units): circuit IT "
-                f"{np.median(eta):.2f}, the trained CNNs' IT {eta_cnn:.2f}; Spearman rho "
-                f"between a circuit IT unit's selectivity and its difference {rho:+.2f}")
     if trained:
         res["t6_rate_twin"] = _t6_statistic(reps["rate twin"]["it"], labels, *t6_sources,
                                             seed=seed)
         twin6 = f"; the rate twin's IT (noise-free, no ceiling) {res['t6_rate_twin']:+.3f}"
-        if "CNN untrained" in cnns:     # depth without learning: the negative control
+        if "CNN untrained" in cnns:
             res["t6_untrained_cnn"] = _t6_statistic(cnns["CNN untrained"]["IT"], labels,
                                                     *t6_sources, seed=seed)
             twin6 += (f"; the untrained CNN's IT as the target (noise-free) "
                       f"{res['t6_untrained_cnn']:+.3f}")
+    # how categorical the trained CNNs' IT units are, beside the circuits' (T6's detail)
+    eta_cnn = (float(np.mean([np.nanmedian(metrics.category_selectivity(cnns[c]["IT"], labels))
+                              for c in trained])) if trained else np.nan)
+
+    def selectivity6(y, r_diff):
+        eta = metrics.category_selectivity(y, labels)
+        rho = stats.spearmanr(eta, r_diff)[0]
+        return (f"; category selectivity (eta squared, median over units): circuit IT "
+                f"{np.median(eta):.2f}, the trained CNNs' IT {eta_cnn:.2f}; Spearman rho "
+                f"between a circuit IT unit's selectivity and its difference {rho:+.2f}")
 
     def model_targets(model, ckey):
         """T2-T6 for one circuit model (``ckey``: its name in ``reps``)."""
@@ -640,14 +642,11 @@ def _run(quick, out_dir, seed, config, cache_dir, verbose):
             def stat6(y, lab, *src, splits=10):
                 return _t6_statistic(y, lab, src[:k], src[k:], rel, seed, splits)
             try:
-                est, r_diff = _t6_statistic(target, labels, srcs_it, srcs_v1, rel, seed,
-                                            per_neuron=True)
+                est, p_it, r_diff = _t6_statistic(target, labels, srcs_it, srcs_v1, rel,
+                                                  seed, per_neuron=True)
                 _, lo, hi, _ = metrics.bootstrap(
                     lambda *z: stat6(*z, splits=3), target, labels, *srcs_it, *srcs_v1,
                     n_boot=cfg["n_boot_slow"], seed=seed)
-                p_it = float(np.mean([metrics.predictivity(
-                    s, target, labels, rel, test_size=max(0.1, 8.0 / len(target)),
-                    seed=seed).score for s in srcs_it]))
                 targets["T6"] = dict(value=est, ci=(lo, hi), holds=bool(est > 0 and lo > 0),
                                      criterion="> 0 with the CI above 0",
                                      detail=f"from CNN IT {p_it:.3f}, from CNN V1 {p_it - est:.3f} "
@@ -655,7 +654,7 @@ def _run(quick, out_dir, seed, config, cache_dir, verbose):
                                             f"{np.median(rel):.3f} of {live.sum()} responsive IT "
                                             f"units; CI: {cfg['n_boot_slow']} half-samples, 3 "
                                             f"splits each){control6}{twin6}"
-                                            f"{selectivity6(target, labels, r_diff)}")
+                                            f"{selectivity6(target, r_diff)}")
             except ValueError as err:           # e.g. unreliable neurons
                 targets["T6"] = dict(value=None, ci=None, holds=False, criterion="> 0",
                                      detail=f"not computable: {err}")

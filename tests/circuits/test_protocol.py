@@ -109,7 +109,7 @@ def test_t6_statistic_prefers_the_block_that_the_neurons_are_built_from():
 
 
 def test_t6_statistic_per_neuron_tells_which_block_each_neuron_is_built_from():
-    from circuits import protocol
+    from circuits import metrics, protocol
     rng = np.random.default_rng(1)
     labels = np.repeat(np.arange(8), 12)
     it_block, v1_block = rng.normal(size=(96, 10)), rng.normal(size=(96, 10))
@@ -117,8 +117,10 @@ def test_t6_statistic_per_neuron_tells_which_block_each_neuron_is_built_from():
     neurons = np.column_stack([it_block @ rng.normal(size=(10, 3)),
                                v1_block @ rng.normal(size=(10, 3)), np.ones(96)])
     neurons[:, :6] += 0.1 * rng.normal(size=(96, 6))
-    score, diff = protocol._t6_statistic(neurons, labels, [it_block], [v1_block],
-                                         per_neuron=True)
+    score, from_it, diff = protocol._t6_statistic(neurons, labels, [it_block], [v1_block],
+                                                   per_neuron=True)
     assert score == protocol._t6_statistic(neurons, labels, [it_block], [v1_block])
+    assert from_it == metrics.predictivity(it_block, neurons[:, :6], labels,
+                                           test_size=0.1).score
     assert diff.shape == (6,)                     # the constant neuron is left out
     assert np.all(diff[:3] > 0.5) and np.all(diff[3:] < -0.5)
