@@ -677,5 +677,4 @@ def category_selectivity(responses, labels):
     counts = np.bincount(idx)
     means = (np.eye(cats.size)[idx].T @ centred) / counts[:, None]     # (k, n_neurons)
     between = (counts[:, None] * means ** 2).sum(0)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(total > 0, between / np.where(total > 0, total, 1.0), np.nan)
+    return np.where(total > 0, between / np.where(total > 0, total, 1.0), np.nan)

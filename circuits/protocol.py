@@ -479,15 +479,15 @@ def _run(quick, out_dir, seed, config, cache_dir, verbose):
     # spiking noise) and the untrained CNN's IT (depth without learning)
     t6_sources = ([_reduce(cnns[c]["IT"]) for c in trained],
                   [_reduce(cnns[c]["V1"]) for c in trained])
-    twin6 = ""
+    refs6 = ""
     if trained:
         res["t6_rate_twin"] = _t6_statistic(reps["rate twin"]["it"], labels, *t6_sources,
                                             seed=seed)
-        twin6 = f"; the rate twin's IT (noise-free, no ceiling) {res['t6_rate_twin']:+.3f}"
+        refs6 = f"; the rate twin's IT (noise-free, no ceiling) {res['t6_rate_twin']:+.3f}"
         if "CNN untrained" in cnns:
             res["t6_untrained_cnn"] = _t6_statistic(cnns["CNN untrained"]["IT"], labels,
                                                     *t6_sources, seed=seed)
-            twin6 += (f"; the untrained CNN's IT as the target (noise-free) "
+            refs6 += (f"; the untrained CNN's IT as the target (noise-free) "
                       f"{res['t6_untrained_cnn']:+.3f}")
     # how categorical the trained CNNs' IT units are, beside the circuits' (T6's detail)
     eta_cnn = (float(np.mean([np.nanmedian(metrics.category_selectivity(cnns[c]["IT"], labels))
@@ -653,7 +653,7 @@ def _run(quick, out_dir, seed, config, cache_dir, verbose):
                                             f"(normalised by the median split-half reliability "
                                             f"{np.median(rel):.3f} of {live.sum()} responsive IT "
                                             f"units; CI: {cfg['n_boot_slow']} half-samples, 3 "
-                                            f"splits each){control6}{twin6}"
+                                            f"splits each){control6}{refs6}"
                                             f"{selectivity6(target, r_diff)}")
             except ValueError as err:           # e.g. unreliable neurons
                 targets["T6"] = dict(value=None, ci=None, holds=False, criterion="> 0",
