@@ -6,12 +6,14 @@ from .connectivity import (AllToAll, Explicit, FixedIndegree, FixedOutdegree, Fi
                            FixedTotalNumber, OneToOne)
 from .distributions import Normal, Uniform
 from .groups import NeuronGroup, Subgroup
-from .io import CheckpointError, load_recording, load_spikes, save_spikes, to_neo
+from .io import (CheckpointError, RecordingError, load_recording, load_spikes, save_spikes,
+                 to_neo)
 from .inputs import (CurrentInput, PoissonGroup, PoissonInput, SpikeGeneratorGroup,
                      TimedCurrent)
 from .models import LIF, LIFCond, McCullochPitts, NeuronModel
 from .monitors import RateMonitor, SpikeMonitor, StateMonitor
-from .network import Network, NetworkTooLargeError
+from ._chunks import RunInterrupted
+from .network import CheckpointWarning, Network, NetworkTooLargeError
 from .plotting import plot_raster, plot_rate, plot_state
 from .sweep import SweepResult, sweep
 from .dask_sweep import dask_sweep
@@ -24,5 +26,7 @@ __all__ = ["__version__", "get_config", "set_config", "config_context", "availab
            "Synapses", "AllToAll", "OneToOne", "FixedProbability", "FixedIndegree",
            "FixedOutdegree", "FixedTotalNumber", "Explicit", "Uniform", "Normal",
            "SpikeMonitor", "StateMonitor", "RateMonitor", "Network", "NetworkTooLargeError",
-           "plot_raster", "plot_rate", "plot_state", "CheckpointError", "save_spikes",
+           "RunInterrupted", "CheckpointWarning",
+           "plot_raster", "plot_rate", "plot_state", "CheckpointError", "RecordingError",
+           "save_spikes",
            "load_spikes", "load_recording", "to_neo", "sweep", "SweepResult", "dask_sweep", "mpi"]

@@ -8,6 +8,10 @@ from ._validation import check_int
 __all__ = ["get_config", "set_config", "config_context"]
 
 _DEFAULTS = {"backend": "numba", "progress": False, "n_threads": None, "max_memory": None}
+# The names neurosim.backends.get_backend accepts. Spelled out here rather than read
+# from neurosim.backends, which imports this module (a cycle);
+# tests/test_workflow_faults.py checks that the two agree.
+_BACKEND_NAMES = ("numpy", "numba", "cuda", "auto")
 _local = threading.local()
 
 
@@ -49,7 +53,12 @@ def set_config(**settings):
     Raises
     ------
     ValueError
-        If a key is not one of :func:`get_config`'s.
+        If a key is not one of :func:`get_config`'s, or a value is out of range:
+        ``backend`` not one of ``'numpy'``, ``'numba'``, ``'cuda'``, ``'auto'``;
+        ``n_threads`` below 1; ``max_memory`` not a number of bytes > 0. Nothing
+        is changed then.
+    TypeError
+        If ``progress`` is not a bool, or ``n_threads`` not an integer.
 
     Examples
     --------
@@ -69,7 +78,13 @@ def set_config(**settings):
 
 def _check(key, value):
     """Refuse a setting that would only fail (or be silently reinterpreted) at run time."""
-    if key == "n_threads" and value is not None:
+    if key == "backend":
+        # whether the backend can run here is checked at run time, where the reason
+        # (no GPU, no driver) is known; a name that can never work is refused now
+        if not isinstance(value, str) or value not in _BACKEND_NAMES:
+            allowed = ", ".join(repr(n) for n in _BACKEND_NAMES)
+            raise ValueError(f"backend={value!r} must be one of {allowed}")
+    elif key == "n_threads" and value is not None:
         check_int("n_threads", value, minimum=1)
     elif key == "max_memory" and value is not None:
         if isinstance(value, bool) or not isinstance(value, numbers.Real) or not value > 0:
@@ -93,6 +108,11 @@ def config_context(**settings):
     ------
     None
         The block runs with the changed settings.
+
+    Raises
+    ------
+    ValueError, TypeError
+        As :func:`set_config`, before the block runs and with nothing changed.
 
     Examples
     --------

@@ -96,3 +96,23 @@ def steps_of(name, value_si, dt, *, exact=True):
 def _short(value):
     text = repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
+
+
+def check_seed(name, value, *, allow_none=False):
+    """A seed: an integer in [0, 2**63), the range the counter-based generator keys on."""
+    if value is None and allow_none:
+        return None
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)) \
+            or not 0 <= value < 2 ** 63:
+        raise ValueError(f"{name}={value!r} must be an integer in [0, 2**63)"
+                         + (" or None" if allow_none else ""))
+    return int(value)
+
+
+def check_bool(name, value, *, allow_none=False):
+    """``True`` or ``False`` (numpy booleans too); ``'no'`` and ``1`` are refused."""
+    if value is None and allow_none:
+        return None
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name}={value!r} must be True or False")
+    return bool(value)

@@ -12,10 +12,13 @@ format) holding
   weights (int64 fixed point), generator position and the current step;
 * ``param/<k>``: the user-facing copies of changeable parameters;
 * ``monitor/<k>/<column>``: every monitor's recording so far (a streamed monitor
-  stores the number of its chunk files instead).
+  stores the names of its chunk files instead, ``monitor/<k>/chunks``, and their
+  number, ``monitor/<k>/n_chunks``; restoring continues the recording in its
+  folder, after removing the chunks written after the checkpoint).
 
-A file is written to a temporary name and renamed, so a crash never leaves half
-a checkpoint. Under MPI every rank writes its own file (it holds the synapses
+A file is written to a temporary name (``<file>.<host>.<pid>.tmp.npz``) and
+renamed, so a crash never leaves half a checkpoint; a write that fails removes
+its temporary file. Under MPI every rank writes its own file (it holds the synapses
 of its own neurons only), named after the rank: ``state.npz`` becomes
 ``state.rank00000.npz``, ``state.rank00001.npz``...; restoring needs the same
 number of ranks and placement. Reading validates everything before touching the network: a
@@ -30,13 +33,17 @@ analyses apply.
 import hashlib
 import json
 import os
+import re
+import socket
+import warnings
 import zipfile
 
 import numpy as np
 
 from ._version import __version__
 
-__all__ = ["CheckpointError", "save_spikes", "load_spikes", "to_neo", "load_recording"]
+__all__ = ["CheckpointError", "RecordingError", "save_spikes", "load_spikes", "to_neo",
+           "load_recording"]
 
 FORMAT = "neurosim-checkpoint"
 VERSION = 1
@@ -73,6 +80,134 @@ class CheckpointError(ValueError):
     """
 
 
+class RecordingError(ValueError):
+    """A streamed recording with a chunk file that is missing or damaged.
+
+    Raised by :func:`~neurosim.load_recording` (and by a streaming monitor's
+    ``i``, ``t``, ``v``... when they read its files back). The message names
+    every such file and the steps it held, as far as the chunks around it tell
+    (in a spike recording, the steps between the last spike before it and the
+    first after it). ``load_recording(folder, intact=True)`` reads the intact
+    chunks instead, with a warning that lists what it skipped. A subclass of
+    :class:`ValueError`.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> import neurosim as ns
+    >>> from neurosim.units import ms
+    >>> folder = os.path.join(tempfile.mkdtemp(), "rate")
+    >>> stim = ns.SpikeGeneratorGroup(1, [0, 0, 0], [1, 11, 21]*ms)
+    >>> rate = ns.RateMonitor(stim, stream_to=folder)
+    >>> ns.Network(stim, rate).run(30*ms, dt=1*ms, seed=0, chunk_steps=10)
+    >>> os.remove(os.path.join(folder, "chunk_000001.npz"))
+    >>> try:
+    ...     ns.load_recording(folder)
+    ... except ns.RecordingError as err:
+    ...     print(str(err)[str(err).index("chunk_"):])    # doctest: +ELLIPSIS
+    chunk_000001.npz is missing: steps 10 to 19 (t = 0.01 to 0.019 s). ...
+    """
+
+
+# a file being written has a name of its writer's own, '<file>.<host>.<pid>.tmp[.npz]',
+# renamed to '<file>' once complete (files of older versions: no host)
+_HOST = re.sub(r"[^A-Za-z0-9-]", "_", socket.gethostname()) or "localhost"
+_TEMPORARY = re.compile(r"^(?:chunk_\d+(?:\.rank\d+)?\.npz|meta\.json)"
+                        r"\.(?:(?P<host>[^.]+)\.)?(?P<pid>\d+)\.tmp(?:\.npz)?$")
+# chunk_NNNNNN.npz, or chunk_NNNNNN.rankRRRRR.npz for one MPI rank's part
+_CHUNK = re.compile(r"^chunk_(\d+)(?:\.rank(\d+))?\.npz$")
+# what a damaged .npz raises while it is read
+_DAMAGED = (zipfile.BadZipFile, OSError, ValueError, EOFError, KeyError)
+
+
+def _temporary(path, suffix=".tmp.npz"):
+    """A name of this process's own under which to write ``path`` before renaming it."""
+    return f"{path}.{_HOST}.{os.getpid()}{suffix}"
+
+
+def _remove_quietly(path):
+    try:
+        os.remove(path)
+    except OSError:         # gone already, or a folder this process may not change
+        pass
+
+
+def _save_npz(path, arrays):
+    """Write ``arrays`` to ``path`` through a temporary file, renamed when complete;
+    if writing fails (a full disk, Ctrl-C), the temporary file is removed."""
+    tmp = _temporary(path)
+    try:
+        np.savez(tmp, **arrays)
+        os.replace(tmp, path)
+    except BaseException:
+        _remove_quietly(tmp)
+        raise
+
+
+def _alive(pid):
+    """Whether process ``pid`` of this host may still be running (True when unsure)."""
+    if os.name != "posix" or pid <= 0 or pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:         # e.g. another user's process
+        return True
+    return True
+
+
+def _remove_stale_temporaries(folder):
+    """Remove the temporary files in ``folder`` that processes of this host left when
+    they died; those of live processes, and of other hosts, stay."""
+    try:
+        names = os.listdir(folder)
+    except OSError:
+        return
+    for name in names:
+        match = _TEMPORARY.match(name)
+        if match and match["host"] in (None, _HOST) and not _alive(int(match["pid"])):
+            _remove_quietly(os.path.join(folder, name))
+
+
+def _read_chunk(path):
+    """``(arrays, None)`` of the chunk file ``path``, or ``(None, why it cannot be read)``."""
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            return {key: data[key] for key in data.files}, None
+    except FileNotFoundError:
+        return None, "is missing"
+    except _DAMAGED as exc:
+        return None, f"is damaged ({type(exc).__name__}: {exc})"
+
+
+def _lost(name, why, k, n, steps_of, dt):
+    """``name`` (chunk ``k`` of ``n``) ``why``, with the steps it held as far as the
+    chunks around it tell; ``steps_of(j)`` gives chunk j's steps (None if unknown)."""
+    before = after = None
+    for j in range(k - 1, -1, -1):
+        steps = steps_of(j)
+        if steps is not None and steps.size:
+            before = int(steps.max())
+            break
+    for j in range(k + 1, n):
+        steps = steps_of(j)
+        if steps is not None and steps.size:
+            after = int(steps.min())
+            break
+    lo = 0 if before is None else before + 1
+
+    def time(step):
+        return f"{step * dt:.6g}" if dt else "?"
+    if after is None:
+        span = f"steps from {lo} on (t >= {time(lo)} s)"
+    elif after - 1 < lo:
+        span = f"no step between steps {lo - 1} and {after} of the chunks around it"
+    else:
+        span = f"steps {lo} to {after - 1} (t = {time(lo)} to {time(after - 1)} s)"
+    return f"{name} {why}: {span}"
+
+
 def fingerprint(net):
     """What must match for a checkpoint to belong to ``net`` (JSON-able dict)."""
     a = net._arrays
@@ -102,7 +237,12 @@ def _rank_path(path, net):
 
 
 def write_checkpoint(path, net, snapshot):
-    """Write a snapshot made by ``Network.store`` to ``path``."""
+    """Write a snapshot made by ``Network.store`` to ``path`` (``filename`` of ``store``)."""
+    folder = os.path.dirname(os.path.abspath(os.fspath(path)))
+    if not os.path.isdir(folder):
+        raise FileNotFoundError(f"filename={os.fspath(path)!r}: the folder {folder!r} does not "
+                                "exist; create it first (os.makedirs) or choose a file in an "
+                                "existing folder")
     arrays = {"header": np.array(json.dumps({"format": FORMAT, "version": VERSION,
                                              "neurosim": __version__,
                                              "fingerprint": fingerprint(net)}))}
@@ -113,15 +253,16 @@ def write_checkpoint(path, net, snapshot):
     arrays.update({f"param/{k}": value for k, (_, _, value) in enumerate(snapshot["parameters"])})
     for k, (m, chunks) in enumerate(zip(net.monitors, snapshot["monitors"])):
         if m.stream_to is not None:
+            # the names of its files ('' for a rank that writes none): restoring
+            # continues the recording in the monitor's folder
+            arrays[f"monitor/{k}/chunks"] = np.array(
+                [os.path.basename(c) if isinstance(c, str) else "" for c in chunks], dtype=str)
             arrays[f"monitor/{k}/n_chunks"] = np.int64(len(chunks))
             continue
         for key in (chunks[0] if chunks else {}):
             axis = 1 if chunks[0][key].ndim == 2 else 0
             arrays[f"monitor/{k}/{key}"] = np.concatenate([c[key] for c in chunks], axis=axis)
-    path = _rank_path(path, net)
-    tmp = f"{path}.{os.getpid()}.tmp.npz"
-    np.savez(tmp, **arrays)
-    os.replace(tmp, path)
+    _save_npz(_rank_path(path, net), arrays)
 
 
 def read_checkpoint(path, net):
@@ -157,11 +298,7 @@ def read_checkpoint(path, net):
     monitors = []
     for k, m in enumerate(net.monitors):
         if m.stream_to is not None:
-            n_chunks = int(content.get(f"monitor/{k}/n_chunks", 0))
-            if n_chunks > len(m._chunks):
-                raise CheckpointError(f"{path!r}: monitor {k} streamed {n_chunks} chunks but "
-                                      f"{m.stream_to!r} holds only {len(m._chunks)} now")
-            monitors.append(m._chunks[:n_chunks])
+            monitors.append(_streamed_chunks(path, content, k, m, net))
             continue
         prefix = f"monitor/{k}/"
         chunk = {key[len(prefix):]: v for key, v in content.items() if key.startswith(prefix)}
@@ -173,27 +310,74 @@ def read_checkpoint(path, net):
                            for k, (obj, attr) in enumerate(changeable)]}
 
 
-def load_recording(folder):
+def _streamed_chunks(path, content, k, m, net):
+    """The chunk files (paths in ``m.stream_to``) that monitor ``k`` had streamed when
+    the checkpoint ``path`` was written; each must still exist."""
+    if f"monitor/{k}/chunks" in content:
+        names = [str(name) for name in content[f"monitor/{k}/chunks"]]
+    else:       # a file of an earlier version: the number of chunks only
+        rank, size = (getattr(net, "_mpi_part", None) or (0, 1))[:2]
+        part = f".rank{rank:05d}" if size > 1 and m.gather == "local" else ""
+        writes = size == 1 or m.gather != "root" or rank == 0
+        names = [f"chunk_{j:06d}{part}.npz" if writes else ""
+                 for j in range(int(content.get(f"monitor/{k}/n_chunks", 0)))]
+    chunks = []
+    for name in names:
+        if not name:
+            chunks.append(None)         # a rank that writes nothing of this monitor
+            continue
+        chunk = os.path.join(m.stream_to, name)
+        if not os.path.isfile(chunk):
+            raise CheckpointError(f"{path!r}: monitor {k} ({type(m).__name__} of "
+                                  f"{m.source.name!r}) had written {chunk!r} before the "
+                                  "checkpoint, and it is missing; the recording cannot "
+                                  f"continue in stream_to={m.stream_to!r}")
+        chunks.append(chunk)
+    return chunks
+
+
+def load_recording(folder, intact=False):
     """Read what a monitor streamed to ``folder`` (``stream_to=``), also after a crash.
 
     Every complete chunk is read; a chunk being written when the process died
-    exists only under a temporary name and is ignored. A recording written in
-    parts by the ranks of an MPI run (``gather='local'``: one file per rank and
-    chunk) is merged into the record one process would have made; a chunk
-    counts as complete once every rank's part of it exists.
+    exists only under a temporary name and is ignored (and the temporary files
+    of processes of this host that are no longer running are removed). A
+    recording written in parts by the ranks of an MPI run (``gather='local'``:
+    one file per rank and chunk) is merged into the record one process would
+    have made; a chunk counts as complete once every rank's part of it exists,
+    and chunks at the end that miss parts (the run stopped while the ranks
+    wrote them) are left out.
+
+    Chunks are numbered from 0 without gaps: a chunk missing before the last
+    one, a part missing from a chunk before the last complete one, or a file
+    that cannot be read raises :class:`~neurosim.RecordingError`, which names
+    the files and the steps they held.
 
     Parameters
     ----------
     folder : str or path
         The monitor's ``stream_to`` folder.
+    intact : bool, optional
+        If True, read the chunks that are intact and warn (``UserWarning``)
+        which files were skipped and the steps they held, instead of raising;
+        the columns then lack those steps (``steps`` and ``t`` tell which
+        remain). Default False.
 
     Returns
     -------
     dict
-        ``meta`` (the monitor's ``meta.json``) and one concatenated array per
-        recorded column: ``i``/``steps`` for spikes, ``steps`` and one
-        ``(n_recorded, n_samples)`` array per variable for states, ``counts``
-        for rates.
+        ``meta`` (the monitor's ``meta.json``), ``steps`` (int64, the time step
+        of each spike, sample or rate value), ``t`` (float64, the same in seconds:
+        ``steps * meta["dt"]``) and one concatenated array per recorded column:
+        ``i`` for spikes, one ``(n_recorded, n_samples)`` array per variable for
+        states, ``counts`` (spikes per step) for rates.
+
+    Raises
+    ------
+    RecordingError
+        A chunk file is missing or damaged (unless ``intact=True``).
+    FileNotFoundError
+        ``folder`` holds no ``meta.json``: it is not a recording.
 
     Examples
     --------
@@ -205,33 +389,61 @@ def load_recording(folder):
     >>> mon = ns.SpikeMonitor(stim, stream_to=folder)
     >>> ns.Network(stim, mon).run(5*ms, dt=0.1*ms, seed=0)
     >>> rec = ns.load_recording(folder)
-    >>> rec["i"], rec["steps"]
-    (array([0, 1, 0], dtype=int32), array([10, 20, 30]))
+    >>> rec["i"], rec["steps"], rec["t"]
+    (array([0, 1, 0], dtype=int32), array([10, 20, 30]), array([0.001, 0.002, 0.003]))
     """
     folder = os.fspath(folder)
-    with open(os.path.join(folder, "meta.json")) as fh:
+    if not isinstance(intact, (bool, np.bool_)):
+        raise TypeError(f"intact={intact!r} must be True or False")
+    meta_path = os.path.join(folder, "meta.json")
+    if not os.path.isfile(meta_path):
+        raise FileNotFoundError(f"folder={folder!r} holds no meta.json: it is not a recording "
+                                "written by a monitor's stream_to" if os.path.isdir(folder)
+                                else f"folder={folder!r} does not exist")
+    with open(meta_path) as fh:
         meta = json.load(fh)
-    # chunk_NNNNNN.npz, or chunk_NNNNNN.rankRRRRR.npz for one rank's part
+    _remove_stale_temporaries(folder)
+    ranks, dt = int(meta.get("ranks", 1)), meta.get("dt")
     parts = {}
     for name in os.listdir(folder):
-        if name.startswith("chunk_") and name.endswith(".npz") and ".tmp" not in name:
-            parts.setdefault(name[len("chunk_"):].split(".")[0], []).append(name)
-    ranks = meta.get("ranks", 1)
-    columns = {}
-    for number in sorted(parts):
-        names = sorted(parts[number])
-        if len(names) < ranks:      # some rank had not finished this chunk
+        match = _CHUNK.match(name)
+        if match:
+            parts.setdefault(int(match[1]), []).append(name)
+    n = 1 + max((k for k, names in parts.items() if len(names) >= ranks), default=-1)
+    chunks, problems = {}, {}
+    for k in range(n):
+        expected = [f"chunk_{k:06d}.npz"] if ranks == 1 else \
+            [f"chunk_{k:06d}.rank{r:05d}.npz" for r in range(ranks)]
+        missing = [name for name in expected if name not in parts.get(k, ())]
+        if missing:
+            problems[k] = (", ".join(missing), "is missing" if len(missing) == 1
+                           else "are missing")
             continue
-        chunks = []
-        for name in names:
-            with np.load(os.path.join(folder, name)) as data:
-                chunks.append({key: data[key] for key in data.files})
-        chunk = chunks[0] if len(chunks) == 1 else _merge_parts(meta["monitor"], chunks)
-        for key, value in chunk.items():
+        read = []
+        for name in expected:
+            arrays, why = _read_chunk(os.path.join(folder, name))
+            if why is not None:
+                problems[k] = (name, why)
+                break
+            read.append(arrays)
+        else:
+            chunks[k] = read[0] if ranks == 1 else _merge_parts(meta["monitor"], read)
+    if problems:
+        lost = "; ".join(_lost(name, why, k, n, lambda j: chunks.get(j, {}).get("steps"), dt)
+                         for k, (name, why) in problems.items())
+        if not intact:
+            raise RecordingError(f"the recording in {folder!r} has lost chunks: {lost}. "
+                                 "load_recording(folder, intact=True) reads the intact chunks")
+        warnings.warn(f"load_recording({folder!r}, intact=True) skipped {lost}", stacklevel=2)
+    columns = {}
+    for k in sorted(chunks):
+        for key, value in chunks[k].items():
             columns.setdefault(key, []).append(value)
     out = {"meta": meta}
     for key, arrays in columns.items():
         out[key] = np.concatenate(arrays, axis=1 if arrays[0].ndim == 2 else 0)
+    out.setdefault("steps", np.zeros(0, np.int64))
+    out["t"] = out["steps"] * (dt or 0.0)
     return out
 
 

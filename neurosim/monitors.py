@@ -11,6 +11,8 @@ import numpy as np
 
 from ._validation import check_int
 from .groups import NeuronGroup, _Population
+from .io import (_CHUNK, RecordingError, _lost, _read_chunk, _remove_quietly,
+                 _remove_stale_temporaries, _save_npz, _temporary)
 
 __all__ = ["SpikeMonitor", "StateMonitor", "RateMonitor"]
 
@@ -25,6 +27,19 @@ def _check_gather(gather):
                          "own neurons' records, 'local' gives every rank its own neurons' "
                          "records (with stream_to, each rank writes its part of one recording)")
     return gather
+
+
+def _check_folder(stream_to):
+    """``stream_to`` must name a folder (new or empty), not an existing file."""
+    if os.path.exists(stream_to) and not os.path.isdir(stream_to):
+        raise NotADirectoryError(f"stream_to={stream_to!r} is a file; it must be a folder (new "
+                                 "or empty), where the monitor writes meta.json and one "
+                                 "chunk_NNNNNN.npz per chunk")
+    return stream_to
+
+
+def _holds_chunks(folder):
+    return any(_CHUNK.match(name) for name in os.listdir(folder))
 
 
 def _record_indices(name, record, n):
@@ -48,7 +63,9 @@ class _Monitor:
     With ``stream_to`` every chunk is written to its own ``.npz`` file in that
     folder as soon as the run has produced it (written to a temporary name and
     renamed, so a killed run leaves every finished chunk readable), and nothing
-    is kept in memory.
+    is kept in memory. The folder must not hold another recording when the
+    first run starts (:meth:`_before_run`); a network restored from a
+    checkpoint continues the recording in it (:meth:`_restore`).
 
     Under MPI (:mod:`neurosim.mpi`) ``gather`` decides what each rank keeps;
     :meth:`_share` sets it at the start of every distributed run. A rank that
@@ -60,17 +77,20 @@ class _Monitor:
         if not isinstance(source, _Population):
             raise TypeError(f"source={source!r} must be a group or a slice of one")
         self.source = source
-        self.stream_to = None if stream_to is None else os.fspath(stream_to)
+        self.stream_to = None if stream_to is None else _check_folder(os.fspath(stream_to))
         self.gather = _check_gather(gather)
         self.dt = None
         self._chunks = []
         self._owned = None      # bool per neuron of source: the ones this rank records
         self._part = None       # this rank's number in the names of its chunk files
         self._drop = False      # a rank other than 0 of a streamed 'root' monitor
+        self._ranks = None      # the number of MPI ranks of the last distributed run
+        self._checked = False   # _before_run has checked the folder since _reset
 
     def _share(self, rank, size, owned):
         """Before a run on ``size`` MPI ranks: keep what ``gather`` gives rank ``rank``,
         whose neurons of ``source`` are ``owned`` (bool per neuron)."""
+        self._ranks = size
         whole = size == 1 or self.gather == "all" or (self.gather == "root" and rank == 0)
         self._owned = None if whole else owned
         self._part = rank if self._owned is not None and self.gather == "local" \
@@ -81,22 +101,46 @@ class _Monitor:
             self._write_meta(ranks=size)
 
     def _reset(self, dt):
+        """At build: an empty recording of time step ``dt`` (seconds). A folder that
+        holds chunks already is left as it is: a checkpoint restored next continues
+        that recording, or the run refuses to start (:meth:`_before_run`)."""
         self.dt = dt
         self._chunks = []
+        self._ranks = None
+        self._checked = False
         if self.stream_to is not None:
-            os.makedirs(self.stream_to, exist_ok=True)
-            if any(f.startswith("chunk_") for f in os.listdir(self.stream_to)):
-                raise FileExistsError(f"stream_to={self.stream_to!r} already holds a recording; "
-                                      "remove it or choose another folder")
-            self._write_meta()
+            os.makedirs(_check_folder(self.stream_to), exist_ok=True)
+            if not _holds_chunks(self.stream_to):
+                self._write_meta()
+
+    def _before_run(self):
+        """Before the first step of every run. The first time after :meth:`_reset`:
+        remove what dead processes left half-written in the folder and, if this
+        monitor has recorded nothing yet, refuse a folder that holds a recording."""
+        if self.stream_to is None or self._checked:
+            return
+        _check_folder(self.stream_to)
+        os.makedirs(self.stream_to, exist_ok=True)
+        _remove_stale_temporaries(self.stream_to)
+        if not self._chunks and _holds_chunks(self.stream_to):
+            raise FileExistsError(f"stream_to={self.stream_to!r} already holds a recording "
+                                  "(chunk_*.npz files); remove it or choose another folder, "
+                                  "or restore the checkpoint of the run that wrote it to "
+                                  "continue it")
+        self._checked = True
 
     def _write_meta(self, **extra):
         path = os.path.join(self.stream_to, "meta.json")
-        tmp = f"{path}.{os.getpid()}.tmp"   # own name: under MPI every rank writes it
-        with open(tmp, "w") as fh:
-            json.dump({"format": "neurosim-monitor", "version": 1, "dt": self.dt,
-                       "monitor": type(self).__name__, "source": self.source.name, **extra}, fh)
-        os.replace(tmp, path)
+        tmp = _temporary(path, ".tmp")      # own name: under MPI every rank writes it
+        try:
+            with open(tmp, "w") as fh:
+                json.dump({"format": "neurosim-monitor", "version": 1, "dt": self.dt,
+                           "monitor": type(self).__name__, "source": self.source.name,
+                           **extra}, fh)
+            os.replace(tmp, path)
+        except BaseException:
+            _remove_quietly(tmp)
+            raise
 
     def _add_chunk(self, **arrays):
         if self.stream_to is None:
@@ -108,20 +152,34 @@ class _Monitor:
             return
         part = "" if self._part is None else f".rank{self._part:05d}"
         path = os.path.join(self.stream_to, f"chunk_{len(self._chunks):06d}{part}.npz")
-        # a name of this process's own: under MPI every rank may write the same chunk
-        tmp = f"{path}.{os.getpid()}.tmp.npz"
-        np.savez(tmp, **arrays)
-        os.replace(tmp, path)
+        # through a temporary name of this process's own (under MPI every rank may
+        # write the same chunk), removed if writing fails
+        _save_npz(path, arrays)
         self._chunks.append(path)
 
     def _chunk_data(self):
-        """Every chunk kept by this process, as a dict of arrays."""
-        for chunk in self._chunks:
+        """Every chunk kept by this process, as a dict of arrays; a chunk file that is
+        missing or damaged raises :class:`~neurosim.RecordingError`."""
+        for k, chunk in enumerate(self._chunks):
             if isinstance(chunk, str):
-                with np.load(chunk) as data:
-                    yield {key: data[key] for key in data.files}
+                arrays, why = _read_chunk(chunk)
+                if why is not None:
+                    self._raise_lost(k, why)
+                yield arrays
             elif chunk is not None:
                 yield chunk
+
+    def _raise_lost(self, k, why):
+        """Raise RecordingError for chunk ``k``, unreadable because it ``why``."""
+        def steps_of(j):
+            chunk = self._chunks[j]
+            if isinstance(chunk, str):
+                chunk = _read_chunk(chunk)[0]
+            return None if chunk is None else chunk.get("steps")
+        lost = _lost(os.path.basename(self._chunks[k]), why, k, len(self._chunks), steps_of,
+                     self.dt)
+        raise RecordingError(f"stream_to={self.stream_to!r}: {lost}. "
+                             "load_recording(stream_to, intact=True) reads the intact chunks")
 
     def _column(self, key, empty, axis=0):
         parts = [chunk[key] for chunk in self._chunk_data()]
@@ -131,10 +189,34 @@ class _Monitor:
         return list(self._chunks)
 
     def _restore(self, snapshot):
-        for chunk in self._chunks[len(snapshot):]:
-            if isinstance(chunk, str) and os.path.exists(chunk):
-                os.remove(chunk)
+        """Go back to ``snapshot`` (a list of chunks: dicts, or paths of chunk files).
+
+        A streamed recording continues in its folder: the chunk files numbered
+        from ``len(snapshot)`` on are removed (written after the snapshot, by this
+        process or by one that was killed), and the next chunk takes that number.
+        Under MPI, after a distributed run, only this rank's own files go.
+        """
+        n = len(snapshot)
+        if self.stream_to is not None:
+            stale = {c for c in self._chunks[n:] if isinstance(c, str)}
+            if os.path.isdir(self.stream_to):
+                for name in os.listdir(self.stream_to):
+                    match = _CHUNK.match(name)
+                    if match and int(match[1]) >= n and self._writes(match[2]):
+                        stale.add(os.path.join(self.stream_to, name))
+            for path in sorted(stale):
+                _remove_quietly(path)
         self._chunks = list(snapshot)
+
+    def _writes(self, rank):
+        """Whether this process writes the chunk files of MPI rank ``rank`` (a str of
+        digits; None for a whole chunk): in one process (or before the first
+        distributed run) all of them, after a distributed run its own only."""
+        if self._ranks is None or self._ranks == 1:
+            return True
+        if rank is None:
+            return self._part is None
+        return self._part is not None and int(rank) == self._part
 
     @property
     def _steps(self):
@@ -393,7 +475,10 @@ class RateMonitor(_Monitor):
         return counts / (self.source.n * self.dt) if self.dt else counts.astype(float)
 
     def smooth_rate(self, width):
-        """Rate averaged over a flat window.
+        """Rate averaged over a flat window, centred on each step.
+
+        At the start and end of the recording the window is cut to the steps
+        recorded, so a constant rate stays constant up to the edges.
 
         Parameters
         ----------
@@ -405,18 +490,26 @@ class RateMonitor(_Monitor):
         ndarray
             The smoothed rate in Hz, one value per step.
 
+        Raises
+        ------
+        RuntimeError
+            Nothing is recorded yet: run the network first.
+
         Examples
         --------
         >>> import neurosim as ns
         >>> from neurosim.units import ms
-        >>> stim = ns.SpikeGeneratorGroup(10, list(range(10)), [2]*10*ms)
+        >>> stim = ns.SpikeGeneratorGroup(10, list(range(10)) * 2, ([2]*10 + [4]*10)*ms)
         >>> rate = ns.RateMonitor(stim)
         >>> ns.Network(stim, rate).run(5*ms, dt=1*ms, seed=0)
-        >>> rate.rate                          # all 10 fire in step 2
-        array([   0.,    0., 1000.,    0.,    0.])
-        >>> rate.smooth_rate(3*ms).round(1)
-        array([  0. , 333.3, 333.3, 333.3,   0. ])
+        >>> rate.rate                          # all 10 fire in steps 2 and 4
+        array([   0.,    0., 1000.,    0., 1000.])
+        >>> rate.smooth_rate(3*ms).round(1)    # at the end: the mean of steps 3 and 4
+        array([  0. , 333.3, 333.3, 666.7, 500. ])
         """
+        if self.dt is None:
+            raise RuntimeError("RateMonitor.smooth_rate: nothing is recorded yet; run the "
+                               "network first")
         return _smooth_rate(self.rate, self.dt, width)
 
 
@@ -427,4 +520,9 @@ def _smooth_rate(rate, dt, width, name="width"):
     from .units import second
     w = check_positive(name, width, second)
     n = max(1, int(round(w / dt)))
-    return np.convolve(rate, np.ones(n) / n, mode="same")
+    # step k averages steps k - n//2 .. k + (n-1)//2, those of them that were recorded
+    size = rate.size
+    total = np.concatenate([[0.0], np.cumsum(rate, dtype=float)])
+    k = np.arange(size)
+    lo, hi = np.maximum(k - n // 2, 0), np.minimum(k + (n - 1) // 2 + 1, size)
+    return (total[hi] - total[lo]) / (hi - lo)

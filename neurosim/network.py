@@ -1,11 +1,14 @@
 """Network: collects the objects, builds flat arrays once, owns the time loop."""
 import sys
 import time
+import warnings
 
 import numpy as np
 
+from ._chunks import ChunkState, InterruptGuard, RunInterrupted, SliceClock
 from ._config import get_config
-from ._validation import check_int, check_positive, steps_of, to_si
+from ._fixed_point import check_input_bound, to_fixed as _to_fixed
+from ._validation import check_bool, check_int, check_positive, check_seed, steps_of, to_si
 from .backends import get_backend
 from .distributions import resolve
 from .groups import NeuronGroup, _Population
@@ -20,7 +23,7 @@ from .monitors import RateMonitor, SpikeMonitor, StateMonitor
 from .synapses import Synapses
 from .units import second
 
-__all__ = ["Network", "NetworkTooLargeError"]
+__all__ = ["Network", "NetworkTooLargeError", "CheckpointWarning"]
 
 _SOURCE_TYPES = (PoissonGroup, SpikeGeneratorGroup)
 _INPUT_TYPES = (PoissonInput, CurrentInput, TimedCurrent)
@@ -85,12 +88,27 @@ class Network:
         ``k mod K``, as NEST does. The spikes do not depend on it (see
         :mod:`neurosim.mpi`).
 
+    Attributes
+    ----------
+    t : float
+        Simulated time, in seconds.
+    monitors, groups, sources, synapses, inputs : tuple
+        The members of each kind, fixed when the network is made.
+    timings : dict
+        Wall seconds of the last ``build``, compilation (``'compile'``) and
+        ``run``; ``'run_total'`` adds up every run.
+
     Notes
     -----
     The network is built at the first ``run`` (or by ``build``): connectivity,
     weights, delays and initial values are drawn from ``seed``, arrays are
     allocated after a memory estimate, and all later runs continue from where
-    the previous one stopped.
+    the previous one stopped. A run advances chunk by chunk, each a
+    transaction: if anything fails (Ctrl-C, a full disk while streaming), the
+    network stays at the end of the last chunk that was fully recorded
+    (docs/user/long_runs.rst, "What happens when a run fails"). An object
+    belongs to the network built last that holds it; an earlier built network
+    that shares it can no longer be used.
 
     Examples
     --------
@@ -115,12 +133,14 @@ class Network:
             if not isinstance(obj, known):
                 raise TypeError(f"Network got {obj!r}; it takes neuron and input groups, "
                                 "Synapses, inputs and monitors")
-        self.objects = list(objects)
-        self.groups = [o for o in objects if isinstance(o, NeuronGroup)]
-        self.sources = [o for o in objects if isinstance(o, _SOURCE_TYPES)]
-        self.synapses = [o for o in objects if isinstance(o, Synapses)]
-        self.inputs = [o for o in objects if isinstance(o, _INPUT_TYPES)]
-        self.monitors = [o for o in objects if isinstance(o, _MONITOR_TYPES)]
+        # fixed at construction: the built arrays and every recorder follow this order
+        self.objects = _Members("objects", objects)
+        self.groups = _Members("groups", [o for o in objects if isinstance(o, NeuronGroup)])
+        self.sources = _Members("sources", [o for o in objects if isinstance(o, _SOURCE_TYPES)])
+        self.synapses = _Members("synapses", [o for o in objects if isinstance(o, Synapses)])
+        self.inputs = _Members("inputs", [o for o in objects if isinstance(o, _INPUT_TYPES)])
+        self.monitors = _Members("monitors",
+                                 [o for o in objects if isinstance(o, _MONITOR_TYPES)])
         for obj in self.groups + self.sources:
             if self.objects.count(obj) > 1:
                 raise ValueError(f"{obj.name} was added to the network twice")
@@ -138,8 +158,10 @@ class Network:
         self.dt = None
         self.seed = None
         self.t_step = 0
-        self.timings = {"build": 0.0, "compile": 0.0, "run": 0.0}
+        self.timings = {"build": 0.0, "compile": 0.0, "run": 0.0, "run_total": 0.0}
         self._arrays = None
+        self._taken_by = None       # the name of a member that a later network took over
+        self._seconds_per_step = {}     # per backend, for the length of Ctrl-C slices
 
     @property
     def t(self):
@@ -186,10 +208,9 @@ class Network:
         (3, 1000, 0.0)
         """
         dt = check_positive("dt", dt, second)
+        seed = check_seed("seed", seed, allow_none=True)
         if seed is None:
             seed = _mpi.draw_seed()     # under MPI: rank 0's, the same on every rank
-        elif not isinstance(seed, (int, np.integer)) or isinstance(seed, bool) or seed < 0:
-            raise ValueError(f"seed={seed!r} must be a non-negative integer or None")
         t0 = time.perf_counter()
         offsets = self._offsets()
         n = sum(g.n for g in self.groups)
@@ -215,15 +236,29 @@ class Network:
         i_bias = i_bias.astype(self.dtype)
         neurons = neurons._replace(buffer=np.zeros((depth, 2 * n), dtype=np.int64), i_bias=i_bias,
                                    i_ext=i_bias.copy())
+        drives = self._build_drives(offsets, dt)
+        check_input_bound(syn, drives, n, lambda k: self._group_at(offsets, k))
         self._arrays = _Arrays(
             neurons=neurons, sources=self._build_sources(offsets, n, dt), synapses=syn,
-            drives=self._build_drives(offsets, dt), currents=currents,
+            drives=drives, currents=currents,
             recorders=None, counters=np.zeros(2, dtype=np.int64), offsets=offsets, n=n)
         self._build_recorders()
-        for obj in self.groups + self.sources + self.synapses + self.inputs:
-            obj._network = self
+        self._take_members()
         self.t_step = 0
         self.timings["build"] = time.perf_counter() - t0
+
+    def _take_members(self):
+        """Make this network the owner of its members (``cells.v`` reads and sets its
+        state); an earlier built network that shares one can no longer run."""
+        for obj in self.groups + self.sources + self.synapses + self.inputs + self.monitors:
+            old = obj.__dict__.get("_network")
+            if old is not None and old is not self and old._arrays is not None:
+                old._taken_by = getattr(obj, "name", type(obj).__name__)
+            obj._network = self
+
+    def _group_at(self, offsets, k):
+        """The name of the group that holds neuron ``k`` (a global index)."""
+        return next(g.name for g in self.groups if offsets[id(g)] <= k < offsets[id(g)] + g.n)
 
     def _offsets(self):
         offsets, k = {}, 0
@@ -453,6 +488,7 @@ class Network:
         if self._arrays is None:
             self.build(0.1e-3 * second if dt is None else dt, seed)
         else:
+            self._built()
             if dt is not None and abs(check_positive("dt", dt, second) - self.dt) > 1e-12 * self.dt:
                 raise ValueError(f"dt={dt!r} differs from dt={self.dt * 1e3:g} ms of the first "
                                  "run; a network keeps its time step")
@@ -461,33 +497,75 @@ class Network:
                                  "built with; leave seed out to continue")
         duration = check_positive("duration", duration, second, strict=False)
         n_steps = int(steps_of("duration", duration, self.dt))
-        progress = get_config()["progress"] if progress is None else progress
+        progress = get_config()["progress"] if progress is None \
+            else check_bool("progress", progress)
         if chunk_steps is not None:
             chunk_steps = check_int("chunk_steps", chunk_steps, minimum=1)
         chunk = chunk_steps or max(1, int(round(1.0 / self.dt)))
         if n_threads is not None:
             n_threads = check_int("n_threads", n_threads, minimum=1)
+        for m in self.monitors:
+            m._before_run()
         if _mpi.is_distributed():   # started by mpirun with several ranks: split the network
             engine = _mpi.check_backend(be.name, n_threads, backend or get_config()["backend"])
             return _mpi.run(self, n_steps, chunk, progress, engine=engine)
         threads = be.threads_for(self._arrays.n, n_threads or get_config()["n_threads"])
-        if be.name in ("numba", "cuda"):
-            self._compile(be, threads)
         t0, done = time.perf_counter(), 0
-        while done < n_steps:
-            todo = min(chunk, n_steps - done)
+        try:
+            with InterruptGuard() as interrupt:
+                if be.name in ("numba", "cuda"):
+                    self._compile(be, threads)
+                t0 = time.perf_counter()
+                clock = SliceClock(be.slice_seconds, self._seconds_per_step.get(be.name))
+                while done < n_steps and not interrupt.requested:
+                    done += self._run_chunk(be, min(chunk, n_steps - done), threads, clock,
+                                            interrupt)
+                    if progress:
+                        _show_progress(done, n_steps, self.dt, time.perf_counter() - t0)
+                self._seconds_per_step[be.name] = clock.seconds_per_step
+        finally:
+            elapsed = time.perf_counter() - t0
+            self.timings["run"] = elapsed
+            self.timings["run_total"] += elapsed
+            if progress and n_steps:
+                sys.stderr.write("\n")
+        if done < n_steps:
+            raise RunInterrupted(
+                f"run interrupted (Ctrl-C) at t = {self.t * 1e3:g} ms, step {self.t_step}, "
+                f"after {done} of its {n_steps} steps; the network and its monitors are "
+                "consistent there and run() continues from it")
+
+    def _run_chunk(self, be, todo, threads, clock, interrupt):
+        """Advance one chunk as a transaction; returns the number of steps done.
+
+        The compiled loop is called in slices of a fraction of a second, so that
+        Ctrl-C ends the chunk early (what was simulated is recorded). On any
+        exception the state and the monitors go back to the chunk's start.
+        """
+        before = ChunkState(self)
+        try:
             self._prepare_chunk(todo)
-            did = be.run_chunk(self._arrays, self.seed, self.t_step, todo, threads)
-            self._collect(did)
+            rec = self._arrays.recorders
+            did = 0
+            while did < todo and not interrupt.requested:
+                n = clock.next(todo - did)
+                # the slice fills the chunk's buffers from step `did` on (rates by row)
+                self._arrays.recorders = rec._replace(rate_buf=rec.rate_buf[did:])
+                got = be.run_chunk(self._arrays, self.seed, self.t_step + did, n, threads)
+                self._arrays.recorders = rec
+                clock.done(got)
+                did += got
+                if got < n:         # the spike buffer is full: record, grow, go on
+                    break
+            if did:
+                self._collect(did)
             self.t_step += did
-            done += did
-            if did < todo:
-                self._grow_spike_buffer()
-            if progress:
-                _show_progress(done, n_steps, self.dt, time.perf_counter() - t0)
-        self.timings["run"] = time.perf_counter() - t0
-        if progress and n_steps:
-            sys.stderr.write("\n")
+        except BaseException:
+            before.roll_back()
+            raise
+        if did < todo and not interrupt.requested:
+            self._grow_spike_buffer()
+        return did
 
     def _compile(self, be, threads):
         """First call compiles (or loads from the disk cache) and, on the GPU, copies the
@@ -546,6 +624,11 @@ class Network:
     def _built(self):
         if self._arrays is None:
             raise RuntimeError("the network is not built yet; call run() or build() first")
+        if self._taken_by is not None:
+            raise RuntimeError(
+                f"{self._taken_by!r} now belongs to another network, built after this one, "
+                "and this network can no longer be used: an object takes part in one built "
+                "network at a time (the one built last), so that its state has one owner")
         return self._arrays
 
     def _state_slot(self, group, variable):
@@ -639,7 +722,16 @@ class Network:
         self._built().neurons.seg_prm[k] = model.params(self.dt)
 
     def _set_weights(self, synapses, weights):
-        self._built().synapses.weight[synapses._positions] = _to_fixed(weights)
+        a = self._built()
+        new = _to_fixed(weights)
+        old = a.synapses.weight[synapses._positions]
+        a.synapses.weight[synapses._positions] = new
+        try:
+            check_input_bound(a.synapses, a.drives, a.n,
+                              lambda k: self._group_at(a.offsets, k))
+        except OverflowError:
+            a.synapses.weight[synapses._positions] = old
+            raise
 
     def reseed(self, seed):
         """Use another seed for the random draws of later steps.
@@ -672,9 +764,7 @@ class Network:
         (109, 100)
         """
         self._built()
-        if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool) or seed < 0:
-            raise ValueError(f"seed={seed!r} must be a non-negative integer")
-        self.seed = int(seed)
+        self.seed = check_seed("seed", seed)
 
     # ---------------------------------------------------------- store/restore
     def store(self, name="default", filename=None):
@@ -770,6 +860,7 @@ class Network:
                 raise RuntimeError("build the network (same script, dt and seed) before "
                                    "restoring a checkpoint file into it")
             saved = read_checkpoint(filename, self)
+            _warn_replaced(self, saved)
         else:
             saved = getattr(self, "_stored", {}).get(name)
             if saved is None:
@@ -793,15 +884,76 @@ class Network:
                 + [(s, "_weight_si") for s in self.synapses])
 
 
+def _warn_replaced(net, saved):
+    """Warn when a checkpoint file replaces parameters that the script set otherwise
+    (a weight edited in the script is otherwise silently taken from the file)."""
+    a = net._arrays
+    differ = []
+    for obj, attr, value in saved["parameters"]:
+        now = getattr(obj, attr)
+        if now is not None and np.shape(now) == np.shape(value) and not np.array_equal(now, value):
+            k = int(np.argmax(np.asarray(now) != np.asarray(value)))
+            what = {"_rates": "rates", "_amplitude": "amplitude", "_weight_si": "weight"}[attr]
+            differ.append(f"{getattr(obj, 'name', type(obj).__name__)}.{what} (e.g. "
+                          f"{np.ravel(value)[k]:g} in the file, {np.ravel(now)[k]:g} in the "
+                          "script, SI units)")
+    if not differ and not np.array_equal(saved["weight"], a.synapses.weight):
+        differ.append("synaptic weights")
+    if differ:
+        warnings.warn("restore(filename=...) replaces values that differ in this script with "
+                      "the checkpoint's: " + "; ".join(differ) + ". Set them again after "
+                      "restore() to use the script's.", CheckpointWarning, stacklevel=3)
+
+
+class CheckpointWarning(UserWarning):
+    """A checkpoint restored values that differ from those the script set.
+
+    Issued by :meth:`Network.restore` with ``filename=``: the file's weights,
+    rates and currents replace the script's, and the warning lists where they
+    differ. Set them again after ``restore()`` to use the script's.
+
+    Examples
+    --------
+    >>> import os, tempfile, warnings
+    >>> import neurosim as ns
+    >>> from neurosim.units import ms, mV, Hz
+    >>> def network(weight):
+    ...     noise = ns.PoissonGroup(5, 50*Hz, name="noise")
+    ...     cells = ns.NeuronGroup(5, ns.LIF(10*ms, -70*mV, -70*mV, -50*mV), name="cells")
+    ...     syn = ns.Synapses(noise, cells, kind="excitatory", weight=weight, name="syn",
+    ...                       connect=ns.OneToOne())
+    ...     net = ns.Network(noise, cells, syn)
+    ...     net.build(dt=0.1*ms, seed=1)
+    ...     return net
+    >>> path = os.path.join(tempfile.mkdtemp(), "state.npz")
+    >>> network(1.62*mV).store(filename=path)
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     network(2*mV).restore(filename=path)    # the script now says 2 mV
+    >>> caught[0].category.__name__
+    'CheckpointWarning'
+    """
+
+
 _MUTABLE_NEURON_FIELDS = ("v", "ge", "gi", "ref", "i_bias", "i_ext", "spiked", "buffer")
 
 
-def _to_fixed(weights):
-    """Weights as int64 multiples of ``FIXED_UNIT`` (see kernels._layout)."""
-    if weights.size and weights.max() * L.FIXED_SCALE >= 2.0 ** 53:
-        raise ValueError(f"weight={weights.max():g} is too large for exact summation; weights "
-                         f"must stay below {2.0 ** 53 * L.FIXED_UNIT:g} in the target's unit")
-    return np.rint(weights * L.FIXED_SCALE).astype(np.int64)
+class _Members(tuple):
+    """A network's members of one kind, fixed when the network is made: the built
+    arrays and the recorders follow this order, so it cannot change afterwards."""
+
+    def __new__(cls, kind, items):
+        self = super().__new__(cls, items)
+        self._kind = kind
+        return self
+
+    def _refuse(self, *args, **kwargs):
+        raise TypeError(f"Network.{self._kind} cannot change after the network is made; "
+                        "make a new Network(...) with the objects it should hold")
+
+    append = extend = insert = remove = pop = clear = sort = reverse = _refuse
+    __setitem__ = __delitem__ = __iadd__ = _refuse
+
 
 
 def _bytes(n):

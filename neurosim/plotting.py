@@ -41,7 +41,10 @@ def plot_raster(*monitors, ax=None, time_unit=ms, colors=None, labels=None, mark
         Unit of the time axis (default ms).
     colors, labels : sequence, optional
         One colour and one legend label per population; labels default to the
-        monitored groups' names.
+        monitored groups' names. The legend (two or more populations) stands
+        right of the axes, where it hides no spike. A figure made here is
+        narrowed to hold it; in a figure of your own, ``fig.tight_layout()``
+        makes room for it.
     markersize : float, optional
         Size of the spike markers, in points (default 1.5).
     **kwargs
@@ -67,6 +70,7 @@ def plot_raster(*monitors, ax=None, time_unit=ms, colors=None, labels=None, mark
         if given is not None and len(given) != len(monitors):
             raise ValueError(f"{what} has {len(given)} entries for {len(monitors)} "
                              f"population(s); give one per population")
+    own_figure = ax is None
     ax = _axes(ax)
     scale, unit = float(time_unit), _unit_name(time_unit)
     offset = 0
@@ -88,8 +92,31 @@ def plot_raster(*monitors, ax=None, time_unit=ms, colors=None, labels=None, mark
     ax.set_ylabel("neuron index")
     ax.set_ylim(-0.5, max(offset, 1) - 0.5)
     if len(monitors) > 1 and (labels or any(isinstance(m, SpikeMonitor) for m in monitors)):
-        ax.legend(loc="upper right", markerscale=6, frameon=False)
+        # right of the axes, not inside: a raster fills its axes, so any place inside
+        # hides spikes (fig.tight_layout() and savefig(bbox_inches="tight") make room)
+        legend = ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), borderaxespad=0,
+                           markerscale=6, frameon=False)
+        if own_figure:
+            _make_room_right(ax, legend)
     return ax
+
+
+def _make_room_right(ax, legend, pad=4.0):
+    """Narrow the axes of a figure made here until ``legend`` (right of them) fits in it.
+
+    Only for figures that plot_raster created: a figure the caller gave is laid out
+    by the caller. ``pad`` is the margin left at the figure's edge, in points.
+    """
+    fig = ax.figure
+    if fig.get_layout_engine() is not None:
+        return          # rcParams chose constrained or tight layout: it places the legend
+    renderer = fig.canvas.get_renderer()
+    overflow = legend.get_window_extent(renderer).x1 + pad * fig.dpi / 72 - fig.bbox.x1
+    if overflow > 0:
+        box = ax.get_position()
+        # the legend starts at 1.01 axes widths: narrowing the axes by d moves it by 1.01 d
+        right = box.x1 - overflow / (1.01 * fig.bbox.width)
+        fig.subplots_adjust(right=max(right, box.x0 + 0.1 * box.width))
 
 
 def plot_rate(monitor, ax=None, time_unit=ms, smooth=None, **kwargs):

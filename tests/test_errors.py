@@ -140,7 +140,7 @@ CASES = [
      lambda: _one_cell_network().run(1 * ms, dt=DT, backend="numpy", chunk_steps=-1),
      ValueError, r"chunk_steps=-1 must be >= 1"),
     ("seed_negative", lambda: _one_cell_network().run(1 * ms, dt=DT, seed=-1), ValueError,
-     r"seed=-1 must be a non-negative integer"),
+     r"seed=-1 must be an integer in \[0, 2\*\*63\)"),
     ("cond_dt_too_large", lambda: _build(ns.NeuronGroup(1, _cond(tau_syn_e=0.5 * ms)),
                                          dt=1 * ms),
      ValueError, r"dt=1 ms is too large .* tau_syn_e=0\.5 ms; use dt < tau_syn_e"),

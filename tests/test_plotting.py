@@ -124,3 +124,20 @@ def test_plot_state_in_si_units(recorded):
         ns.plot_state(recorded["v"], "u")
     with pytest.raises(TypeError, match="must be a StateMonitor"):
         ns.plot_state(recorded["rate"], "v")
+
+
+@pytest.mark.parametrize("own_figure", [True, False])
+@pytest.mark.parametrize("labels", [["E", "I"], ["excitatory (3200 cells)", "inhibitory (800)"]])
+def test_plot_raster_legend_hides_no_spike(own_figure, labels):
+    # spikes everywhere: every neuron at every millisecond, so the data fill the axes
+    i = np.repeat(np.arange(40), 101)
+    t = np.tile(np.arange(101) * 1e-3, 40)
+    ax = ns.plot_raster((i, t), (i, t), labels=labels,
+                        ax=None if own_figure else plt.subplots(figsize=(8, 4))[1])
+    fig = ax.figure
+    fig.canvas.draw()
+    legend, data = ax.get_legend().get_window_extent(), ax.get_window_extent()
+    assert not legend.overlaps(data), f"legend {legend} covers the data area {data}"
+    if own_figure:     # narrowed to hold the legend: nothing cut off at the figure's edge
+        assert legend.x1 <= fig.bbox.x1 and legend.y1 <= fig.bbox.y1
+        assert data.width > 0.5 * fig.bbox.width

@@ -22,6 +22,9 @@ _STATIC = ("seg_hi", "seg_code", "seg_prm", "i_bias", "indptr", "target", "weigh
 
 class CudaBackend:
     name = "cuda"
+    # wall seconds per call: how soon Ctrl-C is honoured; longer than on the CPU,
+    # as every call copies the state to the GPU and back
+    slice_seconds = 0.5
     threads_per_block = 128
     # 256: the fused kernel's registers allow at most 256-511 threads a block (1024
     # failed with CUDA_ERROR_LAUNCH_OUT_OF_RESOURCES on an H100)

@@ -19,6 +19,8 @@ _STEP = {L.LIF_EXP: lif_step_numpy, L.LIF_DELTA: lif_step_numpy,
 
 class NumpyBackend:
     name = "numpy"
+    # wall seconds per call of run_chunk: how soon Ctrl-C is honoured
+    slice_seconds = 0.2
 
     @staticmethod
     def is_available():
