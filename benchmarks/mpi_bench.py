@@ -36,7 +36,7 @@ NETWORKS = {
     "cuba-64k-d1": ("cuba", dict(n=64000, p=80 / 64000, delay_ms=1.0), 1.0,
                     "CUBA N=64,000, p=80/N, delay 1 ms (exchange every 10 steps)"),
     "pd14-0.1": ("pd14", dict(scale=0.1), 0.5,
-                 "PD14 at scale 0.1 (7,713 neurons, in-degrees kept: 3.0e7 synapses), "
+                 "PD14 at scale 0.1 (7,717 neurons, in-degrees kept: 3.0e7 synapses), "
                  "delays >= 0.1 ms (exchange every step)"),
 }
 BEGIN, END = "<!-- mpi:begin -->", "<!-- mpi:end -->"
@@ -205,10 +205,8 @@ def main():
     # with other work on the machine may be rewritten (or compiled into) meanwhile
     os.environ.setdefault("NUMBA_CACHE_DIR", os.path.join(ROOT, ".cache", "numba-mpi-bench"))
     sys.path.insert(0, ROOT)
-    from neurosim.backends.numba_backend import precompile
-    from neurosim.mpi import precompile as precompile_mpi
+    from neurosim import precompile
     precompile()
-    precompile_mpi()
     t_start, rows, loads = time.time(), [], []
     for rep in range(args.reps):
         for name in args.networks:

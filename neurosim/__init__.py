@@ -12,9 +12,10 @@ from .inputs import (CurrentInput, PoissonGroup, PoissonInput, SpikeGeneratorGro
                      TimedCurrent)
 from .models import LIF, LIFCond, McCullochPitts, NeuronModel
 from .monitors import RateMonitor, SpikeMonitor, StateMonitor
-from ._chunks import RunInterrupted
+from ._run_loop import RunInterrupted
 from .network import CheckpointWarning, Network, NetworkTooLargeError
 from .plotting import plot_raster, plot_rate, plot_state
+from ._precompile import precompile
 from .sweep import SweepResult, sweep
 from .dask_sweep import dask_sweep
 from . import mpi
@@ -29,4 +30,4 @@ __all__ = ["__version__", "get_config", "set_config", "config_context", "availab
            "RunInterrupted", "CheckpointWarning",
            "plot_raster", "plot_rate", "plot_state", "CheckpointError", "RecordingError",
            "save_spikes",
-           "load_spikes", "load_recording", "to_neo", "sweep", "SweepResult", "dask_sweep", "mpi"]
+           "load_spikes", "load_recording", "to_neo", "precompile", "sweep", "SweepResult", "dask_sweep", "mpi"]

@@ -30,14 +30,12 @@ def _precompile_once():
     if _ready:
         return
     import fcntl
-    from .backends.numba_backend import precompile
-    from .mpi import precompile as precompile_mpi
+    from ._precompile import precompile
     path = os.path.join(tempfile.gettempdir(), f"neurosim-numba-{os.getuid()}.lock")
     with open(path, "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         try:
             precompile()
-            precompile_mpi()
         finally:
             fcntl.flock(lock, fcntl.LOCK_UN)
     _ready = True

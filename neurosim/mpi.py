@@ -46,6 +46,7 @@ import traceback
 
 import numpy as np
 
+from ._run_loop import collect, prepare_chunk, show_progress
 from .monitors import RateMonitor
 
 __all__ = ["rank", "num_processes", "is_distributed", "PLACEMENTS", "DistributedError"]
@@ -490,7 +491,7 @@ def run(net, n_steps, chunk, progress, comm=None, engine="numba"):
     inbox, inbox_step0 = np.zeros(0, np.int64), net.t_step
     received = np.empty(4096, np.int64)
     t0 = time.perf_counter()      # compile (or load from numba's cache) with an empty call
-    net._prepare_chunk(0)
+    prepare_chunk(net, 0)
     args = (nr, a.sources, syn, a.drives, a.currents, a.recorders, a.counters, loc,
             net.seed, net.t_step, 0, inbox, 0, inbox_step0, outbox, firing)
     advance_numba(*args)
@@ -506,7 +507,7 @@ def run(net, n_steps, chunk, progress, comm=None, engine="numba"):
     try:
         while done < n_steps:
             todo = min(chunk, n_steps - done)
-            net._prepare_chunk(todo)
+            prepare_chunk(net, todo)
             first, fill, starts, counts = net.t_step, 0, [], []
             for i in range(0, todo, interval):
                 m = min(interval, todo - i)
@@ -540,8 +541,7 @@ def run(net, n_steps, chunk, progress, comm=None, engine="numba"):
             net.t_step += todo
             done += todo
             if progress and comm.rank == 0:
-                from .network import _show_progress
-                _show_progress(done, n_steps, net.dt, time.perf_counter() - t0)
+                show_progress(done, n_steps, net.dt, time.perf_counter() - t0)
         # the last interval's remote spikes: into the buffer, then one state for all
         (deliver if engine == "cuda" else advance)(
             nr, a.sources, syn, a.drives, a.currents, a.recorders, a.counters, loc, net.seed,
@@ -589,7 +589,7 @@ class _GpuRank:
         from .backends.cuda_backend import CudaBackend
         from .kernels import _cuda
         from .kernels._layout import MCCULLOCH_PITTS, P_UPDATE, V_TH
-        from .network import _Arrays
+        from .kernels.simulate import Arrays
         if not CudaBackend.is_available():
             raise RuntimeError(f"backend='cuda' on MPI rank {comm.rank}: "
                                f"{CudaBackend.why_unavailable()}")
@@ -629,7 +629,7 @@ class _GpuRank:
             mask=plan.local.is_local.copy(), spike_i=np.zeros(worst, np.int64),
             spike_step=np.zeros(worst, np.int64), rate_lo=np.zeros(0, np.int64),
             rate_hi=np.zeros(0, np.int64))
-        self.view = _Arrays(neurons=neurons, sources=sources, synapses=syn, drives=a.drives,
+        self.view = Arrays(neurons=neurons, sources=sources, synapses=syn, drives=a.drives,
                             currents=a.currents, recorders=self.recorders,
                             counters=np.zeros(2, np.int64))
         self.backend = CudaBackend()
@@ -729,7 +729,7 @@ def _collect(net, comm, codes, step0, first, did, partial_rates):
     comm.allreduce_sum(rec.st_buf)
     t_reduce = time.perf_counter() - t0
     a.recorders = rec
-    net._collect(did)
+    collect(net, did)
     return t_reduce
 
 
@@ -753,26 +753,6 @@ def _combine_state(net, comm, plan):
     buf[:, :n][:, other] = 0
     buf[:, n:][:, other] = 0
     comm.allreduce_sum(buf)
-
-
-def precompile():
-    """Compile (or load from numba's disk cache) the distributed loop for float64 and
-    float32, in this one process; call it before starting ranks (see numba_backend)."""
-    from .groups import NeuronGroup
-    from .inputs import PoissonGroup
-    from .models import LIF
-    from .network import Network
-    from .synapses import Synapses
-    from .units import mV, ms
-    for dtype in ("float64", "float32"):
-        cells = NeuronGroup(2, LIF(tau_m=10 * ms, v_rest=0 * mV, v_reset=0 * mV, v_th=1 * mV))
-        src = PoissonGroup(1, rates=0 * ms ** -1)
-        syn = Synapses(src, cells, kind="excitatory", weight=1 * mV, delay=0.1 * ms,
-                       connect=([0], [0]))
-        net = Network(cells, src, syn, dtype=dtype)
-        net.build(0.1 * ms, seed=0)
-        run(net, 2, 1, False, comm=_SelfComm())
-        assert net.timings["compile"] >= 0
 
 
 if _launched_size() > 1:

@@ -87,8 +87,8 @@ def sweep(function, points, processes=None):
         return [_call(function, p) for p in points]
     # compile here once, so that the workers only load numba's disk cache (concurrent
     # compilations of one function can corrupt that cache)
-    from .backends.numba_backend import precompile
-    precompile()
+    from ._precompile import precompile
+    precompile(distributed=False)
     # "spawn": a forked child of a process whose numba threads are running can hang
     context = multiprocessing.get_context("spawn")
     with cf.ProcessPoolExecutor(max_workers=processes, mp_context=context) as pool:

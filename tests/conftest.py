@@ -17,10 +17,8 @@ def pytest_configure(config):
     test starts subprocesses): numba's disk cache is not safe against concurrent
     compilation of one function by several processes."""
     if not hasattr(config, "workerinput"):
-        from neurosim.backends.numba_backend import precompile
-        precompile()
-        from neurosim.mpi import precompile as precompile_mpi   # the loop of one MPI rank
-        precompile_mpi()
+        from neurosim import precompile
+        precompile()            # with the loop of one MPI rank
 
 
 @pytest.fixture(params=BACKENDS)

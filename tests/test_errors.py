@@ -403,14 +403,14 @@ def test_memory_check_after_drawing_does_not_count_the_synapses_twice(monkeypatc
     # the second check (the delay buffer, once the delays are drawn) runs with the
     # synapses allocated, so MemAvailable has dropped by their bytes already; counting
     # them again refused PD14 (3e8 synapses) on a 24 GiB machine after it was built
-    import neurosim.network as network
+    import neurosim._memory as memory
     seen = []
 
     def available():
         seen.append(1)
         return 64 * 2**20 if len(seen) == 1 else 16 * 2**20
 
-    monkeypatch.setattr(network, "_available_memory", available)
+    monkeypatch.setattr(memory, "_available_memory", available)
     cells = ns.NeuronGroup(1000, _lif())
     syn = ns.Synapses(cells, cells, kind="excitatory", weight=0.1 * mV, delay=1 * ms,
                       connect=ns.FixedProbability(0.5))       # 5e5 synapses: ~32 MB to build

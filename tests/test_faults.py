@@ -193,7 +193,8 @@ def test_an_error_while_collecting_rolls_the_chunk_back(monkeypatch):
     net, cells, spikes, rate = _streamed_network(None)
     net.run(20 * ms, dt=0.1 * ms, seed=4, backend="numba", chunk_steps=100)
     v = cells.v
-    monkeypatch.setattr(type(net), "_collect", lambda self, did: 1 / 0)
+    import neurosim._run_loop as run_loop
+    monkeypatch.setattr(run_loop, "collect", lambda net, did: 1 / 0)
     with pytest.raises(ZeroDivisionError):
         net.run(10 * ms, backend="numba")
     assert net.t_step == 200 and np.array_equal(cells.v, v)

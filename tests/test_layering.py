@@ -84,3 +84,72 @@ def test_scan_catches_private_imports(tmp_path):
 
 def test_circuits_exists():
     assert _modules("circuits"), "no circuits package found"
+
+
+# ------------------------------------------------- directions inside neurosim
+def _neurosim_imports(root=ROOT):
+    """``{module: set of neurosim modules it imports}``, read from the source (nothing
+    is run). A package's ``__init__`` re-exporting its children is not an edge."""
+    graph, packages = {}, set()
+    for path in sorted((root / "neurosim").rglob("*.py")):
+        parts = list(path.relative_to(root).with_suffix("").parts)
+        is_init = parts[-1] == "__init__"
+        name = ".".join(parts[:-1] if is_init else parts)
+        if is_init:
+            packages.add(name)
+        deps = set()
+        for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+            if isinstance(node, ast.Import):
+                deps |= {a.name for a in node.names if a.name.startswith("neurosim")}
+            elif isinstance(node, ast.ImportFrom):
+                if node.level:
+                    base = name.split(".")[:len(name.split(".")) - node.level + is_init]
+                    target = ".".join(base + ([node.module] if node.module else []))
+                else:
+                    target = node.module or ""
+                if target.startswith("neurosim"):
+                    deps |= {target} | {f"{target}.{a.name}" for a in node.names}
+        graph[name] = deps
+    modules = set(graph) - packages
+    return {m: {d for d in deps if d in modules and d != m}
+            for m, deps in graph.items() if m in modules}
+
+
+def _cycles(graph):
+    """Pairs of modules that reach each other through imports."""
+    def reach(a):
+        seen, todo = set(), [a]
+        while todo:
+            for d in graph.get(todo.pop(), ()):
+                if d not in seen:
+                    seen.add(d)
+                    todo.append(d)
+        return seen
+    reached = {m: reach(m) for m in graph}
+    return sorted((a, b) for a in graph for b in reached[a] if a < b and a in reached[b])
+
+
+def test_neurosim_has_no_import_cycle():
+    assert _cycles(_neurosim_imports()) == []
+
+
+def test_kernels_import_nothing_else_of_neurosim():
+    graph = _neurosim_imports()
+    bad = {m: sorted(d for d in deps if not d.startswith("neurosim.kernels"))
+           for m, deps in graph.items() if m.startswith("neurosim.kernels")}
+    assert {m: d for m, d in bad.items() if d} == {}
+
+
+def test_backends_do_not_import_the_network():
+    graph = _neurosim_imports()
+    bad = {m: sorted(d for d in deps if d == "neurosim.network" or d.startswith("neurosim._build"))
+           for m, deps in graph.items() if m.startswith("neurosim.backends")}
+    assert {m: d for m, d in bad.items() if d} == {}
+
+
+def test_the_cycle_scan_finds_a_cycle(tmp_path):
+    (tmp_path / "neurosim").mkdir()
+    (tmp_path / "neurosim" / "__init__.py").write_text("from . import a\n")
+    (tmp_path / "neurosim" / "a.py").write_text("from .b import x\n")
+    (tmp_path / "neurosim" / "b.py").write_text("from . import a\nx = 1\n")
+    assert _cycles(_neurosim_imports(tmp_path)) == [("neurosim.a", "neurosim.b")]

@@ -53,7 +53,7 @@ class CudaBackend:
             return
         free, _ = _cuda.cuda.current_context().get_memory_info()
         if n_bytes > free:
-            from ..network import NetworkTooLargeError
+            from .._memory import NetworkTooLargeError
             raise NetworkTooLargeError(f"the network needs about {n_bytes / 2**30:.2f} GiB on "
                                        f"the GPU but only {free / 2**30:.2f} GiB is free")
 

@@ -38,6 +38,14 @@ Recorders = namedtuple("Recorders", "mask spike_i spike_step st_var st_idx st_ev
                                     "st_count st_buf rate_lo rate_hi rate_buf")
 
 
+class Arrays:
+    """Everything the backends touch: the named groups above, the counters, the
+    offsets of the populations and the number of neurons ``n``."""
+
+    def __init__(self, **parts):
+        self.__dict__.update(parts)
+
+
 @njit(cache=True, inline="always")
 def _row_tuple(r):
     # Parameters as a tuple of scalars stay in registers; read from an array that

@@ -1,0 +1,238 @@
+"""The build: a network's description drawn into the flat arrays that the backends run.
+
+Connectivity, weights, delays and initial values are drawn from the seed, the
+memory is estimated before anything large is allocated, and every array is
+written once into its final place.
+"""
+import time
+
+import numpy as np
+
+from . import mpi as _mpi
+from ._fixed_point import check_input_bound, to_fixed as _to_fixed
+from ._memory import check_memory
+from ._validation import check_positive, check_seed, steps_of, to_si
+from .distributions import resolve
+from .inputs import CurrentInput, PoissonGroup, PoissonInput, TimedCurrent
+from .kernels import _layout as L
+from .kernels.simulate import (Arrays, Currents, Drives, Neurons, Recorders, Sources,
+                               Synapses as SynapseArrays)
+from .monitors import SpikeMonitor, StateMonitor
+from .units import second
+
+__all__ = ["build_network"]
+
+_MAX_POISSON_LAMBDA = 20.0   # larger means are split into several draws
+
+
+def build_network(net, dt, seed):
+    """Validate ``dt`` and ``seed``, draw the network and allocate its arrays
+    (``Network.build``)."""
+    dt = check_positive("dt", dt, second)
+    seed = check_seed("seed", seed, allow_none=True)
+    if seed is None:
+        seed = _mpi.draw_seed()     # under MPI: rank 0's, the same on every rank
+    t0 = time.perf_counter()
+    offsets = net._offsets()
+    n = sum(g.n for g in net.groups)
+    n_src = sum(s.n for s in net.sources)
+    # under MPI: this rank's neurons, whose incoming synapses alone it builds
+    keep = _mpi.local_neurons(net)
+    expected = 0.0
+    for s in net.synapses:
+        lo, hi = net._range(offsets, s.target)
+        expected += s.expected_count() * (1.0 if keep is None else keep[lo:hi].mean())
+    check_memory(n, n_src, depth=1, n_syn=int(expected))
+    for model in {id(g.model): g.model for g in net.groups}.values():
+        model.validate_dt(dt)
+    net.dt, net.seed = dt, int(seed)
+    net._build_seed = net.seed
+    root = np.random.SeedSequence(net.seed)
+    neurons = _build_neurons(net, offsets, n, dt, root.spawn(1)[0])
+    syn, depth = _build_synapses(net, offsets, n, n_src, dt, root.spawn(2)[1], keep)
+    # the synapses are allocated by now (and count against the available memory):
+    # what remains is the delay buffer, whose depth only the drawn delays give
+    check_memory(n, n_src, depth=depth, n_syn=0)
+    currents, i_bias = _build_currents(net, offsets, n, dt)
+    i_bias = i_bias.astype(net.dtype)
+    neurons = neurons._replace(buffer=np.zeros((depth, 2 * n), dtype=np.int64), i_bias=i_bias,
+                               i_ext=i_bias.copy())
+    drives = _build_drives(net, offsets, dt)
+    check_input_bound(syn, drives, n, lambda k: _group_at(net, offsets, k))
+    net._arrays = Arrays(
+        neurons=neurons, sources=_build_sources(net, offsets, n, dt), synapses=syn,
+        drives=drives, currents=currents,
+        recorders=None, counters=np.zeros(2, dtype=np.int64), offsets=offsets, n=n)
+    _build_recorders(net)
+    _take_members(net)
+    net.t_step = 0
+    net.timings["build"] = time.perf_counter() - t0
+
+
+def _take_members(net):
+    """Make this network the owner of its members (``cells.v`` reads and sets its
+    state); an earlier built network that shares one can no longer run."""
+    for obj in net.groups + net.sources + net.synapses + net.inputs + net.monitors:
+        old = obj.__dict__.get("_network")
+        if old is not None and old is not net and old._arrays is not None:
+            old._taken_by = getattr(obj, "name", type(obj).__name__)
+        obj._network = net
+
+
+def _group_at(net, offsets, k):
+    """The name of the group that holds neuron ``k`` (a global index)."""
+    return next(g.name for g in net.groups if offsets[id(g)] <= k < offsets[id(g)] + g.n)
+
+
+def _build_neurons(net, offsets, n, dt, seq):
+    v, ge, gi = (np.zeros(n, dtype=net.dtype) for _ in range(3))
+    table = {L.VAR_V: v, L.VAR_GE: ge, L.VAR_GI: gi}
+    rngs = [np.random.default_rng(s) for s in seq.spawn(len(net.groups))]
+    seg_prm = np.zeros((len(net.groups), L.N_PARAMS))
+    for k, (g, rng) in enumerate(zip(net.groups, rngs)):
+        lo = offsets[id(g)]
+        seg_prm[k] = g.model.params(dt)
+        for var, (slot, unit, default) in g.model.state_variables.items():
+            if var not in g.initial_values:
+                table[slot][lo:lo + g.n] = default
+                continue
+            table[slot][lo:lo + g.n] = resolve(
+                var, g.initial_values[var], g.n, rng,
+                lambda name, x, u=unit: to_si(name, x, u, allow_array=True))
+    lo = np.array([offsets[id(g)] for g in net.groups], dtype=np.int64)
+    return Neurons(v=v, ge=ge, gi=gi, ref=np.zeros(n, dtype=np.int32),
+                   i_bias=None, i_ext=None,
+                   # padded to whole 8-byte words for the compiled spike scan
+                   spiked=np.zeros(-(-n // 8) * 8, dtype=np.bool_),
+                   buffer=None, seg_lo=lo,
+                   seg_hi=lo + np.array([g.n for g in net.groups], dtype=np.int64),
+                   seg_code=np.array([g.model.code for g in net.groups], dtype=np.int64),
+                   seg_prm=seg_prm.astype(net.dtype))
+
+
+def _build_synapses(net, offsets, n, n_src, dt, seq, keep=None):
+    """CSR arrays of every synapse: rows by source, in projection then rule order.
+
+    Each projection is drawn into its ``Synapses`` (int32 indices, delays in
+    steps) and then copied once into the preallocated CSR arrays, without a
+    concatenation or a global sort, so that the peak memory stays close to
+    the final bytes (PD14 holds 3e8 synapses).
+    """
+    rngs = [np.random.default_rng(s) for s in seq.spawn(max(1, len(net.synapses)))]
+    counts = np.zeros(n + n_src, dtype=np.int64)
+    placed = []                          # (first source, first target, row lengths)
+    for s, rng in zip(net.synapses, rngs):
+        lo, hi = net._range(offsets, s.target)
+        first = offsets[id(s.source.root)] + s.source.start
+        s._build(rng, dt, first, lo, None if keep is None else keep[lo:hi])
+        row = np.bincount(s.i, minlength=s.source.n)
+        counts[first:first + s.source.n] += row
+        placed.append((first, lo, row))
+    indptr = np.zeros(n + n_src + 1, dtype=np.int64)
+    np.cumsum(counts, out=indptr[1:])
+    total = int(indptr[-1])
+    syn = SynapseArrays(indptr=indptr, target=np.empty(total, dtype=np.int32),
+                        weight=np.empty(total, dtype=np.int64),
+                        delay=np.empty(total, dtype=np.int32))
+    cursor = indptr[:-1].copy()          # next free place in each source's row
+    for s, (first, lo, row) in zip(net.synapses, placed):
+        order = np.argsort(s.i, kind="stable")
+        i_sorted = s.i[order]
+        # place = the row's next free place + rank among this projection's synapses
+        # of the same source (stable: rule order)
+        place = (cursor[first + i_sorted]
+                 + np.arange(order.size) - (np.cumsum(row) - row)[i_sorted])
+        pos = np.empty(order.size, dtype=np.int32 if total < 2**31 else np.int64)
+        pos[order] = place
+        syn.target[pos] = s.j + (lo + s.channel * n)
+        syn.weight[pos] = _to_fixed(s._weight_si)
+        syn.delay[pos] = s._delay_steps
+        cursor[first:first + s.source.n] += row
+        s._positions = pos                       # to change weights later
+    # from the whole projections: under MPI the same on every rank
+    longest = [s._summary[5] for s in net.synapses if s._summary[5] is not None]
+    depth = max(longest) + 1 if longest else 1
+    return syn, depth
+
+
+def _build_sources(net, offsets, n, dt):
+    n_src = sum(s.n for s in net.sources)
+    p_fire = np.zeros(n_src)
+    steps, ids = [np.zeros(0, np.int64)], [np.zeros(0, np.int64)]
+    for s in net.sources:
+        lo = offsets[id(s)] - n
+        if isinstance(s, PoissonGroup):
+            p_fire[lo:lo + s.n] = s.firing_probability(dt)
+        else:
+            st, idx = s.steps(dt)
+            steps.append(st)
+            ids.append(idx + offsets[id(s)])
+    steps, ids = np.concatenate(steps), np.concatenate(ids)
+    order = np.lexsort((ids, steps))
+    return Sources(p_fire=p_fire, gen_step=steps[order], gen_source=ids[order],
+                   fired=np.zeros(n_src, dtype=np.bool_))
+
+
+def _build_drives(net, offsets, dt):
+    drives = [d for d in net.inputs if isinstance(d, PoissonInput)]
+    ranges = np.array([net._range(offsets, d.target) for d in drives],
+                      dtype=np.int64).reshape(-1, 2)
+    total = np.array([d.n * d.rate * dt for d in drives], dtype=float)
+    n_sub = np.maximum(1, np.ceil(total / _MAX_POISSON_LAMBDA)).astype(np.int64)
+    lam = total / n_sub
+    return Drives(lo=ranges[:, 0].copy(), hi=ranges[:, 1].copy(),
+                  channel=np.array([d.channel for d in drives], dtype=np.int64),
+                  weight=_to_fixed(np.array([d.weight for d in drives], dtype=float)),
+                  lam=lam, p0=np.exp(-lam), n_sub=n_sub,
+                  k_max=np.ceil(lam + 20 * np.sqrt(lam) + 30).astype(np.int64))
+
+
+def _build_currents(net, offsets, n, dt):
+    i_bias = np.zeros(n)
+    for c in net.inputs:
+        if isinstance(c, CurrentInput):
+            lo, hi = net._range(offsets, c.target)
+            i_bias[lo:hi] += c._amplitude
+    timed = [c for c in net.inputs if isinstance(c, TimedCurrent)]
+    ranges = np.array([net._range(offsets, c.target) for c in timed],
+                      dtype=np.int64).reshape(-1, 2)
+    vptr = np.zeros(len(timed) + 1, dtype=np.int64)
+    np.cumsum([c.values.size for c in timed], out=vptr[1:])
+    values = np.concatenate([c.values.ravel() for c in timed] + [np.zeros(0)])
+    currents = Currents(
+        lo=ranges[:, 0].copy(), hi=ranges[:, 1].copy(), vptr=vptr, values=values,
+        n_rows=np.array([c.values.shape[0] for c in timed], dtype=np.int64),
+        n_cols=np.array([c.values.shape[1] for c in timed], dtype=np.int64),
+        ratio=np.array([steps_of("TimedCurrent dt", c.dt, dt) for c in timed],
+                       dtype=np.int64))
+    return currents, i_bias
+
+
+def _build_recorders(net):
+    a = net._arrays
+    n_total = a.n + a.sources.p_fire.size
+    mask = np.zeros(n_total, dtype=np.uint8)
+    st_var, st_idx, st_every = [], [], []
+    rate_lo, rate_hi = [], []
+    for m in net.monitors:
+        m._reset(net.dt)
+        lo = net._global(m.source)
+        if isinstance(m, SpikeMonitor):
+            mask[lo + m.record] = 1
+        elif isinstance(m, StateMonitor):
+            for var in m.variables:
+                slot = m.source.model.state_variables[var][0]
+                st_var += [slot] * m.record.size
+                st_idx += list(lo + m.record)
+                st_every += [m.every] * m.record.size
+        else:
+            rate_lo.append(lo)
+            rate_hi.append(lo + m.source.n)
+    capacity = max(1024, 4 * int(mask.sum()))
+    a.recorders = Recorders(
+        mask=mask, spike_i=np.zeros(capacity, np.int64), spike_step=np.zeros(capacity, np.int64),
+        st_var=np.array(st_var, np.int64), st_idx=np.array(st_idx, np.int64),
+        st_every=np.array(st_every, np.int64), st_off=np.zeros(len(st_var), np.int64),
+        st_count=np.zeros(len(st_var), np.int64), st_buf=np.zeros(0),
+        rate_lo=np.array(rate_lo, np.int64), rate_hi=np.array(rate_hi, np.int64),
+        rate_buf=np.zeros((0, len(rate_lo)), np.int64))

@@ -1,0 +1,97 @@
+"""Snapshots of a whole network: what ``Network.store`` keeps and ``restore`` puts back."""
+import warnings
+
+import numpy as np
+
+from .inputs import CurrentInput, PoissonGroup
+
+__all__ = ["take_snapshot", "apply_snapshot", "changeable", "warn_replaced", "CheckpointWarning"]
+
+# the state arrays a snapshot copies (the rest is fixed once built)
+_MUTABLE_NEURON_FIELDS = ("v", "ge", "gi", "ref", "i_bias", "i_ext", "spiked", "buffer")
+
+
+def take_snapshot(net):
+    """The whole state of a built network, as a dict of copies."""
+    a = net._arrays
+    return {
+        "t_step": net.t_step, "seed": net.seed,
+        "neurons": {f: getattr(a.neurons, f).copy() for f in _MUTABLE_NEURON_FIELDS},
+        "p_fire": a.sources.p_fire.copy(), "weight": a.synapses.weight.copy(),
+        "counters": a.counters.copy(),
+        "monitors": [m._snapshot() for m in net.monitors],
+        # the user-facing copies of what can change between runs
+        "parameters": [(obj, attr, getattr(obj, attr).copy()) for obj, attr in changeable(net)]}
+
+
+def apply_snapshot(net, saved):
+    """Put ``net`` back into the state ``saved`` (from :func:`take_snapshot` or a file)."""
+    a = net._arrays
+    for f, arr in saved["neurons"].items():
+        getattr(a.neurons, f)[...] = arr
+    a.sources.p_fire[:] = saved["p_fire"]
+    a.synapses.weight[:] = saved["weight"]
+    a.counters[:] = saved["counters"]
+    net.t_step, net.seed = saved["t_step"], saved["seed"]
+    for m, snap in zip(net.monitors, saved["monitors"]):
+        m._restore(snap)
+    for obj, attr, value in saved["parameters"]:
+        setattr(obj, attr, value.copy())
+
+
+def changeable(net):
+    """``(object, attribute)`` of every parameter that can change between runs."""
+    return ([(s, "_rates") for s in net.sources if isinstance(s, PoissonGroup)]
+            + [(c, "_amplitude") for c in net.inputs if isinstance(c, CurrentInput)]
+            + [(s, "_weight_si") for s in net.synapses])
+
+
+def warn_replaced(net, saved):
+    """Warn when a checkpoint file replaces parameters that the script set otherwise
+    (a weight edited in the script is otherwise silently taken from the file)."""
+    a = net._arrays
+    differ = []
+    for obj, attr, value in saved["parameters"]:
+        now = getattr(obj, attr)
+        if now is not None and np.shape(now) == np.shape(value) and not np.array_equal(now, value):
+            k = int(np.argmax(np.asarray(now) != np.asarray(value)))
+            what = {"_rates": "rates", "_amplitude": "amplitude", "_weight_si": "weight"}[attr]
+            differ.append(f"{getattr(obj, 'name', type(obj).__name__)}.{what} (e.g. "
+                          f"{np.ravel(value)[k]:g} in the file, {np.ravel(now)[k]:g} in the "
+                          "script, SI units)")
+    if not differ and not np.array_equal(saved["weight"], a.synapses.weight):
+        differ.append("synaptic weights")
+    if differ:
+        warnings.warn("restore(filename=...) replaces values that differ in this script with "
+                      "the checkpoint's: " + "; ".join(differ) + ". Set them again after "
+                      "restore() to use the script's.", CheckpointWarning, stacklevel=3)
+
+
+class CheckpointWarning(UserWarning):
+    """A checkpoint restored values that differ from those the script set.
+
+    Issued by :meth:`Network.restore` with ``filename=``: the file's weights,
+    rates and currents replace the script's, and the warning lists where they
+    differ. Set them again after ``restore()`` to use the script's.
+
+    Examples
+    --------
+    >>> import os, tempfile, warnings
+    >>> import neurosim as ns
+    >>> from neurosim.units import ms, mV, Hz
+    >>> def network(weight):
+    ...     noise = ns.PoissonGroup(5, 50*Hz, name="noise")
+    ...     cells = ns.NeuronGroup(5, ns.LIF(10*ms, -70*mV, -70*mV, -50*mV), name="cells")
+    ...     syn = ns.Synapses(noise, cells, kind="excitatory", weight=weight, name="syn",
+    ...                       connect=ns.OneToOne())
+    ...     net = ns.Network(noise, cells, syn)
+    ...     net.build(dt=0.1*ms, seed=1)
+    ...     return net
+    >>> path = os.path.join(tempfile.mkdtemp(), "state.npz")
+    >>> network(1.62*mV).store(filename=path)
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     network(2*mV).restore(filename=path)    # the script now says 2 mV
+    >>> caught[0].category.__name__
+    'CheckpointWarning'
+    """

@@ -1,0 +1,62 @@
+"""State access of a built network: read and set state variables, rates, currents,
+model parameters and weights between runs."""
+from ._build import _group_at
+from ._fixed_point import check_input_bound, to_fixed as _to_fixed
+from .groups import NeuronGroup, _Population
+from .kernels import _layout as L
+
+__all__ = ["state_slot", "set_rates", "set_bias", "set_model", "set_weights"]
+
+
+def state_slot(net, group, variable):
+    """The state array of ``variable`` of ``group``, the group's first index in it,
+    and the variable's unit."""
+    if not isinstance(group, _Population) or not isinstance(group.root, NeuronGroup):
+        raise TypeError(f"group={group!r} must be a neuron group or a slice of one")
+    known = group.model.state_variables
+    if variable not in known:
+        raise ValueError(f"variable={variable!r} is not a state variable of "
+                         f"{type(group.model).__name__}; it has {sorted(known)}")
+    nr = net._built().neurons
+    slot, unit, _ = known[variable]
+    lo = net._global(group)
+    return {L.VAR_V: nr.v, L.VAR_GE: nr.ge, L.VAR_GI: nr.gi}[slot], lo, unit
+
+
+def set_rates(net, group, p_fire):
+    """Firing probabilities per step of the sources of ``group``."""
+    a = net._built()
+    lo = net._global(group) - a.n
+    a.sources.p_fire[lo:lo + group.n] = p_fire
+
+
+def set_bias(net, target, old, new):
+    """A constant current of ``target`` changed from ``old`` to ``new``."""
+    nr = net._built().neurons
+    lo = net._global(target)
+    nr.i_bias[lo:lo + target.n] += new - old
+    nr.i_ext[:] = nr.i_bias
+
+
+def set_model(net, group, model):
+    """New parameters of ``group``'s model, of the same kind (no recompilation)."""
+    old = group.model
+    if type(model) is not type(old) or model.code != old.code:
+        raise ValueError(f"model={model!r}: a built group can only switch to a model of the "
+                         f"same kind and synapse type as {old!r}")
+    k = net.groups.index(group)
+    net._built().neurons.seg_prm[k] = model.params(net.dt)
+
+
+def set_weights(net, synapses, weights):
+    """New weights of a projection, refused (and undone) if input could overflow."""
+    a = net._built()
+    new = _to_fixed(weights)
+    old = a.synapses.weight[synapses._positions]
+    a.synapses.weight[synapses._positions] = new
+    try:
+        check_input_bound(a.synapses, a.drives, a.n,
+                          lambda k: _group_at(net, a.offsets, k))
+    except OverflowError:
+        a.synapses.weight[synapses._positions] = old
+        raise

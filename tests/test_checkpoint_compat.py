@@ -1,0 +1,65 @@
+"""Checkpoints written by an earlier release restore into today's neurosim.
+
+``fixtures/checkpoint_v1.npz`` was written by the release before the engine was
+reorganised (commit 2b05fa6), by running this file as a script with that
+release on the path::
+
+    PYTHONPATH=<old checkout> python tests/test_checkpoint_compat.py write tests/fixtures/checkpoint_v1.npz
+
+It holds the state after 20 ms of :func:`network` (seed 3, dt 0.1 ms). Restored
+today and run 20 ms further, the network must fire exactly the spikes of one
+40 ms run: the format, the connectivity drawn from the seed and the random
+streams are all unchanged.
+"""
+import os
+import sys
+
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+FIXTURE = os.path.join(HERE, "fixtures", "checkpoint_v1.npz")
+
+
+def network():
+    import neurosim as ns
+    from neurosim.units import Hz, mV, ms
+    noise = ns.PoissonGroup(50, 30 * Hz, name="noise")
+    cells = ns.NeuronGroup(40, ns.LIF(10 * ms, -70 * mV, -65 * mV, -55 * mV, refractory=2 * ms,
+                                      tau_syn_e=2 * ms, tau_syn_i=5 * ms),
+                           v=-60 * mV, name="cells")
+    binary = ns.NeuronGroup(30, ns.McCullochPitts(theta=1), name="binary")
+    syn = ns.Synapses(noise, cells, kind="excitatory", weight=2.5 * mV,
+                      connect=ns.FixedProbability(0.3), delay=1 * ms, name="ext")
+    rec = ns.Synapses(cells, cells, kind="inhibitory", weight=1 * mV,
+                      connect=ns.FixedIndegree(5), delay=1.5 * ms, name="rec")
+    mp = ns.Synapses(noise, binary, kind="excitatory", weight=1,
+                     connect=ns.FixedIndegree(10), delay=1 * ms, name="mp")
+    spikes = ns.SpikeMonitor(cells)
+    binary_spikes = ns.SpikeMonitor(binary)
+    trace = ns.StateMonitor(cells, "v", record=[0, 1])
+    bias = ns.CurrentInput(cells, 14 * mV)
+    net = ns.Network(noise, cells, binary, syn, rec, mp, bias, spikes, binary_spikes, trace)
+    return net, spikes, binary_spikes, trace
+
+
+def test_a_checkpoint_of_the_previous_release_restores_and_continues_exactly():
+    from neurosim.units import ms
+    whole, spikes, binary_spikes, trace = network()
+    whole.run(40 * ms, dt=0.1 * ms, seed=3)
+    assert spikes.num_spikes > 20 and binary_spikes.num_spikes > 20     # both fire
+    resumed, spikes2, binary2, trace2 = network()
+    resumed.build(dt=0.1 * ms, seed=3)
+    resumed.restore(filename=FIXTURE)
+    assert resumed.t_step == 200
+    resumed.run(20 * ms)
+    for got, want in ((spikes2, spikes), (binary2, binary_spikes)):
+        np.testing.assert_array_equal(got.i, want.i)
+        np.testing.assert_array_equal(got.steps, want.steps)
+    np.testing.assert_array_equal(trace2.v, trace.v)
+
+
+if __name__ == "__main__" and sys.argv[1:2] == ["write"]:
+    from neurosim.units import ms
+    net = network()[0]
+    net.run(20 * ms, dt=0.1 * ms, seed=3)
+    net.store(filename=sys.argv[2])
