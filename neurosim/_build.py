@@ -150,7 +150,8 @@ def _build_synapses(net, offsets, n, n_src, dt, seq, keep=None):
         cursor[first:first + s.source.n] += row
         s._positions = pos                       # to change weights later
     # from the whole projections: under MPI the same on every rank
-    longest = [s._summary[5] for s in net.synapses if s._summary[5] is not None]
+    longest = [s._summary.max_delay_steps for s in net.synapses
+               if s._summary.max_delay_steps is not None]
     depth = max(longest) + 1 if longest else 1
     return syn, depth
 

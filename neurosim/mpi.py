@@ -366,14 +366,14 @@ def fingerprint(net):
              np.array([net.dt]), np.array([str(net.dtype)]),
              nr.seg_lo, nr.seg_hi, nr.seg_code, nr.seg_prm, src.gen_step, src.gen_source,
              a.recorders.mask, a.recorders.st_idx,
-             np.array([repr(s._summary) for s in net.synapses] + [""])]
+             np.array([repr(tuple(s._summary)) for s in net.synapses] + [""])]
     parts += list(a.drives) + list(a.currents)
     return _digest(*parts)
 
 
 def _summary(net):
     a = net._arrays
-    n_syn = sum(s._summary[0] for s in net.synapses)
+    n_syn = sum(s._summary.n_synapses for s in net.synapses)
     return (f"{a.n} neurons, {a.sources.p_fire.size} sources, {n_syn} "
             f"synapses, seed {net._build_seed}, dt {net.dt * 1e3:g} ms")
 
@@ -419,14 +419,16 @@ def _check_agreement(comm, net, fp, n_steps, placement):
 def min_delay_steps(net):
     """The shortest synaptic delay in steps (None without synapses), of the whole
     network: the same on every rank, which holds only its neurons' synapses."""
-    shortest = [s._summary[4] for s in net.synapses if s._summary[4] is not None]
+    shortest = [s._summary.min_delay_steps for s in net.synapses
+                if s._summary.min_delay_steps is not None]
     return min(shortest) if shortest else None
 
 
 def _check_min_delay(net, size):
     d = min_delay_steps(net)
     if d is not None and d < 1:
-        zero = [s.name for s in net.synapses if s._summary[4] is not None and s._summary[4] < 1]
+        zero = [s.name for s in net.synapses
+                if s._summary.min_delay_steps is not None and s._summary.min_delay_steps < 1]
         raise DistributedError(
             f"min delay = 0 steps: the network cannot be split over {size} MPI ranks, which "
             "exchange spikes once per minimum delay and so need every delay to be at least "

@@ -1,4 +1,6 @@
 """Projections between populations: excitatory or inhibitory, with weights and delays."""
+from collections import namedtuple
+
 import numpy as np
 
 from .connectivity import Explicit, _Rule
@@ -10,6 +12,12 @@ from .kernels._layout import FIXED_SCALE
 from .units import second
 
 __all__ = ["Synapses"]
+
+# what every MPI rank knows of a whole projection, although it keeps only its part:
+# its size, checksums of its pairs, weights and delays (None in one process), and
+# its shortest and longest delay in steps (None without synapses)
+ProjectionSummary = namedtuple("ProjectionSummary", "n_synapses pairs weight_sum delay_sum "
+                                                    "min_delay_steps max_delay_steps")
 
 
 class Synapses:
@@ -135,10 +143,9 @@ class Synapses:
         steps = steps_of("delay", d, dt, exact=exact)
         # the weights as simulated: rounded to the fixed-point grid of the input sums
         w = np.rint(w * FIXED_SCALE) / FIXED_SCALE
-        # of the whole projection: (synapses, pair checksum, weight sum, delay sum,
-        # min and max delay in steps); in one process, no checksums (nobody compares)
+        # of the whole projection; in one process, no checksums (nobody compares)
         if mine is None:
-            self._summary = (n_syn, None, None, None) + _min_max(steps)
+            self._summary = ProjectionSummary(n_syn, None, None, None, *_min_max(steps))
         else:
             if w_c is None:
                 w_sum, w = float(w.sum()), w[mine]
@@ -149,7 +156,7 @@ class Synapses:
             else:
                 k = int(steps_of("delay", np.array([d_c]), dt)[0])
                 d_sum, (lo, hi) = k * n_syn, (k, k) if n_syn else (None, None)
-            self._summary = (n_syn, pairs, w_sum, d_sum, lo, hi)
+            self._summary = ProjectionSummary(n_syn, pairs, w_sum, d_sum, lo, hi)
         # kept compactly (int32 indices, delays in steps): at 3e8 synapses (PD14) every
         # byte per synapse is 0.3 GB
         self.i, self.j = _indices(i), _indices(j)

@@ -19,13 +19,12 @@ from collections import namedtuple
 import numpy as np
 from numba import njit, prange
 
-from ._layout import (FIXED_UNIT, LIF_COND, LIF_DELTA, MCCULLOCH_PITTS, STREAM_POISSON_GROUP,
-                      STREAM_POISSON_INPUT, VAR_GE, VAR_GI)
-from ._rng import uniform
+from ._layout import FIXED_UNIT, LIF_COND, LIF_DELTA, MCCULLOCH_PITTS
+from .elements import drive_events, injected_current, receive, sample, source_fires
 from .lif import lif_update_numba
 from .lif_cond import lif_cond_update_numba
 from .mcculloch_pitts import mcculloch_pitts_update_numba
-from .propagate import poisson_inverse, propagate_numba
+from .propagate import propagate_numba
 
 Neurons = namedtuple("Neurons", "v ge gi ref i_bias i_ext spiked buffer "
                                 "seg_lo seg_hi seg_code seg_prm")
@@ -141,16 +140,17 @@ def _apply_slot_dense(nr, slot):
     v, ge, gi = nr.v, nr.ge, nr.gi
     for g in range(nr.seg_lo.size):
         lo, hi = np.uint64(nr.seg_lo[g]), np.uint64(nr.seg_hi[g])
+        # one loop per kind of synapse, so that each vectorises
         if nr.seg_code[g] == LIF_DELTA:
             for k in range(lo, hi):
-                if nr.ref[k] == 0 and not nr.spiked[k]:
-                    v[k] += (exc[k] - inh[k]) * FIXED_UNIT
+                v[k], ge[k], gi[k] = receive(True, v[k], ge[k], gi[k], nr.ref[k], nr.spiked[k],
+                                             exc[k], inh[k])
                 exc[k] = 0
                 inh[k] = 0
         else:
             for k in range(lo, hi):
-                ge[k] += exc[k] * FIXED_UNIT
-                gi[k] += inh[k] * FIXED_UNIT
+                v[k], ge[k], gi[k] = receive(False, v[k], ge[k], gi[k], nr.ref[k],
+                                             nr.spiked[k], exc[k], inh[k])
                 exc[k] = 0
                 inh[k] = 0
 
@@ -166,8 +166,8 @@ def _apply_slot_sparse(nr, delta, slot, touched, count):
         t = np.uint64(touched[slot, m])     # unsigned: no negative-index handling
         k = t - n if t >= n else t
         if delta[k]:
-            if nr.ref[k] == 0 and not nr.spiked[k]:
-                nr.v[k] += (buf[slot, k] - buf[slot, n + k]) * FIXED_UNIT
+            nr.v[k], _, _ = receive(True, nr.v[k], 0.0, 0.0, nr.ref[k], nr.spiked[k],
+                                    buf[slot, k], buf[slot, n + k])
             buf[slot, k] = 0
             buf[slot, n + k] = 0
         elif t < n:
@@ -180,28 +180,12 @@ def _apply_slot_sparse(nr, delta, slot, touched, count):
 
 @njit(cache=True)
 def _injected_currents(nr, cur, step):
-    # i_ext starts as a copy of i_bias and only time-varying currents change it
+    # i_ext is a copy of i_bias (set by the build) unless time-varying currents exist
     if cur.n_rows.size == 0:
         return
     for k in range(nr.v.size):
-        nr.i_ext[k] = nr.i_bias[k]
-    for c in range(cur.n_rows.size):
-        row = min(step // cur.ratio[c], cur.n_rows[c] - 1)
-        base = cur.vptr[c] + row * cur.n_cols[c]
-        for k in range(cur.lo[c], cur.hi[c]):
-            col = 0 if cur.n_cols[c] == 1 else k - cur.lo[c]
-            nr.i_ext[k] += cur.values[base + col]
-
-
-@njit(cache=True)
-def _drive_count(drv, d, seed, step, j):
-    """Input events of drive ``d`` into its ``j``-th target at ``step`` (a Poisson count)."""
-    m_sub = drv.n_sub[d]
-    count = 0
-    for r in range(m_sub):
-        u = uniform(seed, STREAM_POISSON_INPUT + d, step, j * m_sub + r)
-        count += poisson_inverse(u, drv.lam[d], drv.p0[d], drv.k_max[d])
-    return count
+        nr.i_ext[k] = injected_current(k, step, nr.i_bias[k], cur.lo, cur.hi, cur.vptr,
+                                       cur.values, cur.n_rows, cur.n_cols, cur.ratio)
 
 
 @njit(cache=True)
@@ -209,7 +193,8 @@ def _poisson_drives(nr, drv, seed, step, slot, touched, n_touched):
     n = nr.v.size
     for d in range(drv.lam.size):
         for k in range(drv.lo[d], drv.hi[d]):
-            count = _drive_count(drv, d, seed, step, k - drv.lo[d])
+            count = drive_events(d, k - drv.lo[d], seed, step, drv.lam, drv.p0, drv.n_sub,
+                                 drv.k_max)
             if count > 0:
                 t = drv.channel[d] * n + k
                 add = count * drv.weight[d]
@@ -223,10 +208,8 @@ def _poisson_drives(nr, drv, seed, step, slot, touched, n_touched):
 def _sample_states(nr, rec, step):
     for c in range(rec.st_var.size):
         if step % rec.st_every[c] == 0:
-            k = rec.st_idx[c]
-            var = rec.st_var[c]
-            x = nr.ge[k] if var == VAR_GE else (nr.gi[k] if var == VAR_GI else nr.v[k])
-            rec.st_buf[rec.st_off[c] + rec.st_count[c]] = x
+            rec.st_buf[rec.st_off[c] + rec.st_count[c]] = sample(rec.st_var[c], rec.st_idx[c],
+                                                                  nr.v, nr.ge, nr.gi)
             rec.st_count[c] += 1
 
 
@@ -283,8 +266,7 @@ def simulate_numba(nr, src, syn, drv, cur, rec, counters, seed, step0, n_steps, 
             src.fired[src.gen_source[counters[0]] - n] = True
             counters[0] += 1
         for s in range(n_src):
-            if src.fired[s] or (src.p_fire[s] > 0.0 and
-                                uniform(seed, STREAM_POISSON_GROUP, step, n + s) < src.p_fire[s]):
+            if source_fires(n + s, src.fired[s], src.p_fire[s], seed, step):
                 firing[n_fire] = n + s
                 n_fire += 1
             src.fired[s] = False

@@ -36,13 +36,11 @@ Generator spikes set a flag per source one phase ahead (in the previous step's
 reads and clears in *fire*, as the CPU loop does.
 """
 from ._cuda import cuda, simulator_enabled
-from ._layout import (FIXED_UNIT, LIF_COND, LIF_DELTA, MCCULLOCH_PITTS, STREAM_POISSON_GROUP,
-                      STREAM_POISSON_INPUT, VAR_GE, VAR_GI)
-from ._rng import uniform
+from ._layout import LIF_COND, LIF_DELTA, MCCULLOCH_PITTS
+from .elements import drive_events, injected_current, receive, sample, source_fires
 from .lif import _lif_update
 from .lif_cond import _lif_cond_update
 from .mcculloch_pitts import _mcculloch_pitts_update
-from .propagate import poisson_inverse
 
 # registers per thread of the fused kernel: 136 without a limit allowed one block of 256
 # threads per SM of an H100 (12.5 % occupancy, every phase waiting on memory latency)
@@ -76,20 +74,14 @@ if cuda is not None:
         for j in range(st_nptr[k], st_nptr[k + 1]):
             c = st_ncol[j]
             if step % st_every[c] == 0:
-                var = st_var[c]
-                x = ge[k] if var == VAR_GE else (gi[k] if var == VAR_GI else v[k])
-                st_buf[st_off[c] + st_count[c]] = x
+                st_buf[st_off[c] + st_count[c]] = sample(st_var[c], k, v, ge, gi)
                 st_count[c] += 1
 
     @cuda.jit(device=True)
     def _update_one(k, step, seed, v, ge, gi, ref, i_bias, spiked, seg_hi, seg_code, seg_prm,
                     cur_lo, cur_hi, cur_vptr, cur_values, cur_rows, cur_cols, cur_ratio):
-        i_ext = i_bias[k]
-        for c in range(cur_lo.size):          # same order of additions as the CPU
-            if cur_lo[c] <= k < cur_hi[c]:
-                row = min(step // cur_ratio[c], cur_rows[c] - 1)
-                col = 0 if cur_cols[c] == 1 else k - cur_lo[c]
-                i_ext += cur_values[cur_vptr[c] + row * cur_cols[c] + col]
+        i_ext = injected_current(k, step, i_bias[k], cur_lo, cur_hi, cur_vptr, cur_values,
+                                 cur_rows, cur_cols, cur_ratio)
         g = 0
         while k >= seg_hi[g]:
             g += 1
@@ -113,8 +105,7 @@ if cuda is not None:
     @cuda.jit(device=True)
     def _source_fires(s, step, seed, n, p_fire, fired):
         """Whether source ``s`` fires (a generator's flag, cleared here, or a Poisson draw)."""
-        fire = fired[s] or (p_fire[s] > 0.0 and
-                            uniform(seed, STREAM_POISSON_GROUP, step, n + s) < p_fire[s])
+        fire = source_fires(n + s, fired[s], p_fire[s], seed, step)
         fired[s] = False
         return fire
 
@@ -130,11 +121,7 @@ if cuda is not None:
         # one thread owns neuron k's accumulators in this phase: plain additions are safe
         for d in range(d_lo.size):
             if d_lo[d] <= k < d_hi[d]:
-                count = 0
-                j = k - d_lo[d]
-                for r in range(d_sub[d]):
-                    u = uniform(seed, STREAM_POISSON_INPUT + d, step, j * d_sub[d] + r)
-                    count += poisson_inverse(u, d_lam[d], d_p0[d], d_kmax[d])
+                count = drive_events(d, k - d_lo[d], seed, step, d_lam, d_p0, d_sub, d_kmax)
                 if count > 0:
                     buffer[slot, d_channel[d] * n + k] += count * d_weight[d]
 
@@ -143,12 +130,8 @@ if cuda is not None:
         g = 0
         while k >= seg_hi[g]:
             g += 1
-        if seg_code[g] == LIF_DELTA:
-            if ref[k] == 0 and not spiked[k]:
-                v[k] += (buffer[slot, k] - buffer[slot, n + k]) * FIXED_UNIT
-        else:
-            ge[k] += buffer[slot, k] * FIXED_UNIT
-            gi[k] += buffer[slot, n + k] * FIXED_UNIT
+        v[k], ge[k], gi[k] = receive(seg_code[g] == LIF_DELTA, v[k], ge[k], gi[k], ref[k],
+                                     spiked[k], buffer[slot, k], buffer[slot, n + k])
         buffer[slot, k] = 0
         buffer[slot, n + k] = 0
 

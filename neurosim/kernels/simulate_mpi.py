@@ -29,13 +29,12 @@ from collections import namedtuple
 import numpy as np
 from numba import njit
 
-from ._layout import (FIXED_UNIT, LIF_COND, LIF_DELTA, MCCULLOCH_PITTS, STREAM_POISSON_GROUP,
-                      VAR_GE, VAR_GI)
-from ._rng import uniform
+from ._layout import LIF_COND, LIF_DELTA, MCCULLOCH_PITTS
+from .elements import drive_events, injected_current, receive, sample, source_fires
 from .lif import lif_update_numba
 from .lif_cond import lif_cond_update_numba
 from .mcculloch_pitts import mcculloch_pitts_update_numba
-from .simulate import _row_tuple, _drive_count
+from .simulate import _row_tuple
 
 # piece_*: local neurons as range(lo, hi, stride) inside segment ``seg``;
 # is_local: 1 for the neurons and sources of this rank (global numbering);
@@ -88,16 +87,8 @@ def _injected_currents(nr, cur, loc, step):
         return
     for p in range(loc.piece_lo.size):
         for k in range(loc.piece_lo[p], loc.piece_hi[p], loc.piece_stride[p]):
-            nr.i_ext[k] = nr.i_bias[k]
-    for c in range(cur.n_rows.size):
-        row = min(step // cur.ratio[c], cur.n_rows[c] - 1)
-        base = cur.vptr[c] + row * cur.n_cols[c]
-        for p in range(loc.piece_lo.size):
-            stride = loc.piece_stride[p]
-            start = _first_at_or_after(loc.piece_lo[p], stride, cur.lo[c])
-            for k in range(start, min(loc.piece_hi[p], cur.hi[c]), stride):
-                col = 0 if cur.n_cols[c] == 1 else k - cur.lo[c]
-                nr.i_ext[k] += cur.values[base + col]
+            nr.i_ext[k] = injected_current(k, step, nr.i_bias[k], cur.lo, cur.hi, cur.vptr,
+                                           cur.values, cur.n_rows, cur.n_cols, cur.ratio)
 
 
 @njit(cache=True)
@@ -108,9 +99,8 @@ def _sample_states(nr, rec, loc, step):
         if step % rec.st_every[c] == 0:
             k = rec.st_idx[c]
             if loc.is_local[k]:
-                var = rec.st_var[c]
-                x = nr.ge[k] if var == VAR_GE else (nr.gi[k] if var == VAR_GI else nr.v[k])
-                rec.st_buf[rec.st_off[c] + rec.st_count[c]] = x
+                rec.st_buf[rec.st_off[c] + rec.st_count[c]] = sample(rec.st_var[c], k, nr.v,
+                                                                      nr.ge, nr.gi)
             rec.st_count[c] += 1
 
 
@@ -122,24 +112,26 @@ def _poisson_drives(nr, drv, loc, seed, step, slot):
             stride = loc.piece_stride[p]
             start = _first_at_or_after(loc.piece_lo[p], stride, drv.lo[d])
             for k in range(start, min(loc.piece_hi[p], drv.hi[d]), stride):
-                count = _drive_count(drv, d, seed, step, k - drv.lo[d])
+                count = drive_events(d, k - drv.lo[d], seed, step, drv.lam, drv.p0, drv.n_sub,
+                                     drv.k_max)
                 if count > 0:
                     nr.buffer[slot, drv.channel[d] * n + k] += count * drv.weight[d]
 
 
 @njit(cache=True)
 def _apply_range(nr, exc, inh, delta, start, stop, stride):
+    # one loop per kind of synapse (a constant first argument), as in simulate
     v, ge, gi = nr.v, nr.ge, nr.gi
     if delta:
         for k in range(start, stop, stride):
-            if nr.ref[k] == 0 and not nr.spiked[k]:
-                v[k] += (exc[k] - inh[k]) * FIXED_UNIT
+            v[k], ge[k], gi[k] = receive(True, v[k], ge[k], gi[k], nr.ref[k], nr.spiked[k],
+                                         exc[k], inh[k])
             exc[k] = 0
             inh[k] = 0
     else:
         for k in range(start, stop, stride):
-            ge[k] += exc[k] * FIXED_UNIT
-            gi[k] += inh[k] * FIXED_UNIT
+            v[k], ge[k], gi[k] = receive(False, v[k], ge[k], gi[k], nr.ref[k], nr.spiked[k],
+                                         exc[k], inh[k])
             exc[k] = 0
             inh[k] = 0
 
@@ -208,9 +200,7 @@ def advance_numba(nr, src, syn, drv, cur, rec, counters, loc, seed, step0, n_ste
             counters[0] += 1
         for q in range(loc.sources.size):
             s = loc.sources[q]
-            if src.fired[s - n] or (src.p_fire[s - n] > 0.0 and
-                                    uniform(seed, STREAM_POISSON_GROUP, step, s)
-                                    < src.p_fire[s - n]):
+            if source_fires(s, src.fired[s - n], src.p_fire[s - n], seed, step):
                 firing[n_fire] = s
                 n_fire += 1
             src.fired[s - n] = False

@@ -1,0 +1,83 @@
+"""The phases of a time step as element functions: one neuron, source or drive each.
+
+Each function is plain Python written once and compiled by numba wherever it is
+called: inlined into the CPU loop (``simulate``), the loop of one MPI rank
+(``simulate_mpi``) and the CUDA kernel (``simulate_cuda``, as device
+functions). The loops differ (all neurons, one rank's pieces, one thread per
+neuron); what happens to one element does not, so the engines agree bit for
+bit. The numpy backend is written apart, vectorised, as the oracle they are
+tested against (``tests/kernels``).
+
+Arrays come as plain arguments (not the named tuples of ``simulate``), since a
+CUDA device function takes arrays one by one.
+"""
+from numba.extending import register_jitable
+
+from ._layout import FIXED_UNIT, STREAM_POISSON_GROUP, STREAM_POISSON_INPUT, VAR_GE, VAR_GI
+from ._rng import uniform
+from .propagate import poisson_inverse
+
+__all__ = ["injected_current", "drive_events", "source_fires", "sample", "receive"]
+
+
+@register_jitable
+def injected_current(k, step, i_bias_k, lo, hi, vptr, values, n_rows, n_cols, ratio):
+    """The current injected into neuron ``k`` at ``step``: its constant ``i_bias_k``
+    plus every time-varying current that covers it, added in the currents' order.
+
+    Current ``c`` acts on neurons ``[lo[c], hi[c])`` with a table of ``n_rows[c]``
+    rows (one every ``ratio[c]`` steps, the last held) of ``n_cols[c]`` columns
+    (1: the same value for all) starting at ``values[vptr[c]]``.
+    """
+    x = i_bias_k
+    for c in range(lo.size):
+        if lo[c] <= k < hi[c]:
+            row = min(step // ratio[c], n_rows[c] - 1)
+            col = 0 if n_cols[c] == 1 else k - lo[c]
+            x += values[vptr[c] + row * n_cols[c] + col]
+    return x
+
+
+@register_jitable
+def drive_events(d, j, seed, step, lam, p0, n_sub, k_max):
+    """Input events of Poisson drive ``d`` into its ``j``-th target at ``step``.
+
+    A mean above ``_build._MAX_POISSON_LAMBDA`` is split into ``n_sub[d]`` draws
+    of mean ``lam[d]``, each keyed by (drive, step, target, draw).
+    """
+    m_sub = n_sub[d]
+    count = 0
+    for r in range(m_sub):
+        u = uniform(seed, STREAM_POISSON_INPUT + d, step, j * m_sub + r)
+        count += poisson_inverse(u, lam[d], p0[d], k_max[d])
+    return count
+
+
+@register_jitable
+def source_fires(s, fired, p_fire, seed, step):
+    """Whether source ``s`` (global index) fires: a generator's flag ``fired`` or a
+    Poisson draw with probability ``p_fire`` per step."""
+    return fired or (p_fire > 0.0 and uniform(seed, STREAM_POISSON_GROUP, step, s) < p_fire)
+
+
+@register_jitable
+def sample(var, k, v, ge, gi):
+    """State variable ``var`` (``_layout.VAR_*``) of neuron ``k``."""
+    return ge[k] if var == VAR_GE else (gi[k] if var == VAR_GI else v[k])
+
+
+@register_jitable
+def receive(delta, v, ge, gi, ref, spiked, exc, inh):
+    """Neuron state ``(v, ge, gi)`` after the input of one ring-buffer slot arrives:
+    ``exc``, ``inh`` in fixed point (int64).
+
+    Exponential synapses (and conductances, and McCulloch-Pitts units) add it to
+    their synaptic variables; delta synapses (``delta``) make ``v`` jump by the
+    net input, unless the neuron is refractory or has just spiked (Brian2's
+    ``v += w`` on a neuron held at reset).
+    """
+    if delta:
+        if ref == 0 and not spiked:
+            v += (exc - inh) * FIXED_UNIT
+        return v, ge, gi
+    return v, ge + exc * FIXED_UNIT, gi + inh * FIXED_UNIT
