@@ -590,7 +590,7 @@ class _GpuRank:
     def __init__(self, net, plan, syn, comm, interval):
         from .backends.cuda_backend import CudaBackend
         from .kernels import _cuda
-        from .kernels._layout import MCCULLOCH_PITTS, P_UPDATE, V_TH
+        from .kernels.models import KERNELS
         from .kernels.simulate import Arrays
         if not CudaBackend.is_available():
             raise RuntimeError(f"backend='cuda' on MPI rank {comm.rank}: "
@@ -606,10 +606,7 @@ class _GpuRank:
         block = _block(plan.neuron_mask)
         for g in range(nr.seg_lo.size):
             s_lo, s_hi = int(nr.seg_lo[g]), int(nr.seg_hi[g])
-            inert = nr.seg_prm[g].copy()
-            inert[V_TH] = np.inf
-            if nr.seg_code[g] == MCCULLOCH_PITTS:
-                inert[P_UPDATE] = 1.0
+            inert = KERNELS[nr.seg_code[g]].inert(nr.seg_prm[g])
             # the group cut where this rank's block of neurons begins and ends
             cuts = sorted({s_lo, s_hi} | {c for c in block if s_lo < c < s_hi})
             for c_lo, c_hi in zip(cuts, cuts[1:]):

@@ -97,6 +97,7 @@ from brian2.stateupdaters.exact import exact
 from .._validation import check_positive, steps_of
 from ..inputs import CurrentInput, PoissonGroup, PoissonInput, SpikeGeneratorGroup, TimedCurrent
 from ..kernels import _layout as L
+from ..kernels import mcculloch_pitts
 from ..kernels._rng import uniform_numpy
 from ..models import LIF, LIFCond, McCullochPitts
 from ..monitors import RateMonitor, SpikeMonitor, StateMonitor, _smooth_rate
@@ -253,7 +254,7 @@ def _model_spec(model, group_name, dt):
                   "h_e = 0", "h_i = 0"]
         eqs = _MCCULLOCH_PITTS + ("upd : 1\n" if model.update == "asynchronous" else "")
         # the threshold neurosim compares with (theta less its tie tolerance)
-        theta = float(model.params(dt)[L.V_TH])
+        theta = float(model.params(dt)[mcculloch_pitts.THETA])
         return _Spec(eqs, {"theta": (theta, "1")}, threshold="x > 0.5",
                      on_pre={"excitatory": "h_e_post += w", "inhibitory": "h_i_post += w"},
                      input_var=("h_e", "h_i"), update_code="\n".join(update))
@@ -589,7 +590,7 @@ class Brian2Export:
             bg.run_regularly("\n".join(code), when="start", order=-1)
         if spec.update_code is not None:
             if g.model.update == "asynchronous":
-                p = g.model.params(self.dt)[L.P_UPDATE]
+                p = g.model.params(self.dt)[mcculloch_pitts.P_UPDATE]
                 gidx = self._offsets[id(g)] + np.arange(g.n)
                 if p >= 1.0:
                     bg.upd_[:] = 1.0

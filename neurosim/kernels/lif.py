@@ -16,7 +16,18 @@ what the step carried it past the threshold.
 import numpy as np
 from numba import njit
 
-from ._layout import A_E, A_I, A_M, N_REF, P_E, P_I, RESET_SUB, V_RESET, V_REST, V_TH
+# the slots of a LIF segment's parameter row, by name (models/lif.py fills them)
+V_REST = 0        # resting potential                                     [V]
+V_RESET = 1       # reset potential                                       [V]
+V_TH = 2          # threshold                                             [V]
+DECAY_M = 3       # exp(-dt/tau_m)
+DECAY_E = 4       # exp(-dt/tau_syn_e), 0 with delta synapses
+DECAY_I = 5       # exp(-dt/tau_syn_i)
+COUPLING_E = 6    # how much of i_e reaches v over one step (``propagator``), 0 with delta
+COUPLING_I = 7    # the same for i_i
+N_REF = 8         # refractory period in steps
+# slot 9 holds 1.0, unused: rows keep the values of earlier releases (checkpoints)
+RESET_SUB = 11    # 1.0: a spike subtracts v_th - v_reset; 0.0: v is set to v_reset
 
 
 def _lif_update(v, ge, gi, ref, i_ext, prm, seed, step, k):
@@ -28,13 +39,13 @@ def _lif_update(v, ge, gi, ref, i_ext, prm, seed, step, k):
     ref = ref - 1 if ref > 0 else ref
     free = ref == 0
     v_inf = prm[V_REST] + i_ext
-    v_new = v_inf + (v - v_inf) * prm[A_M] + prm[P_E] * ge - prm[P_I] * gi
+    v_new = v_inf + (v - v_inf) * prm[DECAY_M] + prm[COUPLING_E] * ge - prm[COUPLING_I] * gi
     v_new = v_new if free else v        # held while refractory
     spiked = free & (v_new > prm[V_TH])
     # RESET_SUB 0 gives v_reset exactly; 1 keeps the overshoot v_new - v_th
     v_new = prm[V_RESET] + prm[RESET_SUB] * (v_new - prm[V_TH]) if spiked else v_new
     ref = int(prm[N_REF]) if spiked else ref
-    return v_new, ge * prm[A_E], gi * prm[A_I], ref, spiked
+    return v_new, ge * prm[DECAY_E], gi * prm[DECAY_I], ref, spiked
 
 
 lif_update_numba = njit(cache=True)(_lif_update)     # one source, compiled twice
@@ -48,10 +59,10 @@ def lif_step_numpy(v, ge, gi, ref, i_ext, prm, seed, step, index):
     ref -= ref > 0
     free = ref == 0
     v_inf = prm[V_REST] + i_ext
-    v_new = v_inf + (v - v_inf) * prm[A_M] + prm[P_E] * ge - prm[P_I] * gi
+    v_new = v_inf + (v - v_inf) * prm[DECAY_M] + prm[COUPLING_E] * ge - prm[COUPLING_I] * gi
     v[free] = v_new[free]
-    ge *= prm[A_E]
-    gi *= prm[A_I]
+    ge *= prm[DECAY_E]
+    gi *= prm[DECAY_I]
     spiked = free & (v > prm[V_TH])
     v[spiked] = prm[V_RESET] + prm[RESET_SUB] * (v[spiked] - prm[V_TH])
     ref[spiked] = int(prm[N_REF])
@@ -73,3 +84,11 @@ def propagator(dt, tau_m, tau_syn):
 # backend -> step; the CUDA backend compiles the plain rule as a device function
 # (kernels.simulate_cuda, imported only when it is used)
 STEP = {"numpy": lif_step_numpy, "numba": lif_update_numba, "cuda": _lif_update}
+
+
+def inert(row):
+    """A copy of the parameter ``row`` whose neurons never fire (the neurons that an
+    MPI rank on a GPU carries for others)."""
+    row = row.copy()
+    row[V_TH] = np.inf
+    return row

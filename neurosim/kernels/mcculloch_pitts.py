@@ -14,15 +14,20 @@ keeps its state. An active unit emits a spike every step it is active.
 import numpy as np
 from numba import njit
 
-from ._layout import ABS_INH, P_UPDATE, STREAM_MP_UPDATE, V_TH
+from ._layout import STREAM_MP_UPDATE
 from ._rng import uniform, uniform_numpy
+
+# the slots of a McCulloch-Pitts segment's parameter row, by name (models/mcculloch_pitts.py)
+THETA = 2          # threshold on the net input, less a tie tolerance
+P_UPDATE = 9       # probability that a unit updates in a step (1: synchronous)
+ABS_INH = 10       # 1.0: any active inhibitory input vetoes the unit
 
 
 def _mcculloch_pitts_update(v, ge, gi, ref, i_ext, prm, seed, step, k):
     """One unit, one step. Returns ``(x, 0, 0, 0, active)``. Plain Python."""
     x = v
     if prm[P_UPDATE] >= 1.0 or uniform(seed, STREAM_MP_UPDATE, step, k) < prm[P_UPDATE]:
-        if ge - gi + i_ext >= prm[V_TH] and not (prm[ABS_INH] > 0.0 and gi > 0.0):
+        if ge - gi + i_ext >= prm[THETA] and not (prm[ABS_INH] > 0.0 and gi > 0.0):
             x = 1.0
         else:
             x = 0.0
@@ -38,7 +43,7 @@ def mcculloch_pitts_step_numpy(v, ge, gi, ref, i_ext, prm, seed, step, index):
         update = np.ones(v.shape, dtype=bool)
     else:
         update = uniform_numpy(seed, STREAM_MP_UPDATE, step, index) < prm[P_UPDATE]
-    fire = ge - gi + i_ext >= prm[V_TH]
+    fire = ge - gi + i_ext >= prm[THETA]
     if prm[ABS_INH] > 0.0:
         fire &= ~(gi > 0.0)
     v[update] = fire[update].astype(v.dtype)
@@ -50,3 +55,12 @@ def mcculloch_pitts_step_numpy(v, ge, gi, ref, i_ext, prm, seed, step, index):
 # backend -> step; the CUDA backend compiles the plain rule as a device function
 # (kernels.simulate_cuda, imported only when it is used)
 STEP = {"numpy": mcculloch_pitts_step_numpy, "numba": mcculloch_pitts_update_numba, "cuda": _mcculloch_pitts_update}
+
+
+def inert(row):
+    """A copy of the parameter ``row`` whose neurons never fire (the neurons that an
+    MPI rank on a GPU carries for others)."""
+    row = row.copy()
+    row[THETA] = np.inf
+    row[P_UPDATE] = 1.0
+    return row

@@ -4,6 +4,7 @@ import numpy as np
 from .. import kernels
 from .._validation import _short, check_positive, has_unit, to_si
 from ..kernels import _layout as L
+from ..kernels import lif as K
 from ..kernels.lif import propagator
 from ..units import amp, farad, second, volt
 from ._base import NeuronModel, refractory_steps
@@ -115,16 +116,16 @@ class LIF(NeuronModel):
         return out
 
     def _fill_params(self, row, dt):
-        row[L.V_REST], row[L.V_RESET], row[L.V_TH] = self.v_rest, self.v_reset, self.v_th
-        row[L.A_M] = np.exp(-dt / self.tau_m)
+        row[K.V_REST], row[K.V_RESET], row[K.V_TH] = self.v_rest, self.v_reset, self.v_th
+        row[K.DECAY_M] = np.exp(-dt / self.tau_m)
         if self.tau_syn_e is not None:
-            row[L.A_E] = np.exp(-dt / self.tau_syn_e)
-            row[L.A_I] = np.exp(-dt / self.tau_syn_i)
-            row[L.P_E] = propagator(dt, self.tau_m, self.tau_syn_e)
-            row[L.P_I] = propagator(dt, self.tau_m, self.tau_syn_i)
-        row[L.N_REF] = refractory_steps(self.refractory, dt)
-        row[L.P_UPDATE] = 1.0
-        row[L.RESET_SUB] = float(self.reset == "subtract")
+            row[K.DECAY_E] = np.exp(-dt / self.tau_syn_e)
+            row[K.DECAY_I] = np.exp(-dt / self.tau_syn_i)
+            row[K.COUPLING_E] = propagator(dt, self.tau_m, self.tau_syn_e)
+            row[K.COUPLING_I] = propagator(dt, self.tau_m, self.tau_syn_i)
+        row[K.N_REF] = refractory_steps(self.refractory, dt)
+        row[9] = 1.0        # unused; the value rows had in earlier releases (checkpoints)
+        row[K.RESET_SUB] = float(self.reset == "subtract")
 
     def _to_volts(self, name, value, allow_array):
         if has_unit(value, amp):

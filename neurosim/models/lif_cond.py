@@ -2,6 +2,7 @@
 from .. import kernels
 from .._validation import _short, check_positive, has_unit, to_si
 from ..kernels import _layout as L
+from ..kernels import lif_cond as K
 from ..units import amp, second, siemens, volt
 from ._base import NeuronModel, refractory_steps
 
@@ -82,13 +83,13 @@ class LIFCond(NeuronModel):
 
     def _fill_params(self, row, dt):
         self.validate_dt(dt)
-        row[L.V_REST], row[L.V_RESET], row[L.V_TH] = self.v_rest, self.v_reset, self.v_th
-        row[L.A_M] = dt / self.tau_m
-        row[L.A_E] = 1.0 - dt / self.tau_syn_e
-        row[L.A_I] = 1.0 - dt / self.tau_syn_i
-        row[L.P_E], row[L.P_I] = self.e_e, self.e_i
-        row[L.N_REF] = refractory_steps(self.refractory, dt)
-        row[L.P_UPDATE] = 1.0
+        row[K.E_L], row[K.V_RESET], row[K.V_TH] = self.v_rest, self.v_reset, self.v_th
+        row[K.DT_OVER_TAU_M] = dt / self.tau_m
+        row[K.DECAY_E] = 1.0 - dt / self.tau_syn_e
+        row[K.DECAY_I] = 1.0 - dt / self.tau_syn_i
+        row[K.E_E], row[K.E_I] = self.e_e, self.e_i
+        row[K.N_REF] = refractory_steps(self.refractory, dt)
+        row[9] = 1.0        # unused; the value rows had in earlier releases (checkpoints)
 
     def _per_leak(self, name, value, unit, allow_array):
         want = None if unit is siemens else volt

@@ -2,6 +2,7 @@
 from .. import kernels
 from .._validation import check_positive, to_si
 from ..kernels import _layout as L
+from ..kernels import mcculloch_pitts as K
 from ..units import second
 from ._base import NeuronModel
 
@@ -85,9 +86,9 @@ class McCullochPitts(NeuronModel):
 
     def _fill_params(self, row, dt):
         self.validate_dt(dt)
-        row[L.V_TH] = self.theta - TIE_TOLERANCE
-        row[L.P_UPDATE] = 1.0 if self.update == "synchronous" else dt / self.tau
-        row[L.ABS_INH] = 1.0 if self.absolute_inhibition else 0.0
+        row[K.THETA] = self.theta - TIE_TOLERANCE
+        row[K.P_UPDATE] = 1.0 if self.update == "synchronous" else dt / self.tau
+        row[K.ABS_INH] = 1.0 if self.absolute_inhibition else 0.0
 
     def _repr_fields(self):
         return {k: getattr(self, k) for k in ("theta", "absolute_inhibition", "update", "tau")}

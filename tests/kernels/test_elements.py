@@ -14,6 +14,7 @@ from numba import njit
 from neurosim.backends import numpy_backend as ref_np
 from neurosim.kernels import _layout as L
 from neurosim.kernels import elements as el
+from neurosim.kernels import lif as K_LIF, lif_cond as K_COND, mcculloch_pitts as K_MP
 from neurosim.kernels._rng import uniform_numpy
 from neurosim.kernels.lif import _lif_update, lif_step_numpy
 from neurosim.kernels.lif_cond import _lif_cond_update, lif_cond_step_numpy
@@ -172,24 +173,25 @@ def test_receive_matches_numpy(slot):
 # ------------------------------------------------------------ the neuron models
 def _lif_params(rng, delta=False):
     prm = np.zeros(L.N_PARAMS)
-    prm[[L.V_REST, L.V_RESET, L.V_TH]] = -0.07, -0.065, -0.052
-    prm[L.A_M], prm[L.A_E], prm[L.A_I] = np.exp(-0.1 / 10), np.exp(-0.1 / 5), np.exp(-0.1 / 10)
-    prm[L.P_E], prm[L.P_I] = (0.0, 0.0) if delta else (0.009, 0.0095)
-    prm[L.N_REF], prm[L.RESET_SUB] = 20, rng.integers(0, 2)
+    prm[[K_LIF.V_REST, K_LIF.V_RESET, K_LIF.V_TH]] = -0.07, -0.065, -0.052
+    prm[[K_LIF.DECAY_M, K_LIF.DECAY_E, K_LIF.DECAY_I]] = np.exp(-0.1 / np.array([10, 5, 10]))
+    prm[[K_LIF.COUPLING_E, K_LIF.COUPLING_I]] = (0.0, 0.0) if delta else (0.009, 0.0095)
+    prm[K_LIF.N_REF], prm[K_LIF.RESET_SUB] = 20, rng.integers(0, 2)
     return prm
 
 
 def _cond_params():
     prm = np.zeros(L.N_PARAMS)
-    prm[[L.V_REST, L.V_RESET, L.V_TH]] = -0.06, -0.06, -0.05
-    prm[L.A_M], prm[L.A_E], prm[L.A_I] = 0.1 / 20, np.exp(-0.1 / 5), np.exp(-0.1 / 10)
-    prm[L.P_E], prm[L.P_I], prm[L.N_REF] = 0.0, -0.08, 50
+    prm[[K_COND.E_L, K_COND.V_RESET, K_COND.V_TH]] = -0.06, -0.06, -0.05
+    prm[K_COND.DT_OVER_TAU_M] = 0.1 / 20
+    prm[K_COND.DECAY_E], prm[K_COND.DECAY_I] = 1 - 0.1 / 5, 1 - 0.1 / 10
+    prm[K_COND.E_E], prm[K_COND.E_I], prm[K_COND.N_REF] = 0.0, -0.08, 50
     return prm
 
 
 def _mp_params(p_update):
     prm = np.zeros(L.N_PARAMS)
-    prm[L.V_TH], prm[L.P_UPDATE], prm[L.ABS_INH] = 1.0, p_update, 1.0
+    prm[K_MP.THETA], prm[K_MP.P_UPDATE], prm[K_MP.ABS_INH] = 1.0, p_update, 1.0
     return prm
 
 
