@@ -9,7 +9,9 @@ to the working tree as it is). Every measurement is a fresh process that builds
 the network from that tree's ``benchmarks/nets.py``, compiles with a 0-step run
 and times a run of one simulated second (numba, one thread). The trees take
 turns within each repetition, so drift of the machine hits both alike. Prints
-the median wall time of the run per network and tree, and after / before.
+the median wall time of the run per network and tree, and after / before, and the
+compile times: cold (the first process of each tree, an empty numba cache) and
+warm (the median of the later ones, which load the cache).
 """
 import argparse
 import json
@@ -33,7 +35,8 @@ net, count = nets.build_neurosim(sys.argv[1])
 net.build(dt=nets.DT * second, seed=int(sys.argv[3]))
 net.run(0 * second, backend="numba", n_threads=1)
 net.run(1 * second, backend="numba", n_threads=1)
-print(json.dumps({"run_s": net.timings["run"], "spikes": count()[0]}))
+print(json.dumps({"run_s": net.timings["run"], "compile_s": net.timings["compile"],
+                  "spikes": count()[0]}))
 """
 
 
@@ -67,18 +70,23 @@ def main():
                            else ROOT)}
         try:
             times = {(n, k): [] for n in args.nets.split(",") for k in trees}
+            compiles = {k: [] for k in trees}
             for rep in range(args.reps):
                 for net in args.nets.split(","):
                     order = list(trees) if rep % 2 == 0 else list(trees)[::-1]
                     for key in order:
                         r = _measure(trees[key], os.path.join(tmp, f"cache-{key}"), net, seed=1 + rep)
                         times[net, key].append(r["run_s"])
+                        compiles[key].append(r["compile_s"])
                         print(f"rep {rep} {net:10s} {key:6s} {r['run_s']:.3f} s "
                               f"({r['spikes']} spikes)", flush=True)
             print("\nnetwork     before (s)  after (s)  after/before")
             for net in args.nets.split(","):
                 b, a = np.median(times[net, "before"]), np.median(times[net, "after"])
                 print(f"{net:10s}  {b:9.3f}  {a:9.3f}  {a / b:11.3f}")
+            print("\ncompile (s)  cold    warm (median)")
+            for key in trees:
+                print(f"{key:10s}  {compiles[key][0]:6.2f}  {np.median(compiles[key][1:]):6.2f}")
         finally:
             for key, tree in trees.items():
                 if tree != ROOT:

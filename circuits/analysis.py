@@ -160,7 +160,7 @@ def without_inhibition(pathway, keep=()):
     c = copy.deepcopy(pathway.circuit)
     c.projections = [p for p in c.projections
                      if p.kind != "inhibitory" or p.source in keep]
-    c._matrices, c._cache = {}, {}
+    c.weights_changed()
     out = Pathway(c, pathway.config, model=pathway.model, backend=pathway.backend,
                   dt=pathway.dt, coding=pathway.coding, n_threads=pathway.n_threads,
                   copies=max(pathway.copies.values(), default=1))

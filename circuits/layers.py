@@ -30,7 +30,7 @@ next layer.
 """
 import numpy as np
 
-from .core import Population
+from .description import Population
 
 __all__ = ["template_layer", "max_pool", "grid_indices", "patches"]
 

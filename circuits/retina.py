@@ -23,7 +23,7 @@ The spiking part, :func:`build_retina`:
 import numpy as np
 from scipy import ndimage
 
-from .core import Population, grid, neighbours
+from .description import Population, grid, neighbours
 
 __all__ = ["encode", "input_meta", "build_retina", "dog"]
 

@@ -29,7 +29,7 @@ Gabor: ``G(x', y') = exp(-(x'^2 + gamma^2 y'^2) / (2 sigma^2)) cos(2 pi x' / lam
 """
 import numpy as np
 
-from .core import Population, grid, neighbours
+from .description import Population, grid, neighbours
 
 __all__ = ["build_v1", "gabor"]
 

@@ -3,7 +3,7 @@ preferences read from grating responses, and the random Gabor bank."""
 import numpy as np
 import pytest
 
-from circuits import devalois, protocol, stimuli
+from circuits import devalois, protocol_report, protocol_t7, stimuli
 
 
 def _sample_of_histogram(edges, counts, n, log=False, seed=0):
@@ -73,16 +73,16 @@ def test_compare_scores_a_single_orientation_worse_than_the_bank(tmp_path):
     bank = devalois.bank_responses(devalois.random_gabor_bank(60, 16, seed=1), g)
     same = dict(devalois.compare(bank, p, bank, n_boot=20), n_gratings=len(g))
     assert same["worst"] == 0.0
-    assert protocol._t7_target(same, RETINA)["holds"]
+    assert protocol_t7._t7_target(same, RETINA)["holds"]
     # a model that responds to vertical gratings only
     vertical = (bank + 1.0) * (np.round(p["orientation"]) == 0)[:, None]
     one = dict(devalois.compare(vertical, p, bank, n_boot=20), n_gratings=len(g))
     assert one["orientation"][0] > 0.5 > one["orientation"][1]
     assert one["worst"] > 0.4 and one["ci"][0] > 0
-    assert not protocol._t7_target(one, RETINA)["holds"]
+    assert not protocol_t7._t7_target(one, RETINA)["holds"]
     np.testing.assert_array_equal(one["preferences"]["model"][0], 0.0)
-    figure = protocol._t7_figure(str(tmp_path), {"mcculloch_pitts": one, "lif": same},
-                                 dict(RETINA, preferences=one["preferences"]["bank"]))
+    figure = protocol_report._t7_figure(str(tmp_path), {"mcculloch_pitts": one, "lif": same},
+                                        dict(RETINA, preferences=one["preferences"]["bank"]))
     assert (tmp_path / "visual-pathway-t7.png").stat().st_size > 0 and figure.endswith(".png")
 
 
@@ -107,8 +107,8 @@ def test_t7_measures_v1_on_a_rebuild_and_the_bank_behind_the_retina(full_pathway
     """The protocol's T7 block on one phase of the gratings: the circuit's V1 rebuilt
     alone responds, its preferences spread over the grating orientations, and the bank
     behind the retina loses the highest frequency the pixel bank keeps."""
-    t7, behind = protocol._measure_t7({"mcculloch_pitts": full_pathway}, phases=1,
-                                      n_boot=5, homeostasis=False, seed=0)
+    t7, behind = protocol_t7._measure_t7({"mcculloch_pitts": full_pathway}, phases=1,
+                                         n_boot=5, homeostasis=False, seed=0)
     got = t7["mcculloch_pitts"]
     assert got["n_gratings"] == 12 * len(devalois.GRATING_SF)
     n_v1 = sum(full_pathway.circuit.populations[p].n for p in full_pathway.recorded("v1"))

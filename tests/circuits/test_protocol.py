@@ -29,12 +29,12 @@ def test_tiny_protocol_writes_every_target(extra, tmp_path):
 
 
 def test_t1_reports_each_circuits_own_worst_area():
-    from circuits import protocol
+    from circuits import protocol_targets
     t1 = {("MP", "v1"): (0.78, 0.75, 0.80), ("MP", "v2"): (0.85, 0.82, 0.88),
           ("MP", "v4"): (0.76, 0.70, 0.81), ("MP", "it"): (0.70, 0.65, 0.75),
           ("LIF", "v1"): (0.93, 0.92, 0.94), ("LIF", "v2"): (0.96, 0.94, 0.97),
           ("LIF", "v4"): (0.90, 0.84, 0.94), ("LIF", "it"): (0.87, 0.82, 0.90)}
-    mp, lif = protocol._t1_target(t1, "MP"), protocol._t1_target(t1, "LIF")
+    mp, lif = protocol_targets._t1_target(t1, "MP"), protocol_targets._t1_target(t1, "LIF")
     # the worst is the largest shortfall from the bar: V1 (0.12 under 0.9), not IT
     assert mp["value"] == 0.78 and tuple(mp["ci"]) == (0.75, 0.80) and not mp["holds"]
     assert "LIF" not in mp["detail"] and "the worst, MP V1" in mp["detail"]
@@ -46,16 +46,16 @@ def test_t6_positive_control_tells_shared_from_unrelated_features(extra):
     blocks are unrelated noise: each IT is predicted from another IT, not from a V1,
     so the control is clearly positive; with the roles swapped the IT blocks are noise
     that nothing predicts, and the control is about zero."""
-    from circuits import protocol
+    from circuits import protocol_stats
     rng = np.random.default_rng(0)
     n, labels = 96, np.repeat(np.arange(8), 12)
     latent = rng.normal(size=(n, 6))
     nets = [{"IT": latent @ rng.normal(size=(6, 40)) + 0.3 * rng.normal(size=(n, 40)),
              "V1": rng.normal(size=(n, 40))} for _ in range(3)]
-    control = protocol._t6_positive_control(nets, labels)
+    control = protocol_stats._t6_positive_control(nets, labels)
     assert control.shape == (6,) and control.min() > 0.5
     swapped = [{"IT": d["V1"], "V1": d["IT"]} for d in nets]
-    null = protocol._t6_positive_control(swapped, labels)
+    null = protocol_stats._t6_positive_control(swapped, labels)
     assert abs(null.mean()) < 0.1 and null.max() < 0.5
 
 
@@ -86,30 +86,30 @@ def test_decoding_v6_pools_circuit_seeds_image_by_image(extra, tmp_path):
 
 
 def test_results_table_says_whether_t4s_aim_is_met_for_each_circuit():
-    from circuits import protocol
+    from circuits import protocol_report
     t4 = dict(holds=True, aim=False)
-    assert protocol._holds_cell("T4", t4) == \
+    assert protocol_report._holds_cell("T4", t4) == \
         "yes (aim +0.05 with CI > 0 on these images: not met)"
-    assert protocol._holds_cell("T4", dict(t4, aim=True)).endswith(": met)")
-    assert protocol._holds_cell("T4", dict(holds=False, aim=False)) == "**no**"
-    assert protocol._holds_cell("T6", dict(holds=True, aim=False)) == "yes"
-    assert protocol._holds_cell("T7", dict(holds=None)) == "not measured"
+    assert protocol_report._holds_cell("T4", dict(t4, aim=True)).endswith(": met)")
+    assert protocol_report._holds_cell("T4", dict(holds=False, aim=False)) == "**no**"
+    assert protocol_report._holds_cell("T6", dict(holds=True, aim=False)) == "yes"
+    assert protocol_report._holds_cell("T7", dict(holds=None)) == "not measured"
 
 
 def test_t6_statistic_prefers_the_block_that_the_neurons_are_built_from():
-    from circuits import protocol
+    from circuits import protocol_stats
     rng = np.random.default_rng(0)
     labels = np.repeat(np.arange(8), 12)
     it_block, v1_block = rng.normal(size=(96, 10)), rng.normal(size=(96, 10))
     neurons = it_block @ rng.normal(size=(10, 6)) + 0.1 * rng.normal(size=(96, 6))
     ones = np.ones(6)
-    built_from_it = protocol._t6_statistic(neurons, labels, [it_block], [v1_block], ones)
-    built_from_v1 = protocol._t6_statistic(neurons, labels, [v1_block], [it_block], ones)
+    built_from_it = protocol_stats._t6_statistic(neurons, labels, [it_block], [v1_block], ones)
+    built_from_v1 = protocol_stats._t6_statistic(neurons, labels, [v1_block], [it_block], ones)
     assert built_from_it > 0.5 and built_from_v1 == pytest.approx(-built_from_it)
 
 
 def test_t6_statistic_per_neuron_tells_which_block_each_neuron_is_built_from():
-    from circuits import metrics, protocol
+    from circuits import metrics, protocol_stats
     rng = np.random.default_rng(1)
     labels = np.repeat(np.arange(8), 12)
     it_block, v1_block = rng.normal(size=(96, 10)), rng.normal(size=(96, 10))
@@ -117,9 +117,9 @@ def test_t6_statistic_per_neuron_tells_which_block_each_neuron_is_built_from():
     neurons = np.column_stack([it_block @ rng.normal(size=(10, 3)),
                                v1_block @ rng.normal(size=(10, 3)), np.ones(96)])
     neurons[:, :6] += 0.1 * rng.normal(size=(96, 6))
-    score, from_it, diff = protocol._t6_statistic(neurons, labels, [it_block], [v1_block],
-                                                   per_neuron=True)
-    assert score == protocol._t6_statistic(neurons, labels, [it_block], [v1_block])
+    score, from_it, diff = protocol_stats._t6_statistic(neurons, labels, [it_block],
+                                                         [v1_block], per_neuron=True)
+    assert score == protocol_stats._t6_statistic(neurons, labels, [it_block], [v1_block])
     assert from_it == metrics.predictivity(it_block, neurons[:, :6], labels,
                                            test_size=0.1).score
     assert diff.shape == (6,)                     # the constant neuron is left out
