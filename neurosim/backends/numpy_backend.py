@@ -8,13 +8,8 @@ import numpy as np
 
 from ..kernels import _layout as L
 from ..kernels._rng import uniform_numpy
-from ..kernels.lif import lif_step_numpy
-from ..kernels.lif_cond import lif_cond_step_numpy
-from ..kernels.mcculloch_pitts import mcculloch_pitts_step_numpy
+from ..kernels.models import KERNELS
 from ..kernels.propagate import poisson_inverse_numpy, propagate_numpy
-
-_STEP = {L.LIF_EXP: lif_step_numpy, L.LIF_DELTA: lif_step_numpy,
-         L.LIF_COND: lif_cond_step_numpy, L.MCCULLOCH_PITTS: mcculloch_pitts_step_numpy}
 
 
 class NumpyBackend:
@@ -47,7 +42,7 @@ class NumpyBackend:
             _sample_states(nr, rec, step)
             for g in range(nr.seg_lo.size):
                 lo, hi = nr.seg_lo[g], nr.seg_hi[g]
-                nr.spiked[lo:hi] = _STEP[nr.seg_code[g]](
+                nr.spiked[lo:hi] = KERNELS[nr.seg_code[g]].STEP["numpy"](
                     nr.v[lo:hi], nr.ge[lo:hi], nr.gi[lo:hi], nr.ref[lo:hi], nr.i_ext[lo:hi],
                     nr.seg_prm[g], seed, step, np.arange(lo, hi))
             hi_gen = ctr[0] + np.searchsorted(src.gen_step[ctr[0]:], step, side="right")
