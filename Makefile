@@ -1,6 +1,8 @@
 # The two set-up commands: `make demo` and `make test`. Each creates .venv on first use.
 # `make bench` (about 10 minutes on 2 idle cores) and `make bench-full` measure neurosim
-# against Brian2 and NEST (benchmarks/run.py); they add the extra `bench` to .venv.
+# against Brian2 and NEST (benchmarks/run.py) on the networks of benchmarks/README.md; they
+# add the extras `test` and `bench` (Cython, nest-simulator) to .venv. A peer that cannot
+# run here (NEST without a wheel for this platform, no GPU) is reported "not run: <reason>".
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -20,6 +22,9 @@ env: $(VENV)/.installed
 
 $(VENV)/.bench-installed: $(VENV)/.installed setup.cfg
 	$(PY) -m pip install -q -e ".[test,bench]"
+	@$(PY) -c "import Cython" || { echo "Cython missing: the extra bench did not install"; exit 1; }
+	@$(PY) -c "import nest" >/dev/null 2>&1 || echo "NEST does not import: its contenders will be \
+	reported 'not run'; benchmarks/README.md says how to install it on this platform"
 	touch $@
 
 test: $(VENV)/.installed

@@ -5,7 +5,7 @@ Usage::
     python benchmarks/profile_neurosim.py cuba-64k [--threads 1] [--duration 1]
 
 Runs the network once (the reference run time), then replays each phase of the
-step (design.md section 3) in its own compiled loop over the same number of
+step (docs/design.md, "The time step") in its own compiled loop over the same number of
 steps, on a copy of the built arrays:
 
 - ``update``: the neuron update and threshold of every segment;

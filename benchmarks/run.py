@@ -1,4 +1,4 @@
-"""neurosim against Brian2 and NEST on the networks of ``/work/shared/benchmarks.md``.
+"""neurosim against Brian2 and NEST on the networks defined in ``benchmarks/README.md``.
 
 Usage::
 
@@ -16,13 +16,18 @@ medians over the repetitions, timing outliers flagged and left out, and a check
 that every contender fires at neurosim's rate within statistical error.
 
 Results: a JSON of every raw measurement in ``benchmarks/results/`` (``--out``),
-``docs/benchmarks.md`` and ``docs/images/benchmarks_scaling.png``.
+``docs/benchmarks.md`` and ``docs/images/benchmarks_scaling.png``. Paths in the
+JSON are relative to the repository (the session's temporary folder is written
+``<session>``). A contender that cannot run here (NEST not installed, no CUDA GPU,
+no C++ compiler) is named with its reason, ``not run: <reason>``, on the console
+and in the report.
 """
 import argparse
 import datetime
 import json
 import os
 import platform
+import re
 import shutil
 import subprocess
 import sys
@@ -153,17 +158,45 @@ def probe_versions(env):
 
 
 # ------------------------------------------------------------------------ plan
+def _last_line(text):
+    lines = [x.strip() for x in str(text or "").strip().splitlines() if x.strip()]
+    return lines[-1] if lines else "?"
+
+
+def unavailable(name, versions):
+    """Why contender ``name`` cannot run on this machine at all (whatever the network),
+    from :func:`probe_versions`' findings, or ``None``."""
+    c = CONTENDERS[name]
+    family = c["runner"].split("-")[0]
+    failed = {k: v for k, v in versions.items() if isinstance(v, str)
+              and v.startswith("import failed")}
+    if family == "neurosim" and "neurosim" in failed:
+        return f"neurosim does not import ({failed['neurosim']})"
+    if name == "neurosim-cuda" and not versions.get("cuda"):
+        return f"no CUDA GPU ({versions.get('cuda_why', '?')})"
+    if family in ("b2cython", "b2cpp") and "brian2" in failed:
+        return f"Brian2 does not import ({failed['brian2']})"
+    if family == "b2cython" and "cython" in failed:
+        return (f"Cython does not import ({failed['cython']}); `make bench` installs it "
+                "(extra `bench`)")
+    if family in ("b2cython", "b2cpp") and versions.get("g++", "not found") == "not found":
+        return "no C++ compiler (g++ not found)"
+    if family == "b2cpp" and c["threads"] > NCPU:
+        return f"{c['threads']} threads > {NCPU} cores"
+    if family == "nest" and "nest" not in versions:
+        return (f"NEST does not import ({_last_line(versions.get('nest_error'))}); "
+                "see benchmarks/README.md for installing NEST")
+    return None
+
+
 def applies(name, net, cfg, versions):
     """``None`` if contender ``name`` runs on ``net``, else why not."""
     c = CONTENDERS[name]
     spec = NETWORKS[net]
     family = c["runner"].split("-")[0]
-    if name == "neurosim-cuda" and not versions.get("cuda"):
-        return f"no CUDA GPU ({versions.get('cuda_why', '')})"
-    if family == "nest" and "nest" not in versions:
-        return "NEST does not import"
-    if family == "b2cpp" and c["threads"] > NCPU:
-        return f"{c['threads']} threads > {NCPU} cores"
+    why = unavailable(name, versions)
+    if why:
+        return why
     excl = cfg.get("exclude", {})
     if net in excl.get(name, []) + excl.get(family, []):
         return "not in this set"
@@ -248,9 +281,13 @@ def measure(args, cfg):
                 skipped.append(dict(net=net, contender=name, why=why))
             else:
                 plan[net][name] = True
+    absent = {n: why for n in names if (why := unavailable(n, versions))}
     log(f"session {session}; versions {versions}")
+    for name, why in absent.items():
+        log(f"not run: {name:<22} {why}")
     for s in skipped:
-        log(f"skip {s['contender']:<22} {s['net']:<16} {s['why']}")
+        if s["contender"] not in absent:
+            log(f"skip {s['contender']:<22} {s['net']:<16} {s['why']}")
     base_env = dict(os.environ)      # has NEUROSIM_BENCH_SRC
     timeout = args.timeout or cfg["timeout"]
     durations = {net: args.duration or cfg["durations"].get(net, DURATION) for net in nets}
@@ -277,6 +314,8 @@ def measure(args, cfg):
                 f"{r.get('compile_s', float('nan')):.1f} s")
             if r["status"] != "ok":
                 plan[net].pop(name)
+                skipped.append(dict(net=net, contender=name, why=f"compilation failed "
+                                    f"({r['status']}: {_last_line(r.get('error'))})"))
     failed = set()
     for rep in range(args.reps):
         for k, net in enumerate(nets):
@@ -305,14 +344,61 @@ def measure(args, cfg):
                         f"load {r['load1']:.1f}]")
     shutil.rmtree(session, ignore_errors=True)
     os.environ.pop("NEUROSIM_BENCH_SRC", None)
-    return dict(
+    res = dict(
         created=datetime.datetime.now().isoformat(timespec="seconds"),
-        command=" ".join(["python", "benchmarks/run.py"] + sys.argv[1:]),
+        command=command_line(sys.argv[1:]),
         set=args.set, reps=args.reps, seed=args.seed, nets=nets, durations=durations,
         contenders={n: CONTENDERS[n] for n in names}, machine=machine_info(),
         versions=versions, cython_cache_cold=cython_cold, skipped=skipped,
         compiles=compiles, records=records, elapsed_s=time.time() - start,
-        loadavg_end=os.getloadavg(), note=args.note)
+        loadavg_end=os.getloadavg(), note=args.note, not_run=absent)
+    # the results name no path of this machine: the session's folder becomes <session>,
+    # the repository's paths relative ones
+    return neutral_paths(res, session)
+
+
+def _path_substitutions(session=None):
+    """(prefix, replacement) pairs, longest first: the paths of this machine that a
+    result may mention (in specs, errors, tracebacks) and their neutral forms."""
+    subs = [(ROOT + os.sep, ""), (ROOT, "."), (tempfile.gettempdir(), "<tmp>"),
+            (os.path.expanduser("~"), "~")]
+    if session:
+        subs.append((session, "<session>"))
+    for prefix in {sys.prefix, sys.base_prefix}:
+        if not prefix.startswith(ROOT):       # a venv inside the repository: relative
+            subs.append((prefix, "<python>"))
+    return sorted(((a, b) for a, b in subs if a not in ("", os.sep, "~")),
+                  key=lambda x: -len(x[0]))
+
+
+def neutral_paths(obj, session=None, _subs=None):
+    """``obj`` (a result: dicts, lists, strings) with every machine path made neutral."""
+    if _subs is None:
+        # a prefix counts where a path component ends: not /tmpfoo for /tmp
+        _subs = [(re.compile(re.escape(a) + ("" if a.endswith(os.sep) else r"(?![\w.-])")), b)
+                 for a, b in _path_substitutions(session)]
+    if isinstance(obj, dict):
+        return {k: neutral_paths(v, _subs=_subs) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return type(obj)(neutral_paths(v, _subs=_subs) for v in obj)
+    if isinstance(obj, str):
+        for pattern, rep in _subs:
+            obj = pattern.sub(lambda m: rep, obj)
+    return obj
+
+
+def repo_path(path):
+    """``path`` relative to the repository if inside it, else ``<dir>/`` and its name."""
+    full = os.path.abspath(path)
+    if full == ROOT or full.startswith(ROOT + os.sep):
+        return os.path.relpath(full, ROOT)
+    return "<dir>/" + os.path.basename(full)
+
+
+def command_line(argv):
+    """The command as it would be typed in the repository, with no machine path."""
+    words = [repo_path(a) if os.path.isabs(a) else a for a in argv]
+    return " ".join(["python", "benchmarks/run.py"] + words)
 
 
 # ------------------------------------------------------------------- analysis
@@ -466,7 +552,37 @@ def _events(x):
 
 def _paths(p):
     paths = p if isinstance(p, list) else [p]
-    return ", ".join(f"`{os.path.relpath(x, ROOT)}`" for x in paths)
+    return ", ".join(f"`{repo_path(x) if os.path.isabs(x) else x}`" for x in paths)
+
+
+def not_run(res):
+    """``[(contender, reason)]``: the contenders asked for that have no successful
+    measurement in ``res``, each with why: the machine lacks it (``res['not_run']``,
+    e.g. NEST not installed, no CUDA GPU), every network was skipped (the reasons of
+    the skips) or every measurement failed."""
+    absent = dict(res.get("not_run") or {})
+    out = []
+    for name in res["contenders"]:
+        recs = [r for r in res["records"] if r.get("name") == name]
+        if any(r["status"] == "ok" for r in recs):
+            continue
+        if name in absent:
+            why = absent[name]
+        elif recs:
+            why = "every measurement failed (" + "; ".join(dict.fromkeys(
+                f"{r['net']}: {r['status']}" for r in recs)) + ")"
+        else:
+            whys = list(dict.fromkeys(s["why"] for s in res["skipped"]
+                                      if s["contender"] == name))
+            why = "; ".join(whys) if whys else "no network of this set applies"
+        out.append((name, why))
+    return out
+
+
+def not_run_lines(res):
+    """One line per contender that did not run: ``<name>, <label>: not run: <reason>``."""
+    return [f"`{n}`, {CONTENDERS[n]['label'] if n in CONTENDERS else n}: not run: {why}"
+            for n, why in not_run(res)]
 
 
 KEPT_SECTIONS = ("<!-- gpu:begin -->", "<!-- mpi:begin -->", "<!-- speed:begin -->")
@@ -475,8 +591,9 @@ KEPT_SECTIONS = ("<!-- gpu:begin -->", "<!-- mpi:begin -->", "<!-- speed:begin -
 def write_markdown(res, rows, path, image_rel):
     m, v = res["machine"], res["versions"]
     lines = ["# Benchmarks", "",
-             "neurosim against Brian2 and NEST on the networks of `benchmarks.md` "
-             "(the project's shared definitions; code in `benchmarks/`). Generated by "
+             "neurosim against Brian2 and NEST on the networks defined in "
+             "`benchmarks/README.md` (code in `benchmarks/`). "
+             "Generated by "
              "`benchmarks/run.py` from the raw results in "
              f"{_paths(res.get('json_path', '?'))}; do not edit by hand.", ""]
     load = [r["load1"] for r in res["records"]]
@@ -562,6 +679,13 @@ def write_markdown(res, rows, path, image_rel):
                   f"{np.median([c['compile_s'] for c in comp]):.1f} s per network "
                   f"(median of {len(comp)} builds)."]
     lines += [""]
+
+    missing = not_run_lines(res)
+    if missing:
+        lines += ["## Contenders not run", "",
+                  "Asked for, but without a measurement in these runs (so without a column "
+                  "in the tables below):", ""]
+        lines += [f"- {x}" for x in missing] + [""]
 
     # summary matrix: run time (ratio)
     names = [n for n in res["contenders"] if any(r["contender"] == n for r in rows)]
@@ -693,6 +817,9 @@ def merge(parts):
     res["elapsed_s"] = sum(p["elapsed_s"] for p in parts)
     res["cython_cache_cold"] = parts[0].get("cython_cache_cold")
     res["note"] = " ".join(p["note"] for p in parts if p.get("note"))
+    # a contender missing from one run is not missing from the merged result if another
+    # run measured it (not_run() looks at the records)
+    res["not_run"] = {k: v for p in parts for k, v in (p.get("not_run") or {}).items()}
     res["parts"] = [dict(command=p["command"], commit=p["versions"].get("neurosim_commit"),
                          created=p.get("created"), elapsed_s=p["elapsed_s"],
                          nets=[n for n in p["nets"] if any(r["net"] == n for r in res["records"]
@@ -743,7 +870,7 @@ def main(argv=None):
         for path in args.report:
             with open(path) as fh:
                 parts.append(json.load(fh))
-            parts[-1]["json_path"] = os.path.abspath(path)
+            parts[-1]["json_path"] = repo_path(path)
         res = parts[0] if len(parts) == 1 else merge(parts)
     else:
         if args.reps < 1:
@@ -758,22 +885,28 @@ def main(argv=None):
         res = measure(args, cfg)
         out = args.out or os.path.join(
             HERE, "results", f"bench-{args.set}-{time.strftime('%Y%m%d-%H%M%S')}.json")
-        os.makedirs(os.path.dirname(os.path.abspath(out)), exist_ok=True)
-        res["json_path"] = os.path.abspath(out)
+        out = os.path.abspath(out)
+        os.makedirs(os.path.dirname(out), exist_ok=True)
+        res["json_path"] = repo_path(out)
         with open(out, "w") as fh:
             json.dump(res, fh, indent=1, default=float)
         log(f"raw results: {out}")
     if not args.no_docs:
         rows = report(res, args.docs, args.image)
         if not args.report:
-            with open(res["json_path"], "w") as fh:
+            with open(out, "w") as fh:
                 json.dump(res, fh, indent=1, default=float)
         for r in rows:
             if r.get("status") == "ok":
                 log(f"{r['net']:<16} {r['contender']:<22} RTF {r['rtf']:8.3f}  "
                     f"ratio {_fmt(r.get('ratio'))}  rate {r['rate']:.2f} Hz  "
                     f"{'; '.join(r['flags'])}")
+            else:
+                log(f"{r['net']:<16} {r['contender']:<22} {r.get('status')}: "
+                    f"{_last_line(r.get('error'))}")
         log(f"wrote {args.docs} and {args.image}")
+    for line in not_run_lines(res):
+        log(line.replace("`", ""))
 
 
 if __name__ == "__main__":

@@ -1,9 +1,13 @@
-"""Reference networks shared by the tests (and, later, the benchmarks).
+"""Reference networks: the one library that the tests and the benchmarks both import.
 
 Each builder returns ``(network, monitors)``: an unbuilt ``ns.Network`` and a dict
 of its monitors. The caller chooses ``dt``, the backend and the seed in
 ``net.run(...)``; connectivity, initial values and input draws all follow from
-that seed. The definitions are the ones of ``/work/shared/benchmarks.md``.
+that seed. The definitions (sizes, parameters, sources) are those of
+``benchmarks/README.md``; ``benchmarks/nets.py`` names the benchmark instances
+(``cuba-4k``, ``pd14-0.1``, ...) and builds them from here, and
+``benchmarks/pd14.py`` re-exports the PD14 tables for the Brian2 and NEST
+versions of the benchmarks.
 
 Tests import this module as ``from networks import cuba``: pytest puts
 ``tests/`` on ``sys.path`` (rootdir-relative "prepend" import mode, there is no
@@ -13,10 +17,13 @@ work under ``--import-mode=importlib`` and from subprocesses.
 import numpy as np
 
 import neurosim as ns
-from neurosim.units import Hz, mV, ms
+from neurosim.units import Hz, mV, ms, pA, pF
 
 __all__ = ["cuba", "coba", "brunel", "brunel_nu_thr", "balanced_binary",
-           "balance_solution", "poisson_delays", "VVS98", "assert_equal_records"]
+           "balance_solution", "poisson_delays", "VVS98", "assert_equal_records",
+           "pd14", "pd14_population_rates", "pd14_sizes", "pd14_synapse_counts",
+           "pd14_expected_synapses", "pd14_weight_mean", "pd14_delay_params",
+           "pd14_is_excitatory", "PD14", "PD14_POPULATIONS"]
 
 
 def assert_equal_records(actual, desired, err_msg="", dtype=np.float64):
@@ -257,3 +264,129 @@ def poisson_delays(n=400, n_sources=200, rate=20 * Hz, p=0.1, *, record=(0, 1, 2
     monitors = {"spikes": ns.SpikeMonitor(cells), "sources": ns.SpikeMonitor(noise),
                 "state": _state_monitor(cells, ("v", "i_e", "i_i"), record)}
     return _pack((cells, noise, *syn), monitors)
+
+
+# ------------------------------------- PD14: the cortical microcircuit (Potjans & Diesmann 2014)
+PD14_POPULATIONS = ("L23E", "L23I", "L4E", "L4I", "L5E", "L5I", "L6E", "L6I")
+# SI units (s, V, F, A, Hz). n_full: population sizes of the full model;
+# conn_probs[target, source]: connection probabilities; k_ext: Poisson background
+# inputs per neuron at bg_rate; neuron: iaf_psc_exp with v0 ~ N(v0_mean, v0_std);
+# w_mean: PSC amplitude, w_rel_sd its relative standard deviation, g the inhibitory
+# factor; d_exc, d_inh: (mean, sd) of the delays; rates: the published mean rates (Hz)
+PD14 = dict(
+    n_full=np.array([20683, 5834, 21915, 5479, 4850, 1065, 14395, 2948]),
+    conn_probs=np.array([
+        [0.1009, 0.1689, 0.0437, 0.0818, 0.0323, 0.0, 0.0076, 0.0],
+        [0.1346, 0.1371, 0.0316, 0.0515, 0.0755, 0.0, 0.0042, 0.0],
+        [0.0077, 0.0059, 0.0497, 0.135, 0.0067, 0.0003, 0.0453, 0.0],
+        [0.0691, 0.0029, 0.0794, 0.1597, 0.0033, 0.0, 0.1057, 0.0],
+        [0.1004, 0.0622, 0.0505, 0.0057, 0.0831, 0.3726, 0.0204, 0.0],
+        [0.0548, 0.0269, 0.0257, 0.0022, 0.06, 0.3158, 0.0086, 0.0],
+        [0.0156, 0.0066, 0.0211, 0.0166, 0.0572, 0.0197, 0.0396, 0.2252],
+        [0.0364, 0.001, 0.0034, 0.0005, 0.0277, 0.008, 0.0658, 0.1443]]),
+    k_ext=np.array([1600, 1500, 2100, 1900, 2000, 1900, 2900, 2100]),
+    neuron=dict(c_m=250e-12, tau_m=10e-3, tau_syn=0.5e-3, e_l=-65e-3, v_th=-50e-3,
+                v_reset=-65e-3, t_ref=2e-3, v0_mean=-58e-3, v0_std=10e-3),
+    w_mean=87.81e-12, w_rel_sd=0.1, g=-4.0,
+    d_exc=(1.5e-3, 0.75e-3), d_inh=(0.75e-3, 0.375e-3),
+    bg_rate=8.0,
+    rates=np.array([0.9, 3.0, 4.4, 5.9, 7.6, 8.6, 1.1, 7.8]),
+)
+
+
+def pd14_sizes(scale=1.0):
+    """Population sizes at ``scale`` (at least one neuron each)."""
+    return np.maximum(1, np.round(PD14["n_full"] * scale)).astype(np.int64)
+
+
+def pd14_synapse_counts(scale=1.0):
+    """``K[target, source]``: synapses per projection, ``scale`` times the full model's
+    (the full model's in-degrees are kept):
+    ``K = log(1 - C) / log(1 - 1/(N_pre N_post))`` with the full model's sizes."""
+    n = PD14["n_full"].astype(float)
+    with np.errstate(divide="ignore"):
+        k = np.log(1.0 - PD14["conn_probs"]) / np.log(1.0 - 1.0 / np.outer(n, n))
+    return np.round(k * scale).astype(np.int64)
+
+
+def pd14_expected_synapses(scale=1.0):
+    """Recurrent synapses of the microcircuit at ``scale`` (exact: a fixed total number
+    per projection)."""
+    return int(pd14_synapse_counts(scale).sum())
+
+
+def pd14_is_excitatory(pop):
+    return pop % 2 == 0
+
+
+def pd14_weight_mean(target, source):
+    """Mean PSC amplitude in amperes (negative for inhibitory sources)."""
+    w = PD14["w_mean"] if pd14_is_excitatory(source) else PD14["g"] * PD14["w_mean"]
+    if PD14_POPULATIONS[source] == "L4E" and PD14_POPULATIONS[target] == "L23E":
+        w *= 2.0
+    return w
+
+
+def pd14_delay_params(source):
+    """``(mean, sd)`` of the delays (s) of the projections from population ``source``."""
+    return PD14["d_exc"] if pd14_is_excitatory(source) else PD14["d_inh"]
+
+
+def pd14(scale=1.0, spikes=True):
+    """The cortical microcircuit of Potjans & Diesmann (2014).
+
+    Eight populations of current-based LIF neurons with exponential synaptic
+    currents, one ``FixedTotalNumber`` projection per (source, target) pair with
+    ``K = log(1 - C) / log(1 - 1/(N_pre N_post))`` synapses drawn with replacement
+    (:func:`pd14_synapse_counts`), normal weights (87.81 pA, 10 % sd; inhibitory
+    ``g = -4`` times; L4E -> L23E doubled), normal delays rounded to steps (redrawn
+    below 0.1 ms) and Poisson background at 8 Hz through ``K_ext`` synapses per
+    neuron. ``scale`` multiplies every population size and keeps the in-degrees (so
+    the total synapse count scales with ``scale``), a cheap stand-in with the same
+    per-neuron input statistics; ``scale=1`` is the published model (77,169
+    neurons, about 3e8 synapses).
+
+    Monitors: ``spikes``, one SpikeMonitor over all neurons (none with
+    ``spikes=False``; see :func:`pd14_population_rates`).
+    """
+    nrn = PD14["neuron"]
+    lif = ns.LIF(tau_m=nrn["tau_m"] * 1e3 * ms, v_rest=nrn["e_l"] * 1e3 * mV,
+                 v_reset=nrn["v_reset"] * 1e3 * mV, v_th=nrn["v_th"] * 1e3 * mV,
+                 refractory=nrn["t_ref"] * 1e3 * ms, tau_syn_e=nrn["tau_syn"] * 1e3 * ms,
+                 tau_syn_i=nrn["tau_syn"] * 1e3 * ms, c_m=nrn["c_m"] * 1e12 * pF)
+    n = pd14_sizes(scale)
+    total = int(n.sum())
+    cells = ns.NeuronGroup(total, lif, name="pd14",
+                           v=ns.Normal(nrn["v0_mean"] * 1e3 * mV, nrn["v0_std"] * 1e3 * mV))
+    bounds = np.concatenate([[0], np.cumsum(n)])
+    pops = [cells[int(bounds[k]):int(bounds[k + 1])] for k in range(len(n))]
+    k = pd14_synapse_counts(scale)
+    w_rel_sd = PD14["w_rel_sd"]
+    objects = [cells]
+    for t in range(len(n)):
+        for s in range(len(n)):
+            if k[t, s] == 0:
+                continue
+            w = abs(pd14_weight_mean(t, s)) * 1e12
+            d_mean, d_sd = (x * 1e3 for x in pd14_delay_params(s))
+            objects.append(ns.Synapses(
+                pops[s], pops[t], kind="excitatory" if pd14_is_excitatory(s) else "inhibitory",
+                weight=ns.Normal(w * pA, w_rel_sd * w * pA, low=0 * pA),
+                delay=ns.Normal(d_mean * ms, d_sd * ms, low=0.1 * ms),
+                connect=ns.FixedTotalNumber(int(k[t, s])),
+                name=f"{PD14_POPULATIONS[s]}->{PD14_POPULATIONS[t]}"))
+    for t in range(len(n)):
+        objects.append(ns.PoissonInput(pops[t], n=int(PD14["k_ext"][t]),
+                                       rate=PD14["bg_rate"] * Hz,
+                                       weight=PD14["w_mean"] * 1e12 * pA, kind="excitatory"))
+    monitors = {"spikes": ns.SpikeMonitor(cells)} if spikes else {}
+    return _pack(objects, monitors)
+
+
+def pd14_population_rates(monitor, scale, duration):
+    """Mean rate (Hz) of each population from a SpikeMonitor over all neurons."""
+    n = pd14_sizes(scale)
+    bounds = np.concatenate([[0], np.cumsum(n)])
+    counts = np.bincount(np.searchsorted(bounds, monitor.i, side="right") - 1,
+                         minlength=len(n))[:len(n)]
+    return dict(zip(PD14_POPULATIONS, counts / (n * duration)))

@@ -3,7 +3,7 @@
 Each network is built once by neurosim (connectivity, weights, delays and
 initial values from the seed), exported with ``neurosim.interop.brian2.to_brian2``
 and simulated by both: neurosim's numba loop, and Brian2's own code generation
-(``'numpy'`` target) of the equations written in ``interop/brian2.py``, with
+(``'numpy'`` target) of the equations written in ``interop/_brian2_models.py``, with
 Brian2's default schedule. Random input is replayed from neurosim's
 counter-based generator, so the two see the same input.
 
