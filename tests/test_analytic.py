@@ -16,7 +16,7 @@ independently of the kernels:
   subtraction, and once every ``ceil((v_th - v_reset) / c)`` steps with reset to
   ``v_reset``.
 
-Timing conventions (design.md section 3): a StateMonitor samples at the start
+Timing conventions (docs/design.md, "The time step"): a StateMonitor samples at the start
 of a step, before the update; a spike with delay 0 is applied at the end of
 the step it is emitted in, so its effect starts with the next step; a spike is
 stamped with the step whose update took ``v`` above threshold.

@@ -1,4 +1,4 @@
-"""Peer validation: the same networks in neurosim and Brian2 (design.md section 6, rung 3).
+"""Peer validation: the same networks in neurosim and Brian2 (docs/validation.md).
 
 Each network is built once by neurosim (connectivity, weights, delays and
 initial values from the seed), exported with ``neurosim.interop.brian2.to_brian2``

@@ -1,4 +1,4 @@
-"""The same network in Brian2, for peer validation (design.md section 6, rung 3).
+"""The same network in Brian2, for peer validation (docs/validation.md).
 
 :func:`to_brian2` turns a built neurosim :class:`~neurosim.Network` into a
 Brian2 network that integrates the same equations with Brian2's own code

@@ -1,7 +1,7 @@
 """The whole time loop of a network, compiled by numba (the CPU backend's engine).
 
 One call advances ``n_steps`` steps without returning to Python. Each step
-follows design.md section 3 (Brian2's schedule):
+follows docs/design.md, "The time step (Brian2's schedule)":
 
 1. injected currents for this step; state monitors sample (before the update);
 2. state update and threshold of every neuron segment (parallel over neurons);
