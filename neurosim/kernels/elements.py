@@ -9,19 +9,23 @@ bit. The numpy backend is written apart, vectorised, as the oracle they are
 tested against (``tests/kernels``).
 
 Arrays come as plain arguments (not the named tuples of ``simulate``), since a
-CUDA device function takes arrays one by one.
+CUDA device function takes arrays one by one. Each rule is a plain function
+(``_injected_current``...); the CPU twins below are compiled with
+``inline="always"``, so that numba inlines them into the loops before LLVM
+optimises those; ``simulate_cuda`` compiles the same functions as device
+functions.
 """
-from numba.extending import register_jitable
+from numba import njit
 
 from ._layout import FIXED_UNIT, STREAM_POISSON_GROUP, STREAM_POISSON_INPUT, VAR_GE, VAR_GI
 from ._rng import uniform
 from .propagate import poisson_inverse
 
-__all__ = ["injected_current", "drive_events", "source_fires", "sample", "receive"]
+__all__ = ["injected_current", "drive_events", "source_fires", "sample", "receive_synaptic",
+           "receive_delta"]
 
 
-@register_jitable
-def injected_current(k, step, i_bias_k, lo, hi, vptr, values, n_rows, n_cols, ratio):
+def _injected_current(k, step, i_bias_k, lo, hi, vptr, values, n_rows, n_cols, ratio):
     """The current injected into neuron ``k`` at ``step``: its constant ``i_bias_k``
     plus every time-varying current that covers it, added in the currents' order.
 
@@ -38,8 +42,7 @@ def injected_current(k, step, i_bias_k, lo, hi, vptr, values, n_rows, n_cols, ra
     return x
 
 
-@register_jitable
-def drive_events(d, j, seed, step, lam, p0, n_sub, k_max):
+def _drive_events(d, j, seed, step, lam, p0, n_sub, k_max):
     """Input events of Poisson drive ``d`` into its ``j``-th target at ``step``.
 
     A mean above ``_build._MAX_POISSON_LAMBDA`` is split into ``n_sub[d]`` draws
@@ -53,31 +56,39 @@ def drive_events(d, j, seed, step, lam, p0, n_sub, k_max):
     return count
 
 
-@register_jitable
-def source_fires(s, fired, p_fire, seed, step):
+def _source_fires(s, fired, p_fire, seed, step):
     """Whether source ``s`` (global index) fires: a generator's flag ``fired`` or a
     Poisson draw with probability ``p_fire`` per step."""
     return fired or (p_fire > 0.0 and uniform(seed, STREAM_POISSON_GROUP, step, s) < p_fire)
 
 
-@register_jitable
-def sample(var, k, v, ge, gi):
+def _sample(var, k, v, ge, gi):
     """State variable ``var`` (``_layout.VAR_*``) of neuron ``k``."""
     return ge[k] if var == VAR_GE else (gi[k] if var == VAR_GI else v[k])
 
 
-@register_jitable
-def receive(delta, v, ge, gi, ref, spiked, exc, inh):
-    """Neuron state ``(v, ge, gi)`` after the input of one ring-buffer slot arrives:
-    ``exc``, ``inh`` in fixed point (int64).
+def _receive_synaptic(g, x):
+    """A synaptic variable ``g`` after the input ``x`` (int64 fixed point) of one
+    ring-buffer slot arrives on its channel: exponential synapses, conductances and
+    McCulloch-Pitts units add it. One channel at a time: the loops that call it
+    stay the two independent streams that vectorise (a pair in and out ran the
+    CUBA loop 7 % slower)."""
+    return g + x * FIXED_UNIT
 
-    Exponential synapses (and conductances, and McCulloch-Pitts units) add it to
-    their synaptic variables; delta synapses (``delta``) make ``v`` jump by the
-    net input, unless the neuron is refractory or has just spiked (Brian2's
-    ``v += w`` on a neuron held at reset).
-    """
-    if delta:
-        if ref == 0 and not spiked:
-            v += (exc - inh) * FIXED_UNIT
-        return v, ge, gi
-    return v, ge + exc * FIXED_UNIT, gi + inh * FIXED_UNIT
+
+def _receive_delta(v, ref, spiked, exc, inh):
+    """``v`` after the input of one slot arrives at a neuron with delta synapses: it
+    jumps by the net input, unless the neuron is refractory or has just spiked
+    (Brian2's ``v += w`` on a neuron held at reset)."""
+    if ref == 0 and not spiked:
+        v += (exc - inh) * FIXED_UNIT
+    return v
+
+
+# the CPU twins (the CUDA ones are compiled in simulate_cuda)
+injected_current = njit(cache=True, inline="always")(_injected_current)
+drive_events = njit(cache=True, inline="always")(_drive_events)
+source_fires = njit(cache=True, inline="always")(_source_fires)
+sample = njit(cache=True, inline="always")(_sample)
+receive_synaptic = njit(cache=True, inline="always")(_receive_synaptic)
+receive_delta = njit(cache=True, inline="always")(_receive_delta)

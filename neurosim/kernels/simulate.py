@@ -20,7 +20,8 @@ import numpy as np
 from numba import njit, prange
 
 from ._layout import FIXED_UNIT, LIF_COND, LIF_DELTA, MCCULLOCH_PITTS
-from .elements import drive_events, injected_current, receive, sample, source_fires
+from .elements import (drive_events, injected_current, receive_delta, receive_synaptic, sample,
+                       source_fires)
 from .lif import lif_update_numba
 from .lif_cond import lif_cond_update_numba
 from .mcculloch_pitts import mcculloch_pitts_update_numba
@@ -143,14 +144,13 @@ def _apply_slot_dense(nr, slot):
         # one loop per kind of synapse, so that each vectorises
         if nr.seg_code[g] == LIF_DELTA:
             for k in range(lo, hi):
-                v[k], ge[k], gi[k] = receive(True, v[k], ge[k], gi[k], nr.ref[k], nr.spiked[k],
-                                             exc[k], inh[k])
+                v[k] = receive_delta(v[k], nr.ref[k], nr.spiked[k], exc[k], inh[k])
                 exc[k] = 0
                 inh[k] = 0
         else:
             for k in range(lo, hi):
-                v[k], ge[k], gi[k] = receive(False, v[k], ge[k], gi[k], nr.ref[k],
-                                             nr.spiked[k], exc[k], inh[k])
+                ge[k] = receive_synaptic(ge[k], exc[k])
+                gi[k] = receive_synaptic(gi[k], inh[k])
                 exc[k] = 0
                 inh[k] = 0
 
@@ -166,8 +166,8 @@ def _apply_slot_sparse(nr, delta, slot, touched, count):
         t = np.uint64(touched[slot, m])     # unsigned: no negative-index handling
         k = t - n if t >= n else t
         if delta[k]:
-            nr.v[k], _, _ = receive(True, nr.v[k], 0.0, 0.0, nr.ref[k], nr.spiked[k],
-                                    buf[slot, k], buf[slot, n + k])
+            nr.v[k] = receive_delta(nr.v[k], nr.ref[k], nr.spiked[k], buf[slot, k],
+                                    buf[slot, n + k])
             buf[slot, k] = 0
             buf[slot, n + k] = 0
         elif t < n:

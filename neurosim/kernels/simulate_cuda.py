@@ -37,7 +37,7 @@ reads and clears in *fire*, as the CPU loop does.
 """
 from ._cuda import cuda, simulator_enabled
 from ._layout import LIF_COND, LIF_DELTA, MCCULLOCH_PITTS
-from .elements import drive_events, injected_current, receive, sample, source_fires
+from . import elements
 from .lif import _lif_update
 from .lif_cond import _lif_cond_update
 from .mcculloch_pitts import _mcculloch_pitts_update
@@ -51,6 +51,13 @@ if cuda is not None:
     lif_update_cuda = cuda.jit(device=True)(_lif_update)
     lif_cond_update_cuda = cuda.jit(device=True)(_lif_cond_update)
     mcculloch_pitts_update_cuda = cuda.jit(device=True)(_mcculloch_pitts_update)
+    # and of the step's other elements
+    injected_current = cuda.jit(device=True)(elements._injected_current)
+    drive_events = cuda.jit(device=True)(elements._drive_events)
+    source_fires = cuda.jit(device=True)(elements._source_fires)
+    sample = cuda.jit(device=True)(elements._sample)
+    receive_synaptic = cuda.jit(device=True)(elements._receive_synaptic)
+    receive_delta = cuda.jit(device=True)(elements._receive_delta)
 
     # ------------------------------------------------ phases, one element each
     @cuda.jit(device=True)
@@ -130,8 +137,11 @@ if cuda is not None:
         g = 0
         while k >= seg_hi[g]:
             g += 1
-        v[k], ge[k], gi[k] = receive(seg_code[g] == LIF_DELTA, v[k], ge[k], gi[k], ref[k],
-                                     spiked[k], buffer[slot, k], buffer[slot, n + k])
+        if seg_code[g] == LIF_DELTA:
+            v[k] = receive_delta(v[k], ref[k], spiked[k], buffer[slot, k], buffer[slot, n + k])
+        else:
+            ge[k] = receive_synaptic(ge[k], buffer[slot, k])
+            gi[k] = receive_synaptic(gi[k], buffer[slot, n + k])
         buffer[slot, k] = 0
         buffer[slot, n + k] = 0
 

@@ -30,7 +30,8 @@ import numpy as np
 from numba import njit
 
 from ._layout import LIF_COND, LIF_DELTA, MCCULLOCH_PITTS
-from .elements import drive_events, injected_current, receive, sample, source_fires
+from .elements import (drive_events, injected_current, receive_delta, receive_synaptic, sample,
+                       source_fires)
 from .lif import lif_update_numba
 from .lif_cond import lif_cond_update_numba
 from .mcculloch_pitts import mcculloch_pitts_update_numba
@@ -124,14 +125,13 @@ def _apply_range(nr, exc, inh, delta, start, stop, stride):
     v, ge, gi = nr.v, nr.ge, nr.gi
     if delta:
         for k in range(start, stop, stride):
-            v[k], ge[k], gi[k] = receive(True, v[k], ge[k], gi[k], nr.ref[k], nr.spiked[k],
-                                         exc[k], inh[k])
+            v[k] = receive_delta(v[k], nr.ref[k], nr.spiked[k], exc[k], inh[k])
             exc[k] = 0
             inh[k] = 0
     else:
         for k in range(start, stop, stride):
-            v[k], ge[k], gi[k] = receive(False, v[k], ge[k], gi[k], nr.ref[k], nr.spiked[k],
-                                         exc[k], inh[k])
+            ge[k] = receive_synaptic(ge[k], exc[k])
+            gi[k] = receive_synaptic(gi[k], inh[k])
             exc[k] = 0
             inh[k] = 0
 

@@ -146,9 +146,12 @@ def _receive_compiled(nr, slot):
     for g in range(nr.seg_lo.size):
         delta = nr.seg_code[g] == L.LIF_DELTA
         for k in range(nr.seg_lo[g], nr.seg_hi[g]):
-            nr.v[k], nr.ge[k], nr.gi[k] = el.receive(delta, nr.v[k], nr.ge[k], nr.gi[k],
-                                                     nr.ref[k], nr.spiked[k],
-                                                     nr.buffer[slot, k], nr.buffer[slot, n + k])
+            exc, inh = nr.buffer[slot, k], nr.buffer[slot, n + k]
+            if delta:
+                nr.v[k] = el.receive_delta(nr.v[k], nr.ref[k], nr.spiked[k], exc, inh)
+            else:
+                nr.ge[k] = el.receive_synaptic(nr.ge[k], exc)
+                nr.gi[k] = el.receive_synaptic(nr.gi[k], inh)
             nr.buffer[slot, k] = 0
             nr.buffer[slot, n + k] = 0
 
