@@ -217,6 +217,7 @@ def _compile(net, be, threads):
 
 
 def prepare_chunk(net, n_steps):
+    """Empty recording buffers for the next ``n_steps`` steps (state samples, rates)."""
     rec = net._arrays.recorders
     first = net.t_step
     # samples per column in [first, first + n_steps): multiples of `every`
@@ -232,6 +233,7 @@ def prepare_chunk(net, n_steps):
 
 
 def collect(net, did):
+    """Hand the ``did`` steps just simulated, recorded in the buffers, to the monitors."""
     a, rec = net._arrays, net._arrays.recorders
     n_spk = int(a.counters[1])
     gi, steps = rec.spike_i[:n_spk], rec.spike_step[:n_spk]
@@ -255,10 +257,12 @@ def collect(net, did):
 
 
 def _rate_index(net, monitor):
+    """The column of ``monitor`` among the rate monitors' columns."""
     return [m for m in net.monitors if isinstance(m, RateMonitor)].index(monitor)
 
 
 def grow_spike_buffer(net):
+    """Double the spike buffer, which filled up before a chunk's end."""
     rec = net._arrays.recorders
     size = 2 * rec.spike_i.size
     net._arrays.recorders = rec._replace(spike_i=np.zeros(size, np.int64),
@@ -266,6 +270,7 @@ def grow_spike_buffer(net):
 
 
 def show_progress(done, total, dt, elapsed):
+    """One line of progress on stderr, rewritten in place."""
     frac = done / total if total else 1.0
     bar = "#" * int(30 * frac)
     sys.stderr.write(f"\r[neurosim] [{bar:<30}] {100 * frac:5.1f}%  "

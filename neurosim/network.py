@@ -223,6 +223,14 @@ class Network:
         None
             The state, the monitors and ``t`` advance in place.
 
+        Raises
+        ------
+        RunInterrupted
+            Ctrl-C stopped the run; the network and its monitors are consistent
+            at ``t`` and the next ``run`` continues from there. Any other error
+            leaves them at the end of the last whole chunk (see
+            docs/user/long_runs.rst, "What happens when a run fails").
+
         Examples
         --------
         Two runs of 50 ms continue one another:
