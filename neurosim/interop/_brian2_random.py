@@ -33,18 +33,7 @@ import numpy as np
 
 from ..kernels import _layout as L
 from ..kernels._rng import uniform_numpy
-
-
-def _poisson_cdf(lam, p0, k_max):
-    """CDF of Poisson(lam) at 0..k_max, by the same float operations as neurosim."""
-    cdf = np.empty(k_max + 1)
-    p = c = float(p0)
-    cdf[0] = c
-    for k in range(1, k_max + 1):
-        p = p * (lam / float(k))
-        c = c + p
-        cdf[k] = c
-    return cdf
+from ..kernels.propagate import poisson_inverse_numpy
 
 
 def _async_updates(export, bg, gidx, p):
@@ -126,18 +115,15 @@ def _realised_drives(export, drives):
             sl=slice(d.target.start, d.target.stop), n=d.target.n,
             var=spec.input_var[d.channel], sign=-1.0 if (spec.delta and d.channel) else 1.0,
             delta=spec.delta, lam=arr.lam[k], p0=arr.p0[k], n_sub=int(arr.n_sub[k]),
-            cdf=_poisson_cdf(arr.lam[k], arr.p0[k], int(arr.k_max[k])),
-            wfix=int(arr.weight[k])))
+            k_max=int(arr.k_max[k]), wfix=int(arr.weight[k])))
 
     def apply_drives():
         step = export._step()
         for d in plan:
             keys = np.arange(d["n"] * d["n_sub"])
             u = uniform_numpy(export.seed, d["stream"], step, keys)
-            # neurosim's inversion (kernels.propagate._poisson_inverse): the
-            # first k with u <= cdf[k], at most k_max
-            counts = np.searchsorted(d["cdf"], u, side="left")
-            counts = np.minimum(counts, d["cdf"].size - 1)
+            # neurosim's own inversion (the numpy backend's), draw for draw
+            counts = poisson_inverse_numpy(u, d["lam"], d["p0"], d["k_max"])
             counts = counts.reshape(d["n"], d["n_sub"]).sum(axis=1)
             # the same fixed-point product neurosim adds to its buffer
             amount = (counts * d["wfix"]) * L.FIXED_UNIT
