@@ -92,6 +92,7 @@ class InterruptGuard:
     def __init__(self):
         self.requested = False
         self._raised = False
+        self._installed = False
         self._previous = None
 
     def _handler(self, signum, frame):
@@ -106,11 +107,14 @@ class InterruptGuard:
     def __enter__(self):
         if threading.current_thread() is threading.main_thread():
             self._previous = signal.signal(signal.SIGINT, self._handler)
+            self._installed = True
         return self
 
     def __exit__(self, *exc):
-        if self._previous is not None:
-            signal.signal(signal.SIGINT, self._previous)
+        if self._installed:
+            # None: the handler before was not set from Python; the default is all we know
+            signal.signal(signal.SIGINT,
+                          signal.SIG_DFL if self._previous is None else self._previous)
         return False
 
 

@@ -317,3 +317,10 @@ def test_timings_accumulate_over_runs():
     first = net.timings["run"]
     net.run(1 * ms)
     assert net.timings["run_total"] == pytest.approx(first + net.timings["run"])
+
+
+def test_a_run_gives_ctrl_c_back_to_the_handler_before_it():
+    import signal
+    before = signal.getsignal(signal.SIGINT)
+    ns.Network(_lif_group()).run(1 * ms, dt=0.1 * ms, seed=0)
+    assert signal.getsignal(signal.SIGINT) is before
