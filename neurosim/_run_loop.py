@@ -21,12 +21,14 @@ import time
 import numpy as np
 
 from ._config import get_config
+from ._snapshot import MUTABLE_NEURON_FIELDS
 from .monitors import RateMonitor, SpikeMonitor, StateMonitor
 
 __all__ = ["run_steps", "prepare_chunk", "collect", "show_progress", "RunInterrupted"]
 
-# state arrays that a run changes in place (the rest is fixed between runs)
-_NEURON_FIELDS = ("v", "ge", "gi", "ref", "i_ext", "spiked", "buffer")
+# the state arrays that a run changes in place: a snapshot's, less the constant
+# currents, which only change between runs
+_NEURON_FIELDS = tuple(f for f in MUTABLE_NEURON_FIELDS if f != "i_bias")
 
 
 class RunInterrupted(KeyboardInterrupt):

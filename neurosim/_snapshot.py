@@ -8,7 +8,7 @@ from .inputs import CurrentInput, PoissonGroup
 __all__ = ["take_snapshot", "apply_snapshot", "changeable", "warn_replaced", "CheckpointWarning"]
 
 # the state arrays a snapshot copies (the rest is fixed once built)
-_MUTABLE_NEURON_FIELDS = ("v", "ge", "gi", "ref", "i_bias", "i_ext", "spiked", "buffer")
+MUTABLE_NEURON_FIELDS = ("v", "ge", "gi", "ref", "i_bias", "i_ext", "spiked", "buffer")
 
 
 def take_snapshot(net):
@@ -16,7 +16,7 @@ def take_snapshot(net):
     a = net._arrays
     return {
         "t_step": net.t_step, "seed": net.seed,
-        "neurons": {f: getattr(a.neurons, f).copy() for f in _MUTABLE_NEURON_FIELDS},
+        "neurons": {f: getattr(a.neurons, f).copy() for f in MUTABLE_NEURON_FIELDS},
         "p_fire": a.sources.p_fire.copy(), "weight": a.synapses.weight.copy(),
         "counters": a.counters.copy(),
         "monitors": [m._snapshot() for m in net.monitors],

@@ -19,7 +19,7 @@ from collections import namedtuple
 import numpy as np
 from numba import njit, prange
 
-from ._layout import FIXED_UNIT, LIF_COND, LIF_DELTA, MCCULLOCH_PITTS
+from ._layout import LIF_COND, LIF_DELTA, MCCULLOCH_PITTS
 from .elements import (drive_events, injected_current, receive_delta, receive_synaptic, sample,
                        source_fires)
 from .lif import lif_update_numba
@@ -171,10 +171,10 @@ def _apply_slot_sparse(nr, delta, slot, touched, count):
             buf[slot, k] = 0
             buf[slot, n + k] = 0
         elif t < n:
-            nr.ge[k] += buf[slot, t] * FIXED_UNIT
+            nr.ge[k] = receive_synaptic(nr.ge[k], buf[slot, t])
             buf[slot, t] = 0
         else:
-            nr.gi[k] += buf[slot, t] * FIXED_UNIT
+            nr.gi[k] = receive_synaptic(nr.gi[k], buf[slot, t])
             buf[slot, t] = 0
 
 
