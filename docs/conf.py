@@ -76,8 +76,12 @@ numpydoc_validation_exclude = {
     r"^neurosim\.LIFCond\.state_variables$",
     r"^neurosim\.Subgroup\.(root|start|stop)$",
     # the hooks through which a model talks to the network: internal, not shown
-    # (see the class template)
-    r"\.(weight_to_si|current_to_si|validate_dt|params|state_variables|supported_backends)$",
+    # (see the class template); the model contract is documented on NeuronModel
+    r"\.(weight_to_si|current_to_si|validate_dt|params|state_variables|kernel|"
+    r"parameter_values)$",
+    # a model's rules (plain functions that numba compiles): their signatures are
+    # the contract's, documented on NeuronModel
+    r"\.(scalar_update|vector_update|receive|vector_receive|inert)$",
 }
 
 # -- sphinx-gallery ------------------------------------------------------------

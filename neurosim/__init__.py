@@ -10,9 +10,10 @@ from .io import (CheckpointError, RecordingError, load_recording, load_spikes, s
                  to_neo)
 from .inputs import (CurrentInput, PoissonGroup, PoissonInput, SpikeGeneratorGroup,
                      TimedCurrent)
-from .models import LIF, LIFCond, McCullochPitts, NeuronModel
+from . import models as _models
+from .models import *  # noqa: F401,F403  (every model file's __all__)
 from .monitors import RateMonitor, SpikeMonitor, StateMonitor
-from ._run_loop import RunInterrupted
+from ._run_loop import NonFiniteStateError, RunInterrupted
 from .network import CheckpointWarning, Network, NetworkTooLargeError
 from .plotting import plot_raster, plot_rate, plot_state
 from ._precompile import precompile
@@ -22,12 +23,12 @@ from . import mpi
 from .synapses import Synapses
 
 __all__ = ["__version__", "get_config", "set_config", "config_context", "available_backends",
-           "LIF", "LIFCond", "McCullochPitts", "NeuronModel", "NeuronGroup", "Subgroup",
+           *_models.__all__, "NeuronGroup", "Subgroup",
            "PoissonGroup", "SpikeGeneratorGroup", "PoissonInput", "CurrentInput", "TimedCurrent",
            "Synapses", "AllToAll", "OneToOne", "FixedProbability", "FixedIndegree",
            "FixedOutdegree", "FixedTotalNumber", "Explicit", "Uniform", "Normal",
            "SpikeMonitor", "StateMonitor", "RateMonitor", "Network", "NetworkTooLargeError",
-           "RunInterrupted", "CheckpointWarning",
+           "RunInterrupted", "NonFiniteStateError", "CheckpointWarning",
            "plot_raster", "plot_rate", "plot_state", "CheckpointError", "RecordingError",
            "save_spikes",
            "load_spikes", "load_recording", "to_neo", "precompile", "sweep", "SweepResult", "dask_sweep", "mpi"]

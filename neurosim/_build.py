@@ -14,7 +14,9 @@ from ._memory import check_memory
 from ._validation import check_positive, check_seed, steps_of, to_si
 from .distributions import resolve
 from .inputs import CurrentInput, PoissonGroup, PoissonInput, TimedCurrent
+from ._config import get_config
 from .kernels import _layout as L
+from .kernels import models as _kernels
 from .kernels.simulate import (Arrays, Currents, Drives, Neurons, Recorders, Sources,
                                Synapses as SynapseArrays)
 from .monitors import SpikeMonitor, StateMonitor
@@ -48,7 +50,9 @@ def build_network(net, dt, seed):
     net.dt, net.seed = dt, int(seed)
     net._build_seed = net.seed
     root = np.random.SeedSequence(net.seed)
-    neurons = _build_neurons(net, offsets, n, dt, root.spawn(1)[0])
+    # the models the engines dispatch to: the built-in ones, then any other in use
+    model_set = _kernels.model_set([g.model.kernel for g in net.groups])
+    neurons = _build_neurons(net, offsets, n, dt, root.spawn(1)[0], model_set)
     syn, depth = _build_synapses(net, offsets, n, n_src, dt, root.spawn(2)[1], keep)
     # the synapses are allocated by now (and count against the available memory):
     # what remains is the delay buffer, whose depth only the drawn delays give
@@ -62,7 +66,8 @@ def build_network(net, dt, seed):
     net._arrays = Arrays(
         neurons=neurons, sources=_build_sources(net, offsets, n, dt), synapses=syn,
         drives=drives, currents=currents,
-        recorders=None, counters=np.zeros(2, dtype=np.int64), offsets=offsets, n=n)
+        recorders=None, counters=np.zeros(2, dtype=np.int64), offsets=offsets, n=n,
+        model_set=model_set, cache_dir=get_config()["cache_dir"])
     _build_recorders(net)
     _take_members(net)
     net.t_step = 0
@@ -84,15 +89,19 @@ def _group_at(net, offsets, k):
     return next(g.name for g in net.groups if offsets[id(g)] <= k < offsets[id(g)] + g.n)
 
 
-def _build_neurons(net, offsets, n, dt, seq):
+def _build_neurons(net, offsets, n, dt, seq, model_set):
     v, ge, gi = (np.zeros(n, dtype=net.dtype) for _ in range(3))
-    table = {L.VAR_V: v, L.VAR_GE: ge, L.VAR_GI: gi}
+    # the models' extra state variables: as many rows as the model with most needs
+    aux = np.zeros((max([len(m.extra_state) for m in model_set]), n), dtype=net.dtype)
+    table = [v, ge, gi] + list(aux)
     rngs = [np.random.default_rng(s) for s in seq.spawn(len(net.groups))]
-    seg_prm = np.zeros((len(net.groups), L.N_PARAMS))
+    rows = [g.model.params(dt) for g in net.groups]
+    seg_prm = np.zeros((len(net.groups), max([L.N_PARAMS] + [r.size for r in rows])))
     for k, (g, rng) in enumerate(zip(net.groups, rngs)):
         lo = offsets[id(g)]
-        seg_prm[k] = g.model.params(dt)
-        for var, (slot, unit, default) in g.model.state_variables.items():
+        seg_prm[k, :rows[k].size] = rows[k]
+        for var in g.model.state_variables:
+            slot, unit, default = g.model.variable(var)
             if var not in g.initial_values:
                 table[slot][lo:lo + g.n] = default
                 continue
@@ -100,13 +109,15 @@ def _build_neurons(net, offsets, n, dt, seq):
                 var, g.initial_values[var], g.n, rng,
                 lambda name, x, u=unit: to_si(name, x, u, allow_array=True))
     lo = np.array([offsets[id(g)] for g in net.groups], dtype=np.int64)
-    return Neurons(v=v, ge=ge, gi=gi, ref=np.zeros(n, dtype=np.int32),
+    return Neurons(v=v, ge=ge, gi=gi, ref=np.zeros(n, dtype=np.int32), aux=aux,
                    i_bias=None, i_ext=None,
                    # padded to whole 8-byte words for the compiled spike scan
                    spiked=np.zeros(-(-n // 8) * 8, dtype=np.bool_),
                    buffer=None, seg_lo=lo,
                    seg_hi=lo + np.array([g.n for g in net.groups], dtype=np.int64),
-                   seg_code=np.array([g.model.code for g in net.groups], dtype=np.int64),
+                   seg_code=np.array([next(i for i, m in enumerate(model_set)
+                                           if m is g.model.kernel) for g in net.groups],
+                                     dtype=np.int64),
                    seg_prm=seg_prm.astype(net.dtype))
 
 
@@ -222,7 +233,7 @@ def _build_recorders(net):
             mask[lo + m.record] = 1
         elif isinstance(m, StateMonitor):
             for var in m.variables:
-                slot = m.source.model.state_variables[var][0]
+                slot = m.source.model.variable(var)[0]
                 st_var += [slot] * m.record.size
                 st_idx += list(lo + m.record)
                 st_every += [m.every] * m.record.size

@@ -1,5 +1,6 @@
 """Global settings: get_config / set_config / config_context (as scikit-learn)."""
 import numbers
+import os
 import threading
 from contextlib import contextmanager
 
@@ -7,7 +8,17 @@ from ._validation import check_int
 
 __all__ = ["get_config", "set_config", "config_context"]
 
-_DEFAULTS = {"backend": "numba", "progress": False, "n_threads": None, "max_memory": None}
+def _default_cache_dir():
+    # where engines compiled for models beyond the built-in ones are kept (and numba's
+    # cache of them): $NEUROSIM_CACHE_DIR, else the user's cache folder
+    if os.environ.get("NEUROSIM_CACHE_DIR"):
+        return os.environ["NEUROSIM_CACHE_DIR"]
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return os.path.join(base, "neurosim")
+
+
+_DEFAULTS = {"backend": "numba", "progress": False, "n_threads": None, "max_memory": None,
+             "cache_dir": _default_cache_dir(), "check_finite": True}
 # The names neurosim.backends.get_backend accepts. Spelled out here rather than read
 # from neurosim.backends, which imports this module (a cycle);
 # tests/test_workflow_faults.py checks that the two agree.
@@ -29,13 +40,17 @@ def get_config():
     dict
         Keys: ``backend`` (``'numba'``, ``'numpy'``, ``'cuda'`` or ``'auto'``),
         ``progress`` (bool), ``n_threads`` (None = choose by network size),
-        ``max_memory`` (bytes a network may use; None = the memory available now).
+        ``max_memory`` (bytes a network may use; None = the memory available now),
+        ``cache_dir`` (the folder of the engines compiled for neuron models beyond
+        the built-in ones; default ``$NEUROSIM_CACHE_DIR``, else
+        ``~/.cache/neurosim``), ``check_finite`` (bool: stop a run whose state
+        becomes NaN or infinite, checked after every slice of the compiled loop).
 
     Examples
     --------
     >>> import neurosim as ns
     >>> sorted(ns.get_config())
-    ['backend', 'max_memory', 'n_threads', 'progress']
+    ['backend', 'cache_dir', 'check_finite', 'max_memory', 'n_threads', 'progress']
     >>> ns.get_config()["backend"]
     'numba'
     """
@@ -58,7 +73,8 @@ def set_config(**settings):
         ``n_threads`` below 1; ``max_memory`` not a number of bytes > 0. Nothing
         is changed then.
     TypeError
-        If ``progress`` is not a bool, or ``n_threads`` not an integer.
+        If ``progress`` or ``check_finite`` is not a bool, ``n_threads`` not an integer, or
+        ``cache_dir`` not a path.
 
     Examples
     --------
@@ -90,8 +106,10 @@ def _check(key, value):
         if isinstance(value, bool) or not isinstance(value, numbers.Real) or not value > 0:
             raise ValueError(f"max_memory={value!r} must be a number of bytes > 0, or None "
                              "for the memory available")
-    elif key == "progress" and not isinstance(value, bool):
-        raise TypeError(f"progress={value!r} must be True or False")
+    elif key in ("progress", "check_finite") and not isinstance(value, bool):
+        raise TypeError(f"{key}={value!r} must be True or False")
+    elif key == "cache_dir" and not isinstance(value, (str, os.PathLike)):
+        raise TypeError(f"cache_dir={value!r} must be a path (str or os.PathLike)")
 
 
 @contextmanager

@@ -1,9 +1,11 @@
 """One MPI rank's share of the network on its GPU (``backend='cuda'`` under MPI).
 
-The distributed run loop (``neurosim._mpi_run``) drives it: see
+The distributed backend (``neurosim.backends.mpi_backend``) drives it: see
 ``_GpuRank``.
 """
 import numpy as np
+
+from ._mpi_plan import DistributedError
 
 
 class _GpuRank:
@@ -24,7 +26,6 @@ class _GpuRank:
     def __init__(self, net, plan, syn, comm, interval):
         from .backends.cuda_backend import CudaBackend
         from .kernels import _cuda
-        from .kernels.models import KERNELS
         from .kernels.simulate import Arrays
         if not CudaBackend.is_available():
             raise RuntimeError(f"backend='cuda' on MPI rank {comm.rank}: "
@@ -40,7 +41,12 @@ class _GpuRank:
         block = _block(plan.neuron_mask)
         for g in range(nr.seg_lo.size):
             s_lo, s_hi = int(nr.seg_lo[g]), int(nr.seg_hi[g])
-            inert = KERNELS[nr.seg_code[g]].inert(nr.seg_prm[g])
+            kernel = a.model_set[nr.seg_code[g]]
+            if kernel.inert is None:
+                raise DistributedError(f"backend='cuda' under MPI: the model {kernel.name} "
+                                       "gives no inert parameter row (ModelKernel.inert), which "
+                                       "a GPU rank needs for the neurons of other ranks")
+            inert = kernel.inert(nr.seg_prm[g])
             # the group cut where this rank's block of neurons begins and ends
             cuts = sorted({s_lo, s_hi} | {c for c in block if s_lo < c < s_hi})
             for c_lo, c_hi in zip(cuts, cuts[1:]):
@@ -64,7 +70,8 @@ class _GpuRank:
             rate_hi=np.zeros(0, np.int64))
         self.view = Arrays(neurons=neurons, sources=sources, synapses=syn, drives=a.drives,
                             currents=a.currents, recorders=self.recorders,
-                            counters=np.zeros(2, np.int64))
+                            counters=np.zeros(2, np.int64), model_set=a.model_set,
+                            cache_dir=a.cache_dir)
         self.backend = CudaBackend()
         self.net = net
         self.backend.run_chunk(self._view_of_chunk(0), net.seed, net.t_step, 0, 1)

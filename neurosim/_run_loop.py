@@ -24,7 +24,8 @@ from ._config import get_config
 from ._snapshot import MUTABLE_NEURON_FIELDS
 from .monitors import RateMonitor, SpikeMonitor, StateMonitor
 
-__all__ = ["run_steps", "prepare_chunk", "collect", "show_progress", "RunInterrupted"]
+__all__ = ["run_steps", "prepare_chunk", "collect", "show_progress", "RunInterrupted",
+           "NonFiniteStateError"]
 
 # the state arrays that a run changes in place: a snapshot's, less the constant
 # currents, which only change between runs
@@ -53,6 +54,22 @@ class RunInterrupted(KeyboardInterrupt):
     ...     print(stop)
     >>> issubclass(ns.RunInterrupted, KeyboardInterrupt), net.t
     (True, 0.1)
+    """
+
+
+class NonFiniteStateError(FloatingPointError):
+    """A state variable became NaN or infinite during a run.
+
+    The message names the group, the neuron, the variable and the step; the
+    network is back at the end of its last whole chunk. The check runs after
+    every slice of the compiled loop (a fraction of a second of wall time) and
+    can be switched off with ``ns.set_config(check_finite=False)``.
+
+    Examples
+    --------
+    >>> import neurosim as ns
+    >>> issubclass(ns.NonFiniteStateError, FloatingPointError)
+    True
     """
 
 
@@ -120,6 +137,19 @@ class InterruptGuard:
         return False
 
 
+class _Uninterruptible:
+    """For backends that cannot stop between slices (MPI ranks must agree where to
+    stop): Ctrl-C raises at once, as Python does."""
+
+    requested = False
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+
 class SliceClock:
     """How many steps to give the compiled loop next, to return within ``target`` s.
 
@@ -135,7 +165,9 @@ class SliceClock:
         self._t0 = None
 
     def next(self, remaining):
-        if self.seconds_per_step is None:
+        if self.target is None:         # the backend takes whole chunks
+            n = remaining
+        elif self.seconds_per_step is None:
             n = self.FIRST
         else:
             n = int(self.target / max(self.seconds_per_step, 1e-12))
@@ -152,12 +184,15 @@ class SliceClock:
 
 def run_steps(net, be, n_steps, chunk, n_threads, progress):
     """Advance ``net`` by ``n_steps`` steps on backend ``be``, ``chunk`` steps at a time
-    (``Network.run`` after its checks)."""
+    (``Network.run`` after its checks): ``be.start``, the chunks, ``be.finish``."""
     threads = be.threads_for(net._arrays.n, n_threads or get_config()["n_threads"])
+    progress = progress and be.is_root
     t0, done = time.perf_counter(), 0
     try:
-        with InterruptGuard() as interrupt:
-            if be.name in ("numba", "cuda"):
+        with (InterruptGuard() if be.interruptible else _Uninterruptible()) as interrupt:
+            prepare_chunk(net, 0)
+            be.start(net, n_steps, chunk, threads)
+            if be.compiled:
                 _compile(net, be, threads)
             t0 = time.perf_counter()
             clock = SliceClock(be.slice_seconds, net._seconds_per_step.get(be.name))
@@ -166,6 +201,7 @@ def run_steps(net, be, n_steps, chunk, n_threads, progress):
                                    interrupt)
                 if progress:
                     show_progress(done, n_steps, net.dt, time.perf_counter() - t0)
+            be.finish(net)
             net._seconds_per_step[be.name] = clock.seconds_per_step
     finally:
         elapsed = time.perf_counter() - t0
@@ -188,6 +224,7 @@ def _run_chunk(net, be, todo, threads, clock, interrupt):
     exception the state and the monitors go back to the chunk's start.
     """
     before = ChunkState(net)
+    check = get_config()["check_finite"]
     try:
         prepare_chunk(net, todo)
         rec = net._arrays.recorders
@@ -197,8 +234,11 @@ def _run_chunk(net, be, todo, threads, clock, interrupt):
             # the slice fills the chunk's buffers from step `did` on (rates by row)
             net._arrays.recorders = rec._replace(rate_buf=rec.rate_buf[did:])
             got = be.run_chunk(net._arrays, net.seed, net.t_step + did, n, threads)
-            net._arrays.recorders = rec
+            # the chunk's rate rows back; the rest as the backend left it (a grown buffer)
+            rec = net._arrays.recorders = net._arrays.recorders._replace(rate_buf=rec.rate_buf)
             clock.done(got)
+            if check and got and _non_finite(net, be) is not None:
+                _report_non_finite(net, be, before, did, got, threads)
             did += got
             if got < n:         # the spike buffer is full: record, grow, go on
                 break
@@ -211,6 +251,54 @@ def _run_chunk(net, be, todo, threads, clock, interrupt):
     if did < todo and not interrupt.requested:
         grow_spike_buffer(net)
     return did
+
+
+def _non_finite(net, be):
+    """``(slot, neuron)`` of the first NaN or infinite state value, or None.
+
+    Over ``v``, ``ge``, ``gi`` and the models' extra state, in that order; under
+    MPI over this rank's neurons only (the others' copies are stale)."""
+    nr = net._arrays.neurons
+    mine = getattr(getattr(be, "plan", None), "neuron_mask", None)
+    for slot, values in enumerate([nr.v, nr.ge, nr.gi] + list(nr.aux)):
+        bad = ~np.isfinite(values)
+        if mine is not None:
+            bad &= mine
+        if bad.any():
+            return slot, int(np.argmax(bad))
+    return None
+
+
+def _report_non_finite(net, be, before, did, got, threads):
+    """Find the first step of the slice after which a state value is not finite (the
+    chunk again from its start, that slice step by step), put the network back at
+    the chunk's start and raise :class:`NonFiniteStateError` naming it all."""
+    first = net.t_step + did + got          # the state after this step is bad, at the latest
+    if be.interruptible:                    # one process: replay to find the step
+        before.roll_back()
+        prepare_chunk(net, did + got)
+        if did:
+            be.run_chunk(net._arrays, net.seed, net.t_step, did, threads)
+        for step in range(net.t_step + did, net.t_step + did + got):
+            be.run_chunk(net._arrays, net.seed, step, 1, threads)
+            if _non_finite(net, be) is not None:
+                first = step
+                break
+    slot, k = _non_finite(net, be)
+    value = ([net._arrays.neurons.v, net._arrays.neurons.ge, net._arrays.neurons.gi]
+             + list(net._arrays.neurons.aux))[slot][k]
+    group = next(g for g in net.groups if net._global(g) <= k < net._global(g) + g.n)
+    names = [name for name in group.model.state_variables
+             if group.model.variable(name)[0] == slot]
+    variable = names[0] if names else ("v", "ge", "gi")[slot] if slot < 3 else f"aux[{slot - 3}]"
+    when = (f"in step {first} (t = {first * net.dt * 1e3:g} ms)" if be.interruptible else
+            f"by the end of step {first} (t = {first * net.dt * 1e3:g} ms)")
+    before.roll_back()
+    raise NonFiniteStateError(
+        f"state variable {variable!r} of group {group.name!r} became {value} {when}, neuron "
+        f"{k - net._global(group)} of the group (index {k} of the network); the network is "
+        f"back at t = {net.t * 1e3:g} ms, the end of its last whole chunk. Check the model's "
+        "parameters and dt, or switch the check off with ns.set_config(check_finite=False)")
 
 
 def _compile(net, be, threads):

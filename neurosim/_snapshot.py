@@ -8,7 +8,7 @@ from .inputs import CurrentInput, PoissonGroup
 __all__ = ["take_snapshot", "apply_snapshot", "changeable", "warn_replaced", "CheckpointWarning"]
 
 # the state arrays a snapshot copies (the rest is fixed once built)
-MUTABLE_NEURON_FIELDS = ("v", "ge", "gi", "ref", "i_bias", "i_ext", "spiked", "buffer")
+MUTABLE_NEURON_FIELDS = ("v", "ge", "gi", "ref", "aux", "i_bias", "i_ext", "spiked", "buffer")
 
 
 def take_snapshot(net):

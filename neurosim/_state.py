@@ -3,7 +3,6 @@ model parameters and weights between runs."""
 from ._build import _group_at
 from ._fixed_point import check_input_bound, to_fixed as _to_fixed
 from .groups import NeuronGroup, _Population
-from .kernels import _layout as L
 
 __all__ = ["state_slot", "set_rates", "set_bias", "set_model", "set_weights"]
 
@@ -18,9 +17,9 @@ def state_slot(net, group, variable):
         raise ValueError(f"variable={variable!r} is not a state variable of "
                          f"{type(group.model).__name__}; it has {sorted(known)}")
     nr = net._built().neurons
-    slot, unit, _ = known[variable]
+    slot, unit, _ = group.model.variable(variable)
     lo = net._global(group)
-    return {L.VAR_V: nr.v, L.VAR_GE: nr.ge, L.VAR_GI: nr.gi}[slot], lo, unit
+    return ([nr.v, nr.ge, nr.gi] + list(nr.aux))[slot], lo, unit
 
 
 def set_rates(net, group, p_fire):
@@ -41,11 +40,12 @@ def set_bias(net, target, old, new):
 def set_model(net, group, model):
     """New parameters of ``group``'s model, of the same kind (no recompilation)."""
     old = group.model
-    if type(model) is not type(old) or model.code != old.code:
+    if type(model) is not type(old) or model.kernel is not old.kernel:
         raise ValueError(f"model={model!r}: a built group can only switch to a model of the "
                          f"same kind and synapse type as {old!r}")
     k = net.groups.index(group)
-    net._built().neurons.seg_prm[k] = model.params(net.dt)
+    row = model.params(net.dt)
+    net._built().neurons.seg_prm[k, :row.size] = row
 
 
 def set_weights(net, synapses, weights):

@@ -14,8 +14,9 @@ own, see ``neurosim._mpi_gpu``):
 * ranks advance ``min_delay`` steps on their own, then exchange the spikes of
   that interval; every rank sees every spike, monitors keep what their
   ``gather`` asks, and at the end of ``run`` the state is combined, so
-  ``get_state``, ``store`` and checkpoints work on every rank (the run loop:
-  ``neurosim._mpi_run``).
+  ``get_state``, ``store`` and checkpoints work on every rank (a backend like
+  the others, driven by ``Network.run``'s chunk loop:
+  ``neurosim.backends.mpi_backend``).
 
 Randomness during the run is keyed by global neuron index and input sums are
 exact, so the spikes do not depend on the number of ranks or the placement.
@@ -35,7 +36,7 @@ import sys
 
 import numpy as np
 
-from . import _mpi_plan, _mpi_run
+from . import _mpi_plan
 
 __all__ = ["rank", "num_processes", "is_distributed", "PLACEMENTS", "DistributedError"]
 
@@ -219,8 +220,9 @@ def draw_seed():
 
 
 def check_backend(name, n_threads=None, requested=None):
-    """The engine that splits the network under MPI: ``'numba'`` (one thread per rank)
-    or ``'cuda'`` (one GPU per rank); ``backend='auto'`` (``requested``) means numba."""
+    """The backend each rank runs when the network is split over MPI ranks: ``'numba'``
+    (one thread per rank) or ``'cuda'`` (one GPU per rank); ``backend='auto'``
+    (``requested``) means numba."""
     size = num_processes()
     if name not in ("numba", "cuda") and requested != "auto":
         raise ValueError(f"backend={name!r} cannot split a network over the {size} MPI ranks "
@@ -242,11 +244,25 @@ def local_neurons(net):
     return _mpi_plan.local_neurons(net, world())
 
 
-def run(net, n_steps, chunk, progress, comm=None, engine="numba"):
+def distributed_backend(local, comm=None):
+    """The backend that splits a network over the ranks of ``comm`` (this run's MPI
+    ranks by default, else one process), each rank running ``local`` (the numba or
+    the cuda backend; see :func:`check_backend`)."""
+    from .backends.mpi_backend import DistributedBackend
+    return DistributedBackend(local, comm or world() or _SelfComm())
+
+
+def run(net, n_steps, chunk, progress, comm=None, backend="numba"):
     """Advance a built network by ``n_steps`` steps on the ranks of ``comm`` (this run's
-    MPI ranks by default, else one process), each rank on its CPU (``engine='numba'``)
-    or its GPU (``'cuda'``); see ``neurosim._mpi_run.run``."""
-    _mpi_run.run(net, n_steps, chunk, progress, comm or world() or _SelfComm(), engine)
+    MPI ranks by default, else one process), each rank on its CPU (``backend='numba'``)
+    or its GPU (``'cuda'``): the run loop of ``Network.run`` with
+    :func:`distributed_backend`."""
+    from ._run_loop import run_steps
+    from .backends import get_backend
+    for m in net.monitors:
+        m._before_run()
+    run_steps(net, distributed_backend(get_backend(backend), comm), n_steps, chunk, None,
+              progress)
 
 
 if _launched_size() > 1:

@@ -269,8 +269,8 @@ class Network:
         for m in self.monitors:
             m._before_run()
         if _mpi.is_distributed():   # started by mpirun with several ranks: split the network
-            engine = _mpi.check_backend(be.name, n_threads, backend or get_config()["backend"])
-            return _mpi.run(self, n_steps, chunk, progress, engine=engine)
+            local = _mpi.check_backend(be.name, n_threads, backend or get_config()["backend"])
+            be = _mpi.distributed_backend(get_backend(local))
         run_steps(self, be, n_steps, chunk, n_threads, progress)
 
     # ------------------------------------------------------------ state access

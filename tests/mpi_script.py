@@ -66,11 +66,37 @@ def mixed():
     return ns.Network(*objects, *monitors.values()), monitors
 
 
+def adaptive():
+    """A model from outside the built-in set (AdaptiveLIF: an engine generated for it, an
+    extra state variable ``w``) beside delta-synapse LIF neurons, driven by Poisson
+    input."""
+    cells = ns.NeuronGroup(80, ns.AdaptiveLIF(tau_m=20 * ms, v_rest=-70 * mV, v_reset=-60 * mV,
+                                              v_th=-50 * mV, tau_w=100 * ms, a=0.5, b=2 * mV,
+                                              tau_syn_e=5 * ms, tau_syn_i=10 * ms,
+                                              refractory=2 * ms),
+                           v=ns.Uniform(-60 * mV, -50 * mV), name="adaptive")
+    lif = ns.NeuronGroup(40, ns.LIF(10 * ms, -70 * mV, -65 * mV, -55 * mV, refractory=1 * ms),
+                         name="delta")
+    noise = ns.PoissonGroup(50, rates=40 * Hz, name="noise")
+    objects = [cells, lif, noise,
+               ns.Synapses(noise, cells, kind="excitatory", weight=4 * mV, delay=0.2 * ms,
+                           connect=ns.FixedProbability(0.3)),
+               ns.Synapses(cells, lif, kind="excitatory", weight=3 * mV, delay=0.3 * ms,
+                           connect=ns.FixedProbability(0.2)),
+               ns.Synapses(lif, cells, kind="inhibitory", weight=1 * mV, delay=0.2 * ms,
+                           connect=ns.FixedProbability(0.2)),
+               ns.CurrentInput(cells, 25 * mV)]
+    monitors = {"spikes": ns.SpikeMonitor(cells), "delta": ns.SpikeMonitor(lif),
+                "state": ns.StateMonitor(cells, ("v", "w"), record=[0, 33, 79], every=2)}
+    return ns.Network(*objects, *monitors.values()), monitors
+
+
 NETWORKS = {
     "cuba": lambda: cuba(n=800, p=0.05, delay=0.5 * ms),
     "brunel": lambda: brunel(n_e=800),                        # delays 1.5 ms, Poisson drive
     "poisson": lambda: poisson_delays(n=300, n_sources=100),  # per-synapse delays >= 1 step
     "mixed": mixed,
+    "adaptive": adaptive,
 }
 
 
@@ -79,7 +105,7 @@ GATHERED = ("cuba", "mixed")
 
 
 # the networks of the 'cuda' mode and their two runs: short, for numba's CUDA simulator
-ON_GPU = ("poisson", "mixed")
+ON_GPU = ("poisson", "mixed", "adaptive")
 GPU_RUNS = (6 * ms, 4 * ms)
 
 

@@ -92,7 +92,7 @@ def _assert_equals_one_process(net, mon, ref):
     np.testing.assert_array_equal(net.get_state(net.groups[0], "v"), ref["final/v"])
 
 
-@pytest.mark.parametrize("name", ["cuba", "brunel", "poisson", "mixed"])
+@pytest.mark.parametrize("name", ["cuba", "brunel", "poisson", "mixed", "adaptive"])
 def test_rank_loop_alone_equals_the_one_process_loop(name):
     """The rank loop with one rank (no MPI) gives the spikes, traces and state of ``run``."""
     ref = mpi_script.simulate(name)[0]
@@ -322,7 +322,8 @@ def _cuda_available():
     return CudaBackend.is_available()
 
 
-def test_the_gpu_rank_loop_alone_equals_the_one_process_loop(monkeypatch):
+@pytest.mark.parametrize("name", ["mixed", "adaptive"])
+def test_the_gpu_rank_loop_alone_equals_the_one_process_loop(monkeypatch, name):
     """The rank loop on the GPU (numba's simulator without one), one rank: the spikes,
     traces and final state of the CPU loop in one process."""
     if not _cuda_available():
@@ -330,12 +331,13 @@ def test_the_gpu_rank_loop_alone_equals_the_one_process_loop(monkeypatch):
     from neurosim.backends.cuda_backend import CudaBackend
     monkeypatch.setattr(CudaBackend, "threads_per_block", 16)
     monkeypatch.setattr(CudaBackend, "fused_threads", 16)
-    ref = mpi_script.simulate("mixed", runs=mpi_script.GPU_RUNS)[0]
-    net, mon = mpi_script.NETWORKS["mixed"]()
+    ref = mpi_script.simulate(name, runs=mpi_script.GPU_RUNS)[0]
+    net, mon = mpi_script.NETWORKS[name]()
     net.build(0.1 * ms, seed=7)
-    mpi.run(net, 60, 25, False, comm=mpi._SelfComm(), engine="cuda")
-    mpi.run(net, 40, 10_000, False, comm=mpi._SelfComm(), engine="cuda")
-    assert ref["spikes/i"].size > 10 and ref["units/i"].size > 10
+    mpi.run(net, 60, 25, False, comm=mpi._SelfComm(), backend="cuda")
+    mpi.run(net, 40, 10_000, False, comm=mpi._SelfComm(), backend="cuda")
+    assert ref["spikes/i"].size > 10
+    assert ref["units/i" if name == "mixed" else "delta/i"].size > 5
     _assert_equals_one_process(net, mon, ref)
 
 

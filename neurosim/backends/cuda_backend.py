@@ -11,16 +11,22 @@ import warnings
 import numpy as np
 
 from ..kernels import _cuda
+from ._base import Backend
 
 SYNC_STEPS = 64
+# the state copied to the GPU and back every chunk
+_CHANGING = ("v", "ge", "gi", "ref", "aux", "buffer")
+# (the keys of the kernels' groups, simulate_cuda._groups: a current's fields prefixed
+# "cur_", a drive's "d_", a state monitor's "st_")
 _STATIC = ("seg_hi", "seg_code", "seg_prm", "i_bias", "indptr", "target", "weight",
            "delay", "p_fire", "gen_source", "mask", "rate_lo", "rate_hi", "st_var", "st_every",
-           "st_ncol", "st_nptr", "cur_lo", "cur_hi", "cur_vptr", "cur_values", "cur_rows",
-           "cur_cols", "cur_ratio", "d_lo", "d_hi", "d_channel", "d_weight", "d_lam", "d_p0",
-           "d_sub", "d_kmax")
+           "st_ncol", "st_nptr", "cur_lo", "cur_hi", "cur_vptr", "cur_values", "cur_n_rows",
+           "cur_n_cols", "cur_ratio", "d_lo", "d_hi", "d_channel", "d_weight", "d_lam", "d_p0",
+           "d_n_sub", "d_k_max")
 
 
-class CudaBackend:
+class CudaBackend(Backend):
+    compiled = True
     name = "cuda"
     # wall seconds per call: how soon Ctrl-C is honoured; longer than on the CPU,
     # as every call copies the state to the GPU and back
@@ -68,13 +74,8 @@ class CudaBackend:
                         p_fire=src.p_fire, gen_source=src.gen_source, mask=rec.mask,
                         rate_lo=rec.rate_lo, rate_hi=rec.rate_hi, st_var=rec.st_var,
                         st_every=rec.st_every,
-                        **{f"cur_{k}": getattr(cur, f) for k, f in
-                           (("lo", "lo"), ("hi", "hi"), ("vptr", "vptr"), ("values", "values"),
-                            ("rows", "n_rows"), ("cols", "n_cols"), ("ratio", "ratio"))},
-                        **{f"d_{k}": getattr(drv, f) for k, f in
-                           (("lo", "lo"), ("hi", "hi"), ("channel", "channel"),
-                            ("weight", "weight"), ("lam", "lam"), ("p0", "p0"),
-                            ("sub", "n_sub"), ("kmax", "k_max"))})
+                        **{f"cur_{f}": getattr(cur, f) for f in cur._fields},
+                        **{f"d_{f}": getattr(drv, f) for f in drv._fields})
             # the recorded columns grouped by neuron, so that the thread that updates a
             # neuron samples it (no barrier of its own for the state monitors)
             host["st_ncol"] = np.argsort(rec.st_idx, kind="stable")
@@ -92,13 +93,14 @@ class CudaBackend:
 
     def run_chunk(self, arrays, seed, step0, n_steps, n_threads):
         # imported here, not with neurosim: it imports numba.cuda (kernels._cuda)
-        from ..kernels.simulate_cuda import (delivery_group, fused_blocks, step_cuda,
-                                             steps_fused_cuda)
+        engine = arrays.engine("simulate_cuda")
         nr, src, rec, ctr = arrays.neurons, arrays.sources, arrays.recorders, arrays.counters
         to_dev = _cuda.cuda.to_device
         d = self._device_arrays(arrays)
-        for k in ("v", "ge", "gi", "ref", "buffer"):
+        for k in _CHANGING:
             d[k] = to_dev(getattr(nr, k))
+        if nr.aux.size == 0:            # no extra state: a placeholder, never read
+            d["aux"] = to_dev(np.zeros((1, 1), dtype=nr.v.dtype))
         d.update(st_off=to_dev(rec.st_off), st_count=to_dev(rec.st_count),
                  st_buf=to_dev(rec.st_buf), rate_buf=to_dev(rec.rate_buf))
         worst = max(1, int(rec.mask.sum()))
@@ -109,9 +111,9 @@ class CudaBackend:
         gen_ptr = np.searchsorted(src.gen_step, step0 + np.arange(n_steps + 1), side="left")
         fused = self.launch == "fused"
         threads = self.fused_threads if fused else self.threads_per_block
-        group = delivery_group(arrays.synapses.indptr, threads)
+        group = engine.delivery_group(arrays.synapses.indptr, threads)
         if fused:                           # also Network._compile's 0-step call
-            blocks = fused_blocks(d, seed, to_dev(gen_ptr[:1]), threads, group)
+            blocks = engine.fused_blocks(d, seed, to_dev(gen_ptr[:1]), threads, group)
         done = 0
         with warnings.catch_warnings():
             # the simulator runs the uint64 hash in Python, where wrap-around warns
@@ -121,17 +123,18 @@ class CudaBackend:
                 if ctr[1] + worst * block > rec.spike_i.size:
                     break                      # the caller grows the host buffer
                 if fused:
-                    steps_fused_cuda(d, seed, step0 + done, done, block,
+                    engine.steps_fused_cuda(d, seed, step0 + done, done, block,
                                      to_dev(gen_ptr[done:done + block + 1]), blocks, threads,
                                      group)
                 else:
                     for i in range(done, done + block):
-                        step_cuda(d, seed, step0 + i, i, int(gen_ptr[i]), int(gen_ptr[i + 1]),
-                                  self._blocks, threads, group)
+                        engine.step_cuda(d, seed, step0 + i, i, int(gen_ptr[i]),
+                                         int(gen_ptr[i + 1]), self._blocks, threads, group)
                 self._copy_spikes(d, rec, ctr)
                 done += block
-        for k in ("v", "ge", "gi", "ref", "buffer"):
-            d[k].copy_to_host(getattr(nr, k))
+        for k in _CHANGING:
+            if getattr(nr, k).size:
+                d[k].copy_to_host(getattr(nr, k))
         d["st_count"].copy_to_host(rec.st_count)
         d["st_buf"].copy_to_host(rec.st_buf)
         d["rate_buf"].copy_to_host(rec.rate_buf)

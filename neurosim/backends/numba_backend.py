@@ -1,7 +1,8 @@
-"""The numba CPU backend: host arrays, the whole loop compiled (kernels.simulate)."""
+"""The numba CPU backend: host arrays, the whole loop compiled (kernels.simulate, or its
+copy in the engine generated for the network's models)."""
 import numba
 
-from ..kernels.simulate import simulate_numba
+from ._base import Backend
 
 # Below this many neurons, one thread is the default. On an idle machine two
 # threads pay off from about 16,000 neurons, but every step enters a parallel
@@ -12,18 +13,11 @@ from ..kernels.simulate import simulate_numba
 PARALLEL_MIN_NEURONS = 100_000
 
 
-class NumbaBackend:
+class NumbaBackend(Backend):
+    compiled = True
     name = "numba"
     # wall seconds per call of the compiled loop: how soon Ctrl-C is honoured
     slice_seconds = 0.2
-
-    @staticmethod
-    def is_available():
-        return True
-
-    @staticmethod
-    def why_unavailable():
-        return None
 
     def threads_for(self, n_neurons, n_threads=None):
         if n_threads is not None:
@@ -35,6 +29,7 @@ class NumbaBackend:
         return numba.get_num_threads() if n_neurons >= PARALLEL_MIN_NEURONS else 1
 
     def run_chunk(self, arrays, seed, step0, n_steps, n_threads):
+        simulate_numba = arrays.engine("simulate").simulate_numba
         return simulate_numba(arrays.neurons, arrays.sources, arrays.synapses, arrays.drives,
                               arrays.currents, arrays.recorders, arrays.counters,
                               seed, step0, n_steps, n_threads)

@@ -1,32 +1,23 @@
 """The numpy reference backend: the same schedule as the compiled loop, vectorised.
 
 Readable rather than fast; the oracle that the numba backend is tested against.
-Model arithmetic comes from the ``*_numpy`` kernels; this file only sequences
-them and records.
+Model arithmetic comes from the models' vectorised twins (``vector_update``,
+``vector_receive`` of their kernels); a model without them is run through its
+plain-Python scalar rule, neuron by neuron, interpreted (never the compiled
+code). This file only sequences them and records.
 """
 import numpy as np
 
 from ..kernels import _layout as L
 from ..kernels._rng import uniform_numpy
-from ..kernels.models import KERNELS
 from ..kernels.propagate import poisson_inverse_numpy, propagate_numpy
+from ._base import Backend
 
 
-class NumpyBackend:
+class NumpyBackend(Backend):
     name = "numpy"
     # wall seconds per call of run_chunk: how soon Ctrl-C is honoured
     slice_seconds = 0.2
-
-    @staticmethod
-    def is_available():
-        return True
-
-    @staticmethod
-    def why_unavailable():
-        return None
-
-    def threads_for(self, n_neurons, n_threads=None):
-        return 1
 
     def run_chunk(self, arrays, seed, step0, n_steps, n_threads):
         nr, src, syn, drv, cur, rec = (arrays.neurons, arrays.sources, arrays.synapses,
@@ -41,10 +32,7 @@ class NumpyBackend:
             _injected_currents(nr, cur, step)
             _sample_states(nr, rec, step)
             for g in range(nr.seg_lo.size):
-                lo, hi = nr.seg_lo[g], nr.seg_hi[g]
-                nr.spiked[lo:hi] = KERNELS[nr.seg_code[g]].STEP["numpy"](
-                    nr.v[lo:hi], nr.ge[lo:hi], nr.gi[lo:hi], nr.ref[lo:hi], nr.i_ext[lo:hi],
-                    nr.seg_prm[g], seed, step, np.arange(lo, hi))
+                _update_segment(nr, arrays.model_set[nr.seg_code[g]], g, seed, step)
             hi_gen = ctr[0] + np.searchsorted(src.gen_step[ctr[0]:], step, side="right")
             fired = np.zeros(n_src, dtype=bool)
             fired[src.gen_source[ctr[0]:hi_gen] - n] = True
@@ -57,7 +45,7 @@ class NumpyBackend:
             propagate_numpy(firing, step, syn.indptr, syn.target, syn.weight, syn.delay,
                             nr.buffer)
             _poisson_drives(nr, drv, seed, step, slot)
-            _apply_slot(nr, slot)
+            _apply_slot(nr, arrays.model_set, slot)
             recorded = firing[rec.mask[firing].astype(bool)]
             rec.spike_i[ctr[1]:ctr[1] + recorded.size] = recorded
             rec.spike_step[ctr[1]:ctr[1] + recorded.size] = step
@@ -66,6 +54,23 @@ class NumpyBackend:
                 rec.rate_buf[i, r] += np.count_nonzero((firing >= rec.rate_lo[r]) &
                                                        (firing < rec.rate_hi[r]))
         return n_steps
+
+
+def _update_segment(nr, kernel, g, seed, step):
+    lo, hi = nr.seg_lo[g], nr.seg_hi[g]
+    p = kernel.parameter_tuple(nr.seg_prm[g])
+    state = [nr.v[lo:hi], nr.ge[lo:hi], nr.gi[lo:hi], nr.ref[lo:hi]] + \
+        [nr.aux[j, lo:hi] for j in range(len(kernel.extra_state))]
+    if kernel.vector_update is not None:
+        nr.spiked[lo:hi] = kernel.vector_update(*state, nr.i_ext[lo:hi], p, seed, step,
+                                                np.arange(lo, hi))
+        return
+    for j in range(hi - lo):        # the plain rule, interpreted, one neuron at a time
+        out = kernel.scalar_update(*[x[j] for x in state], nr.i_ext[lo + j], p, seed, step,
+                                   lo + j)
+        for x, value in zip(state, out):
+            x[j] = value
+        nr.spiked[lo + j] = out[-1]
 
 
 def _injected_currents(nr, cur, step):
@@ -82,7 +87,7 @@ def _sample_states(nr, rec, step):
     due = np.flatnonzero(step % rec.st_every == 0)
     if due.size == 0:
         return
-    table = np.stack([nr.v, nr.ge, nr.gi])
+    table = np.concatenate([np.stack([nr.v, nr.ge, nr.gi]), nr.aux])
     rec.st_buf[rec.st_off[due] + rec.st_count[due]] = table[rec.st_var[due], rec.st_idx[due]]
     rec.st_count[due] += 1
 
@@ -98,16 +103,19 @@ def _poisson_drives(nr, drv, seed, step, slot):
         nr.buffer[slot, start:start + hi - lo] += counts * drv.weight[d]
 
 
-def _apply_slot(nr, slot):
+def _apply_slot(nr, model_set, slot):
     n = nr.v.size
     exc, inh = nr.buffer[slot, :n], nr.buffer[slot, n:]
     for g in range(nr.seg_lo.size):
         lo, hi = nr.seg_lo[g], nr.seg_hi[g]
-        if nr.seg_code[g] == L.LIF_DELTA:
-            free = (nr.ref[lo:hi] == 0) & ~nr.spiked[lo:hi]
-            jump = (exc[lo:hi] - inh[lo:hi]) * L.FIXED_UNIT
-            nr.v[lo:hi][free] += jump[free]
-        else:
+        kernel = model_set[nr.seg_code[g]]
+        if kernel.receive is None:          # input adds to the synaptic variables
             nr.ge[lo:hi] += exc[lo:hi] * L.FIXED_UNIT
             nr.gi[lo:hi] += inh[lo:hi] * L.FIXED_UNIT
+        elif kernel.vector_receive is not None:
+            nr.v[lo:hi] = kernel.vector_receive(nr.v[lo:hi], nr.ref[lo:hi], nr.spiked[lo:hi],
+                                                exc[lo:hi], inh[lo:hi])
+        else:
+            for k in range(lo, hi):
+                nr.v[k] = kernel.receive(nr.v[k], nr.ref[k], nr.spiked[k], exc[k], inh[k])
     nr.buffer[slot] = 0

@@ -45,7 +45,6 @@ from brian2.devices.device import RuntimeDevice
 
 from .._validation import check_positive, steps_of
 from ..inputs import CurrentInput, PoissonGroup, PoissonInput, SpikeGeneratorGroup, TimedCurrent
-from ..kernels import mcculloch_pitts
 from ..monitors import RateMonitor, SpikeMonitor, StateMonitor
 from ..units import second
 from ._brian2_models import Brian2ExportError, _model_spec
@@ -224,7 +223,7 @@ class Brian2Export:
             bg.run_regularly("\n".join(code), when="start", order=-1)
         if spec.update_code is not None:
             if g.model.update == "asynchronous":
-                p = g.model.params(self.dt)[mcculloch_pitts.P_UPDATE]
+                p = g.model.parameter_values(self.dt)["p_update"]
                 gidx = self._offsets[id(g)] + np.arange(g.n)
                 if p >= 1.0:
                     bg.upd_[:] = 1.0

@@ -37,6 +37,11 @@ What each neurosim model becomes
     update decisions from neurosim's counter-based generator
     (:mod:`neurosim.interop._brian2_random`).
 
+Any other model
+    Exported when it has a method ``brian2_equations(dt)`` that returns the
+    keyword arguments of :class:`_Spec` (its equations, parameters, threshold,
+    reset, ...), as written for Brian2 by the model's author.
+
 Every model's equations also declare ``I_ext`` and ``I_bias``, the per-neuron
 external current (see :mod:`neurosim.interop._brian2_export`).
 
@@ -49,7 +54,6 @@ done once per process.
 from brian2.stateupdaters.base import StateUpdateMethod
 from brian2.stateupdaters.exact import exact
 
-from ..kernels import mcculloch_pitts
 from ..models import LIF, LIFCond, McCullochPitts
 
 
@@ -236,11 +240,15 @@ def _model_spec(model, group_name, dt):
                   "h_e = 0", "h_i = 0"]
         eqs = _MCCULLOCH_PITTS + ("upd : 1\n" if model.update == "asynchronous" else "")
         # the threshold neurosim compares with (theta less its tie tolerance)
-        theta = float(model.params(dt)[mcculloch_pitts.THETA])
+        theta = float(model.parameter_values(dt)["theta"])
         return _Spec(eqs, {"theta": (theta, "1")}, threshold="x > 0.5",
                      on_pre={"excitatory": "h_e_post += w", "inhibitory": "h_i_post += w"},
                      input_var=("h_e", "h_i"), update_code="\n".join(update))
+    own = getattr(model, "brian2_equations", None)
+    if own is not None:         # a model that says how it is written in Brian2
+        return _Spec(**own(dt))
     raise Brian2ExportError(f"{group_name}: no Brian2 export for the model "
-                            f"{type(model).__name__}; exported are LIF, LIFCond and "
-                            "McCullochPitts")
+                            f"{type(model).__name__}; exported are LIF, LIFCond, "
+                            "McCullochPitts and models with a brian2_equations(dt) method "
+                            "(see NeuronModel)")
 

@@ -158,7 +158,7 @@ def _native_drive(export, d):
     target = bg if d.target.n == g.n else bg[d.target.start:d.target.stop]
     var = spec.input_var[d.channel]
     w = float(np.rint(d.weight * L.FIXED_SCALE) * L.FIXED_UNIT)
-    unit = "*volt" if spec.weight_unit == "volt" else ""
+    unit = "" if spec.weight_unit == "1" else f"*{spec.weight_unit}"
     if spec.delta:
         sign = "-" if d.channel else ""
         weight = f"{sign}{w!r}{unit}*int(not_refractory)"

@@ -3,15 +3,15 @@
 Every neuron group becomes a *segment* ``[start, stop)`` of the network's state
 arrays with one model code and one row of ``N_PARAMS`` float parameters.
 """
-# model codes
+# the codes of the built-in models: their index in kernels.models.BUILTIN, with which
+# every network's model set starts
 LIF_EXP = 0      # current-based LIF, exponential synaptic currents, exact integration
 LIF_DELTA = 1    # current-based LIF, delta synapses (a spike makes v jump)
 LIF_COND = 2     # conductance-based LIF, exponential conductances, forward Euler
 MCCULLOCH_PITTS = 3
 
-# every segment has a row of N_PARAMS float parameters; what each slot holds is
-# the model's own business, named in its kernel module (lif.py, lif_cond.py,
-# mcculloch_pitts.py) and filled by its description (models/)
+# every segment has a row of at least N_PARAMS float parameters; their names are
+# the model's own business (its kernel's ``parameters``, read as ``p.<name>``)
 N_PARAMS = 12
 
 # Synaptic input is summed in fixed point: weights are integers in units of
@@ -20,8 +20,10 @@ N_PARAMS = 12
 FIXED_SCALE = 2.0 ** 40
 FIXED_UNIT = 2.0 ** -40
 
-# state variables a monitor can record
+# state variables a monitor can record: v, ge, gi, then a model's extra state
+# variables (row j of the network's ``aux`` is VAR_EXTRA + j)
 VAR_V, VAR_GE, VAR_GI = 0, 1, 2
+VAR_EXTRA = 3
 
 # random streams of the counter-based generator
 STREAM_POISSON_GROUP = 1

@@ -17,12 +17,12 @@ functions.
 """
 from numba import njit
 
-from ._layout import FIXED_UNIT, STREAM_POISSON_GROUP, STREAM_POISSON_INPUT, VAR_GE, VAR_GI
+from ._layout import (FIXED_UNIT, STREAM_POISSON_GROUP, STREAM_POISSON_INPUT, VAR_EXTRA, VAR_GE,
+                      VAR_GI)
 from ._rng import uniform
 from .propagate import poisson_inverse
 
-__all__ = ["injected_current", "drive_events", "source_fires", "sample", "receive_synaptic",
-           "receive_delta"]
+__all__ = ["injected_current", "drive_events", "source_fires", "sample", "receive_synaptic"]
 
 
 def _injected_current(k, step, i_bias_k, lo, hi, vptr, values, n_rows, n_cols, ratio):
@@ -62,27 +62,21 @@ def _source_fires(s, fired, p_fire, seed, step):
     return fired or (p_fire > 0.0 and uniform(seed, STREAM_POISSON_GROUP, step, s) < p_fire)
 
 
-def _sample(var, k, v, ge, gi):
-    """State variable ``var`` (``_layout.VAR_*``) of neuron ``k``."""
+def _sample(var, k, v, ge, gi, aux):
+    """State variable ``var`` of neuron ``k``: ``_layout.VAR_V``, ``VAR_GE``, ``VAR_GI``,
+    or ``VAR_EXTRA + j`` for row ``j`` of the models' extra state ``aux``."""
+    if var >= VAR_EXTRA:
+        return aux[var - VAR_EXTRA, k]
     return ge[k] if var == VAR_GE else (gi[k] if var == VAR_GI else v[k])
 
 
 def _receive_synaptic(g, x):
     """A synaptic variable ``g`` after the input ``x`` (int64 fixed point) of one
-    ring-buffer slot arrives on its channel: exponential synapses, conductances and
-    McCulloch-Pitts units add it. One channel at a time: the loops that call it
+    ring-buffer slot arrives on its channel: every model without a ``receive``
+    rule of its own (exponential currents, conductances, McCulloch-Pitts units). One channel at a time: the loops that call it
     stay the two independent streams that vectorise (a pair in and out ran the
     CUBA loop 7 % slower)."""
     return g + x * FIXED_UNIT
-
-
-def _receive_delta(v, ref, spiked, exc, inh):
-    """``v`` after the input of one slot arrives at a neuron with delta synapses: it
-    jumps by the net input, unless the neuron is refractory or has just spiked
-    (Brian2's ``v += w`` on a neuron held at reset)."""
-    if ref == 0 and not spiked:
-        v += (exc - inh) * FIXED_UNIT
-    return v
 
 
 # the CPU twins (the CUDA ones are compiled in simulate_cuda)
@@ -91,4 +85,3 @@ drive_events = njit(cache=True, inline="always")(_drive_events)
 source_fires = njit(cache=True, inline="always")(_source_fires)
 sample = njit(cache=True, inline="always")(_sample)
 receive_synaptic = njit(cache=True, inline="always")(_receive_synaptic)
-receive_delta = njit(cache=True, inline="always")(_receive_delta)

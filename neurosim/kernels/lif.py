@@ -14,23 +14,28 @@ While refractory, ``v`` is held and the currents keep decaying. A spike sets ``v
 what the step carried it past the threshold.
 """
 import numpy as np
-from numba import njit
 
-# the slots of a LIF segment's parameter row, by name (models/lif.py fills them)
-V_REST = 0        # resting potential                                     [V]
-V_RESET = 1       # reset potential                                       [V]
-V_TH = 2          # threshold                                             [V]
-DECAY_M = 3       # exp(-dt/tau_m)
-DECAY_E = 4       # exp(-dt/tau_syn_e), 0 with delta synapses
-DECAY_I = 5       # exp(-dt/tau_syn_i)
-COUPLING_E = 6    # how much of i_e reaches v over one step (``propagator``), 0 with delta
-COUPLING_I = 7    # the same for i_i
-N_REF = 8         # refractory period in steps
-# slot 9 holds 1.0, unused: rows keep the values of earlier releases (checkpoints)
-RESET_SUB = 11    # 1.0: a spike subtracts v_th - v_reset; 0.0: v is set to v_reset
+from ._layout import FIXED_UNIT
+
+# the parameters of a step, as the update reads them (p.v_th); models/lif.py derives them
+PARAMETERS = (
+    "v_rest",       # resting potential                                    [V]
+    "v_reset",      # reset potential                                      [V]
+    "v_th",         # threshold                                            [V]
+    "decay_m",      # exp(-dt/tau_m)
+    "decay_e",      # exp(-dt/tau_syn_e), 0 with delta synapses
+    "decay_i",      # exp(-dt/tau_syn_i)
+    "coupling_e",   # how much of i_e reaches v over one step (``propagator``), 0 with delta
+    "coupling_i",   # the same for i_i
+    "n_ref",        # refractory period in steps
+    # unused, 1.0 and 0.0: rows keep the layout of earlier releases, which
+    # checkpoints fingerprint
+    "unused_one", "unused_zero",
+    "reset_sub",    # 1.0: a spike subtracts v_th - v_reset; 0.0: v is set to v_reset
+)
 
 
-def _lif_update(v, ge, gi, ref, i_ext, prm, seed, step, k):
+def lif_update(v, ge, gi, ref, i_ext, p, seed, step, k):
     """One neuron, one step. Returns ``(v, i_e, i_i, ref, spiked)``. Plain Python.
 
     Written without branches (selects only), so that the compiled loop over a
@@ -38,35 +43,47 @@ def _lif_update(v, ge, gi, ref, i_ext, prm, seed, step, k):
     """
     ref = ref - 1 if ref > 0 else ref
     free = ref == 0
-    v_inf = prm[V_REST] + i_ext
-    v_new = v_inf + (v - v_inf) * prm[DECAY_M] + prm[COUPLING_E] * ge - prm[COUPLING_I] * gi
+    v_inf = p.v_rest + i_ext
+    v_new = v_inf + (v - v_inf) * p.decay_m + p.coupling_e * ge - p.coupling_i * gi
     v_new = v_new if free else v        # held while refractory
-    spiked = free & (v_new > prm[V_TH])
-    # RESET_SUB 0 gives v_reset exactly; 1 keeps the overshoot v_new - v_th
-    v_new = prm[V_RESET] + prm[RESET_SUB] * (v_new - prm[V_TH]) if spiked else v_new
-    ref = int(prm[N_REF]) if spiked else ref
-    return v_new, ge * prm[DECAY_E], gi * prm[DECAY_I], ref, spiked
+    spiked = free & (v_new > p.v_th)
+    # reset_sub 0 gives v_reset exactly; 1 keeps the overshoot v_new - v_th
+    v_new = p.v_reset + p.reset_sub * (v_new - p.v_th) if spiked else v_new
+    ref = int(p.n_ref) if spiked else ref
+    return v_new, ge * p.decay_e, gi * p.decay_i, ref, spiked
 
 
-lif_update_numba = njit(cache=True)(_lif_update)     # one source, compiled twice
-
-
-def lif_step_numpy(v, ge, gi, ref, i_ext, prm, seed, step, index):
+def lif_update_numpy(v, ge, gi, ref, i_ext, p, seed, step, index):
     """Vectorised reference for a segment (arrays are views, updated in place).
 
     Returns the boolean spike mask of the segment.
     """
     ref -= ref > 0
     free = ref == 0
-    v_inf = prm[V_REST] + i_ext
-    v_new = v_inf + (v - v_inf) * prm[DECAY_M] + prm[COUPLING_E] * ge - prm[COUPLING_I] * gi
+    v_inf = p.v_rest + i_ext
+    v_new = v_inf + (v - v_inf) * p.decay_m + p.coupling_e * ge - p.coupling_i * gi
     v[free] = v_new[free]
-    ge *= prm[DECAY_E]
-    gi *= prm[DECAY_I]
-    spiked = free & (v > prm[V_TH])
-    v[spiked] = prm[V_RESET] + prm[RESET_SUB] * (v[spiked] - prm[V_TH])
-    ref[spiked] = int(prm[N_REF])
+    ge *= p.decay_e
+    gi *= p.decay_i
+    spiked = free & (v > p.v_th)
+    v[spiked] = p.v_reset + p.reset_sub * (v[spiked] - p.v_th)
+    ref[spiked] = int(p.n_ref)
     return spiked
+
+
+def receive_delta(v, ref, spiked, exc, inh):
+    """``v`` after the input of one slot arrives with delta synapses: it jumps by
+    the net input, unless the neuron is refractory or has just spiked (Brian2's
+    ``v += w`` on a neuron held at reset; NEST's ``iaf_psc_delta`` discards it too)."""
+    if ref == 0 and not spiked:
+        v += (exc - inh) * FIXED_UNIT
+    return v
+
+
+def receive_delta_numpy(v, ref, spiked, exc, inh):
+    """Vectorised twin of :func:`receive_delta`; returns the new ``v``."""
+    free = (ref == 0) & ~spiked
+    return np.where(free, v + (exc - inh) * FIXED_UNIT, v)
 
 
 def propagator(dt, tau_m, tau_syn):
@@ -81,14 +98,9 @@ def propagator(dt, tau_m, tau_syn):
     return tau_syn / (tau_syn - tau_m) * (np.exp(-dt / tau_syn) - a_m)
 
 
-# backend -> step; the CUDA backend compiles the plain rule as a device function
-# (kernels.simulate_cuda, imported only when it is used)
-STEP = {"numpy": lif_step_numpy, "numba": lif_update_numba, "cuda": _lif_update}
-
-
 def inert(row):
     """A copy of the parameter ``row`` whose neurons never fire (the neurons that an
     MPI rank on a GPU carries for others)."""
     row = row.copy()
-    row[V_TH] = np.inf
+    row[PARAMETERS.index("v_th")] = np.inf
     return row

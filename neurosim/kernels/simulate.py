@@ -4,10 +4,12 @@ One call advances ``n_steps`` steps without returning to Python. Each step
 follows docs/design.md, "The time step (Brian2's schedule)":
 
 1. injected currents for this step; state monitors sample (before the update);
-2. state update and threshold of every neuron segment (parallel over neurons);
+2. state update and threshold of every neuron segment (parallel over neurons), by
+   the segment's model (``_model_set``, rendered from the models' kernels);
 3. sources fire: neurons in ascending order, then Poisson and generator sources;
 4. propagation into the delay ring buffer, then Poisson drives, then the current
-   slot of the buffer is applied (delta synapses: to ``v`` unless refractory);
+   slot of the buffer is applied by each model's rule (delta synapses: to ``v``
+   unless refractory);
 5. spikes and population counts are recorded.
 
 Arrays arrive packed in the named tuples defined here so the signature stays
@@ -19,15 +21,13 @@ from collections import namedtuple
 import numpy as np
 from numba import njit, prange
 
-from ._layout import LIF_COND, LIF_DELTA, MCCULLOCH_PITTS
-from .elements import (drive_events, injected_current, receive_delta, receive_synaptic, sample,
-                       source_fires)
-from .lif import lif_update_numba
-from .lif_cond import lif_cond_update_numba
-from .mcculloch_pitts import mcculloch_pitts_update_numba
+from ._model_set import jump_models, receive_jump, receive_range, update_range
+from .elements import drive_events, injected_current, receive_synaptic, sample, source_fires
 from .propagate import propagate_numba
 
-Neurons = namedtuple("Neurons", "v ge gi ref i_bias i_ext spiked buffer "
+# aux: the models' extra state variables, one row each (rows shared by the models
+# of a network); seg_code: the index of a segment's model in the network's model set
+Neurons = namedtuple("Neurons", "v ge gi ref aux i_bias i_ext spiked buffer "
                                 "seg_lo seg_hi seg_code seg_prm")
 Sources = namedtuple("Sources", "p_fire gen_step gen_source fired")
 Synapses = namedtuple("Synapses", "indptr target weight delay")
@@ -40,53 +40,25 @@ Recorders = namedtuple("Recorders", "mask spike_i spike_step st_var st_idx st_ev
 
 class Arrays:
     """Everything the backends touch: the named groups above, the counters, the
-    offsets of the populations and the number of neurons ``n``."""
+    offsets of the populations, the number of neurons ``n``, the network's
+    ``model_set`` (kernels, indexed by ``seg_code``) and the ``cache_dir`` of
+    engines generated for models beyond the built-in ones."""
 
     def __init__(self, **parts):
         self.__dict__.update(parts)
 
-
-@njit(cache=True, inline="always")
-def _row_tuple(r):
-    # Parameters as a tuple of scalars stay in registers; read from an array that
-    # may alias the state, they are reloaded for every neuron (4x slower).
-    return (r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], r[10], r[11])
-
-
-@njit(cache=True)
-def _update_range(nr, code, row, lo, hi, seed, step, with_current):
-    # One loop per model, so each inner loop is a single straight-line update that
-    # vectorises. Unsigned indices spare numba's negative-index handling, which
-    # blocks vectorisation. Without injected currents the loop skips reading
-    # i_ext (one array less to stream through the cache); x + 0 == x, so the
-    # result is the same bit for bit.
-    v, ge, gi, ref, i_ext, spiked = nr.v, nr.ge, nr.gi, nr.ref, nr.i_ext, nr.spiked
-    prm = _row_tuple(row)
-    start, stop = np.uint64(lo), np.uint64(hi)
-    if code == LIF_COND:
-        for k in range(start, stop):
-            v[k], ge[k], gi[k], ref[k], spiked[k] = lif_cond_update_numba(
-                v[k], ge[k], gi[k], ref[k], i_ext[k], prm, seed, step, k)
-    elif code == MCCULLOCH_PITTS:
-        for k in range(start, stop):
-            v[k], ge[k], gi[k], ref[k], spiked[k] = mcculloch_pitts_update_numba(
-                v[k], ge[k], gi[k], ref[k], i_ext[k], prm, seed, step, k)
-    elif with_current:
-        for k in range(start, stop):
-            v[k], ge[k], gi[k], ref[k], spiked[k] = lif_update_numba(
-                v[k], ge[k], gi[k], ref[k], i_ext[k], prm, seed, step, k)
-    else:
-        zero = i_ext.dtype.type(0)
-        for k in range(start, stop):
-            v[k], ge[k], gi[k], ref[k], spiked[k] = lif_update_numba(
-                v[k], ge[k], gi[k], ref[k], zero, prm, seed, step, k)
+    def engine(self, name):
+        """The engine module ``name`` (``'simulate'``, ``'simulate_mpi'``,
+        ``'simulate_cuda'``) compiled for this network's models."""
+        from ._dispatch import engine_module
+        return engine_module(self.model_set, name, self.cache_dir)
 
 
 @njit(cache=True)
 def _update_neurons(nr, seed, step, with_current):
     for g in range(nr.seg_lo.size):
-        _update_range(nr, nr.seg_code[g], nr.seg_prm[g], nr.seg_lo[g], nr.seg_hi[g], seed, step,
-                      with_current)
+        update_range(nr, nr.seg_code[g], nr.seg_prm[g], nr.seg_lo[g], nr.seg_hi[g], seed, step,
+                     with_current)
 
 
 @njit(cache=True, parallel=True)
@@ -97,8 +69,8 @@ def _update_neurons_parallel(nr, seed, step, n_threads, with_current):
         lo, hi = nr.seg_lo[g], nr.seg_hi[g]
         size = (hi - lo + n_threads - 1) // n_threads
         for c in prange(n_threads):
-            _update_range(nr, nr.seg_code[g], nr.seg_prm[g], lo + c * size,
-                          min(hi, lo + (c + 1) * size), seed, step, with_current)
+            update_range(nr, nr.seg_code[g], nr.seg_prm[g], lo + c * size,
+                         min(hi, lo + (c + 1) * size), seed, step, with_current)
 
 
 @njit(cache=True)
@@ -123,51 +95,39 @@ def _pending_input(buffer):
 
 
 @njit(cache=True)
-def _apply_slot(nr, delta, slot, touched, n_touched):
+def _apply_slot(nr, jump, slot, touched, n_touched):
     # Adds the input held in the slot to the synaptic variables and empties it.
     if n_touched[slot] >= touched.shape[1]:
         _apply_slot_dense(nr, slot)
     else:
-        _apply_slot_sparse(nr, delta, slot, touched, n_touched[slot])
+        _apply_slot_sparse(nr, jump, slot, touched, n_touched[slot])
     n_touched[slot] = 0
 
 
 @njit(cache=True)
 def _apply_slot_dense(nr, slot):
-    # Every neuron; delta synapses act on v unless the neuron is refractory or
-    # has just spiked.
+    # Every neuron, segment by segment, by its model's rule (one loop each, so that
+    # each vectorises)
     n = np.uint64(nr.v.size)
     exc, inh = nr.buffer[slot, :n], nr.buffer[slot, n:]
-    v, ge, gi = nr.v, nr.ge, nr.gi
     for g in range(nr.seg_lo.size):
-        lo, hi = np.uint64(nr.seg_lo[g]), np.uint64(nr.seg_hi[g])
-        # one loop per kind of synapse, so that each vectorises
-        if nr.seg_code[g] == LIF_DELTA:
-            for k in range(lo, hi):
-                v[k] = receive_delta(v[k], nr.ref[k], nr.spiked[k], exc[k], inh[k])
-                exc[k] = 0
-                inh[k] = 0
-        else:
-            for k in range(lo, hi):
-                ge[k] = receive_synaptic(ge[k], exc[k])
-                gi[k] = receive_synaptic(gi[k], inh[k])
-                exc[k] = 0
-                inh[k] = 0
+        receive_range(nr, nr.seg_code[g], exc, inh, nr.seg_lo[g], nr.seg_hi[g])
 
 
 @njit(cache=True)
-def _apply_slot_sparse(nr, delta, slot, touched, count):
+def _apply_slot_sparse(nr, jump, slot, touched, count):
     # Only the listed entries: the same additions as the dense pass, which adds
-    # 0 everywhere else. A delta neuron's two channels are summed first, as in
-    # the dense pass; a second visit to it adds 0.
+    # 0 everywhere else. A neuron whose input jumps on v (``jump[k]``: its model,
+    # else -1) takes both channels at once, as in the dense pass; a second visit
+    # adds 0.
     n = np.uint64(nr.v.size)
     buf = nr.buffer
     for m in range(count):
         t = np.uint64(touched[slot, m])     # unsigned: no negative-index handling
         k = t - n if t >= n else t
-        if delta[k]:
-            nr.v[k] = receive_delta(nr.v[k], nr.ref[k], nr.spiked[k], buf[slot, k],
-                                    buf[slot, n + k])
+        if jump[k] >= 0:
+            nr.v[k] = receive_jump(jump[k], nr.v[k], nr.ref[k], nr.spiked[k], buf[slot, k],
+                                   buf[slot, n + k])
             buf[slot, k] = 0
             buf[slot, n + k] = 0
         elif t < n:
@@ -209,7 +169,7 @@ def _sample_states(nr, rec, step):
     for c in range(rec.st_var.size):
         if step % rec.st_every[c] == 0:
             rec.st_buf[rec.st_off[c] + rec.st_count[c]] = sample(rec.st_var[c], rec.st_idx[c],
-                                                                  nr.v, nr.ge, nr.gi)
+                                                                  nr.v, nr.ge, nr.gi, nr.aux)
             rec.st_count[c] += 1
 
 
@@ -241,10 +201,7 @@ def simulate_numba(nr, src, syn, drv, cur, rec, counters, seed, step0, n_steps, 
     depth = nr.buffer.shape[0]
     firing = np.empty(n + n_src, dtype=np.int64)
     touched, n_touched = _pending_input(nr.buffer)
-    delta = np.zeros(n, dtype=np.bool_)
-    for g in range(nr.seg_lo.size):
-        if nr.seg_code[g] == LIF_DELTA:
-            delta[nr.seg_lo[g]:nr.seg_hi[g]] = True
+    jump = jump_models(nr.seg_lo, nr.seg_hi, nr.seg_code, n)
     with_current = cur.n_rows.size > 0
     for k in range(n):
         with_current = with_current or nr.i_bias[k] != 0
@@ -274,7 +231,7 @@ def simulate_numba(nr, src, syn, drv, cur, rec, counters, seed, step0, n_steps, 
         propagate_numba(firing, n_fire, step, syn.indptr, syn.target, syn.weight, syn.delay,
                         nr.buffer, touched, n_touched)
         _poisson_drives(nr, drv, seed, step, slot, touched, n_touched)
-        _apply_slot(nr, delta, slot, touched, n_touched)
+        _apply_slot(nr, jump, slot, touched, n_touched)
         _record(rec, counters, firing, n_fire, i, step)
     return n_steps
 

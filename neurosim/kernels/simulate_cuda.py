@@ -1,9 +1,9 @@
 """The time step on an NVIDIA GPU (numba.cuda), in the same schedule as the CPU loop.
 
-The neuron update calls the same scalar rules as the CPU (``_lif_update`` ...
-compiled as device functions), randomness comes from the same counter-based
-generator, and synaptic input is summed with int64 atomics in fixed point, so
-the order in which threads add does not change a single bit. Spikes are
+The neuron update calls the same scalar rules as the CPU (the models' kernels,
+through ``_model_set_cuda``, compiled as device functions), randomness comes from
+the same counter-based generator, and synaptic input is summed with int64 atomics
+in fixed point, so the order in which threads add does not change a single bit. Spikes are
 recorded on the device with an atomic counter and sorted by (step, index) on
 the host, which makes the record identical to the CPU one.
 
@@ -34,258 +34,214 @@ barriers and no more. Two launch modes run the phases:
 Generator spikes set a flag per source one phase ahead (in the previous step's
 *deliver*, or before the first step of a launch), which the source's own thread
 reads and clears in *fire*, as the CPU loop does.
+
+The device arrays travel in the named tuples defined below, grouped as in the CPU
+engine (``simulate``): ``Neurons``, ``Currents``, ``Drives``, ``Samples`` (the
+state monitors), ``Sources``, ``Delivery`` (the firing lists, the synapses and
+the ring buffer they fill) and ``Record`` (spikes and rates). A kernel takes a
+few groups instead of some fifty arrays (numba flattens a tuple of arrays into
+the launch's parameters, and the device functions read fields as ``nr.v``); the
+element functions of the models and of ``elements`` take plain arrays, unpacked
+at the call. The backend hands over its dict of device arrays, from which
+``_groups`` builds the tuples.
 """
+from collections import namedtuple
+
 from ._cuda import cuda, simulator_enabled
-from ._layout import LIF_COND, LIF_DELTA, MCCULLOCH_PITTS
+from ._model_set_cuda import receive_one, update_one
 from . import elements
-from .lif import _lif_update
-from .lif_cond import _lif_cond_update
-from .mcculloch_pitts import _mcculloch_pitts_update
 
 # registers per thread of the fused kernel: 136 without a limit allowed one block of 256
 # threads per SM of an H100 (12.5 % occupancy, every phase waiting on memory latency)
 FUSED_MAX_REGISTERS = 64
 
+# ---------------------------------------------------- the groups of device arrays
+# the neurons' state and segments (aux: the models' extra state, one row each; a
+# segment [seg_hi[g-1], seg_hi[g]) runs model seg_code[g] with parameters seg_prm[g])
+Neurons = namedtuple("Neurons", "v ge gi ref aux i_bias spiked seg_hi seg_code seg_prm")
+# time-varying injected currents and Poisson drives, as in simulate.Currents/Drives
+Currents = namedtuple("Currents", "lo hi vptr values n_rows n_cols ratio")
+Drives = namedtuple("Drives", "lo hi channel weight lam p0 n_sub k_max")
+# the state monitors' columns: column c samples variable var[c] of its neuron every
+# every[c] steps into buf[off[c] + count[c]]; ncol lists the columns grouped by
+# neuron, those of neuron k in ncol[nptr[k]:nptr[k + 1]]
+Samples = namedtuple("Samples", "nptr ncol var every off count buf")
+# Poisson sources (p_fire) and generator flags (fired, set from gen_source)
+Sources = namedtuple("Sources", "p_fire fired gen_source")
+# the step's firing sources (two lists, alternating by step), their rows of synapses
+# and the delay ring buffer the rows are added into
+Delivery = namedtuple("Delivery", "fire_list fire_count indptr target weight delay buffer")
+# recorded spikes (counters[0]: how many) and population rates
+Record = namedtuple("Record", "mask spike_i spike_step counters rate_lo rate_hi rate_buf")
+
+# the prefix of each group's keys in the backend's dict of device arrays
+_KEYS = ((Neurons, ""), (Currents, "cur_"), (Drives, "d_"), (Samples, "st_"), (Sources, ""),
+         (Delivery, ""), (Record, ""))
+
+
+def _groups(d):
+    """The groups of the backend's device arrays ``d``: ``(nr, cur, drv, smp, src, dl, rec)``."""
+    return tuple(cls(*(d[prefix + f] for f in cls._fields)) for cls, prefix in _KEYS)
+
+
 if cuda is not None:
-    # the GPU twins of the CPU's scalar rules: the same Python source, compiled twice
-    lif_update_cuda = cuda.jit(device=True)(_lif_update)
-    lif_cond_update_cuda = cuda.jit(device=True)(_lif_cond_update)
-    mcculloch_pitts_update_cuda = cuda.jit(device=True)(_mcculloch_pitts_update)
-    # and of the step's other elements
+    # the GPU twins of the step's elements (the models' rules: _model_set_cuda)
     injected_current = cuda.jit(device=True)(elements._injected_current)
     drive_events = cuda.jit(device=True)(elements._drive_events)
     source_fires = cuda.jit(device=True)(elements._source_fires)
     sample = cuda.jit(device=True)(elements._sample)
-    receive_synaptic = cuda.jit(device=True)(elements._receive_synaptic)
-    receive_delta = cuda.jit(device=True)(elements._receive_delta)
 
     # ------------------------------------------------ phases, one element each
     @cuda.jit(device=True)
-    def _emit(g, step, row, par, fire_list, fire_count, mask, spike_i, spike_step, counters,
-              rate_lo, rate_hi, rate_buf):
+    def _emit(g, step, row, par, dl, rec):
         """Source ``g`` fired: record it and append it to the step's firing list."""
-        fire_list[par, cuda.atomic.add(fire_count, par, 1)] = g
-        if mask[g]:
-            pos = cuda.atomic.add(counters, 0, 1)
-            if pos < spike_i.size:
-                spike_i[pos] = g
-                spike_step[pos] = step
-        for r in range(rate_lo.size):
-            if rate_lo[r] <= g < rate_hi[r]:
-                cuda.atomic.add(rate_buf, (row, r), 1)
+        dl.fire_list[par, cuda.atomic.add(dl.fire_count, par, 1)] = g
+        if rec.mask[g]:
+            pos = cuda.atomic.add(rec.counters, 0, 1)
+            if pos < rec.spike_i.size:
+                rec.spike_i[pos] = g
+                rec.spike_step[pos] = step
+        for r in range(rec.rate_lo.size):
+            if rec.rate_lo[r] <= g < rec.rate_hi[r]:
+                cuda.atomic.add(rec.rate_buf, (row, r), 1)
 
     @cuda.jit(device=True)
-    def _sample_neuron(k, step, v, ge, gi, st_nptr, st_ncol, st_var, st_every, st_off,
-                       st_count, st_buf):
-        # the recorded columns of neuron k (st_nptr/st_ncol: columns grouped by neuron)
-        for j in range(st_nptr[k], st_nptr[k + 1]):
-            c = st_ncol[j]
-            if step % st_every[c] == 0:
-                st_buf[st_off[c] + st_count[c]] = sample(st_var[c], k, v, ge, gi)
-                st_count[c] += 1
+    def _sample_neuron(k, step, nr, smp):
+        # the recorded columns of neuron k
+        for j in range(smp.nptr[k], smp.nptr[k + 1]):
+            c = smp.ncol[j]
+            if step % smp.every[c] == 0:
+                smp.buf[smp.off[c] + smp.count[c]] = sample(smp.var[c], k, nr.v, nr.ge, nr.gi,
+                                                            nr.aux)
+                smp.count[c] += 1
 
     @cuda.jit(device=True)
-    def _update_one(k, step, seed, v, ge, gi, ref, i_bias, spiked, seg_hi, seg_code, seg_prm,
-                    cur_lo, cur_hi, cur_vptr, cur_values, cur_rows, cur_cols, cur_ratio):
-        i_ext = injected_current(k, step, i_bias[k], cur_lo, cur_hi, cur_vptr, cur_values,
-                                 cur_rows, cur_cols, cur_ratio)
+    def _update_one(k, step, seed, nr, cur):
+        i_ext = injected_current(k, step, nr.i_bias[k], cur.lo, cur.hi, cur.vptr, cur.values,
+                                 cur.n_rows, cur.n_cols, cur.ratio)
         g = 0
-        while k >= seg_hi[g]:
+        while k >= nr.seg_hi[g]:
             g += 1
-        code = seg_code[g]
-        prm = seg_prm[g]
-        if code == LIF_COND:
-            a, b, c_, d, e = lif_cond_update_cuda(v[k], ge[k], gi[k], ref[k], i_ext, prm, seed,
-                                                  step, k)
-        elif code == MCCULLOCH_PITTS:
-            a, b, c_, d, e = mcculloch_pitts_update_cuda(v[k], ge[k], gi[k], ref[k], i_ext, prm,
-                                                         seed, step, k)
-        else:
-            a, b, c_, d, e = lif_update_cuda(v[k], ge[k], gi[k], ref[k], i_ext, prm, seed, step, k)
-        v[k] = a
-        ge[k] = b
-        gi[k] = c_
-        ref[k] = d
-        spiked[k] = e
-        return e
+        return update_one(nr.seg_code[g], k, nr.v, nr.ge, nr.gi, nr.ref, nr.aux, nr.spiked,
+                          i_ext, nr.seg_prm[g], seed, step)
 
     @cuda.jit(device=True)
-    def _source_fires(s, step, seed, n, p_fire, fired):
+    def _source_fires(s, step, seed, n, src):
         """Whether source ``s`` fires (a generator's flag, cleared here, or a Poisson draw)."""
-        fire = source_fires(n + s, fired[s], p_fire[s], seed, step)
-        fired[s] = False
+        fire = source_fires(n + s, src.fired[s], src.p_fire[s], seed, step)
+        src.fired[s] = False
         return fire
 
     @cuda.jit(device=True)
-    def _deliver_row(g, step, lane, group, indptr, target, weight, delay, buffer):
-        depth = buffer.shape[0]
-        for q in range(indptr[g] + lane, indptr[g + 1], group):
-            cuda.atomic.add(buffer, ((step + delay[q]) % depth, target[q]), weight[q])
+    def _deliver_row(g, step, lane, group, dl):
+        depth = dl.buffer.shape[0]
+        for q in range(dl.indptr[g] + lane, dl.indptr[g + 1], group):
+            cuda.atomic.add(dl.buffer, ((step + dl.delay[q]) % depth, dl.target[q]),
+                            dl.weight[q])
 
     @cuda.jit(device=True)
-    def _drive_one(k, step, seed, slot, n, buffer, d_lo, d_hi, d_channel, d_weight, d_lam, d_p0,
-                   d_sub, d_kmax):
+    def _drive_one(k, step, seed, slot, n, buffer, drv):
         # one thread owns neuron k's accumulators in this phase: plain additions are safe
-        for d in range(d_lo.size):
-            if d_lo[d] <= k < d_hi[d]:
-                count = drive_events(d, k - d_lo[d], seed, step, d_lam, d_p0, d_sub, d_kmax)
+        for d in range(drv.lo.size):
+            if drv.lo[d] <= k < drv.hi[d]:
+                count = drive_events(d, k - drv.lo[d], seed, step, drv.lam, drv.p0, drv.n_sub,
+                                     drv.k_max)
                 if count > 0:
-                    buffer[slot, d_channel[d] * n + k] += count * d_weight[d]
+                    buffer[slot, drv.channel[d] * n + k] += count * drv.weight[d]
 
     @cuda.jit(device=True)
-    def _apply_one(k, slot, n, v, ge, gi, ref, spiked, buffer, seg_hi, seg_code):
+    def _apply_one(k, slot, n, nr, buffer):
         g = 0
-        while k >= seg_hi[g]:
+        while k >= nr.seg_hi[g]:
             g += 1
-        if seg_code[g] == LIF_DELTA:
-            v[k] = receive_delta(v[k], ref[k], spiked[k], buffer[slot, k], buffer[slot, n + k])
-        else:
-            ge[k] = receive_synaptic(ge[k], buffer[slot, k])
-            gi[k] = receive_synaptic(gi[k], buffer[slot, n + k])
-        buffer[slot, k] = 0
-        buffer[slot, n + k] = 0
+        receive_one(nr.seg_code[g], k, slot, n, nr.v, nr.ge, nr.gi, nr.ref, nr.spiked, buffer)
 
     # ------------------------------------------------- the two phases, grid-wide
     @cuda.jit(device=True)
-    def _fire_phase(t, width, step, row, seed, v, ge, gi, ref, i_bias, spiked, seg_hi, seg_code,
-                    seg_prm, cur_lo, cur_hi, cur_vptr, cur_values, cur_rows, cur_cols, cur_ratio,
-                    st_nptr, st_ncol, st_var, st_every, st_off, st_count, st_buf, p_fire, fired,
-                    fire_list, fire_count, mask, spike_i, spike_step, counters, rate_lo, rate_hi,
-                    rate_buf):
-        n = v.size
+    def _fire_phase(t, width, step, row, seed, nr, cur, smp, src, dl, rec):
+        n = nr.v.size
         par = step % 2
         if t == 0:                 # the other list was read in the last step's deliver
-            fire_count[1 - par] = 0
+            dl.fire_count[1 - par] = 0
         for k in range(t, n, width):
-            _sample_neuron(k, step, v, ge, gi, st_nptr, st_ncol, st_var, st_every, st_off,
-                           st_count, st_buf)
-            if _update_one(k, step, seed, v, ge, gi, ref, i_bias, spiked, seg_hi, seg_code,
-                           seg_prm, cur_lo, cur_hi, cur_vptr, cur_values, cur_rows, cur_cols,
-                           cur_ratio):
-                _emit(k, step, row, par, fire_list, fire_count, mask, spike_i, spike_step,
-                      counters, rate_lo, rate_hi, rate_buf)
-        for s in range(t, p_fire.size, width):
-            if _source_fires(s, step, seed, n, p_fire, fired):
-                _emit(n + s, step, row, par, fire_list, fire_count, mask, spike_i, spike_step,
-                      counters, rate_lo, rate_hi, rate_buf)
+            _sample_neuron(k, step, nr, smp)
+            if _update_one(k, step, seed, nr, cur):
+                _emit(k, step, row, par, dl, rec)
+        for s in range(t, src.p_fire.size, width):
+            if _source_fires(s, step, seed, n, src):
+                _emit(n + s, step, row, par, dl, rec)
 
     @cuda.jit(device=True)
-    def _deliver_phase(t, width, group, step, fire_list, fire_count, indptr, target, weight,
-                       delay, buffer):
+    def _deliver_phase(t, width, group, step, dl):
         par = step % 2
-        for j in range(t // group, fire_count[par], width // group):
-            _deliver_row(fire_list[par, j], step, t % group, group, indptr, target, weight, delay,
-                         buffer)
+        for j in range(t // group, dl.fire_count[par], width // group):
+            _deliver_row(dl.fire_list[par, j], step, t % group, group, dl)
 
     @cuda.jit(device=True)
-    def _apply_phase(t, width, step, seed, v, ge, gi, ref, spiked, buffer, seg_hi, seg_code,
-                     d_lo, d_hi, d_channel, d_weight, d_lam, d_p0, d_sub, d_kmax):
-        n = v.size
+    def _apply_phase(t, width, step, seed, nr, drv, buffer):
+        n = nr.v.size
         slot = step % buffer.shape[0]
         for k in range(t, n, width):
-            _drive_one(k, step, seed, slot, n, buffer, d_lo, d_hi, d_channel, d_weight, d_lam,
-                       d_p0, d_sub, d_kmax)
-            _apply_one(k, slot, n, v, ge, gi, ref, spiked, buffer, seg_hi, seg_code)
+            _drive_one(k, step, seed, slot, n, buffer, drv)
+            _apply_one(k, slot, n, nr, buffer)
 
     @cuda.jit(device=True)
-    def _flag_generators(t, width, n, fired, gen_source, gen_lo, gen_hi):
+    def _flag_generators(t, width, n, src, gen_lo, gen_hi):
         for m in range(gen_lo + t, gen_hi, width):
-            fired[gen_source[m] - n] = True
+            src.fired[src.gen_source[m] - n] = True
 
     # ------------------------------------------------- one launch per phase
     @cuda.jit
-    def _generators_kernel(n, fired, gen_source, gen_lo, gen_hi):
-        _flag_generators(cuda.grid(1), cuda.gridsize(1), n, fired, gen_source, gen_lo, gen_hi)
+    def _generators_kernel(n, src, gen_lo, gen_hi):
+        _flag_generators(cuda.grid(1), cuda.gridsize(1), n, src, gen_lo, gen_hi)
 
     @cuda.jit
-    def _fire_kernel(step, row, seed, v, ge, gi, ref, i_bias, spiked, seg_hi, seg_code, seg_prm,
-                     cur_lo, cur_hi, cur_vptr, cur_values, cur_rows, cur_cols, cur_ratio,
-                     st_nptr, st_ncol, st_var, st_every, st_off, st_count, st_buf, p_fire, fired,
-                     fire_list, fire_count, mask, spike_i, spike_step, counters, rate_lo, rate_hi,
-                     rate_buf):
-        _fire_phase(cuda.grid(1), cuda.gridsize(1), step, row, seed, v, ge, gi, ref, i_bias,
-                    spiked, seg_hi, seg_code, seg_prm, cur_lo, cur_hi, cur_vptr, cur_values,
-                    cur_rows, cur_cols, cur_ratio, st_nptr, st_ncol, st_var, st_every, st_off,
-                    st_count, st_buf, p_fire, fired, fire_list, fire_count, mask, spike_i,
-                    spike_step, counters, rate_lo, rate_hi, rate_buf)
+    def _fire_kernel(step, row, seed, nr, cur, smp, src, dl, rec):
+        _fire_phase(cuda.grid(1), cuda.gridsize(1), step, row, seed, nr, cur, smp, src, dl, rec)
 
     @cuda.jit
-    def _deliver_kernel(group, step, fire_list, fire_count, indptr, target, weight, delay,
-                        buffer):
-        _deliver_phase(cuda.grid(1), cuda.gridsize(1), group, step, fire_list, fire_count,
-                       indptr, target, weight, delay, buffer)
+    def _deliver_kernel(group, step, dl):
+        _deliver_phase(cuda.grid(1), cuda.gridsize(1), group, step, dl)
 
     @cuda.jit
-    def _apply_kernel(step, seed, v, ge, gi, ref, spiked, buffer, seg_hi, seg_code, d_lo, d_hi,
-                      d_channel, d_weight, d_lam, d_p0, d_sub, d_kmax):
-        _apply_phase(cuda.grid(1), cuda.gridsize(1), step, seed, v, ge, gi, ref, spiked, buffer,
-                     seg_hi, seg_code, d_lo, d_hi, d_channel, d_weight, d_lam, d_p0, d_sub,
-                     d_kmax)
+    def _apply_kernel(step, seed, nr, drv, buffer):
+        _apply_phase(cuda.grid(1), cuda.gridsize(1), step, seed, nr, drv, buffer)
 
     # ------------------------------------------- many steps in one launch
     # (the simulator's cuda.jit takes no register limit)
     @cuda.jit(**({} if simulator_enabled() else dict(max_registers=FUSED_MAX_REGISTERS)))
-    def _fused_cuda_kernel(step0, row0, n_steps, seed, group, v, ge, gi, ref, i_bias,
-                           spiked, seg_hi, seg_code, seg_prm, cur_lo, cur_hi, cur_vptr,
-                           cur_values, cur_rows, cur_cols, cur_ratio, st_nptr, st_ncol, st_var,
-                           st_every, st_off, st_count, st_buf, p_fire, fired, gen_source,
-                           gen_ptr, fire_list, fire_count, indptr, target, weight, delay, buffer,
-                           mask, spike_i, spike_step, counters, rate_lo, rate_hi, rate_buf, d_lo,
-                           d_hi, d_channel, d_weight, d_lam, d_p0, d_sub, d_kmax):
+    def _fused_cuda_kernel(step0, row0, n_steps, seed, group, nr, cur, smp, src, gen_ptr, dl,
+                           rec, drv):
         grid = cuda.cg.this_grid()
         t, width = cuda.grid(1), cuda.gridsize(1)
-        n = v.size
-        _flag_generators(t, width, n, fired, gen_source, gen_ptr[0], gen_ptr[1])
+        n = nr.v.size
+        _flag_generators(t, width, n, src, gen_ptr[0], gen_ptr[1])
         grid.sync()
         for i in range(n_steps):
             step = step0 + i
             if i > 0:              # the last step's input, applied by the thread that updates
-                _apply_phase(t, width, step - 1, seed, v, ge, gi, ref, spiked, buffer, seg_hi,
-                             seg_code, d_lo, d_hi, d_channel, d_weight, d_lam, d_p0, d_sub,
-                             d_kmax)
-            _fire_phase(t, width, step, row0 + i, seed, v, ge, gi, ref, i_bias, spiked, seg_hi,
-                        seg_code, seg_prm, cur_lo, cur_hi, cur_vptr, cur_values, cur_rows,
-                        cur_cols, cur_ratio, st_nptr, st_ncol, st_var, st_every, st_off,
-                        st_count, st_buf, p_fire, fired, fire_list, fire_count, mask, spike_i,
-                        spike_step, counters, rate_lo, rate_hi, rate_buf)
+                _apply_phase(t, width, step - 1, seed, nr, drv, dl.buffer)
+            _fire_phase(t, width, step, row0 + i, seed, nr, cur, smp, src, dl, rec)
             grid.sync()
-            _deliver_phase(t, width, group, step, fire_list, fire_count, indptr, target, weight,
-                           delay, buffer)
+            _deliver_phase(t, width, group, step, dl)
             if i + 1 < n_steps:
-                _flag_generators(t, width, n, fired, gen_source, gen_ptr[i + 1], gen_ptr[i + 2])
+                _flag_generators(t, width, n, src, gen_ptr[i + 1], gen_ptr[i + 2])
             grid.sync()
         if n_steps > 0:
-            _apply_phase(t, width, step0 + n_steps - 1, seed, v, ge, gi, ref, spiked, buffer,
-                         seg_hi, seg_code, d_lo, d_hi, d_channel, d_weight, d_lam, d_p0, d_sub,
-                         d_kmax)
-
-
-# the device arrays each launch takes, in the order of the kernels' parameters
-_STATE = ("v", "ge", "gi", "ref", "i_bias", "spiked", "seg_hi", "seg_code", "seg_prm", "cur_lo",
-          "cur_hi", "cur_vptr", "cur_values", "cur_rows", "cur_cols", "cur_ratio", "st_nptr",
-          "st_ncol", "st_var", "st_every", "st_off", "st_count", "st_buf", "p_fire", "fired")
-_RECORD = ("mask", "spike_i", "spike_step", "counters", "rate_lo", "rate_hi", "rate_buf")
-_DELIVER = ("fire_list", "fire_count", "indptr", "target", "weight", "delay", "buffer")
-_APPLY = ("v", "ge", "gi", "ref", "spiked", "buffer", "seg_hi", "seg_code", "d_lo", "d_hi",
-          "d_channel", "d_weight", "d_lam", "d_p0", "d_sub", "d_kmax")
-
-
-def _pick(d, names):
-    return tuple(d[k] for k in names)
+            _apply_phase(t, width, step0 + n_steps - 1, seed, nr, drv, dl.buffer)
 
 
 def step_cuda(d, seed, step, row, gen_lo, gen_hi, blocks, threads, group):
     """Launch the phases of one step, each over the whole grid (``d``: device arrays;
     ``blocks(n)``: the grid for ``n`` elements)."""
-    n = d["v"].size
+    nr, cur, drv, smp, src, dl, rec = _groups(d)
+    n = nr.v.size
     if gen_hi > gen_lo:
-        _generators_kernel[blocks(gen_hi - gen_lo), threads](n, d["fired"], d["gen_source"],
-                                                             gen_lo, gen_hi)
-    _fire_kernel[blocks(max(n, d["p_fire"].size)), threads](
-        step, row, seed, *_pick(d, _STATE + ("fire_list", "fire_count") + _RECORD))
-    _deliver_kernel[blocks(d["fire_list"].shape[1] * group), threads](
-        group, step, *_pick(d, _DELIVER))
-    _apply_kernel[blocks(n), threads](step, seed, *_pick(d, _APPLY))
+        _generators_kernel[blocks(gen_hi - gen_lo), threads](n, src, gen_lo, gen_hi)
+    _fire_kernel[blocks(max(n, src.p_fire.size)), threads](step, row, seed, nr, cur, smp, src,
+                                                           dl, rec)
+    _deliver_kernel[blocks(dl.fire_list.shape[1] * group), threads](group, step, dl)
+    _apply_kernel[blocks(n), threads](step, seed, nr, drv, dl.buffer)
 
 
 def steps_fused_cuda(d, seed, step0, row0, n_steps, gen_ptr, blocks, threads, group):
@@ -297,8 +253,8 @@ def steps_fused_cuda(d, seed, step0, row0, n_steps, gen_ptr, blocks, threads, gr
 
 
 def _fused_args(d, seed, step0, row0, n_steps, gen_ptr, group):
-    return ((step0, row0, n_steps, seed, group) + _pick(d, _STATE)
-            + (d["gen_source"], gen_ptr) + _pick(d, _DELIVER + _RECORD + _APPLY[8:]))
+    nr, cur, drv, smp, src, dl, rec = _groups(d)
+    return step0, row0, n_steps, seed, group, nr, cur, smp, src, gen_ptr, dl, rec, drv
 
 
 def fused_blocks(d, seed, gen_ptr, threads, group):
@@ -310,6 +266,7 @@ def fused_blocks(d, seed, gen_ptr, threads, group):
     if simulator_enabled():
         return 1                    # the simulator synchronises one block only
     args = _fused_args(d, seed, 0, 0, 0, gen_ptr, group)
+    # a group is typed as a named tuple of arrays, which the launch flattens
     compiled = _fused_cuda_kernel.compile(tuple(_fused_cuda_kernel.typeof_pyval(a)
                                                 for a in args))
     resident = compiled.max_cooperative_grid_blocks(threads)

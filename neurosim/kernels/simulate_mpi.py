@@ -19,8 +19,8 @@ at most ``min_delay`` steps between two spike exchanges:
 
 Random draws are keyed by global index (``_rng``) and input sums are exact
 (fixed point), so a rank computes bit for bit what one process would compute
-for the same neurons. The scalar update rules are the ones of the one-process
-loop (``lif_update_numba``...). Neurons are visited as *pieces*: ``range(lo,
+for the same neurons. The models' rules come through the same model-set module
+as the one-process loop (``_model_set``). Neurons are visited as *pieces*: ``range(lo,
 hi, stride)`` within one segment (stride 1 for placement by population, the
 number of ranks for round-robin placement).
 """
@@ -29,13 +29,8 @@ from collections import namedtuple
 import numpy as np
 from numba import njit
 
-from ._layout import LIF_COND, LIF_DELTA, MCCULLOCH_PITTS
-from .elements import (drive_events, injected_current, receive_delta, receive_synaptic, sample,
-                       source_fires)
-from .lif import lif_update_numba
-from .lif_cond import lif_cond_update_numba
-from .mcculloch_pitts import mcculloch_pitts_update_numba
-from .simulate import _row_tuple
+from ._model_set import receive_piece, update_piece
+from .elements import drive_events, injected_current, sample, source_fires
 
 # piece_*: local neurons as range(lo, hi, stride) inside segment ``seg``;
 # is_local: 1 for the neurons and sources of this rank (global numbering);
@@ -46,32 +41,13 @@ Local = namedtuple("Local", "piece_lo piece_hi piece_stride piece_seg is_local s
 
 
 @njit(cache=True)
-def _update_range(nr, code, prm, start, stop, stride, seed, step):
-    # one loop per model (see simulate._update_range); called with unsigned
-    # bounds and stride 1 for contiguous pieces, which numba compiles without
-    # negative-index handling
-    v, ge, gi, ref, i_ext, spiked = nr.v, nr.ge, nr.gi, nr.ref, nr.i_ext, nr.spiked
-    if code == LIF_COND:
-        for k in range(start, stop, stride):
-            v[k], ge[k], gi[k], ref[k], spiked[k] = lif_cond_update_numba(
-                v[k], ge[k], gi[k], ref[k], i_ext[k], prm, seed, step, k)
-    elif code == MCCULLOCH_PITTS:
-        for k in range(start, stop, stride):
-            v[k], ge[k], gi[k], ref[k], spiked[k] = mcculloch_pitts_update_numba(
-                v[k], ge[k], gi[k], ref[k], i_ext[k], prm, seed, step, k)
-    else:
-        for k in range(start, stop, stride):
-            v[k], ge[k], gi[k], ref[k], spiked[k] = lif_update_numba(
-                v[k], ge[k], gi[k], ref[k], i_ext[k], prm, seed, step, k)
-
-
-@njit(cache=True)
-def _update_piece(nr, code, row, lo, hi, stride, seed, step):
-    prm = _row_tuple(row)
+def _update_piece(nr, model, row, lo, hi, stride, seed, step):
+    # by the segment's model (``_model_set``); unsigned bounds and stride 1 for
+    # contiguous pieces, which numba compiles without negative-index handling
     if stride == 1:
-        _update_range(nr, code, prm, np.uint64(lo), np.uint64(hi), np.uint64(1), seed, step)
+        update_piece(nr, model, row, np.uint64(lo), np.uint64(hi), np.uint64(1), seed, step)
     else:
-        _update_range(nr, code, prm, lo, hi, stride, seed, step)
+        update_piece(nr, model, row, lo, hi, stride, seed, step)
 
 
 @njit(cache=True)
@@ -101,7 +77,7 @@ def _sample_states(nr, rec, loc, step):
             k = rec.st_idx[c]
             if loc.is_local[k]:
                 rec.st_buf[rec.st_off[c] + rec.st_count[c]] = sample(rec.st_var[c], k, nr.v,
-                                                                      nr.ge, nr.gi)
+                                                                      nr.ge, nr.gi, nr.aux)
             rec.st_count[c] += 1
 
 
@@ -120,33 +96,16 @@ def _poisson_drives(nr, drv, loc, seed, step, slot):
 
 
 @njit(cache=True)
-def _apply_range(nr, exc, inh, delta, start, stop, stride):
-    # one loop per kind of synapse (a constant first argument), as in simulate
-    v, ge, gi = nr.v, nr.ge, nr.gi
-    if delta:
-        for k in range(start, stop, stride):
-            v[k] = receive_delta(v[k], nr.ref[k], nr.spiked[k], exc[k], inh[k])
-            exc[k] = 0
-            inh[k] = 0
-    else:
-        for k in range(start, stop, stride):
-            ge[k] = receive_synaptic(ge[k], exc[k])
-            gi[k] = receive_synaptic(gi[k], inh[k])
-            exc[k] = 0
-            inh[k] = 0
-
-
-@njit(cache=True)
 def _apply_slot(nr, loc, slot):
     n = nr.v.size
     exc, inh = nr.buffer[slot, :n], nr.buffer[slot, n:]
     for p in range(loc.piece_lo.size):
         lo, hi, stride = loc.piece_lo[p], loc.piece_hi[p], loc.piece_stride[p]
-        delta = nr.seg_code[loc.piece_seg[p]] == LIF_DELTA
+        model = nr.seg_code[loc.piece_seg[p]]
         if stride == 1:
-            _apply_range(nr, exc, inh, delta, np.uint64(lo), np.uint64(hi), np.uint64(1))
+            receive_piece(nr, model, exc, inh, np.uint64(lo), np.uint64(hi), np.uint64(1))
         else:
-            _apply_range(nr, exc, inh, delta, lo, hi, stride)
+            receive_piece(nr, model, exc, inh, lo, hi, stride)
 
 
 @njit(cache=True)

@@ -1,13 +1,13 @@
 """Leaky integrate-and-fire neurons with current-based synapses."""
 import numpy as np
 
-from .. import kernels
 from .._validation import _short, check_positive, has_unit, to_si
-from ..kernels import _layout as L
-from ..kernels import lif as K
+from ..kernels import models as _kernels
 from ..kernels.lif import propagator
 from ..units import amp, farad, second, volt
 from ._base import NeuronModel, refractory_steps
+
+__all__ = ["LIF"]
 
 
 class LIF(NeuronModel):
@@ -75,8 +75,6 @@ class LIF(NeuronModel):
     'exponential'
     """
 
-    step_kernels = kernels.lif.STEP
-
     RESETS = ("to_v_reset", "subtract")
 
     def __init__(self, tau_m, v_rest, v_reset, v_th, refractory=0 * second,
@@ -105,27 +103,29 @@ class LIF(NeuronModel):
         return "delta" if self.tau_syn_e is None else "exponential"
 
     @property
-    def code(self):
-        return L.LIF_DELTA if self.tau_syn_e is None else L.LIF_EXP
+    def kernel(self):
+        # one update; delta synapses add the rule by which input jumps on v
+        return _kernels.LIF_DELTA if self.tau_syn_e is None else _kernels.LIF_EXP
 
     @property
     def state_variables(self):
-        out = {"v": (L.VAR_V, volt, self.v_rest)}
+        out = {"v": ("v", volt, self.v_rest)}
         if self.tau_syn_e is not None:
-            out.update(i_e=(L.VAR_GE, volt, 0.0), i_i=(L.VAR_GI, volt, 0.0))
+            out.update(i_e=("ge", volt, 0.0), i_i=("gi", volt, 0.0))
         return out
 
-    def _fill_params(self, row, dt):
-        row[K.V_REST], row[K.V_RESET], row[K.V_TH] = self.v_rest, self.v_reset, self.v_th
-        row[K.DECAY_M] = np.exp(-dt / self.tau_m)
-        if self.tau_syn_e is not None:
-            row[K.DECAY_E] = np.exp(-dt / self.tau_syn_e)
-            row[K.DECAY_I] = np.exp(-dt / self.tau_syn_i)
-            row[K.COUPLING_E] = propagator(dt, self.tau_m, self.tau_syn_e)
-            row[K.COUPLING_I] = propagator(dt, self.tau_m, self.tau_syn_i)
-        row[K.N_REF] = refractory_steps(self.refractory, dt)
-        row[9] = 1.0        # unused; the value rows had in earlier releases (checkpoints)
-        row[K.RESET_SUB] = float(self.reset == "subtract")
+    def parameter_values(self, dt):
+        exp = self.tau_syn_e is not None
+        return dict(
+            v_rest=self.v_rest, v_reset=self.v_reset, v_th=self.v_th,
+            decay_m=np.exp(-dt / self.tau_m),
+            decay_e=np.exp(-dt / self.tau_syn_e) if exp else 0.0,
+            decay_i=np.exp(-dt / self.tau_syn_i) if exp else 0.0,
+            coupling_e=propagator(dt, self.tau_m, self.tau_syn_e) if exp else 0.0,
+            coupling_i=propagator(dt, self.tau_m, self.tau_syn_i) if exp else 0.0,
+            n_ref=refractory_steps(self.refractory, dt),
+            unused_one=1.0, unused_zero=0.0,
+            reset_sub=float(self.reset == "subtract"))
 
     def _to_volts(self, name, value, allow_array):
         if has_unit(value, amp):

@@ -1,10 +1,10 @@
 """Leaky integrate-and-fire neurons with conductance-based synapses."""
-from .. import kernels
 from .._validation import _short, check_positive, has_unit, to_si
-from ..kernels import _layout as L
-from ..kernels import lif_cond as K
+from ..kernels import models as _kernels
 from ..units import amp, second, siemens, volt
 from ._base import NeuronModel, refractory_steps
+
+__all__ = ["LIFCond"]
 
 
 class LIFCond(NeuronModel):
@@ -51,8 +51,7 @@ class LIFCond(NeuronModel):
     ...                   refractory=5*ms)
     """
 
-    code = L.LIF_COND
-    step_kernels = kernels.lif_cond.STEP
+    kernel = _kernels.LIF_COND
 
     def __init__(self, tau_m, v_rest, v_reset, v_th, tau_syn_e, tau_syn_i, e_e, e_i,
                  refractory=0 * second, g_l=None):
@@ -70,9 +69,9 @@ class LIFCond(NeuronModel):
             raise ValueError(f"v_reset={v_reset!r} must lie below v_th={v_th!r}")
         self._freeze()
 
-    state_variables = property(lambda self: {"v": (L.VAR_V, volt, self.v_rest),
-                                             "g_e": (L.VAR_GE, None, 0.0),
-                                             "g_i": (L.VAR_GI, None, 0.0)})
+    state_variables = property(lambda self: {"v": ("v", volt, self.v_rest),
+                                             "g_e": ("ge", None, 0.0),
+                                             "g_i": ("gi", None, 0.0)})
 
     def validate_dt(self, dt):
         for name in ("tau_m", "tau_syn_e", "tau_syn_i"):
@@ -81,15 +80,13 @@ class LIFCond(NeuronModel):
                 raise ValueError(f"dt={dt * 1e3:g} ms is too large for forward Euler with "
                                  f"{name}={tau * 1e3:g} ms; use dt < {name}")
 
-    def _fill_params(self, row, dt):
+    def parameter_values(self, dt):
         self.validate_dt(dt)
-        row[K.E_L], row[K.V_RESET], row[K.V_TH] = self.v_rest, self.v_reset, self.v_th
-        row[K.DT_OVER_TAU_M] = dt / self.tau_m
-        row[K.DECAY_E] = 1.0 - dt / self.tau_syn_e
-        row[K.DECAY_I] = 1.0 - dt / self.tau_syn_i
-        row[K.E_E], row[K.E_I] = self.e_e, self.e_i
-        row[K.N_REF] = refractory_steps(self.refractory, dt)
-        row[9] = 1.0        # unused; the value rows had in earlier releases (checkpoints)
+        return dict(e_l=self.v_rest, v_reset=self.v_reset, v_th=self.v_th,
+                    dt_over_tau_m=dt / self.tau_m,
+                    decay_e=1.0 - dt / self.tau_syn_e, decay_i=1.0 - dt / self.tau_syn_i,
+                    e_e=self.e_e, e_i=self.e_i, n_ref=refractory_steps(self.refractory, dt),
+                    unused_one=1.0)
 
     def _per_leak(self, name, value, unit, allow_array):
         want = None if unit is siemens else volt

@@ -1,8 +1,6 @@
 """McCulloch-Pitts binary threshold units."""
-from .. import kernels
 from .._validation import check_positive, to_si
-from ..kernels import _layout as L
-from ..kernels import mcculloch_pitts as K
+from ..kernels import models as _kernels
 from ..units import second
 from ._base import NeuronModel
 
@@ -10,6 +8,8 @@ from ._base import NeuronModel
 # weight such as 0.05 is stored rounded; 20 of them then miss theta = 1 by 1e-11.
 # An input within this tolerance of theta counts as reaching it (H(0) = 1).
 TIE_TOLERANCE = 1e-9
+
+__all__ = ["McCullochPitts"]
 
 
 class McCullochPitts(NeuronModel):
@@ -61,9 +61,8 @@ class McCullochPitts(NeuronModel):
     'synchronous'
     """
 
-    code = L.MCCULLOCH_PITTS
-    step_kernels = kernels.mcculloch_pitts.STEP
-    state_variables = {"x": (L.VAR_V, None, 0.0)}
+    kernel = _kernels.MCCULLOCH_PITTS
+    state_variables = {"x": ("v", None, 0.0)}
 
     def __init__(self, theta=1.0, absolute_inhibition=False, update="synchronous", tau=None):
         self.theta = to_si("theta", theta, None)
@@ -84,11 +83,13 @@ class McCullochPitts(NeuronModel):
             raise ValueError(f"dt={dt * 1e3:g} ms exceeds tau={self.tau * 1e3:g} ms; an "
                              "asynchronous unit updates at most once per step, so use dt <= tau")
 
-    def _fill_params(self, row, dt):
+    def parameter_values(self, dt):
         self.validate_dt(dt)
-        row[K.THETA] = self.theta - TIE_TOLERANCE
-        row[K.P_UPDATE] = 1.0 if self.update == "synchronous" else dt / self.tau
-        row[K.ABS_INH] = 1.0 if self.absolute_inhibition else 0.0
+        values = dict.fromkeys(self.kernel.parameters, 0.0)     # the unused slots: 0
+        values.update(theta=self.theta - TIE_TOLERANCE,
+                      p_update=1.0 if self.update == "synchronous" else dt / self.tau,
+                      absolute_inhibition=1.0 if self.absolute_inhibition else 0.0)
+        return values
 
     def _repr_fields(self):
         return {k: getattr(self, k) for k in ("theta", "absolute_inhibition", "update", "tau")}

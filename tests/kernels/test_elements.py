@@ -13,12 +13,8 @@ from numba import njit
 
 from neurosim.backends import numpy_backend as ref_np
 from neurosim.kernels import _layout as L
-from neurosim.kernels import elements as el
-from neurosim.kernels import lif as K_LIF, lif_cond as K_COND, mcculloch_pitts as K_MP
+from neurosim.kernels import _model_set, elements as el, models as M
 from neurosim.kernels._rng import uniform_numpy
-from neurosim.kernels.lif import _lif_update, lif_step_numpy
-from neurosim.kernels.lif_cond import _lif_cond_update, lif_cond_step_numpy
-from neurosim.kernels.mcculloch_pitts import _mcculloch_pitts_update, mcculloch_pitts_step_numpy
 from neurosim.kernels.simulate import Currents, Drives, Neurons, Recorders
 
 N = 257          # not a multiple of 8 or of a vector width
@@ -35,7 +31,8 @@ def _neurons(rng, n=N, depth=3, delta_lo=100):
     buffer = rng.integers(0, 2**40, (depth, 2 * n)) * (rng.random((depth, 2 * n)) < 0.5)
     buffer[1] = 0                                           # an empty slot
     lo, hi = np.array([0, delta_lo]), np.array([delta_lo, n])
-    return Neurons(v=v, ge=ge, gi=gi, ref=ref, i_bias=rng.normal(0, 0.005, n),
+    aux = rng.normal(0, 1, (2, n))
+    return Neurons(v=v, ge=ge, gi=gi, ref=ref, aux=aux, i_bias=rng.normal(0, 0.005, n),
                    i_ext=np.zeros(n), spiked=spiked, buffer=buffer.astype(np.int64),
                    seg_lo=lo, seg_hi=hi, seg_code=np.array([L.LIF_EXP, L.LIF_DELTA]),
                    seg_prm=np.zeros((2, L.N_PARAMS)))
@@ -123,14 +120,14 @@ def test_source_fires_matches_numpy():
 def _sample_compiled(nr, var, idx):
     out = np.empty(var.size)
     for c in range(var.size):
-        out[c] = el.sample(var[c], idx[c], nr.v, nr.ge, nr.gi)
+        out[c] = el.sample(var[c], idx[c], nr.v, nr.ge, nr.gi, nr.aux)
     return out
 
 
 def test_sample_matches_numpy():
     rng = np.random.default_rng(3)
     nr = _neurons(rng)
-    var = rng.choice([L.VAR_V, L.VAR_GE, L.VAR_GI], 40)
+    var = rng.choice([L.VAR_V, L.VAR_GE, L.VAR_GI, L.VAR_EXTRA, L.VAR_EXTRA + 1], 40)
     idx = rng.integers(0, N, 40)
     rec = Recorders(mask=None, spike_i=None, spike_step=None, st_var=var, st_idx=idx,
                     st_every=np.ones(40, np.int64), st_off=np.arange(40), st_count=np.zeros(40, np.int64),
@@ -142,27 +139,41 @@ def test_sample_matches_numpy():
 # ------------------------------------------------- a slot of the ring buffer arrives
 @njit
 def _receive_compiled(nr, slot):
+    # the dense pass of the CPU loop: each segment by its model's rule (_model_set)
     n = nr.v.size
+    exc, inh = nr.buffer[slot, :n], nr.buffer[slot, n:]
     for g in range(nr.seg_lo.size):
-        delta = nr.seg_code[g] == L.LIF_DELTA
-        for k in range(nr.seg_lo[g], nr.seg_hi[g]):
-            exc, inh = nr.buffer[slot, k], nr.buffer[slot, n + k]
-            if delta:
-                nr.v[k] = el.receive_delta(nr.v[k], nr.ref[k], nr.spiked[k], exc, inh)
-            else:
-                nr.ge[k] = el.receive_synaptic(nr.ge[k], exc)
-                nr.gi[k] = el.receive_synaptic(nr.gi[k], inh)
+        _model_set.receive_range(nr, nr.seg_code[g], exc, inh, nr.seg_lo[g], nr.seg_hi[g])
+
+
+@njit
+def _receive_sparse_compiled(nr, slot):
+    # the per-entry pass: a jump model takes both channels, the others one at a time
+    n = nr.v.size
+    jump = _model_set.jump_models(nr.seg_lo, nr.seg_hi, nr.seg_code, n)
+    for t in range(2 * n):
+        k = t - n if t >= n else t
+        if jump[k] >= 0:
+            nr.v[k] = _model_set.receive_jump(jump[k], nr.v[k], nr.ref[k], nr.spiked[k],
+                                              nr.buffer[slot, k], nr.buffer[slot, n + k])
             nr.buffer[slot, k] = 0
             nr.buffer[slot, n + k] = 0
+        elif t < n:
+            nr.ge[k] = el.receive_synaptic(nr.ge[k], nr.buffer[slot, t])
+            nr.buffer[slot, t] = 0
+        else:
+            nr.gi[k] = el.receive_synaptic(nr.gi[k], nr.buffer[slot, t])
+            nr.buffer[slot, t] = 0
 
 
+@pytest.mark.parametrize("sparse", [False, True])
 @pytest.mark.parametrize("slot", [0, 1, 2])       # slot 1 is empty
-def test_receive_matches_numpy(slot):
+def test_receive_matches_numpy(slot, sparse):
     rng = np.random.default_rng(4 + slot)
     nr = _neurons(rng)
     want, got = _copy(nr), _copy(nr)
-    ref_np._apply_slot(want, slot)
-    _receive_compiled(got, slot)
+    ref_np._apply_slot(want, M.BUILTIN, slot)
+    (_receive_sparse_compiled if sparse else _receive_compiled)(got, slot)
     for f in ("v", "ge", "gi", "buffer"):
         assert np.array_equal(getattr(got, f), getattr(want, f)), f
     assert not want.buffer[slot].any()
@@ -175,31 +186,27 @@ def test_receive_matches_numpy(slot):
 
 # ------------------------------------------------------------ the neuron models
 def _lif_params(rng, delta=False):
-    prm = np.zeros(L.N_PARAMS)
-    prm[[K_LIF.V_REST, K_LIF.V_RESET, K_LIF.V_TH]] = -0.07, -0.065, -0.052
-    prm[[K_LIF.DECAY_M, K_LIF.DECAY_E, K_LIF.DECAY_I]] = np.exp(-0.1 / np.array([10, 5, 10]))
-    prm[[K_LIF.COUPLING_E, K_LIF.COUPLING_I]] = (0.0, 0.0) if delta else (0.009, 0.0095)
-    prm[K_LIF.N_REF], prm[K_LIF.RESET_SUB] = 20, rng.integers(0, 2)
-    return prm
+    return M.LIF_EXP.Parameters(
+        v_rest=-0.07, v_reset=-0.065, v_th=-0.052, decay_m=np.exp(-0.1 / 10),
+        decay_e=np.exp(-0.1 / 5), decay_i=np.exp(-0.1 / 10),
+        coupling_e=0.0 if delta else 0.009, coupling_i=0.0 if delta else 0.0095, n_ref=20.0,
+        unused_one=1.0, unused_zero=0.0, reset_sub=float(rng.integers(0, 2)))
 
 
 def _cond_params():
-    prm = np.zeros(L.N_PARAMS)
-    prm[[K_COND.E_L, K_COND.V_RESET, K_COND.V_TH]] = -0.06, -0.06, -0.05
-    prm[K_COND.DT_OVER_TAU_M] = 0.1 / 20
-    prm[K_COND.DECAY_E], prm[K_COND.DECAY_I] = 1 - 0.1 / 5, 1 - 0.1 / 10
-    prm[K_COND.E_E], prm[K_COND.E_I], prm[K_COND.N_REF] = 0.0, -0.08, 50
-    return prm
+    return M.LIF_COND.Parameters(e_l=-0.06, v_reset=-0.06, v_th=-0.05, dt_over_tau_m=0.1 / 20,
+                                 decay_e=1 - 0.1 / 5, decay_i=1 - 0.1 / 10, e_e=0.0, e_i=-0.08,
+                                 n_ref=50.0, unused_one=1.0)
 
 
 def _mp_params(p_update):
-    prm = np.zeros(L.N_PARAMS)
-    prm[K_MP.THETA], prm[K_MP.P_UPDATE], prm[K_MP.ABS_INH] = 1.0, p_update, 1.0
-    return prm
+    values = dict.fromkeys(M.MCCULLOCH_PITTS.parameters, 0.0)
+    values.update(theta=1.0, p_update=p_update, absolute_inhibition=1.0)
+    return M.MCCULLOCH_PITTS.Parameters(**values)
 
 
-_compiled = {name: njit(rule) for name, rule in
-             (("lif", _lif_update), ("cond", _lif_cond_update), ("mp", _mcculloch_pitts_update))}
+_KERNEL = {"lif": M.LIF_EXP, "cond": M.LIF_COND, "mp": M.MCCULLOCH_PITTS}
+_compiled = {name: njit(k.scalar_update) for name, k in _KERNEL.items()}
 
 
 @njit
@@ -215,20 +222,19 @@ def test_model_update_matches_numpy(model):
     nr = _neurons(rng)
     i_ext = rng.normal(0.012, 0.01, N)
     if model.startswith("lif"):
-        prm, rule, step_numpy = _lif_params(rng, model == "lif-delta"), "lif", lif_step_numpy
+        prm, rule = _lif_params(rng, model == "lif-delta"), "lif"
         nr = nr._replace(v=np.where(rng.random(N) < 0.05, -0.052, nr.v))     # at threshold
     elif model == "cond":
-        prm, rule, step_numpy = _cond_params(), "cond", lif_cond_step_numpy
+        prm, rule = _cond_params(), "cond"
         nr = nr._replace(ge=nr.ge * 50, gi=nr.gi * 10)
     else:
-        prm, rule, step_numpy = _mp_params(1.0 if model == "mp-sync" else 0.3), "mp", \
-            mcculloch_pitts_step_numpy
+        prm, rule = _mp_params(1.0 if model == "mp-sync" else 0.3), "mp"
         nr = nr._replace(v=(rng.random(N) < 0.5) * 1.0, ge=rng.integers(0, 4, N) * 1.0,
                          gi=rng.integers(0, 2, N) * (rng.random(N) < 0.3) * 1.0,
                          ref=np.zeros(N, np.int32))      # binary units are never refractory
         i_ext = np.zeros(N)
     want, got = _copy(nr), _copy(nr)
-    spiked_np = step_numpy(want.v, want.ge, want.gi, want.ref, i_ext, prm, SEED, STEP,
+    spiked_np = _KERNEL[rule].vector_update(want.v, want.ge, want.gi, want.ref, i_ext, prm, SEED, STEP,
                            np.arange(N))
     spiked = np.zeros(N, np.bool_)
     _model_loop(_compiled[rule], got.v, got.ge, got.gi, got.ref, i_ext, prm, SEED, STEP, spiked)
