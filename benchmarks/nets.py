@@ -36,6 +36,7 @@ NETWORKS = {
     "cuba-16k-p0.02": dict(model="cuba", n=16000, p=0.02),
     "coba-4k": dict(model="coba", n=4000, p=0.02),
     "coba-64k": dict(model="coba", n=64000, p=80 / 64000),
+    "cobahh-4k": dict(model="cobahh", n=4000, p=0.02),
     "brunel-A": dict(model="brunel", n=12500, n_e=10000, g=5.0, eta=2.0),
     "binary-k100": dict(model="binary", n=2000, k=100),
     # n = networks.pd14_sizes(scale).sum() (tests/test_bench_report.py checks it); written
@@ -51,7 +52,7 @@ CUBA_SERIES = ("cuba-4k", "cuba-16k", "cuba-64k", "cuba-256k", "cuba-1M")
 def describe(name):
     s = NETWORKS[name]
     m = s["model"]
-    if m in ("cuba", "coba"):
+    if m in ("cuba", "coba", "cobahh"):
         p = s["p"]
         ptxt = "0.02" if abs(p - 0.02) < 1e-12 else f"80/N = {p:.3g}"
         return f"{m.upper()} N={s['n']:,} p={ptxt}"
@@ -66,7 +67,7 @@ def expected_synapses(name):
     """About how many recurrent synapses the network has (memory estimates)."""
     s = NETWORKS[name]
     m = s["model"]
-    if m in ("cuba", "coba"):
+    if m in ("cuba", "coba", "cobahh"):
         return s["p"] * s["n"] ** 2
     if m == "brunel":
         c_e = int(round(0.1 * s["n_e"]))
@@ -100,6 +101,8 @@ def build_neurosim(name, binary_spikes=False, dtype="float64"):
             net, mon = tn.cuba(s["n"], s["p"], record=())
         elif m == "coba":
             net, mon = tn.coba(s["n"], s["p"], record=())
+        elif m == "cobahh":
+            net, mon = tn.cobahh(s["n"], s["p"], record=())
         else:
             net, mon = tn.brunel(g=s["g"], eta=s["eta"], n_e=s["n_e"], record=())
         keep = [mon["spikes"]]

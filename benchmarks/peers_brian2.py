@@ -56,6 +56,44 @@ def _coba(s, rng):
     return [P, Ce, Ci], [P], [Ce, Ci]
 
 
+def _cobahh(s, rng):
+    # Brian2's examples/COBAHH.py (Brette et al. 2007, benchmark 3), as written there
+    from brian2 import exprel, msiemens, nS, siemens, ufarad, cm, umetre  # noqa: F401
+    n, p = s["n"], s["p"]
+    area = 20000 * umetre ** 2
+    ns = dict(Cm=(1 * ufarad * cm ** -2) * area, gl=(5e-5 * siemens * cm ** -2) * area,
+              El=-60 * mV, EK=-90 * mV, ENa=50 * mV, g_na=(100 * msiemens * cm ** -2) * area,
+              g_kd=(30 * msiemens * cm ** -2) * area, VT=-63 * mV, taue=5 * ms, taui=10 * ms,
+              Ee=0 * mV, Ei=-80 * mV, we=6 * nS, wi=67 * nS)
+    eqs = b2.Equations("""
+    dv/dt = (gl*(El-v)+ge*(Ee-v)+gi*(Ei-v)-
+             g_na*(m*m*m)*h*(v-ENa)-
+             g_kd*(n*n*n*n)*(v-EK))/Cm : volt
+    dm/dt = alpha_m*(1-m)-beta_m*m : 1
+    dn/dt = alpha_n*(1-n)-beta_n*n : 1
+    dh/dt = alpha_h*(1-h)-beta_h*h : 1
+    dge/dt = -ge*(1./taue) : siemens
+    dgi/dt = -gi*(1./taui) : siemens
+    alpha_m = 0.32*(mV**-1)*4*mV/exprel((13*mV-v+VT)/(4*mV))/ms : Hz
+    beta_m = 0.28*(mV**-1)*5*mV/exprel((v-VT-40*mV)/(5*mV))/ms : Hz
+    alpha_h = 0.128*exp((17*mV-v+VT)/(18*mV))/ms : Hz
+    beta_h = 4./(1+exp((40*mV-v+VT)/(5*mV)))/ms : Hz
+    alpha_n = 0.032*(mV**-1)*5*mV/exprel((15*mV-v+VT)/(5*mV))/ms : Hz
+    beta_n = .5*exp((10*mV-v+VT)/(40*mV))/ms : Hz
+    """)
+    P = b2.NeuronGroup(n, model=eqs, threshold="v>-20*mV", refractory=3 * ms,
+                       method="exponential_euler", namespace=ns)
+    P.v = "El + (randn() * 5 - 5)*mV"
+    P.ge = "(randn() * 1.5 + 4) * 10.*nS"
+    P.gi = "(randn() * 12 + 20) * 10.*nS"
+    ne = int(0.8 * n)
+    Ce = b2.Synapses(P[:ne], P, on_pre="ge += we", namespace=ns)
+    Ci = b2.Synapses(P[ne:], P, on_pre="gi += wi", namespace=ns)
+    Ce.connect(p=p)
+    Ci.connect(p=p)
+    return [P, Ce, Ci], [P], [Ce, Ci]
+
+
 def _by_source(i, j, *more):
     """Sorted by source, as Brian2's own ``connect`` creates synapses: the synapses of
     a spiking source are then contiguous (target-major order made Brian2's synaptic
@@ -180,7 +218,8 @@ def _pd14(s, rng):
     return [G] + syn + drives, [G], syn
 
 
-BUILDERS = dict(cuba=_cuba, coba=_coba, brunel=_brunel, binary=_binary, pd14=_pd14)
+BUILDERS = dict(cuba=_cuba, coba=_coba, cobahh=_cobahh, brunel=_brunel, binary=_binary,
+                pd14=_pd14)
 
 
 def build(name, seed, record=True):

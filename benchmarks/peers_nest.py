@@ -150,7 +150,22 @@ def _pd14(s, rng):
     return pops, int(k.sum())
 
 
-BUILDERS = dict(cuba=_cuba, coba=_coba, brunel=_brunel, binary=_binary, pd14=_pd14)
+def _cobahh(s, rng):
+    # NEST's model of the COBAHH benchmark (Traub-Miles HH, exponential conductances)
+    n = s["n"]
+    pop = nest.Create("hh_cond_exp_traub", n, params=dict(
+        C_m=200.0, g_L=10.0, E_L=-60.0, g_Na=20000.0, E_Na=50.0, g_K=6000.0, E_K=-90.0,
+        V_T=-63.0, E_ex=0.0, E_in=-80.0, tau_syn_ex=5.0, tau_syn_in=10.0, t_ref=3.0,
+        I_e=0.0))
+    pop.V_m = rng.normal(-65.0, 5.0, n)
+    pop.g_ex = 10.0 * rng.normal(4.0, 1.5, n)
+    pop.g_in = 10.0 * rng.normal(20.0, 12.0, n)
+    n_syn = _ei(rng, pop, n, s["p"], 6.0, -67.0)
+    return [pop], n_syn
+
+
+BUILDERS = dict(cuba=_cuba, coba=_coba, cobahh=_cobahh, brunel=_brunel, binary=_binary,
+                pd14=_pd14)
 
 
 def build(name, seed, n_threads):

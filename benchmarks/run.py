@@ -80,8 +80,8 @@ SETS = {
                           "b2cpp-2": (None, None, 64000)},
                   timeout=300),
     "full": dict(nets=["cuba-4k", "cuba-16k", "cuba-64k", "cuba-256k", "cuba-1M",
-                       "cuba-16k-p0.02", "coba-4k", "coba-64k", "brunel-A", "binary-k100",
-                       "pd14-0.1", "pd14"],
+                       "cuba-16k-p0.02", "coba-4k", "coba-64k", "cobahh-4k", "brunel-A",
+                       "binary-k100", "pd14-0.1", "pd14"],
                  durations={},
                  limits={"neurosim-numpy": (16000, 2e6)},
                  # NEST takes minutes per simulated second beyond 64k neurons here

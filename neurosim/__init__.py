@@ -14,6 +14,7 @@ from . import models as _models
 from .models import *  # noqa: F401,F403  (every model file's __all__)
 from .monitors import RateMonitor, SpikeMonitor, StateMonitor
 from ._run_loop import NonFiniteStateError, RunInterrupted
+from ._model_errors import ModelCompileError
 from .network import CheckpointWarning, Network, NetworkTooLargeError
 from .plotting import plot_raster, plot_rate, plot_state
 from ._precompile import precompile
@@ -28,7 +29,7 @@ __all__ = ["__version__", "get_config", "set_config", "config_context", "availab
            "Synapses", "AllToAll", "OneToOne", "FixedProbability", "FixedIndegree",
            "FixedOutdegree", "FixedTotalNumber", "Explicit", "Uniform", "Normal",
            "SpikeMonitor", "StateMonitor", "RateMonitor", "Network", "NetworkTooLargeError",
-           "RunInterrupted", "NonFiniteStateError", "CheckpointWarning",
+           "RunInterrupted", "NonFiniteStateError", "ModelCompileError", "CheckpointWarning",
            "plot_raster", "plot_rate", "plot_state", "CheckpointError", "RecordingError",
            "save_spikes",
            "load_spikes", "load_recording", "to_neo", "precompile", "sweep", "SweepResult", "dask_sweep", "mpi"]

@@ -19,8 +19,10 @@ import threading
 import time
 
 import numpy as np
+from numba.core.errors import NumbaError
 
 from ._config import get_config
+from ._model_errors import explain_compile_error
 from ._snapshot import MUTABLE_NEURON_FIELDS
 from .monitors import RateMonitor, SpikeMonitor, StateMonitor
 
@@ -306,7 +308,11 @@ def _compile(net, be, threads):
     network to the device; timed apart from the run."""
     t0 = time.perf_counter()
     prepare_chunk(net, 0)
-    be.run_chunk(net._arrays, net.seed, net.t_step, 0, threads)
+    try:
+        be.run_chunk(net._arrays, net.seed, net.t_step, 0, threads)
+    except NumbaError as exc:        # a model's rule: say which, where and why
+        explain_compile_error(net, exc)
+        raise
     net.timings["compile"] = time.perf_counter() - t0
 
 

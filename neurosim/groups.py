@@ -8,6 +8,10 @@ from .models import NeuronModel
 __all__ = ["NeuronGroup", "Subgroup"]
 
 
+# the attributes of a population itself, never state variables
+_OWN = frozenset({"n", "name", "start", "stop", "model", "root", "initial_values"})
+
+
 class _Population:
     """What synapses, inputs and monitors can attach to: ``n`` elements, sliceable."""
 
@@ -69,7 +73,9 @@ class _Population:
     def __setattr__(self, name, value):
         root = self.__dict__.get("_root", self)
         model = root.__dict__.get("_model")
-        if model is not None and name in model.state_variables:
+        # a state variable named like an attribute of the group (the gating variable
+        # ``n`` of HodgkinHuxley and the size ``n``) is reached with get_state/set_state
+        if model is not None and name in model.state_variables and name not in _OWN:
             net = root.__dict__.get("_network")
             if net is not None:
                 net.set_state(self, name, value)

@@ -17,7 +17,7 @@ work under ``--import-mode=importlib`` and from subprocesses.
 import numpy as np
 
 import neurosim as ns
-from neurosim.units import Hz, mV, ms, pA, pF
+from neurosim.units import Hz, mV, ms, nS, pA, pF
 
 __all__ = ["cuba", "coba", "brunel", "brunel_nu_thr", "balanced_binary",
            "balance_solution", "poisson_delays", "VVS98", "assert_equal_records",
@@ -106,6 +106,30 @@ def coba(n=4000, p=0.02, *, truncate=False, record=(0, 1, 2)):
     monitors = {"spikes": ns.SpikeMonitor(cells), "exc": ns.SpikeMonitor(exc),
                 "inh": ns.SpikeMonitor(inh), "rate": ns.RateMonitor(cells),
                 "state": _state_monitor(cells, ("v", "g_e", "g_i"), record)}
+    return _pack((cells, ee, ie), monitors)
+
+
+def cobahh(n=4000, p=0.02, *, record=(0, 1, 2)):
+    """COBAHH (Brette et al. 2007 benchmark 3; Brian2's ``examples/COBAHH.py``):
+    Hodgkin-Huxley neurons with conductance synapses, exponential Euler.
+
+    Excitatory spikes add 6 nS to ``g_e``, inhibitory ones 67 nS to ``g_i``; initial
+    ``v ~ N(-65, 5) mV``, ``g_e ~ N(40, 15) nS``, ``g_i ~ N(200, 120) nS`` (Brian2's
+    untruncated ``randn``, as for :func:`coba`). Monitors as for :func:`cuba` (state:
+    ``v``, ``g_e``, ``m``).
+    """
+    cells = ns.NeuronGroup(n, ns.HodgkinHuxley(), name="cobahh",
+                           v=ns.Normal(-65 * mV, 5 * mV), g_e=ns.Normal(40 * nS, 15 * nS),
+                           g_i=ns.Normal(200 * nS, 120 * nS))
+    n_e = int(0.8 * n)
+    exc, inh = cells[:n_e], cells[n_e:]
+    ee = ns.Synapses(exc, cells, kind="excitatory", weight=6 * nS,
+                     connect=ns.FixedProbability(p))
+    ie = ns.Synapses(inh, cells, kind="inhibitory", weight=67 * nS,
+                     connect=ns.FixedProbability(p))
+    monitors = {"spikes": ns.SpikeMonitor(cells), "exc": ns.SpikeMonitor(exc),
+                "inh": ns.SpikeMonitor(inh), "rate": ns.RateMonitor(cells),
+                "state": _state_monitor(cells, ("v", "g_e", "m"), record)}
     return _pack((cells, ee, ie), monitors)
 
 

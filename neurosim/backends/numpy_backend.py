@@ -65,9 +65,11 @@ def _update_segment(nr, kernel, g, seed, step):
         nr.spiked[lo:hi] = kernel.vector_update(*state, nr.i_ext[lo:hi], p, seed, step,
                                                 np.arange(lo, hi))
         return
-    for j in range(hi - lo):        # the plain rule, interpreted, one neuron at a time
-        out = kernel.scalar_update(*[x[j] for x in state], nr.i_ext[lo + j], p, seed, step,
-                                   lo + j)
+    # the plain rule, interpreted, one neuron at a time (a generated rule, such as an
+    # ODE model's step, has an interpreted twin that calls the plain functions)
+    update = getattr(kernel.scalar_update, "_interpreted", kernel.scalar_update)
+    for j in range(hi - lo):
+        out = update(*[x[j] for x in state], nr.i_ext[lo + j], p, seed, step, lo + j)
         for x, value in zip(state, out):
             x[j] = value
         nr.spiked[lo + j] = out[-1]

@@ -93,7 +93,8 @@ def _firsts(model_set, same):
 
 
 def _same_update(kernel):
-    return (kernel.scalar_update, kernel.parameters, kernel.extra_state)
+    return (kernel.scalar_update, kernel.parameters, kernel.extra_state,
+            kernel.current_free_loop)
 
 
 def _same_receive(kernel):
@@ -105,12 +106,15 @@ def _cpu_source(model_set, header):
     rules = "".join(
         f"_update_{i} = njit(_KERNELS[{i}].scalar_update)\n_P{i} = _KERNELS[{i}].Parameters\n"
         for i in _firsts(model_set, _same_update)) + "".join(
-        f"_receive_{i} = njit(_KERNELS[{i}].receive)\n"
+        f"_receive_{i} = njit(inline=\"always\")(_KERNELS[{i}].receive)\n"
         for i in _firsts(model_set, _same_receive) if model_set[i].receive)
 
     def update(i, k):
-        return (f"        {_params(i, k)}\n" + _extra_views(k, "        ")
-                + "        if with_current:\n"
+        head = f"        {_params(i, k)}\n" + _extra_views(k, "        ")
+        if not k.current_free_loop:
+            return (head + "        for k in range(start, stop):\n"
+                    f"            {_call(i, k, 'i_ext[k]')}\n")
+        return (head + "        if with_current:\n"
                 f"            for k in range(start, stop):\n"
                 f"                {_call(i, k, 'i_ext[k]')}\n"
                 "        else:\n"
@@ -160,9 +164,9 @@ def update_range(nr, model, row, lo, hi, seed, step, with_current):
 
     One loop per model, so each inner loop is a single straight-line update that
     vectorises. Unsigned indices spare numba's negative-index handling, which
-    blocks vectorisation. Without injected currents the loop skips reading i_ext
-    (one array less to stream through the cache); x + 0 == x, so the result is
-    the same bit for bit.
+    blocks vectorisation. Without injected currents the loop of a model with
+    ``current_free_loop`` skips reading i_ext (one array less to stream through
+    the cache); x + 0 == x, so the result is the same bit for bit.
     """
     v, ge, gi, ref, i_ext, spiked, aux = nr.v, nr.ge, nr.gi, nr.ref, nr.i_ext, nr.spiked, nr.aux
     start, stop = np.uint64(lo), np.uint64(hi)
@@ -176,12 +180,16 @@ def update_piece(nr, model, row, start, stop, stride, seed, step):
 {_branches(model_set, update_piece, _same_update)}
 
 @njit(cache=True)
-def receive_range(nr, model, exc, inh, lo, hi):
-    """Apply one ring-buffer slot (``exc``, ``inh``) to neurons ``[lo, hi)`` of one
-    segment and empty it there."""
+def apply_slot_dense(nr, slot):
+    """Apply slot ``slot`` of the ring buffer to every neuron, segment by segment by
+    its model's rule (one loop each, so that each vectorises), and empty it."""
+    n = np.uint64(nr.v.size)
+    exc, inh = nr.buffer[slot, :n], nr.buffer[slot, n:]
     v, ge, gi, ref, spiked = nr.v, nr.ge, nr.gi, nr.ref, nr.spiked
-    start, stop = np.uint64(lo), np.uint64(hi)
-{_branches(model_set, receive("range(start, stop)"), _same_receive)}
+    for g in range(nr.seg_lo.size):
+        model = nr.seg_code[g]
+        start, stop = np.uint64(nr.seg_lo[g]), np.uint64(nr.seg_hi[g])
+    {_branches(model_set, receive("range(start, stop)"), _same_receive).replace(chr(10) + "    ", chr(10) + "        ")}
 
 @njit(cache=True)
 def receive_piece(nr, model, exc, inh, start, stop, stride):
@@ -189,14 +197,10 @@ def receive_piece(nr, model, exc, inh, start, stop, stride):
     v, ge, gi, ref, spiked = nr.v, nr.ge, nr.gi, nr.ref, nr.spiked
 {_branches(model_set, receive("range(start, stop, stride)"), _same_receive)}
 
-@njit(cache=True)
-def jump_models(seg_lo, seg_hi, seg_code, n):
-    """Per neuron: the model index if its input jumps on ``v`` (delta synapses), else -1."""
-    jump = np.full(n, -1, dtype=np.int8)
-    for g in range(seg_lo.size):
-        if {" or ".join(f"seg_code[g] == {i}" for i in jumps) or "False"}:
-            jump[seg_lo[g]:seg_hi[g]] = seg_code[g]
-    return jump
+@njit(cache=True, inline="always")
+def jumps(model):
+    """Whether the input of model ``model`` jumps on ``v`` (its own ``receive`` rule)."""
+    return {" or ".join(f"model == {i}" for i in jumps) or "False"}
 
 
 @njit(cache=True, inline="always")
@@ -289,6 +293,8 @@ def _rule_sources(kernel):
     for rule in (kernel.scalar_update, kernel.receive):
         if rule is None:
             continue
+        # a generated rule (an ODE model's step) names what it was made from
+        parts.extend(getattr(rule, "_neurosim_sources", ()))
         try:     # the whole file: helpers that the rule calls count too
             parts.append(pathlib.Path(inspect.getsourcefile(rule)).read_text())
         except (TypeError, OSError):

@@ -21,7 +21,7 @@ from collections import namedtuple
 import numpy as np
 from numba import njit, prange
 
-from ._model_set import jump_models, receive_jump, receive_range, update_range
+from ._model_set import apply_slot_dense, jumps, receive_jump, update_range
 from .elements import drive_events, injected_current, receive_synaptic, sample, source_fires
 from .propagate import propagate_numba
 
@@ -98,20 +98,10 @@ def _pending_input(buffer):
 def _apply_slot(nr, jump, slot, touched, n_touched):
     # Adds the input held in the slot to the synaptic variables and empties it.
     if n_touched[slot] >= touched.shape[1]:
-        _apply_slot_dense(nr, slot)
+        apply_slot_dense(nr, slot)
     else:
         _apply_slot_sparse(nr, jump, slot, touched, n_touched[slot])
     n_touched[slot] = 0
-
-
-@njit(cache=True)
-def _apply_slot_dense(nr, slot):
-    # Every neuron, segment by segment, by its model's rule (one loop each, so that
-    # each vectorises)
-    n = np.uint64(nr.v.size)
-    exc, inh = nr.buffer[slot, :n], nr.buffer[slot, n:]
-    for g in range(nr.seg_lo.size):
-        receive_range(nr, nr.seg_code[g], exc, inh, nr.seg_lo[g], nr.seg_hi[g])
 
 
 @njit(cache=True)
@@ -201,7 +191,11 @@ def simulate_numba(nr, src, syn, drv, cur, rec, counters, seed, step0, n_steps, 
     depth = nr.buffer.shape[0]
     firing = np.empty(n + n_src, dtype=np.int64)
     touched, n_touched = _pending_input(nr.buffer)
-    jump = jump_models(nr.seg_lo, nr.seg_hi, nr.seg_code, n)
+    # per neuron: its model if its input jumps on v (delta synapses), else -1
+    jump = np.full(n, -1, dtype=np.int8)
+    for g in range(nr.seg_lo.size):
+        if jumps(nr.seg_code[g]):
+            jump[nr.seg_lo[g]:nr.seg_hi[g]] = nr.seg_code[g]
     with_current = cur.n_rows.size > 0
     for k in range(n):
         with_current = with_current or nr.i_bias[k] != 0

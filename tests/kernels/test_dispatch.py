@@ -141,3 +141,29 @@ def test_parameter_rows_wider_than_the_builtin_ones_are_padded():
     prm = net._arrays.neurons.seg_prm
     assert prm.shape == (2, row.size)
     assert np.array_equal(prm[0], row) and not prm[1, 12:].any()
+
+
+def _unsupported(v, ge, gi, ref, i_ext, p, seed, step, k):
+    state = [object()]          # a Python object: numba cannot type it
+    return v, ge, gi, ref, len(state) > 1
+
+
+class _Uncompilable(ns.NeuronModel):
+    parameters = ("x",)
+    scalar_update = staticmethod(_unsupported)
+    state_variables = {"v": ("v", None, 0.0)}
+
+    def parameter_values(self, dt):
+        return {"x": 0.0}
+
+
+def test_a_rule_numba_cannot_compile_is_named_with_its_line(tmp_path):
+    net = ns.Network(ns.NeuronGroup(2, _Uncompilable(), name="cells"))
+    with ns.config_context(cache_dir=str(tmp_path)):
+        with pytest.raises(ns.ModelCompileError) as caught:
+            net.run(1 * ms, dt=0.1 * ms, seed=1)
+    message = str(caught.value)
+    assert "scalar_update of the neuron model _Uncompilable" in message
+    assert f"{__file__}, line" in message and "state = [object()]" in message
+    assert "Untyped global name 'object'" in message
+    assert caught.value.__cause__ is None and caught.value.__suppress_context__

@@ -137,20 +137,19 @@ def test_sample_matches_numpy():
 
 
 # ------------------------------------------------- a slot of the ring buffer arrives
-@njit
 def _receive_compiled(nr, slot):
     # the dense pass of the CPU loop: each segment by its model's rule (_model_set)
-    n = nr.v.size
-    exc, inh = nr.buffer[slot, :n], nr.buffer[slot, n:]
-    for g in range(nr.seg_lo.size):
-        _model_set.receive_range(nr, nr.seg_code[g], exc, inh, nr.seg_lo[g], nr.seg_hi[g])
+    _model_set.apply_slot_dense(nr, slot)
 
 
 @njit
 def _receive_sparse_compiled(nr, slot):
     # the per-entry pass: a jump model takes both channels, the others one at a time
     n = nr.v.size
-    jump = _model_set.jump_models(nr.seg_lo, nr.seg_hi, nr.seg_code, n)
+    jump = np.full(n, -1, dtype=np.int8)
+    for g in range(nr.seg_lo.size):
+        if _model_set.jumps(nr.seg_code[g]):
+            jump[nr.seg_lo[g]:nr.seg_hi[g]] = nr.seg_code[g]
     for t in range(2 * n):
         k = t - n if t >= n else t
         if jump[k] >= 0:
