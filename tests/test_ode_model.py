@@ -173,3 +173,62 @@ def test_a_single_hodgkin_huxley_neuron_spikes_like_brian2s():
     b2.Network(group, b2_spikes).run(500 * b2.ms)
     assert b2_spikes.num_spikes == spikes.num_spikes
     assert np.abs(np.asarray(b2_spikes.t / b2.ms) - np.asarray(spikes.t / ms)).max() <= 0.1
+
+
+@pytest.mark.brian2
+def test_cobahh_exported_from_the_python_rules_agrees_with_brian2_spike_for_spike():
+    """COBAHH written for Brian2 from HodgkinHuxley's rules (``to_brian2``, no hand-written
+    equations): the same spikes over 500 ms, potentials equal to rounding."""
+    pytest.importorskip("brian2")
+    from neurosim.interop.brian2 import to_brian2
+    from neurosim.interop.validation import first_divergence
+    net, mon = cobahh(400, 0.05, record=(0, 1, 2))
+    net.build(0.1 * ms, 5)
+    twin = to_brian2(net)
+    twin.run(500 * ms)
+    net.run(500 * ms, backend="numba")
+    rec = twin.recordings()
+    spikes, b2_spikes = mon["spikes"], rec[mon["spikes"]]
+    assert spikes.num_spikes > 3000
+    assert first_divergence(spikes.steps, spikes.i, b2_spikes.steps, b2_spikes.i) is None
+    np.testing.assert_array_equal(spikes.i, b2_spikes.i)
+    # Brian2 derives the exponential-Euler coefficients symbolically, neurosim by
+    # evaluating the rules: the potentials differ by rounding only
+    np.testing.assert_allclose(mon["state"].v, rec[mon["state"]].v, rtol=0, atol=1e-9)
+
+
+def test_the_brian2_equations_of_an_ode_model_are_its_rules():
+    pytest.importorskip("brian2")
+    from neurosim.interop._brian2_ode import ode_spec
+    spec = ode_spec(ns.HodgkinHuxley(), 1e-4)
+    assert ("dv/dt = ((g_l * (e_l - v) + g_e * (e_e - v) + g_i * (e_i - v) - g_na * (m * m * m)"
+            " * h * (v - e_na) - g_kd * (n * n * n * n) * (v - e_k) + I_ext) / c_m) / second : 1"
+            in spec["equations"])
+    assert "alpha_m = 320000.0 * 0.004 / exprel((0.013 - u) / 0.004) : 1" in spec["equations"]
+    assert spec["threshold"] == "v > v_th" and spec["reset"] == ""
+    assert spec["refractory"] == "t_ref" and spec["params"]["t_ref"] == (3e-3, "second")
+    assert spec["method"] == "exponential_euler"
+    model = _relaxation("rk2")()
+    with pytest.raises(Exception, match="no Brian2 counterpart|conditional"):
+        class Branchy(ns.ODEModel):
+            parameters = ("tau",)
+            state_variables = {"v": ("v", volt, 0.0)}
+            method = "euler"
+
+            @staticmethod
+            def derivatives(v, ge, gi, i_ext, p):
+                return (-v if v > 0 else v) / p.tau, 0.0, 0.0
+
+            @staticmethod
+            def threshold(v, ge, gi, p):
+                return v > 1.0
+
+            @staticmethod
+            def reset(v, ge, gi, p):
+                return 0.0, ge, gi
+
+            def step_parameters(self, dt):
+                return {"tau": 1e-2}
+        ode_spec(Branchy(), 1e-4)
+    assert "dv/dt = ((I_ext - v) / tau) / second : 1 (unless refractory)" in \
+        ode_spec(model, 1e-4)["equations"]

@@ -40,7 +40,9 @@ What each neurosim model becomes
 Any other model
     Exported when it has a method ``brian2_equations(dt)`` that returns the
     keyword arguments of :class:`_Spec` (its equations, parameters, threshold,
-    reset, ...), as written for Brian2 by the model's author.
+    reset, ...), as written for Brian2 by the model's author; an
+    :class:`~neurosim.ODEModel` without one is written from its Python rules
+    (:mod:`neurosim.interop._brian2_ode`).
 
 Every model's equations also declare ``I_ext`` and ``I_bias``, the per-neuron
 external current (see :mod:`neurosim.interop._brian2_export`).
@@ -54,7 +56,7 @@ done once per process.
 from brian2.stateupdaters.base import StateUpdateMethod
 from brian2.stateupdaters.exact import exact
 
-from ..models import LIF, LIFCond, McCullochPitts
+from ..models import LIF, LIFCond, McCullochPitts, ODEModel
 
 
 class Brian2ExportError(ValueError):
@@ -247,6 +249,9 @@ def _model_spec(model, group_name, dt):
     own = getattr(model, "brian2_equations", None)
     if own is not None:         # a model that says how it is written in Brian2
         return _Spec(**own(dt))
+    if isinstance(model, ODEModel):     # written from its Python rules
+        from ._brian2_ode import ode_spec
+        return _Spec(**ode_spec(model, dt))
     raise Brian2ExportError(f"{group_name}: no Brian2 export for the model "
                             f"{type(model).__name__}; exported are LIF, LIFCond, "
                             "McCullochPitts and models with a brian2_equations(dt) method "

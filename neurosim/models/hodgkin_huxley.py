@@ -116,6 +116,8 @@ class HodgkinHuxley(ODEModel):
     reset = staticmethod(_reset)
     weight_unit = siemens
     current_unit = amp
+    # for the Brian2 equations written from the rules (to_brian2)
+    brian2_functions = {"_exprel": "exprel"}
 
     def __init__(self, c_m=0.2e-9 * farad, g_l=10e-9 * siemens, g_na=20e-6 * siemens,
                  g_kd=6e-6 * siemens, e_l=-60e-3 * volt, e_na=50e-3 * volt, e_k=-90e-3 * volt,
