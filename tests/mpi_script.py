@@ -91,12 +91,34 @@ def adaptive():
     return ns.Network(*objects, *monitors.values()), monitors
 
 
+def izhikevich():
+    """Izhikevich (2003) neurons of two regimes, delta synapses between them, Poisson
+    input: a second model from outside the built-in set, with a receive rule of its
+    own (and, on GPU ranks, inert rows for the neurons of other ranks)."""
+    rs = ns.NeuronGroup(60, ns.Izhikevich.preset("RS"), v=ns.Uniform(-70 * mV, -55 * mV),
+                        name="rs")
+    fs = ns.NeuronGroup(20, ns.Izhikevich.preset("FS"), name="fs")
+    noise = ns.PoissonGroup(40, rates=60 * Hz, name="noise")
+    objects = [rs, fs, noise,
+               ns.Synapses(noise, rs, kind="excitatory", weight=6 * mV, delay=0.2 * ms,
+                           connect=ns.FixedProbability(0.3)),
+               ns.Synapses(rs, fs, kind="excitatory", weight=4 * mV, delay=0.3 * ms,
+                           connect=ns.FixedProbability(0.3)),
+               ns.Synapses(fs, rs, kind="inhibitory", weight=2 * mV, delay=0.2 * ms,
+                           connect=ns.FixedProbability(0.3)),
+               ns.CurrentInput(rs, 5 * mV / ms)]
+    monitors = {"spikes": ns.SpikeMonitor(rs), "fast": ns.SpikeMonitor(fs),
+                "state": ns.StateMonitor(rs, ("v", "u"), record=[0, 31, 59], every=2)}
+    return ns.Network(*objects, *monitors.values()), monitors
+
+
 NETWORKS = {
     "cuba": lambda: cuba(n=800, p=0.05, delay=0.5 * ms),
     "brunel": lambda: brunel(n_e=800),                        # delays 1.5 ms, Poisson drive
     "poisson": lambda: poisson_delays(n=300, n_sources=100),  # per-synapse delays >= 1 step
     "mixed": mixed,
     "adaptive": adaptive,
+    "izhikevich": izhikevich,
 }
 
 
@@ -105,7 +127,7 @@ GATHERED = ("cuba", "mixed")
 
 
 # the networks of the 'cuda' mode and their two runs: short, for numba's CUDA simulator
-ON_GPU = ("poisson", "mixed", "adaptive")
+ON_GPU = ("poisson", "mixed", "adaptive", "izhikevich")
 GPU_RUNS = (6 * ms, 4 * ms)
 
 

@@ -92,7 +92,8 @@ def _assert_equals_one_process(net, mon, ref):
     np.testing.assert_array_equal(net.get_state(net.groups[0], "v"), ref["final/v"])
 
 
-@pytest.mark.parametrize("name", ["cuba", "brunel", "poisson", "mixed", "adaptive"])
+@pytest.mark.parametrize("name", ["cuba", "brunel", "poisson", "mixed", "adaptive",
+                                  "izhikevich"])
 def test_rank_loop_alone_equals_the_one_process_loop(name):
     """The rank loop with one rank (no MPI) gives the spikes, traces and state of ``run``."""
     ref = mpi_script.simulate(name)[0]
@@ -322,7 +323,7 @@ def _cuda_available():
     return CudaBackend.is_available()
 
 
-@pytest.mark.parametrize("name", ["mixed", "adaptive"])
+@pytest.mark.parametrize("name", ["mixed", "adaptive", "izhikevich"])
 def test_the_gpu_rank_loop_alone_equals_the_one_process_loop(monkeypatch, name):
     """The rank loop on the GPU (numba's simulator without one), one rank: the spikes,
     traces and final state of the CPU loop in one process."""
@@ -337,7 +338,7 @@ def test_the_gpu_rank_loop_alone_equals_the_one_process_loop(monkeypatch, name):
     mpi.run(net, 60, 25, False, comm=mpi._SelfComm(), backend="cuda")
     mpi.run(net, 40, 10_000, False, comm=mpi._SelfComm(), backend="cuda")
     assert ref["spikes/i"].size > 10
-    assert ref["units/i" if name == "mixed" else "delta/i"].size > 5
+    assert ref[{"mixed": "units/i", "adaptive": "delta/i"}.get(name, "fast/i")].size > 5
     _assert_equals_one_process(net, mon, ref)
 
 

@@ -182,7 +182,9 @@ class Brian2Export:
         self._specs[g] = spec
         timed = [(k, c) for k, c in enumerate(self._timed_currents())
                  if c.target.root is g]
-        unit = b2.volt if spec.current_unit == "volt" else 1
+        # the model's current unit ("volt", "amp", "metre / second", "1", ...)
+        unit = 1 if spec.current_unit == "1" else \
+            eval(spec.current_unit, {"__builtins__": {}}, dict(vars(b2.units)))
         namespace, terms = {}, []
         for k, c in timed:
             # one column of values per neuron of the group, zero outside the target

@@ -4,7 +4,8 @@
 equations, threshold, reset, refractoriness, integration method, the
 ``on_pre`` code of its excitatory and inhibitory synapses and the variables
 that input is added to. :class:`~neurosim.interop.brian2.Brian2ExportError`,
-raised for what has no exact Brian2 counterpart, is defined here too.
+raised for what has no exact Brian2 counterpart, is defined in
+:mod:`neurosim.interop._brian2_errors`.
 
 What each neurosim model becomes
 --------------------------------
@@ -57,26 +58,8 @@ from brian2.stateupdaters.base import StateUpdateMethod
 from brian2.stateupdaters.exact import exact
 
 from ..models import LIF, LIFCond, McCullochPitts, ODEModel
-
-
-class Brian2ExportError(ValueError):
-    """A part of a neurosim network that has no exact Brian2 counterpart.
-
-    The message says what and why. A subclass of :class:`ValueError`.
-
-    Examples
-    --------
-    >>> import neurosim as ns
-    >>> from neurosim.units import ms, mV
-    >>> from neurosim.interop.brian2 import Brian2ExportError, to_brian2
-    >>> lif = ns.LIF(10*ms, -70*mV, -70*mV, -50*mV, tau_syn_e=10*ms, tau_syn_i=5*ms)
-    >>> cells = ns.NeuronGroup(1, lif)
-    >>> try:
-    ...     to_brian2(ns.Network(cells), seed=0)
-    ... except Brian2ExportError:
-    ...     print("tau_syn_e == tau_m has no exact Brian2 solution")
-    tau_syn_e == tau_m has no exact Brian2 solution
-    """
+from ._brian2_errors import Brian2ExportError
+from ._brian2_ode import ode_spec
 
 
 # Model parameters are shared constants of the group rather than names in its
@@ -250,7 +233,6 @@ def _model_spec(model, group_name, dt):
     if own is not None:         # a model that says how it is written in Brian2
         return _Spec(**own(dt))
     if isinstance(model, ODEModel):     # written from its Python rules
-        from ._brian2_ode import ode_spec
         return _Spec(**ode_spec(model, dt))
     raise Brian2ExportError(f"{group_name}: no Brian2 export for the model "
                             f"{type(model).__name__}; exported are LIF, LIFCond, "

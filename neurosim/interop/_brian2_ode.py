@@ -22,7 +22,7 @@ import ast
 import inspect
 import textwrap
 
-from ._brian2_models import Brian2ExportError
+from ._brian2_errors import Brian2ExportError
 
 __all__ = ["ode_spec"]
 

@@ -1,0 +1,110 @@
+"""Costs of the open model interface, measured in one run (numba, one thread).
+
+Usage::
+
+    python benchmarks/open_models.py [--reps 3]
+
+* the built-in LIF against the same LIF written through the public model API
+  (a ``NeuronModel`` subclass with LIF's rules: it gets a generated engine),
+  on CUBA with 16,000 neurons (``tests/networks.py``), run time of 1 s;
+* compile time of a network with a model never seen before: cold (an empty
+  ``cache_dir`` and numba cache) and loaded from the cache (a second process);
+* the check for NaN and infinite states (``check_finite``) on and off, CUBA 64k.
+
+Each measurement is a fresh process; the variants take turns. Prints a
+Markdown table for ``docs/benchmarks.md``.
+"""
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+import numpy as np
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+_MEASURE = r"""
+import json, sys, time
+sys.path.insert(0, "tests")
+import numpy as np
+import networks as tn
+import neurosim as ns
+from neurosim.kernels import lif as K
+from neurosim.units import ms, second, volt
+
+class UserLIF(ns.NeuronModel):
+    # the LIF's rules through the public model API
+    parameters = K.PARAMETERS
+    scalar_update = staticmethod(K.lif_update)
+    vector_update = staticmethod(K.lif_update_numpy)
+    weight_unit = current_unit = volt
+
+    def __init__(self, lif):
+        self.lif = lif
+
+    @property
+    def state_variables(self):
+        return self.lif.state_variables
+
+    def parameter_values(self, dt):
+        return self.lif.parameter_values(dt)
+
+variant, n = sys.argv[1], int(sys.argv[2])
+net, mon = tn.cuba(n, 80 / n if n > 4000 else 0.02, record=())
+if variant == "user":
+    net.groups[0].model = UserLIF(net.groups[0].model)
+keep = [mon["spikes"]]
+objects = [o for o in net.objects if not isinstance(o, (ns.SpikeMonitor, ns.StateMonitor,
+                                                        ns.RateMonitor))] + keep
+net = ns.Network(*objects)
+with ns.config_context(check_finite=variant != "unchecked"):
+    net.build(dt=0.1 * ms, seed=1)
+    net.run(0 * second, backend="numba", n_threads=1)
+    compile_s = net.timings["compile"]
+    net.run(1 * second, n_threads=1)
+print(json.dumps({"run_s": net.timings["run"], "compile_s": compile_s,
+                  "spikes": int(keep[0].num_spikes)}))
+"""
+
+
+def _measure(variant, n, env):
+    out = subprocess.run([sys.executable, "-c", _MEASURE, variant, str(n)], cwd=ROOT, env=env,
+                         capture_output=True, text=True, check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--reps", type=int, default=3)
+    args = ap.parse_args()
+    base = dict(os.environ)
+    results = {}
+    with tempfile.TemporaryDirectory() as cache:
+        # cold: an empty cache_dir and numba cache for the user model's engine
+        env = dict(base, NEUROSIM_CACHE_DIR=cache)
+        first = _measure("user", 4000, env)
+        second = _measure("user", 4000, env)
+        results["compile"] = (first["compile_s"], second["compile_s"])
+        for rep in range(args.reps):
+            for variant, n in (("builtin", 16000), ("user", 16000), ("checked", 64000),
+                               ("unchecked", 64000)):
+                r = _measure(variant, n, env)
+                results.setdefault((variant, n), []).append(r["run_s"])
+                print(f"rep {rep} {variant:<9} n={n:<6} {r['run_s']:.3f} s "
+                      f"({r['spikes']} spikes)", flush=True)
+    med = {k: float(np.median(v)) for k, v in results.items() if k != "compile"}
+    print("\n| measurement | value |\n|---|---|")
+    print(f"| CUBA 16k, built-in LIF (s per simulated s) | {med[('builtin', 16000)]:.3f} |")
+    print(f"| CUBA 16k, LIF through the model API | {med[('user', 16000)]:.3f} "
+          f"({med[('user', 16000)] / med[('builtin', 16000)]:.3f}x) |")
+    print(f"| CUBA 64k, NaN check on | {med[('checked', 64000)]:.3f} |")
+    print(f"| CUBA 64k, NaN check off | {med[('unchecked', 64000)]:.3f} "
+          f"(on/off {med[('checked', 64000)] / med[('unchecked', 64000)]:.3f}) |")
+    print(f"| compile, a model never seen: cold / from the cache (s) | "
+          f"{results['compile'][0]:.2f} / {results['compile'][1]:.2f} |")
+
+
+if __name__ == "__main__":
+    main()
