@@ -41,8 +41,13 @@ def update_range(nr, model, row, lo, hi, seed, step, with_current):
                 v[k], ge[k], gi[k], ref[k], spiked[k] = _update_0(v[k], ge[k], gi[k], ref[k], zero, p0, seed, step, k)
     elif model == 2:    # LIFCond
         p2 = _P2(row[0], row[1], row[2], row[3], row[4], row[5], row[6], row[7], row[8], row[9])
-        for k in range(start, stop):
-            v[k], ge[k], gi[k], ref[k], spiked[k] = _update_2(v[k], ge[k], gi[k], ref[k], i_ext[k], p2, seed, step, k)
+        if with_current:
+            for k in range(start, stop):
+                v[k], ge[k], gi[k], ref[k], spiked[k] = _update_2(v[k], ge[k], gi[k], ref[k], i_ext[k], p2, seed, step, k)
+        else:
+            zero = i_ext.dtype.type(0)
+            for k in range(start, stop):
+                v[k], ge[k], gi[k], ref[k], spiked[k] = _update_2(v[k], ge[k], gi[k], ref[k], zero, p2, seed, step, k)
     elif model == 3:    # McCullochPitts
         p3 = _P3(row[0], row[1], row[2], row[3], row[4], row[5], row[6], row[7], row[8], row[9], row[10])
         for k in range(start, stop):

@@ -84,7 +84,8 @@ LIF_DELTA = ModelKernel("LIFDelta", lif.PARAMETERS, lif.lif_update, lif.lif_upda
                         receive=lif.receive_delta, vector_receive=lif.receive_delta_numpy,
                         inert=lif.inert, current_free_loop=True)
 LIF_COND = ModelKernel("LIFCond", lif_cond.PARAMETERS, lif_cond.lif_cond_update,
-                       lif_cond.lif_cond_update_numpy, inert=lif_cond.inert)
+                       lif_cond.lif_cond_update_numpy, inert=lif_cond.inert,
+                       current_free_loop=True)
 MCCULLOCH_PITTS = ModelKernel("McCullochPitts", mcculloch_pitts.PARAMETERS,
                               mcculloch_pitts.mcculloch_pitts_update,
                               mcculloch_pitts.mcculloch_pitts_update_numpy,
