@@ -8,6 +8,7 @@ from numba import njit
 from numba.core.errors import NumbaError
 
 from .kernels._dispatch import is_builtin
+from .kernels.models import BUILTIN
 
 __all__ = ["ModelCompileError", "explain_compile_error"]
 
@@ -37,7 +38,7 @@ def explain_compile_error(net, error):
     nr = a.neurons
     for g, code in enumerate(nr.seg_code):
         kernel = a.model_set[code]
-        if any(kernel is b for b in a.model_set[:4]):
+        if any(kernel is b for b in BUILTIN):
             continue
         k = int(nr.seg_lo[g])
         extra = [nr.aux[j, k] for j in range(len(kernel.extra_state))]

@@ -1,8 +1,10 @@
-"""Pure array kernels: the model x backend matrix.
+"""Pure array kernels: the step's elements, the built-in models' rules and the engines.
 
-Each module holds one operation as a plain-Python scalar rule (compiled by numba
-for the CPU and, where a GPU backend exists, for CUDA) and an independently
-written vectorised numpy version, the reference the compiled versions are
-tested against. Nothing here imports the rest of neurosim.
+Each rule is plain Python, compiled by numba for the CPU loop, the loop of one
+MPI rank and (as device functions) the CUDA kernel, with an independently
+written vectorised numpy version as the reference the compiled ones are tested
+against. The engines reach models only through a model-set module rendered by
+``_dispatch`` from the models' kernels (``models``). Nothing here imports the
+rest of neurosim.
 """
-from . import lif, lif_cond, mcculloch_pitts, propagate  # noqa: F401  (model tables)
+from . import lif, lif_cond, mcculloch_pitts, propagate  # noqa: F401  (model kernels)

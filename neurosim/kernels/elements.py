@@ -8,8 +8,8 @@ neuron); what happens to one element does not, so the engines agree bit for
 bit. The numpy backend is written apart, vectorised, as the oracle they are
 tested against (``tests/kernels``).
 
-Arrays come as plain arguments (not the named tuples of ``simulate``), since a
-CUDA device function takes arrays one by one. Each rule is a plain function
+Arrays come as plain arguments (not the named groups that the loops pass
+around), so that each element states exactly what it reads. Each rule is a plain function
 (``_injected_current``...); the CPU twins below are compiled with
 ``inline="always"``, so that numba inlines them into the loops before LLVM
 optimises those; ``simulate_cuda`` compiles the same functions as device
