@@ -78,7 +78,9 @@ numpydoc_validation_exclude = {
     # the hooks through which a model talks to the network: internal, not shown
     # (see the class template); the model contract is documented on NeuronModel
     r"\.(weight_to_si|current_to_si|validate_dt|params|state_variables|kernel|"
-    r"parameter_values)$",
+    r"parameter_values|step_parameters)$",
+    # tables of published parameters (dicts: numpydoc reads the dict type's docstring)
+    r"^neurosim\.(AdEx\.NAUD_2008|Izhikevich\.regimes)$",
     # a model's rules (plain functions that numba compiles): their signatures are
     # the contract's, documented on NeuronModel
     r"\.(scalar_update|vector_update|receive|vector_receive|inert)$",

@@ -48,7 +48,7 @@ def _update(v, ge, gi, ref, w, i_ext, p, seed, step, k):
 
 
 def _update_numpy(v, ge, gi, ref, w, i_ext, p, seed, step, index):
-    """Vectorised twin of :func:`_update` (views, in place); the numpy backend's oracle."""
+    """Vectorised twin of ``_update`` (views, in place); the numpy backend's oracle."""
     ref -= ref > 0
     free = ref == 0
     x = v - p.v_rest

@@ -69,7 +69,7 @@ def _update(v, ge, gi, ref, w, i_ext, p, seed, step, k):
 
 
 def _update_numpy(v, ge, gi, ref, w, i_ext, p, seed, step, index):
-    """Vectorised twin of :func:`_update` (views, in place); the numpy backend's oracle."""
+    """Vectorised twin of ``_update`` (views, in place); the numpy backend's oracle."""
     ref -= ref > 0
     free = ref == 0
     exp_term = p.g_l_delta_t * _exp(p.inv_delta_t * (v - p.v_t))

@@ -60,7 +60,7 @@ def _update(v, ge, gi, ref, u, i_ext, p, seed, step, k):
 
 
 def _update_numpy(v, ge, gi, ref, u, i_ext, p, seed, step, index):
-    """Vectorised twin of :func:`_update` (views, in place); the numpy backend's oracle."""
+    """Vectorised twin of ``_update`` (views, in place); the numpy backend's oracle."""
     dvdt = i_ext + p.k_1 * v
     dvdt += p.k_2 * np.square(v)
     dvdt = p.k_0 + dvdt
@@ -81,7 +81,7 @@ def _receive(v, ref, spiked, exc, inh):
 
 
 def _receive_numpy(v, ref, spiked, exc, inh):
-    """Vectorised twin of :func:`_receive`; returns the new ``v``."""
+    """Vectorised twin of ``_receive``; returns the new ``v``."""
     return np.where(spiked, v, v + (exc - inh) * FIXED_UNIT)
 
 
