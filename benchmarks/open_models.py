@@ -9,7 +9,8 @@ Usage::
   on CUBA with 16,000 neurons (``tests/networks.py``), run time of 1 s;
 * compile time of a network with a model never seen before: cold (an empty
   ``cache_dir`` and numba cache) and loaded from the cache (a second process);
-* the check for NaN and infinite states (``check_finite``) on and off, CUBA 64k.
+* the check for NaN and infinite states (``check_finite``) on and off, CUBA 64k;
+* ``tau_m`` drawn per neuron against one ``tau_m`` for all, CUBA 16k.
 
 Each measurement is a fresh process; the variants take turns. Prints a
 Markdown table for ``docs/benchmarks.md``.
@@ -55,6 +56,13 @@ variant, n = sys.argv[1], int(sys.argv[2])
 net, mon = tn.cuba(n, 80 / n if n > 4000 else 0.02, record=())
 if variant == "user":
     net.groups[0].model = UserLIF(net.groups[0].model)
+if variant == "per-neuron":     # tau_m drawn per neuron: a segment per neuron
+    old = net.groups[0].model
+    net.groups[0].model = ns.LIF(tau_m=ns.Normal(20 * ms, 2 * ms, low=10 * ms),
+                                 v_rest=old.v_rest * volt, v_reset=old.v_reset * volt,
+                                 v_th=old.v_th * volt, refractory=old.refractory * second,
+                                 tau_syn_e=old.tau_syn_e * second,
+                                 tau_syn_i=old.tau_syn_i * second)
 keep = [mon["spikes"]]
 objects = [o for o in net.objects if not isinstance(o, (ns.SpikeMonitor, ns.StateMonitor,
                                                         ns.RateMonitor))] + keep
@@ -88,8 +96,8 @@ def main():
         second = _measure("user", 4000, env)
         results["compile"] = (first["compile_s"], second["compile_s"])
         for rep in range(args.reps):
-            for variant, n in (("builtin", 16000), ("user", 16000), ("checked", 64000),
-                               ("unchecked", 64000)):
+            for variant, n in (("builtin", 16000), ("user", 16000), ("per-neuron", 16000),
+                               ("checked", 64000), ("unchecked", 64000)):
                 r = _measure(variant, n, env)
                 results.setdefault((variant, n), []).append(r["run_s"])
                 print(f"rep {rep} {variant:<9} n={n:<6} {r['run_s']:.3f} s "
@@ -99,6 +107,8 @@ def main():
     print(f"| CUBA 16k, built-in LIF (s per simulated s) | {med[('builtin', 16000)]:.3f} |")
     print(f"| CUBA 16k, LIF through the model API | {med[('user', 16000)]:.3f} "
           f"({med[('user', 16000)] / med[('builtin', 16000)]:.3f}x) |")
+    print(f"| CUBA 16k, tau_m per neuron | {med[('per-neuron', 16000)]:.3f} "
+          f"({med[('per-neuron', 16000)] / med[('builtin', 16000)]:.3f}x) |")
     print(f"| CUBA 64k, NaN check on | {med[('checked', 64000)]:.3f} |")
     print(f"| CUBA 64k, NaN check off | {med[('unchecked', 64000)]:.3f} "
           f"(on/off {med[('checked', 64000)] / med[('unchecked', 64000)]:.3f}) |")

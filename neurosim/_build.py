@@ -95,11 +95,9 @@ def _build_neurons(net, offsets, n, dt, seq, model_set):
     aux = np.zeros((max([len(m.extra_state) for m in model_set]), n), dtype=net.dtype)
     table = [v, ge, gi] + list(aux)
     rngs = [np.random.default_rng(s) for s in seq.spawn(len(net.groups))]
-    rows = [g.model.params(dt) for g in net.groups]
-    seg_prm = np.zeros((len(net.groups), max([L.N_PARAMS] + [r.size for r in rows])))
-    for k, (g, rng) in enumerate(zip(net.groups, rngs)):
+    segments = []           # (lo, hi, code, row)
+    for g, rng in zip(net.groups, rngs):
         lo = offsets[id(g)]
-        seg_prm[k, :rows[k].size] = rows[k]
         for var in g.model.state_variables:
             slot, unit, default = g.model.variable(var)
             if var not in g.initial_values:
@@ -108,17 +106,31 @@ def _build_neurons(net, offsets, n, dt, seq, model_set):
             table[slot][lo:lo + g.n] = resolve(
                 var, g.initial_values[var], g.n, rng,
                 lambda name, x, u=unit: to_si(name, x, u, allow_array=True))
-    lo = np.array([offsets[id(g)] for g in net.groups], dtype=np.int64)
+        code = next(i for i, m in enumerate(model_set) if m is g.model.kernel)
+        segments += _segments(g, lo, code, dt, rng)
+    width = max([L.N_PARAMS] + [row.size for *_, row in segments])
+    seg_prm = np.zeros((len(segments), width))
+    for k, (*_, row) in enumerate(segments):
+        seg_prm[k, :row.size] = row
     return Neurons(v=v, ge=ge, gi=gi, ref=np.zeros(n, dtype=np.int32), aux=aux,
                    i_bias=None, i_ext=None,
                    # padded to whole 8-byte words for the compiled spike scan
                    spiked=np.zeros(-(-n // 8) * 8, dtype=np.bool_),
-                   buffer=None, seg_lo=lo,
-                   seg_hi=lo + np.array([g.n for g in net.groups], dtype=np.int64),
-                   seg_code=np.array([next(i for i, m in enumerate(model_set)
-                                           if m is g.model.kernel) for g in net.groups],
-                                     dtype=np.int64),
+                   buffer=None, seg_lo=np.array([s[0] for s in segments], dtype=np.int64),
+                   seg_hi=np.array([s[1] for s in segments], dtype=np.int64),
+                   seg_code=np.array([s[2] for s in segments], dtype=np.int64),
                    seg_prm=seg_prm.astype(net.dtype))
+
+
+def _segments(group, lo, code, dt, rng):
+    """The segments of a group: one, or, with parameters per neuron (drawn after the
+    initial values, from the same stream), one per run of neurons with equal rows."""
+    if not group.model.heterogeneous:
+        return [(lo, lo + group.n, code, group.model.params(dt))]
+    rows = np.array([m.params(dt) for m in group.model.per_neuron(group.n, rng)])
+    starts = np.flatnonzero(np.r_[True, (rows[1:] != rows[:-1]).any(axis=1)])
+    stops = np.r_[starts[1:], group.n]
+    return [(lo + a, lo + b, code, rows[a]) for a, b in zip(starts, stops)]
 
 
 def _build_synapses(net, offsets, n, n_src, dt, seq, keep=None):

@@ -128,11 +128,10 @@ def _local_synapses(syn, is_local_neuron, n):
     from .kernels.simulate import Synapses
     keep = is_local_neuron[syn.target % n].astype(bool)
     positions = np.flatnonzero(keep)
-    counts = np.add.reduceat(keep.astype(np.int64), syn.indptr[:-1]) if keep.size else \
-        np.zeros(syn.indptr.size - 1, np.int64)
-    counts[np.diff(syn.indptr) == 0] = 0          # reduceat repeats a value for empty rows
-    indptr = np.zeros_like(syn.indptr)
-    np.cumsum(counts, out=indptr[1:])
+    # kept synapses before each row's start: rows of sources without synapses at the
+    # end (an index equal to the length) are empty, as any other empty row
+    before = np.concatenate([[0], np.cumsum(keep, dtype=np.int64)])
+    indptr = before[syn.indptr].astype(syn.indptr.dtype)
     return Synapses(indptr=indptr, target=syn.target[positions], weight=syn.weight[positions],
                     delay=syn.delay[positions]), positions
 

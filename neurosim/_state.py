@@ -1,5 +1,7 @@
 """State access of a built network: read and set state variables, rates, currents,
 model parameters and weights between runs."""
+import numpy as np
+
 from ._build import _group_at
 from ._fixed_point import check_input_bound, to_fixed as _to_fixed
 from .groups import NeuronGroup, _Population
@@ -43,9 +45,15 @@ def set_model(net, group, model):
     if type(model) is not type(old) or model.kernel is not old.kernel:
         raise ValueError(f"model={model!r}: a built group can only switch to a model of the "
                          f"same kind and synapse type as {old!r}")
-    k = net.groups.index(group)
+    if model.heterogeneous or old.heterogeneous:
+        raise ValueError(f"model={model!r}: a group with parameters per neuron "
+                         f"({sorted(set(model.heterogeneous) | set(old.heterogeneous))}) "
+                         "keeps them once built; build a new network to change them")
+    nr = net._built().neurons
+    lo = net._global(group)
+    k = int(np.searchsorted(nr.seg_lo, lo))      # the group's one segment
     row = model.params(net.dt)
-    net._built().neurons.seg_prm[k, :row.size] = row
+    nr.seg_prm[k, :row.size] = row
 
 
 def set_weights(net, synapses, weights):

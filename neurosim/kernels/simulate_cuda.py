@@ -116,12 +116,23 @@ if cuda is not None:
                 smp.count[c] += 1
 
     @cuda.jit(device=True)
+    def _segment_of(k, seg_hi):
+        """The segment that holds neuron ``k``: the first with ``seg_hi > k`` (a binary
+        search: a group with per-neuron parameters is a segment per neuron)."""
+        lo, hi = 0, seg_hi.size - 1
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if seg_hi[mid] > k:
+                hi = mid
+            else:
+                lo = mid + 1
+        return lo
+
+    @cuda.jit(device=True)
     def _update_one(k, step, seed, nr, cur):
         i_ext = injected_current(k, step, nr.i_bias[k], cur.lo, cur.hi, cur.vptr, cur.values,
                                  cur.n_rows, cur.n_cols, cur.ratio)
-        g = 0
-        while k >= nr.seg_hi[g]:
-            g += 1
+        g = _segment_of(k, nr.seg_hi)
         return update_one(nr.seg_code[g], k, nr.v, nr.ge, nr.gi, nr.ref, nr.aux, nr.spiked,
                           i_ext, nr.seg_prm[g], seed, step)
 
@@ -151,9 +162,7 @@ if cuda is not None:
 
     @cuda.jit(device=True)
     def _apply_one(k, slot, n, nr, buffer):
-        g = 0
-        while k >= nr.seg_hi[g]:
-            g += 1
+        g = _segment_of(k, nr.seg_hi)
         receive_one(nr.seg_code[g], k, slot, n, nr.v, nr.ge, nr.gi, nr.ref, nr.spiked, buffer)
 
     # ------------------------------------------------- the two phases, grid-wide

@@ -1,7 +1,11 @@
 """NeuronModel: the contract every neuron model meets, built-in or written by a user."""
+import functools
+import inspect
+
 import numpy as np
 
 from .._validation import to_si
+from ..distributions import Normal, Uniform
 from ..kernels._layout import N_PARAMS, VAR_EXTRA
 from ..kernels.models import ModelKernel
 
@@ -66,6 +70,49 @@ class NeuronModel:
     # units of synaptic weights (the jumps of ge, gi or v) and of injected currents
     weight_unit = None
     current_unit = None
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if "__init__" in cls.__dict__:
+            cls.__init__ = _heterogeneous_init(cls.__dict__["__init__"])
+
+    @property
+    def heterogeneous(self):
+        """The parameters given per neuron (arrays or distributions), by name.
+
+        Each neuron of a group gets its own value, drawn at the build.
+        """
+        return dict(self.__dict__.get("_heterogeneous", {}))
+
+    def per_neuron(self, n, rng):
+        """One model per neuron of a group, each validated.
+
+        Parameters
+        ----------
+        n : int
+            The group's size.
+        rng : numpy.random.Generator
+            Draws the parameters given as distributions (arrays are taken as they are).
+
+        Returns
+        -------
+        list of NeuronModel
+            ``n`` models (all ``self`` when no parameter is heterogeneous).
+        """
+        spec = self.heterogeneous
+        if not spec:
+            return [self] * n
+        values = {}
+        for name, value in spec.items():
+            representative = _representative(value)
+            si = _resolve_si(name, value, n, rng)
+            values[name] = (si, representative)
+        args = self.__dict__["_init_arguments"]
+        out = []
+        for k in range(n):
+            chosen = {name: _like(si[k], rep) for name, (si, rep) in values.items()}
+            out.append(type(self)(**{**args, **chosen}))
+        return out
 
     @property
     def kernel(self):
@@ -171,3 +218,48 @@ def refractory_steps(refractory, dt):
     """Refractory period in whole steps; one that dt does not divide is an error."""
     from .._validation import steps_of
     return int(steps_of("refractory", refractory, dt))
+
+
+def _heterogeneous_init(init):
+    """Wrap a model's ``__init__`` so that any parameter may be a per-neuron array or a
+    distribution: the model is validated with one representative value (the first
+    element, the distribution's mean or low bound), and remembers what was given per
+    neuron (``heterogeneous``) and its arguments (to make the per-neuron models)."""
+    signature = inspect.signature(init)
+
+    @functools.wraps(init)
+    def wrapper(self, *args, **kwargs):
+        bound = signature.bind(self, *args, **kwargs)
+        bound.apply_defaults()
+        arguments = dict(list(bound.arguments.items())[1:])
+        varies = {name: value for name, value in arguments.items() if _varies(value)}
+        init(self, **{**arguments, **{k: _representative(v) for k, v in varies.items()}})
+        object.__setattr__(self, "_init_arguments", arguments)
+        object.__setattr__(self, "_heterogeneous", varies)
+    return wrapper
+
+
+def _varies(value):
+    return isinstance(value, (Uniform, Normal)) or (
+        not isinstance(value, str) and np.ndim(value) > 0)
+
+
+def _representative(value):
+    if isinstance(value, Uniform):
+        return value.low
+    if isinstance(value, Normal):
+        return value.mean
+    return value[0]
+
+
+def _resolve_si(name, value, n, rng):
+    from ..distributions import resolve
+    return resolve(name, value, n, rng, lambda label, x: np.asarray(x, dtype=float))
+
+
+def _like(si, representative):
+    """``si`` (a float in SI units) with the unit of ``representative``."""
+    from ..units import get_dimensions
+    from brian2 import Quantity
+    dim = get_dimensions(representative)
+    return float(si) if dim is None or dim.is_dimensionless else Quantity(si, dim=dim)
