@@ -22,6 +22,7 @@ import numpy as np
 from numba import njit
 
 from neurosim.kernels import simulate as sim
+from neurosim.kernels._layout import SHARED
 
 
 @njit
@@ -51,14 +52,16 @@ def _cuba_segment(n, dtype):
     p_e = tau_e / (tau_e - tau_m) * (np.exp(-dt / tau_e) - a_m)
     p_i = tau_i / (tau_i - tau_m) * (np.exp(-dt / tau_i) - a_m)
     row = [-49e-3, -60e-3, -50e-3, a_m, np.exp(-dt / tau_e), np.exp(-dt / tau_i), p_e, p_i,
-           50, 0, 0]
+           50, 1.0, 0, 0]
     v = np.random.default_rng(0).uniform(-60e-3, -50e-3, n).astype(dtype)
     return sim.Neurons(v=v, ge=np.full(n, 1e-3, dtype), gi=np.full(n, 1e-3, dtype),
-                       ref=np.zeros(n, np.int32), i_bias=np.zeros(n, dtype),
+                       ref=np.zeros(n, np.int32), aux=np.zeros((0, n), dtype),
+                       i_bias=np.zeros(n, dtype),
                        i_ext=np.zeros(n, dtype), spiked=np.zeros(-(-n // 8) * 8, np.bool_),
                        buffer=np.zeros((1, 2 * n), np.int64), seg_lo=np.array([0]),
                        seg_hi=np.array([n]), seg_code=np.array([0]),
-                       seg_prm=np.array([row], dtype=dtype))
+                       seg_prm=np.array([row], dtype=dtype),
+                       seg_hoff=np.array([SHARED]), nrn_prm=np.zeros((0, len(row)), dtype))
 
 
 def measure(n, dtype, n_steps=2000, reps=7):

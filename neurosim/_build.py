@@ -95,7 +95,7 @@ def _build_neurons(net, offsets, n, dt, seq, model_set):
     aux = np.zeros((max([len(m.extra_state) for m in model_set]), n), dtype=net.dtype)
     table = [v, ge, gi] + list(aux)
     rngs = [np.random.default_rng(s) for s in seq.spawn(len(net.groups))]
-    segments = []           # (lo, hi, code, row)
+    segments = []           # (lo, hi, code, row, rows per neuron or None)
     for g, rng in zip(net.groups, rngs):
         lo = offsets[id(g)]
         for var in g.model.state_variables:
@@ -108,10 +108,22 @@ def _build_neurons(net, offsets, n, dt, seq, model_set):
                 lambda name, x, u=unit: to_si(name, x, u, allow_array=True))
         code = next(i for i, m in enumerate(model_set) if m is g.model.kernel)
         segments += _segments(g, lo, code, dt, rng)
-    width = max([L.N_PARAMS] + [row.size for *_, row in segments])
+    width = max([L.N_PARAMS] + [s[3].size for s in segments])
     seg_prm = np.zeros((len(segments), width))
-    for k, (*_, row) in enumerate(segments):
+    seg_hoff = np.full(len(segments), L.SHARED, dtype=np.int64)
+    tables = []
+    first = 0               # the next free row of the per-neuron table
+    for k, (seg_lo, _, _, row, rows) in enumerate(segments):
         seg_prm[k, :row.size] = row
+        if rows is not None:
+            seg_hoff[k] = first - seg_lo
+            tables.append(rows)
+            first += rows.shape[0]
+    nrn_prm = np.zeros((first, width))
+    at = 0
+    for rows in tables:
+        nrn_prm[at:at + rows.shape[0], :rows.shape[1]] = rows
+        at += rows.shape[0]
     return Neurons(v=v, ge=ge, gi=gi, ref=np.zeros(n, dtype=np.int32), aux=aux,
                    i_bias=None, i_ext=None,
                    # padded to whole 8-byte words for the compiled spike scan
@@ -119,18 +131,18 @@ def _build_neurons(net, offsets, n, dt, seq, model_set):
                    buffer=None, seg_lo=np.array([s[0] for s in segments], dtype=np.int64),
                    seg_hi=np.array([s[1] for s in segments], dtype=np.int64),
                    seg_code=np.array([s[2] for s in segments], dtype=np.int64),
-                   seg_prm=seg_prm.astype(net.dtype))
+                   seg_prm=seg_prm.astype(net.dtype), seg_hoff=seg_hoff,
+                   nrn_prm=nrn_prm.astype(net.dtype))
 
 
 def _segments(group, lo, code, dt, rng):
-    """The segments of a group: one, or, with parameters per neuron (drawn after the
-    initial values, from the same stream), one per run of neurons with equal rows."""
+    """The segment of a group: one parameter row, or, with parameters per neuron (drawn
+    after the initial values, from the same stream), a row per neuron as well."""
+    row = group.model.params(dt)
     if not group.model.heterogeneous:
-        return [(lo, lo + group.n, code, group.model.params(dt))]
+        return [(lo, lo + group.n, code, row, None)]
     rows = np.array([m.params(dt) for m in group.model.per_neuron(group.n, rng)])
-    starts = np.flatnonzero(np.r_[True, (rows[1:] != rows[:-1]).any(axis=1)])
-    stops = np.r_[starts[1:], group.n]
-    return [(lo + a, lo + b, code, rows[a]) for a, b in zip(starts, stops)]
+    return [(lo, lo + group.n, code, row, rows)]
 
 
 def _build_synapses(net, offsets, n, n_src, dt, seq, keep=None):

@@ -6,6 +6,7 @@ The distributed backend (``neurosim.backends.mpi_backend``) drives it: see
 import numpy as np
 
 from ._mpi_plan import DistributedError
+from .kernels import _layout as L
 
 
 class _GpuRank:
@@ -37,7 +38,7 @@ class _GpuRank:
             _cuda.cuda.select_device(local % len(_cuda.cuda.gpus))
         a = net._arrays
         nr, src, n = a.neurons, a.sources, a.n
-        lo, hi, code, prm = [], [], [], []
+        lo, hi, code, prm, hoff = [], [], [], [], []
         block = _block(plan.neuron_mask)
         for g in range(nr.seg_lo.size):
             s_lo, s_hi = int(nr.seg_lo[g]), int(nr.seg_hi[g])
@@ -53,12 +54,16 @@ class _GpuRank:
                 lo.append(c_lo)
                 hi.append(c_hi)
                 code.append(nr.seg_code[g])
-                prm.append(nr.seg_prm[g] if plan.neuron_mask[c_lo] else inert)
+                local = plan.neuron_mask[c_lo]
+                prm.append(nr.seg_prm[g] if local else inert)
+                # a local piece keeps its rows per neuron (row of k: k + offset)
+                hoff.append(nr.seg_hoff[g] if local else L.SHARED)
         self.remote = ~plan.neuron_mask
         self.local = plan.local
         neurons = nr._replace(seg_lo=np.array(lo, np.int64), seg_hi=np.array(hi, np.int64),
                               seg_code=np.array(code, np.int64),
-                              seg_prm=np.array(prm, nr.seg_prm.dtype))
+                              seg_prm=np.array(prm, nr.seg_prm.dtype),
+                              seg_hoff=np.array(hoff, np.int64))
         own_src = plan.local.is_local[n:].astype(bool)
         events = own_src[src.gen_source - n]
         sources = src._replace(p_fire=np.where(own_src, src.p_fire, 0.0),

@@ -212,7 +212,9 @@ def fingerprint(net):
     """What must match for a checkpoint to belong to ``net`` (JSON-able dict)."""
     a = net._arrays
     digest = hashlib.sha256()
-    for arr in (a.synapses.indptr, a.synapses.target, a.synapses.delay, a.neurons.seg_prm):
+    per_neuron = (a.neurons.nrn_prm,) if a.neurons.nrn_prm.size else ()
+    for arr in (a.synapses.indptr, a.synapses.target, a.synapses.delay, a.neurons.seg_prm,
+                *per_neuron):
         digest.update(np.ascontiguousarray(arr).tobytes())
     part = getattr(net, "_mpi_part", None)
     return {"dt": net.dt, "seed_at_build": net._build_seed,

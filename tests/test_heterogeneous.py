@@ -27,7 +27,8 @@ def test_each_neuron_relaxes_with_its_own_time_constant(backend):
     tau = np.asarray(TAU)[:, None]
     closed = -70e-3 + 20e-3 * (1 - np.exp(-t / tau))
     np.testing.assert_allclose(trace.v, closed, rtol=0, atol=1e-14)
-    assert net._arrays.neurons.seg_lo.size == 5          # a segment per distinct row
+    nr = net._arrays.neurons
+    assert nr.seg_lo.size == 1 and nr.nrn_prm.shape[0] == 5     # one segment, a row each
 
 
 def _network(backend, n_threads=None, duration=40 * ms):
@@ -56,12 +57,11 @@ def _network(backend, n_threads=None, duration=40 * ms):
 def test_drawn_parameters_follow_their_distribution_and_the_seed():
     net, *_ = _network(None)
     nr = net._arrays.neurons
-    cells = slice(0, 50)
-    decay = nr.seg_prm[cells, 3]           # exp(-dt/tau_m), one segment per cell here
+    decay = nr.nrn_prm[0:50, 3]           # exp(-dt/tau_m), the rows of the 50 cells
     tau = -1e-4 / np.log(decay)
     assert tau.min() >= 8e-3 and 15e-3 < tau.mean() < 25e-3 and tau.std() > 1e-3
     again, *_ = _network(None)
-    assert np.array_equal(again._arrays.neurons.seg_prm, nr.seg_prm)     # same seed
+    assert np.array_equal(again._arrays.neurons.nrn_prm, nr.nrn_prm)     # same seed
 
 
 def test_numba_cuda_and_mpi_rank_loop_equal_the_numpy_oracle(monkeypatch):

@@ -18,7 +18,7 @@ SYNC_STEPS = 64
 _CHANGING = ("v", "ge", "gi", "ref", "aux", "buffer")
 # (the keys of the kernels' groups, simulate_cuda._groups: a current's fields prefixed
 # "cur_", a drive's "d_", a state monitor's "st_")
-_STATIC = ("seg_hi", "seg_code", "seg_prm", "i_bias", "indptr", "target", "weight",
+_STATIC = ("seg_hi", "seg_code", "seg_prm", "seg_hoff", "nrn_prm", "i_bias", "indptr", "target", "weight",
            "delay", "p_fire", "gen_source", "mask", "rate_lo", "rate_hi", "st_var", "st_every",
            "st_ncol", "st_nptr", "cur_lo", "cur_hi", "cur_vptr", "cur_values", "cur_n_rows",
            "cur_n_cols", "cur_ratio", "d_lo", "d_hi", "d_channel", "d_weight", "d_lam", "d_p0",
@@ -69,7 +69,11 @@ class CudaBackend(Backend):
             nr, src, syn, drv, cur, rec = (arrays.neurons, arrays.sources, arrays.synapses,
                                            arrays.drives, arrays.currents, arrays.recorders)
             host = dict(seg_hi=nr.seg_hi, seg_code=nr.seg_code,
-                        seg_prm=nr.seg_prm, i_bias=nr.i_bias, indptr=syn.indptr,
+                        seg_prm=nr.seg_prm, seg_hoff=nr.seg_hoff,
+                        # a placeholder row when no parameter is per neuron
+                        nrn_prm=nr.nrn_prm if nr.nrn_prm.shape[0] else
+                        np.zeros((1, nr.seg_prm.shape[1]), nr.seg_prm.dtype),
+                        i_bias=nr.i_bias, indptr=syn.indptr,
                         target=syn.target, weight=syn.weight, delay=syn.delay,
                         p_fire=src.p_fire, gen_source=src.gen_source, mask=rec.mask,
                         rate_lo=rec.rate_lo, rate_hi=rec.rate_hi, st_var=rec.st_var,

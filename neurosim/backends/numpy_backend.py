@@ -58,7 +58,15 @@ class NumpyBackend(Backend):
 
 def _update_segment(nr, kernel, g, seed, step):
     lo, hi = nr.seg_lo[g], nr.seg_hi[g]
-    p = kernel.parameter_tuple(nr.seg_prm[g])
+    if nr.seg_hoff[g] != L.SHARED:      # a row per neuron: one neuron at a time
+        for k in range(lo, hi):
+            _update_neurons(nr, kernel, k, k + 1, kernel.parameter_tuple(
+                nr.nrn_prm[k + nr.seg_hoff[g]]), seed, step)
+        return
+    _update_neurons(nr, kernel, lo, hi, kernel.parameter_tuple(nr.seg_prm[g]), seed, step)
+
+
+def _update_neurons(nr, kernel, lo, hi, p, seed, step):
     state = [nr.v[lo:hi], nr.ge[lo:hi], nr.gi[lo:hi], nr.ref[lo:hi]] + \
         [nr.aux[j, lo:hi] for j in range(len(kernel.extra_state))]
     if kernel.vector_update is not None:

@@ -59,6 +59,11 @@ def _params(i, kernel):
     return f"p{i} = _P{i}({values})"
 
 
+def _table_params(i, kernel, index="j"):
+    values = ", ".join(f"table[{index}, {j}]" for j in range(len(kernel.parameters)))
+    return f"p{i} = _P{i}({values})"
+
+
 def _call(i, kernel, i_ext):
     extra = [f"x{j}[k]" for j in range(len(kernel.extra_state))]
     state = ", ".join(["v[k]", "ge[k]", "gi[k]", "ref[k]"] + extra)
@@ -101,7 +106,7 @@ def _same_receive(kernel):
     return kernel.receive
 
 
-def _cpu_source(model_set, header):
+def _cpu_source(model_set, header, per_neuron):
     names = ", ".join(k.name for k in model_set)
     rules = "".join(
         f"_update_{i} = njit(_KERNELS[{i}].scalar_update)\n_P{i} = _KERNELS[{i}].Parameters\n"
@@ -109,8 +114,20 @@ def _cpu_source(model_set, header):
         f"_receive_{i} = njit(inline=\"always\")(_KERNELS[{i}].receive)\n"
         for i in _firsts(model_set, _same_receive) if model_set[i].receive)
 
+    def per_neuron_loop(i, k, loop):
+        # a segment with parameters per neuron: its row of the table, neuron by neuron
+        if not per_neuron:
+            return ""
+        return ("        if hoff != SHARED:\n" + _extra_views(k, "            ")
+                + f"            for k in {loop}:\n"
+                "                j = np.int64(k) + hoff\n"
+                f"                {_table_params(i, k)}\n"
+                f"                {_call(i, k, 'i_ext[k]')}\n"
+                "            return\n")
+
     def update(i, k):
-        head = f"        {_params(i, k)}\n" + _extra_views(k, "        ")
+        head = per_neuron_loop(i, k, "range(start, stop)") + \
+            f"        {_params(i, k)}\n" + _extra_views(k, "        ")
         if not k.current_free_loop:
             return (head + "        for k in range(start, stop):\n"
                     f"            {_call(i, k, 'i_ext[k]')}\n")
@@ -123,7 +140,8 @@ def _cpu_source(model_set, header):
                 f"                {_call(i, k, 'zero')}\n")
 
     def update_piece(i, k):
-        return (f"        {_params(i, k)}\n" + _extra_views(k, "        ")
+        return (per_neuron_loop(i, k, "range(start, stop, stride)")
+                + f"        {_params(i, k)}\n" + _extra_views(k, "        ")
                 + "        for k in range(start, stop, stride):\n"
                 f"            {_call(i, k, 'i_ext[k]')}\n")
 
@@ -152,6 +170,7 @@ Rendered by neurosim.kernels._dispatch; do not edit (``render`` writes it again)
 import numpy as np
 from numba import njit
 
+from neurosim.kernels._layout import SHARED  # noqa: F401
 from neurosim.kernels.elements import receive_synaptic
 {header}
 
@@ -159,7 +178,7 @@ from neurosim.kernels.elements import receive_synaptic
 {rules}
 
 @njit(cache=True)
-def update_range(nr, model, row, lo, hi, seed, step, with_current):
+def update_range(nr, model, row, lo, hi, seed, step, with_current, hoff):
     """Update neurons ``[lo, hi)`` of one segment of model ``model`` for ``step``.
 
     One loop per model, so each inner loop is a single straight-line update that
@@ -169,14 +188,16 @@ def update_range(nr, model, row, lo, hi, seed, step, with_current):
     the cache); x + 0 == x, so the result is the same bit for bit.
     """
     v, ge, gi, ref, i_ext, spiked, aux = nr.v, nr.ge, nr.gi, nr.ref, nr.i_ext, nr.spiked, nr.aux
+    table = nr.nrn_prm
     start, stop = np.uint64(lo), np.uint64(hi)
 {_branches(model_set, update, _same_update)}
 
 @njit(cache=True)
-def update_piece(nr, model, row, start, stop, stride, seed, step):
+def update_piece(nr, model, row, start, stop, stride, seed, step, hoff):
     """Update the neurons ``range(start, stop, stride)`` of one segment (an MPI rank's
     piece of it)."""
     v, ge, gi, ref, i_ext, spiked, aux = nr.v, nr.ge, nr.gi, nr.ref, nr.i_ext, nr.spiked, nr.aux
+    table = nr.nrn_prm
 {_branches(model_set, update_piece, _same_update)}
 
 @njit(cache=True)
@@ -210,7 +231,7 @@ def receive_jump(model, v, ref, spiked, exc, inh):
 '''
 
 
-def _cuda_source(model_set, header):
+def _cuda_source(model_set, header, per_neuron):
     names = ", ".join(k.name for k in model_set)
     updates = _firsts(model_set, _same_update)
     rules = "".join(
@@ -226,8 +247,15 @@ def _cuda_source(model_set, header):
                           + [f"aux[{j}, k]" for j in range(n_x)])
         out = ", ".join(["a", "b", "c", "d"] + [f"x{j}" for j in range(n_x)] + ["e"])
         writes = "".join(f"        aux[{j}, k] = x{j}\n" for j in range(n_x))
-        return (f"        {_params(i, k)}\n"
-                f"        {out} = _update_{i}({state}, i_ext, p{i}, seed, step, k)\n"
+        if per_neuron:
+            params = (f"        if hoff != SHARED:\n"
+                      "            j = k + hoff\n"
+                      f"            {_table_params(i, k)}\n"
+                      "        else:\n"
+                      f"            {_params(i, k)}\n")
+        else:
+            params = f"        {_params(i, k)}\n"
+        return (params + f"        {out} = _update_{i}({state}, i_ext, p{i}, seed, step, k)\n"
                 + writes)
 
     def receive(i, k):
@@ -246,6 +274,7 @@ Rendered by neurosim.kernels._dispatch; do not edit (``render`` writes it again)
 """
 from neurosim.kernels import elements
 from neurosim.kernels._cuda import cuda
+from neurosim.kernels._layout import SHARED  # noqa: F401
 {header}
 
 {params}
@@ -254,7 +283,7 @@ if cuda is not None:
 {rules}    receive_synaptic = cuda.jit(device=True)(elements._receive_synaptic)
 
     @cuda.jit(device=True)
-    def update_one(model, k, v, ge, gi, ref, aux, spiked, i_ext, row, seed, step):
+    def update_one(model, k, v, ge, gi, ref, aux, spiked, table, hoff, i_ext, row, seed, step):
         """Update neuron ``k`` (of model ``model``, parameters ``row``); returns spiked."""
         a, b, c, d, e = v[k], ge[k], gi[k], ref[k], False
 {indent(_branches(model_set, update, _same_update))}        v[k] = a
@@ -272,7 +301,7 @@ if cuda is not None:
 '''
 
 
-def render(model_set, builtin=None):
+def render(model_set, builtin=None, per_neuron=False):
     """The source of the two model-set modules for ``model_set``:
     ``{"_model_set": ..., "_model_set_cuda": ...}``.
 
@@ -283,8 +312,8 @@ def render(model_set, builtin=None):
     if builtin is None:
         builtin = is_builtin(model_set)
     header = _BUILTIN_HEADER if builtin else _INJECTED_HEADER
-    return {"_model_set": _cpu_source(model_set, header),
-            "_model_set_cuda": _cuda_source(model_set, header)}
+    return {"_model_set": _cpu_source(model_set, header, per_neuron),
+            "_model_set_cuda": _cuda_source(model_set, header, per_neuron)}
 
 
 # ------------------------------------------------------------ engine packages
@@ -305,11 +334,11 @@ def _rule_sources(kernel):
     return parts
 
 
-def _digest(model_set):
+def _digest(model_set, per_neuron):
     h = hashlib.sha256()
     for path in sorted(_HERE.glob("*.py")):
         h.update(path.name.encode() + path.read_bytes())
-    for part in [numba.__version__, sys.version] + [p for k in model_set
+    for part in [numba.__version__, sys.version, f"per_neuron={per_neuron}"] + [p for k in model_set
                                                      for p in _rule_sources(k)]:
         h.update(part.encode())
     return h.hexdigest()[:20]
@@ -325,12 +354,12 @@ def _engine_source(name):
     return text.replace("from neurosim.kernels.MODEL_SET", "from ._model_set")
 
 
-def _write_package(folder, model_set):
+def _write_package(folder, model_set, per_neuron):
     """Write the engine package into ``folder`` atomically (a finished folder or none)."""
     folder.parent.mkdir(parents=True, exist_ok=True)
     tmp = pathlib.Path(tempfile.mkdtemp(prefix=folder.name + ".", dir=folder.parent))
     (tmp / "__init__.py").write_text(f'"""neurosim engine for {[k.name for k in model_set]}"""\n')
-    for name, text in render(model_set, builtin=False).items():
+    for name, text in render(model_set, builtin=False, per_neuron=per_neuron).items():
         (tmp / f"{name}.py").write_text(text)
     for name in _ENGINES:
         (tmp / f"{name}.py").write_text(_engine_source(name))
@@ -365,18 +394,19 @@ def _model_set_module(folder, full_name, model_set):
             raise
 
 
-def engine_module(model_set, name, cache_dir):
+def engine_module(model_set, name, cache_dir, per_neuron=False):
     """The engine module ``name`` (``'simulate'``, ``'simulate_mpi'`` or
     ``'simulate_cuda'``) for ``model_set``: the package's own for the built-in
-    models, else that of an engine package under ``cache_dir``."""
+    models, else that of an engine package under ``cache_dir`` (also for a network
+    with parameters per neuron, ``per_neuron``, whose loops read a row per neuron)."""
     if name not in _ENGINES:
         raise ValueError(f"name={name!r} must be one of {_ENGINES}")
-    if is_builtin(model_set):
+    if is_builtin(model_set) and not per_neuron:
         return importlib.import_module(f"neurosim.kernels.{name}")
-    key = _digest(model_set)
+    key = _digest(model_set, per_neuron)
     folder = pathlib.Path(cache_dir) / "engines" / f"engine_{key}"
     if not (folder / "simulate_cuda.py").exists():
-        _write_package(folder, model_set)
+        _write_package(folder, model_set, per_neuron)
     package = f"neurosim_engine_{key}"
     _package(folder, package)
     # the CUDA one only for the CUDA engine: it imports numba.cuda

@@ -14,6 +14,11 @@ MCCULLOCH_PITTS = 3
 # the model's own business (its kernel's ``parameters``, read as ``p.<name>``)
 N_PARAMS = 12
 
+# a segment whose neurons share one parameter row (``seg_prm``) has this offset in
+# ``seg_hoff``; one with parameters per neuron has ``row - k`` (neuron k's row of
+# ``nrn_prm``), so that the row of neuron k is ``k + seg_hoff[g]``
+SHARED = -(2 ** 62)
+
 # Synaptic input is summed in fixed point: weights are integers in units of
 # 2**-40 of the target's synaptic unit, so sums are exact and independent of the
 # order of addition (threads, GPU atomics); docs/design.md gives the reasons.

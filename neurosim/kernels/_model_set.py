@@ -5,6 +5,7 @@ Rendered by neurosim.kernels._dispatch; do not edit (``render`` writes it again)
 import numpy as np
 from numba import njit
 
+from neurosim.kernels._layout import SHARED  # noqa: F401
 from neurosim.kernels.elements import receive_synaptic
 from neurosim.kernels.models import BUILTIN as _KERNELS
 
@@ -19,7 +20,7 @@ _receive_1 = njit(inline="always")(_KERNELS[1].receive)
 
 
 @njit(cache=True)
-def update_range(nr, model, row, lo, hi, seed, step, with_current):
+def update_range(nr, model, row, lo, hi, seed, step, with_current, hoff):
     """Update neurons ``[lo, hi)`` of one segment of model ``model`` for ``step``.
 
     One loop per model, so each inner loop is a single straight-line update that
@@ -29,6 +30,7 @@ def update_range(nr, model, row, lo, hi, seed, step, with_current):
     the cache); x + 0 == x, so the result is the same bit for bit.
     """
     v, ge, gi, ref, i_ext, spiked, aux = nr.v, nr.ge, nr.gi, nr.ref, nr.i_ext, nr.spiked, nr.aux
+    table = nr.nrn_prm
     start, stop = np.uint64(lo), np.uint64(hi)
     if model == 0 or model == 1:    # LIF, LIFDelta
         p0 = _P0(row[0], row[1], row[2], row[3], row[4], row[5], row[6], row[7], row[8], row[9], row[10], row[11])
@@ -55,10 +57,11 @@ def update_range(nr, model, row, lo, hi, seed, step, with_current):
 
 
 @njit(cache=True)
-def update_piece(nr, model, row, start, stop, stride, seed, step):
+def update_piece(nr, model, row, start, stop, stride, seed, step, hoff):
     """Update the neurons ``range(start, stop, stride)`` of one segment (an MPI rank's
     piece of it)."""
     v, ge, gi, ref, i_ext, spiked, aux = nr.v, nr.ge, nr.gi, nr.ref, nr.i_ext, nr.spiked, nr.aux
+    table = nr.nrn_prm
     if model == 0 or model == 1:    # LIF, LIFDelta
         p0 = _P0(row[0], row[1], row[2], row[3], row[4], row[5], row[6], row[7], row[8], row[9], row[10], row[11])
         for k in range(start, stop, stride):

@@ -4,6 +4,7 @@ Rendered by neurosim.kernels._dispatch; do not edit (``render`` writes it again)
 """
 from neurosim.kernels import elements
 from neurosim.kernels._cuda import cuda
+from neurosim.kernels._layout import SHARED  # noqa: F401
 from neurosim.kernels.models import BUILTIN as _KERNELS
 
 _P0 = _KERNELS[0].Parameters
@@ -19,7 +20,7 @@ if cuda is not None:
     receive_synaptic = cuda.jit(device=True)(elements._receive_synaptic)
 
     @cuda.jit(device=True)
-    def update_one(model, k, v, ge, gi, ref, aux, spiked, i_ext, row, seed, step):
+    def update_one(model, k, v, ge, gi, ref, aux, spiked, table, hoff, i_ext, row, seed, step):
         """Update neuron ``k`` (of model ``model``, parameters ``row``); returns spiked."""
         a, b, c, d, e = v[k], ge[k], gi[k], ref[k], False
         if model == 0 or model == 1:    # LIF, LIFDelta

@@ -28,7 +28,7 @@ from .propagate import propagate_numba
 # aux: the models' extra state variables, one row each (rows shared by the models
 # of a network); seg_code: the index of a segment's model in the network's model set
 Neurons = namedtuple("Neurons", "v ge gi ref aux i_bias i_ext spiked buffer "
-                                "seg_lo seg_hi seg_code seg_prm")
+                                "seg_lo seg_hi seg_code seg_prm seg_hoff nrn_prm")
 Sources = namedtuple("Sources", "p_fire gen_step gen_source fired")
 Synapses = namedtuple("Synapses", "indptr target weight delay")
 # drives and currents act on contiguous ranges [lo, hi) of neurons (a group or a slice)
@@ -51,14 +51,15 @@ class Arrays:
         """The engine module ``name`` (``'simulate'``, ``'simulate_mpi'``,
         ``'simulate_cuda'``) compiled for this network's models."""
         from ._dispatch import engine_module
-        return engine_module(self.model_set, name, self.cache_dir)
+        return engine_module(self.model_set, name, self.cache_dir,
+                             per_neuron=bool(self.neurons.nrn_prm.shape[0]))
 
 
 @njit(cache=True)
 def _update_neurons(nr, seed, step, with_current):
     for g in range(nr.seg_lo.size):
         update_range(nr, nr.seg_code[g], nr.seg_prm[g], nr.seg_lo[g], nr.seg_hi[g], seed, step,
-                     with_current)
+                     with_current, nr.seg_hoff[g])
 
 
 @njit(cache=True, parallel=True)
@@ -70,7 +71,8 @@ def _update_neurons_parallel(nr, seed, step, n_threads, with_current):
         size = (hi - lo + n_threads - 1) // n_threads
         for c in prange(n_threads):
             update_range(nr, nr.seg_code[g], nr.seg_prm[g], lo + c * size,
-                         min(hi, lo + (c + 1) * size), seed, step, with_current)
+                         min(hi, lo + (c + 1) * size), seed, step, with_current,
+                         nr.seg_hoff[g])
 
 
 @njit(cache=True)

@@ -58,7 +58,8 @@ FUSED_MAX_REGISTERS = 64
 # ---------------------------------------------------- the groups of device arrays
 # the neurons' state and segments (aux: the models' extra state, one row each; a
 # segment [seg_hi[g-1], seg_hi[g]) runs model seg_code[g] with parameters seg_prm[g])
-Neurons = namedtuple("Neurons", "v ge gi ref aux i_bias spiked seg_hi seg_code seg_prm")
+Neurons = namedtuple("Neurons", "v ge gi ref aux i_bias spiked seg_hi seg_code seg_prm "
+                                "seg_hoff nrn_prm")
 # time-varying injected currents and Poisson drives, as in simulate.Currents/Drives
 Currents = namedtuple("Currents", "lo hi vptr values n_rows n_cols ratio")
 Drives = namedtuple("Drives", "lo hi channel weight lam p0 n_sub k_max")
@@ -134,6 +135,7 @@ if cuda is not None:
                                  cur.n_rows, cur.n_cols, cur.ratio)
         g = _segment_of(k, nr.seg_hi)
         return update_one(nr.seg_code[g], k, nr.v, nr.ge, nr.gi, nr.ref, nr.aux, nr.spiked,
+                          nr.nrn_prm, nr.seg_hoff[g],
                           i_ext, nr.seg_prm[g], seed, step)
 
     @cuda.jit(device=True)

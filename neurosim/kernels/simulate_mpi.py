@@ -41,13 +41,14 @@ Local = namedtuple("Local", "piece_lo piece_hi piece_stride piece_seg is_local s
 
 
 @njit(cache=True)
-def _update_piece(nr, model, row, lo, hi, stride, seed, step):
+def _update_piece(nr, model, row, lo, hi, stride, seed, step, hoff):
     # by the segment's model (``_model_set``); unsigned bounds and stride 1 for
     # contiguous pieces, which numba compiles without negative-index handling
     if stride == 1:
-        update_piece(nr, model, row, np.uint64(lo), np.uint64(hi), np.uint64(1), seed, step)
+        update_piece(nr, model, row, np.uint64(lo), np.uint64(hi), np.uint64(1), seed, step,
+                     hoff)
     else:
-        update_piece(nr, model, row, lo, hi, stride, seed, step)
+        update_piece(nr, model, row, lo, hi, stride, seed, step, hoff)
 
 
 @njit(cache=True)
@@ -143,7 +144,7 @@ def advance_numba(nr, src, syn, drv, cur, rec, counters, loc, seed, step0, n_ste
         for p in range(loc.piece_lo.size):
             g = loc.piece_seg[p]
             _update_piece(nr, nr.seg_code[g], nr.seg_prm[g], loc.piece_lo[p], loc.piece_hi[p],
-                          loc.piece_stride[p], seed, step)
+                          loc.piece_stride[p], seed, step, nr.seg_hoff[g])
         n_fire = 0
         for w in range(loc.scan_lo, loc.scan_hi):       # eight flags at a time
             if words[w] != 0:

@@ -35,7 +35,8 @@ def _neurons(rng, n=N, depth=3, delta_lo=100):
     return Neurons(v=v, ge=ge, gi=gi, ref=ref, aux=aux, i_bias=rng.normal(0, 0.005, n),
                    i_ext=np.zeros(n), spiked=spiked, buffer=buffer.astype(np.int64),
                    seg_lo=lo, seg_hi=hi, seg_code=np.array([L.LIF_EXP, L.LIF_DELTA]),
-                   seg_prm=np.zeros((2, L.N_PARAMS)))
+                   seg_prm=np.zeros((2, L.N_PARAMS)), seg_hoff=np.full(2, L.SHARED),
+                   nrn_prm=np.zeros((0, L.N_PARAMS)))
 
 
 def _copy(nr):
