@@ -112,6 +112,25 @@ def izhikevich():
     return ns.Network(*objects, *monitors.values()), monitors
 
 
+def adex():
+    """AdEx neurons (exponential spike onset, adaptation current ``w_ad``) with current
+    synapses in amperes, driven by Poisson input: a third model from outside the
+    built-in set, on CPU and GPU ranks."""
+    from neurosim.units import pA
+    model, _ = ns.AdEx.firing_pattern("adapting")
+    cells = ns.NeuronGroup(60, model, v=ns.Uniform(-70 * mV, -55 * mV), name="adex")
+    noise = ns.PoissonGroup(40, rates=80 * Hz, name="noise")
+    objects = [cells, noise,
+               ns.Synapses(noise, cells, kind="excitatory", weight=300 * pA, delay=0.2 * ms,
+                           connect=ns.FixedProbability(0.3)),
+               ns.Synapses(cells, cells, kind="inhibitory", weight=100 * pA, delay=0.3 * ms,
+                           connect=ns.FixedProbability(0.1)),
+               ns.CurrentInput(cells, 300 * pA)]
+    monitors = {"spikes": ns.SpikeMonitor(cells),
+                "state": ns.StateMonitor(cells, ("v", "w_ad"), record=[0, 29, 59], every=2)}
+    return ns.Network(*objects, *monitors.values()), monitors
+
+
 NETWORKS = {
     "cuba": lambda: cuba(n=800, p=0.05, delay=0.5 * ms),
     "brunel": lambda: brunel(n_e=800),                        # delays 1.5 ms, Poisson drive
@@ -119,6 +138,7 @@ NETWORKS = {
     "mixed": mixed,
     "adaptive": adaptive,
     "izhikevich": izhikevich,
+    "adex": adex,
 }
 
 
@@ -127,7 +147,7 @@ GATHERED = ("cuba", "mixed")
 
 
 # the networks of the 'cuda' mode and their two runs: short, for numba's CUDA simulator
-ON_GPU = ("poisson", "mixed", "adaptive", "izhikevich")
+ON_GPU = ("poisson", "mixed", "adaptive", "izhikevich", "adex")
 GPU_RUNS = (6 * ms, 4 * ms)
 
 
