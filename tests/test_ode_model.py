@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 import neurosim as ns
-from neurosim.units import mV, ms, nS, volt
+from neurosim.units import mV, ms, volt
 
 sys.path.insert(0, os.path.dirname(__file__))
 from networks import cobahh  # noqa: E402
