@@ -27,6 +27,19 @@ def backend(request):
     return request.param
 
 
+@pytest.fixture
+def small_cuda(monkeypatch):
+    """The CUDA backend with 16 threads per block, so that every kernel of a small
+    network spans several blocks; the test is skipped where CUDA (or numba's
+    simulator, ``NUMBA_ENABLE_CUDASIM=1``) is unavailable."""
+    from neurosim.backends.cuda_backend import CudaBackend
+    if not CudaBackend.is_available():
+        pytest.skip(f"CUDA unavailable: {CudaBackend.why_unavailable()}")
+    monkeypatch.setattr(CudaBackend, "threads_per_block", 16)
+    monkeypatch.setattr(CudaBackend, "fused_threads", 16)
+    return CudaBackend
+
+
 @pytest.fixture(autouse=True)
 def _close_figures():
     """Close the figures a test opened, so that they do not pile up."""

@@ -118,14 +118,9 @@ def test_bad_parameters_name_the_parameter():
         ns.AdaptiveLIF(**{**PARAMS, "b": 2 * ms})
 
 
-def test_cuda_matches_numba_bit_for_bit(monkeypatch):
-    from neurosim.backends.cuda_backend import CudaBackend
-    if not CudaBackend.is_available():
-        pytest.skip(f"CUDA unavailable: {CudaBackend.why_unavailable()}")
-    monkeypatch.setattr(CudaBackend, "threads_per_block", 16)
-    monkeypatch.setattr(CudaBackend, "fused_threads", 16)
+def test_cuda_matches_numba_bit_for_bit(small_cuda, monkeypatch):
     for mode in ("fused", "per_phase"):
-        monkeypatch.setattr(CudaBackend, "launch", mode)
+        monkeypatch.setattr(small_cuda, "launch", mode)
         run = dict(duration=8 * ms, bias=40 * mV)
         want, got = _network("numba", **run), _network("cuda", **run)
         assert want[0].num_spikes > 5

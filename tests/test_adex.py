@@ -125,16 +125,11 @@ def test_store_restore_keeps_the_adaptation_current():
 
 @pytest.mark.cuda
 @pytest.mark.slow
-def test_cuda_matches_numba(monkeypatch):
+def test_cuda_matches_numba(small_cuda, monkeypatch):
     """Bit for bit in numba's CUDA simulator (NUMBA_ENABLE_CUDASIM=1); on a GPU the
     traces within a few ulp (tests/networks.py: assert_equal_records)."""
-    from neurosim.backends.cuda_backend import CudaBackend
-    if not CudaBackend.is_available():
-        pytest.skip(f"CUDA unavailable: {CudaBackend.why_unavailable()}")
-    monkeypatch.setattr(CudaBackend, "threads_per_block", 16)
-    monkeypatch.setattr(CudaBackend, "fused_threads", 16)
     for mode in ("fused", "per_phase"):
-        monkeypatch.setattr(CudaBackend, "launch", mode)
+        monkeypatch.setattr(small_cuda, "launch", mode)
         run = dict(duration=8 * ms, bias=600 * pA)
         want, got = _network("numba", **run), _network("cuda", **run)
         assert want[0].num_spikes > 20 and want[1].num_spikes > 10

@@ -237,21 +237,11 @@ def test_the_mpi_rank_loop_alone_equals_the_one_process_loop():
     _assert_same(want, _records(mon))
 
 
-def _cuda(monkeypatch):
-    from neurosim.backends.cuda_backend import CudaBackend
-    if not CudaBackend.is_available():
-        pytest.skip(f"CUDA unavailable: {CudaBackend.why_unavailable()}")
-    monkeypatch.setattr(CudaBackend, "threads_per_block", 16)
-    monkeypatch.setattr(CudaBackend, "fused_threads", 16)
-    return CudaBackend
-
-
 @pytest.mark.cuda
 @pytest.mark.parametrize("mode", ["fused", pytest.param("per_phase", marks=pytest.mark.slow)])
-def test_cuda_matches_numba_bit_for_bit(monkeypatch, mode):
+def test_cuda_matches_numba_bit_for_bit(small_cuda, monkeypatch, mode):
     """Both launch modes (in numba's simulator per phase takes 40-80 s, fused 4-6 s)."""
-    backend = _cuda(monkeypatch)
-    monkeypatch.setattr(backend, "launch", mode)
+    monkeypatch.setattr(small_cuda, "launch", mode)
     _, mon = _network("numba", duration=10 * ms)
     want = _records(mon)
     assert mon["rs"].num_spikes + mon["fs"].num_spikes > 5
@@ -261,10 +251,9 @@ def test_cuda_matches_numba_bit_for_bit(monkeypatch, mode):
 
 @pytest.mark.slow
 @pytest.mark.cuda
-def test_the_gpu_rank_loop_alone_equals_the_one_process_loop(monkeypatch):
+def test_the_gpu_rank_loop_alone_equals_the_one_process_loop(small_cuda):
     """The rank loop on the GPU, one rank (with several, it carries the neurons of the
     others with the parameters of ``inert``: see the next test)."""
-    _cuda(monkeypatch)
     from neurosim import mpi
     _, mon = _network(duration=6 * ms)
     want = _records(mon)

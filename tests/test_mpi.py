@@ -324,14 +324,9 @@ def _cuda_available():
 
 
 @pytest.mark.parametrize("name", ["mixed", "adaptive", "izhikevich", "adex"])
-def test_the_gpu_rank_loop_alone_equals_the_one_process_loop(monkeypatch, name):
+def test_the_gpu_rank_loop_alone_equals_the_one_process_loop(small_cuda, name):
     """The rank loop on the GPU (numba's simulator without one), one rank: the spikes,
     traces and final state of the CPU loop in one process."""
-    if not _cuda_available():
-        pytest.skip("CUDA unavailable (set NUMBA_ENABLE_CUDASIM=1 for the simulator)")
-    from neurosim.backends.cuda_backend import CudaBackend
-    monkeypatch.setattr(CudaBackend, "threads_per_block", 16)
-    monkeypatch.setattr(CudaBackend, "fused_threads", 16)
     ref = mpi_script.simulate(name, runs=mpi_script.GPU_RUNS)[0]
     net, mon = mpi_script.NETWORKS[name]()
     net.build(0.1 * ms, seed=7)

@@ -116,12 +116,7 @@ def test_hodgkin_huxley_numba_equals_the_numpy_oracle():
         assert np.array_equal(getattr(want["state"], var), getattr(got["state"], var)), var
 
 
-def test_hodgkin_huxley_cuda_equals_numba(monkeypatch):
-    from neurosim.backends.cuda_backend import CudaBackend
-    if not CudaBackend.is_available():
-        pytest.skip(f"CUDA unavailable: {CudaBackend.why_unavailable()}")
-    monkeypatch.setattr(CudaBackend, "threads_per_block", 16)
-    monkeypatch.setattr(CudaBackend, "fused_threads", 16)
+def test_hodgkin_huxley_cuda_equals_numba(small_cuda):
     want, got = _cobahh("numba", n=40, duration=8 * ms), _cobahh("cuda", n=40, duration=8 * ms)
     assert want["spikes"].num_spikes > 2
     assert np.array_equal(want["spikes"].i, got["spikes"].i)

@@ -50,9 +50,14 @@ class Arrays:
     def engine(self, name):
         """The engine module ``name`` (``'simulate'``, ``'simulate_mpi'``,
         ``'simulate_cuda'``) compiled for this network's models."""
-        from ._dispatch import engine_module
-        return engine_module(self.model_set, name, self.cache_dir,
-                             per_neuron=bool(self.neurons.nrn_prm.shape[0]))
+        # resolved once per network: for models beyond the built-in ones that hashes
+        # their sources, which the run loop would otherwise repeat for every slice
+        engines = self.__dict__.setdefault("_engines", {})
+        if name not in engines:
+            from ._dispatch import engine_module
+            engines[name] = engine_module(self.model_set, name, self.cache_dir,
+                                          per_neuron=bool(self.neurons.nrn_prm.shape[0]))
+        return engines[name]
 
 
 @njit(cache=True)

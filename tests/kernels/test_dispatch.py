@@ -34,8 +34,11 @@ def test_another_model_gets_an_engine_package_named_by_its_sources(tmp_path):
     set_a = M.model_set([_adaptive().kernel])
     assert len(set_a) == len(M.BUILTIN) + 1
     module = _dispatch.engine_module(set_a, "simulate", tmp_path)
-    folder = pathlib.Path(module.__file__).parent
-    assert folder.parent == tmp_path / "engines"
+    # written under this cache_dir, named by the hash (a process that loaded the same
+    # engine from another cache_dir before keeps that module: the same code)
+    folder = tmp_path / "engines" / f"engine_{_dispatch._digest(set_a, False)}"
+    assert (folder / "simulate.py").exists() and module.__name__.endswith(folder.name[7:] +
+                                                                         ".simulate")
     # the copies import the model set of their own package, the rest from neurosim
     text = (folder / "simulate.py").read_text()
     assert "from ._model_set import" in text and "from neurosim.kernels.elements" in text
