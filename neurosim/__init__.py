@@ -22,11 +22,12 @@ from .sweep import SweepResult, sweep
 from .dask_sweep import dask_sweep
 from . import mpi
 from .synapses import Synapses
+from .plasticity import STDP, TripletSTDP, TsodyksMarkram
 
 __all__ = ["__version__", "get_config", "set_config", "config_context", "available_backends",
            *_models.__all__, "NeuronGroup", "Subgroup",
            "PoissonGroup", "SpikeGeneratorGroup", "PoissonInput", "CurrentInput", "TimedCurrent",
-           "Synapses", "AllToAll", "OneToOne", "FixedProbability", "FixedIndegree",
+           "Synapses", "STDP", "TripletSTDP", "TsodyksMarkram", "AllToAll", "OneToOne", "FixedProbability", "FixedIndegree",
            "FixedOutdegree", "FixedTotalNumber", "Explicit", "Uniform", "Normal",
            "SpikeMonitor", "StateMonitor", "RateMonitor", "Network", "NetworkTooLargeError",
            "RunInterrupted", "NonFiniteStateError", "ModelCompileError", "CheckpointWarning",

@@ -9,6 +9,7 @@ import time
 import numpy as np
 
 from . import mpi as _mpi
+from ._build_plastic import build_plastic
 from ._fixed_point import check_input_bound, to_fixed as _to_fixed
 from ._memory import check_memory
 from ._validation import check_positive, check_seed, steps_of, to_si
@@ -17,14 +18,16 @@ from .inputs import CurrentInput, PoissonGroup, PoissonInput, TimedCurrent
 from ._config import get_config
 from .kernels import _layout as L
 from .kernels import models as _kernels
+from .kernels.poisson import MAX_TABLE_LAMBDA, poisson_tables
 from .kernels.simulate import (Arrays, Currents, Drives, Neurons, Recorders, Sources,
                                Synapses as SynapseArrays)
 from .monitors import SpikeMonitor, StateMonitor
+from .plasticity import plastic_variables
+from .synapses import Synapses
 from .units import second
 
 __all__ = ["build_network"]
 
-_MAX_POISSON_LAMBDA = 20.0   # larger means are split into several draws
 
 
 def build_network(net, dt, seed):
@@ -62,10 +65,11 @@ def build_network(net, dt, seed):
     neurons = neurons._replace(buffer=np.zeros((depth, 2 * n), dtype=np.int64), i_bias=i_bias,
                                i_ext=i_bias.copy())
     drives = _build_drives(net, offsets, dt)
-    check_input_bound(syn, drives, n, lambda k: _group_at(net, offsets, k))
+    plastic = build_plastic(net, offsets, n, n + n_src, dt)
+    check_input_bound(syn, drives, n, lambda k: _group_at(net, offsets, k), plastic)
     net._arrays = Arrays(
         neurons=neurons, sources=_build_sources(net, offsets, n, dt), synapses=syn,
-        drives=drives, currents=currents,
+        drives=drives, currents=currents, plastic=plastic,
         recorders=None, counters=np.zeros(2, dtype=np.int64), offsets=offsets, n=n,
         model_set=model_set, cache_dir=get_config()["cache_dir"])
     _build_recorders(net)
@@ -160,9 +164,11 @@ def _build_synapses(net, offsets, n, n_src, dt, seq, keep=None):
         lo, hi = net._range(offsets, s.target)
         first = offsets[id(s.source.root)] + s.source.start
         s._build(rng, dt, first, lo, None if keep is None else keep[lo:hi])
+        if s.plasticity is not None:        # kept apart: _build_plastic
+            continue
         row = np.bincount(s.i, minlength=s.source.n)
         counts[first:first + s.source.n] += row
-        placed.append((first, lo, row))
+        placed.append((s, first, lo, row))
     indptr = np.zeros(n + n_src + 1, dtype=np.int64)
     np.cumsum(counts, out=indptr[1:])
     total = int(indptr[-1])
@@ -170,7 +176,7 @@ def _build_synapses(net, offsets, n, n_src, dt, seq, keep=None):
                         weight=np.empty(total, dtype=np.int64),
                         delay=np.empty(total, dtype=np.int32))
     cursor = indptr[:-1].copy()          # next free place in each source's row
-    for s, (first, lo, row) in zip(net.synapses, placed):
+    for s, first, lo, row in placed:
         order = np.argsort(s.i, kind="stable")
         i_sorted = s.i[order]
         # place = the row's next free place + rank among this projection's synapses
@@ -214,13 +220,14 @@ def _build_drives(net, offsets, dt):
     ranges = np.array([net._range(offsets, d.target) for d in drives],
                       dtype=np.int64).reshape(-1, 2)
     total = np.array([d.n * d.rate * dt for d in drives], dtype=float)
-    n_sub = np.maximum(1, np.ceil(total / _MAX_POISSON_LAMBDA)).astype(np.int64)
-    lam = total / n_sub
+    n_sub = np.maximum(1, np.ceil(total / MAX_TABLE_LAMBDA)).astype(np.int64)
+    tables = poisson_tables(total / n_sub)
     return Drives(lo=ranges[:, 0].copy(), hi=ranges[:, 1].copy(),
                   channel=np.array([d.channel for d in drives], dtype=np.int64),
                   weight=_to_fixed(np.array([d.weight for d in drives], dtype=float)),
-                  lam=lam, p0=np.exp(-lam), n_sub=n_sub,
-                  k_max=np.ceil(lam + 20 * np.sqrt(lam) + 30).astype(np.int64))
+                  n_sub=n_sub, k_lo=tables.k_lo, k_max=tables.k_max, t_ptr=tables.t_ptr,
+                  g_ptr=tables.g_ptr, shift=tables.shift, thresholds=tables.thresholds,
+                  guide=tables.guide)
 
 
 def _build_currents(net, offsets, n, dt):
@@ -252,6 +259,14 @@ def _build_recorders(net):
     rate_lo, rate_hi = [], []
     for m in net.monitors:
         m._reset(net.dt)
+        if isinstance(m, StateMonitor) and isinstance(m.source, Synapses):
+            m._resolve_synapses()
+            codes = plastic_variables(*m.source._rules)
+            for var in m.variables:
+                st_var += [L.VAR_SYNAPSE + codes[var]] * m.record.size
+                st_idx += list(m.source._positions[m.record])
+                st_every += [m.every] * m.record.size
+            continue
         lo = net._global(m.source)
         if isinstance(m, SpikeMonitor):
             mask[lo + m.record] = 1

@@ -10,6 +10,7 @@ exceed it.
 import numpy as np
 
 from .kernels import _layout as L
+from .kernels.plasticity import KIND, NO_LEARNING, W_MAX
 
 # one channel's sum must stay below this (int64 holds 2**63; the margin keeps the
 # difference of the two channels of a delta synapse in range too)
@@ -26,7 +27,7 @@ def to_fixed(weights):
     return np.rint(weights * L.FIXED_SCALE).astype(np.int64)
 
 
-def check_input_bound(synapses, drives, n, names):
+def check_input_bound(synapses, drives, n, names, plastic=None):
     """Refuse a network whose input to one neuron in one step could overflow int64.
 
     Parameters
@@ -39,10 +40,18 @@ def check_input_bound(synapses, drives, n, names):
         Number of neurons.
     names : callable
         ``names(k)``: the name of the group of neuron ``k``, for the message.
+    plastic : kernels.plasticity.Plastic, optional
+        Plastic synapses, counted at their largest weight (``w_max`` where a rule
+        learns).
     """
     worst = np.bincount(synapses.target, weights=np.abs(synapses.weight).astype(float),
                         minlength=2 * n)
-    for d in range(drives.lam.size):
+    if plastic is not None and plastic.w.size:
+        # at most w_max where a rule learns; short-term plasticity transmits at most w
+        p = plastic.prm[plastic.rule]
+        most = np.where(p[:, KIND] != NO_LEARNING, p[:, W_MAX], plastic.w) * L.FIXED_SCALE
+        worst = worst + np.bincount(plastic.target, weights=most, minlength=2 * n)
+    for d in range(drives.lo.size):
         t0 = drives.channel[d] * n
         worst[t0 + drives.lo[d]:t0 + drives.hi[d]] += (
             float(drives.n_sub[d] * drives.k_max[d]) * abs(float(drives.weight[d])))

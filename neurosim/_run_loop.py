@@ -340,8 +340,8 @@ def collect(net, did):
     first = net.t_step
     col = 0
     for m in net.monitors:
-        lo = net._global(m.source)
         if isinstance(m, SpikeMonitor):
+            lo = net._global(m.source)
             sel = (gi >= lo) & (gi < lo + m.source.n)
             m._append(gi[sel] - lo, steps[sel])
         elif isinstance(m, StateMonitor):

@@ -4,11 +4,14 @@ import warnings
 import numpy as np
 
 from .inputs import CurrentInput, PoissonGroup
+from .kernels.plasticity import LEARNING
 
 __all__ = ["take_snapshot", "apply_snapshot", "changeable", "warn_replaced", "CheckpointWarning"]
 
 # the state arrays a snapshot copies (the rest is fixed once built)
 MUTABLE_NEURON_FIELDS = ("v", "ge", "gi", "ref", "aux", "i_bias", "i_ext", "spiked", "buffer")
+# ... and of the plastic synapses (prm: the rules' parameters, learning switched on or off)
+MUTABLE_PLASTIC_FIELDS = ("w", "trace", "last", "queue", "queue_n", "prm")
 
 
 def take_snapshot(net):
@@ -17,6 +20,7 @@ def take_snapshot(net):
     return {
         "t_step": net.t_step, "seed": net.seed,
         "neurons": {f: getattr(a.neurons, f).copy() for f in MUTABLE_NEURON_FIELDS},
+        "plastic": {f: getattr(a.plastic, f).copy() for f in MUTABLE_PLASTIC_FIELDS},
         "p_fire": a.sources.p_fire.copy(), "weight": a.synapses.weight.copy(),
         "counters": a.counters.copy(),
         "monitors": [m._snapshot() for m in net.monitors],
@@ -29,6 +33,11 @@ def apply_snapshot(net, saved):
     a = net._arrays
     for f, arr in saved["neurons"].items():
         getattr(a.neurons, f)[...] = arr
+    for f, arr in saved["plastic"].items():
+        getattr(a.plastic, f)[...] = arr
+    for s in net.synapses:
+        if s._rules[1] is not None:
+            s._learning = bool(a.plastic.prm[s._rule_row, LEARNING])
     a.sources.p_fire[:] = saved["p_fire"]
     a.synapses.weight[:] = saved["weight"]
     a.counters[:] = saved["counters"]

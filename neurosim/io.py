@@ -46,7 +46,7 @@ __all__ = ["CheckpointError", "RecordingError", "save_spikes", "load_spikes", "t
            "load_recording"]
 
 FORMAT = "neurosim-checkpoint"
-VERSION = 1
+VERSION = 2      # 2: the state of plastic synapses ("plastic/..."); version 1 is still read
 
 
 class CheckpointError(ValueError):
@@ -249,6 +249,7 @@ def write_checkpoint(path, net, snapshot):
                                              "neurosim": __version__,
                                              "fingerprint": fingerprint(net)}))}
     arrays.update({f"state/{k}": v for k, v in snapshot["neurons"].items()})
+    arrays.update({f"plastic/{k}": v for k, v in snapshot["plastic"].items()})
     arrays.update(p_fire=snapshot["p_fire"], weight=snapshot["weight"],
                   counters=snapshot["counters"], t_step=np.int64(snapshot["t_step"]),
                   seed=np.int64(snapshot["seed"]))
@@ -282,9 +283,9 @@ def read_checkpoint(path, net):
     if header.get("format") != FORMAT:
         raise CheckpointError(f"{path!r} is not a neurosim checkpoint (format "
                               f"{header.get('format')!r})")
-    if header.get("version") != VERSION:
+    if header.get("version") not in (1, VERSION):
         raise CheckpointError(f"{path!r} has checkpoint format version {header.get('version')}; "
-                              f"this neurosim ({__version__}) reads version {VERSION} only")
+                              f"this neurosim ({__version__}) reads versions 1 to {VERSION}")
     mine, theirs = fingerprint(net), header.get("fingerprint", {})
     for key in mine:
         if json.dumps(mine[key]) != json.dumps(theirs.get(key)):
@@ -296,6 +297,11 @@ def read_checkpoint(path, net):
         if v.shape != getattr(a.neurons, k).shape:
             raise CheckpointError(f"{path!r}: state/{k} has shape {v.shape}, the network "
                                   f"{getattr(a.neurons, k).shape}")
+    plastic = {k[len("plastic/"):]: v for k, v in content.items() if k.startswith("plastic/")}
+    for k, v in (plastic or {"w": np.zeros(0)}).items():
+        if v.shape != getattr(a.plastic, k).shape:
+            raise CheckpointError(f"{path!r}: plastic/{k} has shape {v.shape}, the network "
+                                  f"{getattr(a.plastic, k).shape} (plastic synapses)")
     changeable = net._changeable()
     monitors = []
     for k, m in enumerate(net.monitors):
@@ -306,6 +312,7 @@ def read_checkpoint(path, net):
         chunk = {key[len(prefix):]: v for key, v in content.items() if key.startswith(prefix)}
         monitors.append([chunk] if chunk else [])
     return {"t_step": int(content["t_step"]), "seed": int(content["seed"]), "neurons": neurons,
+            "plastic": plastic,
             "p_fire": content["p_fire"], "weight": content["weight"],
             "counters": content["counters"], "monitors": monitors,
             "parameters": [(obj, attr, content[f"param/{k}"])

@@ -11,6 +11,8 @@ import numpy as np
 
 from ._validation import check_int
 from .groups import NeuronGroup, _Population
+from .plasticity import plastic_variables
+from .synapses import Synapses
 from .io import (_CHUNK, RecordingError, _lost, _read_chunk, _remove_quietly,
                  _remove_stale_temporaries, _save_npz, _temporary)
 
@@ -74,7 +76,10 @@ class _Monitor:
     """
 
     def __init__(self, source, stream_to=None, gather="all"):
-        if not isinstance(source, _Population):
+        if isinstance(source, Synapses) and not isinstance(self, StateMonitor):
+            raise TypeError(f"source={source!r}: a {type(self).__name__} records neurons; "
+                            "StateMonitor records the variables of plastic synapses")
+        if not isinstance(source, (_Population, Synapses)):
             raise TypeError(f"source={source!r} must be a group or a slice of one")
         self.source = source
         self.stream_to = None if stream_to is None else _check_folder(os.fspath(stream_to))
@@ -323,19 +328,24 @@ class SpikeMonitor(_Monitor):
 
 
 class StateMonitor(_Monitor):
-    """Records state variables of chosen neurons every ``every`` steps.
+    """Records state variables of chosen neurons or plastic synapses every ``every`` steps.
 
     Samples are taken at the start of a step, before the update (as Brian2's
     ``StateMonitor`` does), so the first sample is the initial state.
 
     Parameters
     ----------
-    source : NeuronGroup or Subgroup
-        The neurons whose state is recorded.
+    source : NeuronGroup, Subgroup or Synapses
+        The neurons whose state is recorded, or a projection with plasticity.
     variables : str or sequence of str
-        State variables of the model (``'v'``, ``'i_e'``, ``'g_e'``, ``'x'``...).
+        State variables of the model (``'v'``, ``'i_e'``, ``'g_e'``, ``'x'``...), or
+        of the synapses: ``'weight'``, the traces of the rule (``'x_pre'``,
+        ``'x_post'`` for ``STDP``; ``'r1'``, ``'o1'``, ``'r2'``, ``'o2'`` for
+        ``TripletSTDP``) and short-term plasticity's ``'R'`` and ``'u'``; traces
+        are sampled decayed to the sample's time.
     record : True or array of int, optional
-        Indices within ``source``; default all.
+        Indices within ``source`` (neurons, or synapses in the order of ``syn.i``);
+        default all.
     every : int, optional
         Sample every ``every`` steps (>= 1, default 1).
     stream_to : str or path, optional
@@ -373,6 +383,11 @@ class StateMonitor(_Monitor):
 
     def __init__(self, source, variables, record=True, every=1, stream_to=None, gather="all"):
         super().__init__(source, stream_to, gather)
+        self.every = check_int("every", every, minimum=1)
+        self.variables = (variables,) if isinstance(variables, str) else tuple(variables)
+        if isinstance(source, Synapses):
+            self._init_synapses(source, record)
+            return
         if not isinstance(source.root, NeuronGroup):
             raise TypeError(f"source={source!r}: StateMonitor records neuron groups only")
         self.variables = (variables,) if isinstance(variables, str) else tuple(variables)
@@ -383,7 +398,23 @@ class StateMonitor(_Monitor):
                                  f"{type(source.model).__name__} does not have; it has "
                                  f"{sorted(known)}")
         self.record = _record_indices("record", record, source.n)
-        self.every = check_int("every", every, minimum=1)
+
+    def _init_synapses(self, syn, record):
+        if syn.plasticity is None:
+            raise ValueError(f"source={syn.name}: StateMonitor records the variables of "
+                             "plastic synapses, and this projection has no plasticity; read "
+                             "its weights as syn.weight")
+        known = plastic_variables(*syn._rules)
+        for var in self.variables:
+            if var not in known:
+                raise ValueError(f"variables contains {var!r}, which the synapses of "
+                                 f"{syn.name} do not have; they have {sorted(known)}")
+        self._record_spec = record
+        self.record = None          # synapse indices, known once the network is built
+
+    def _resolve_synapses(self):
+        """At build: the recorded synapses' indices (in ``source``, as ``syn.i``)."""
+        self.record = _record_indices("record", self._record_spec, self.source.n_synapses)
 
     def _append(self, steps, block):
         """``block`` has shape (n_variables * n_recorded, n_samples)."""

@@ -143,7 +143,13 @@ class Network:
             need(s.name, "target", s.target)
         for inp in self.inputs:
             need(type(inp).__name__, "target", inp.target)
+        synapses = {id(s) for s in self.synapses}
         for m in self.monitors:
+            if isinstance(m.source, Synapses):
+                if id(m.source) not in synapses:
+                    raise ValueError(f"{type(m).__name__} records {m.source.name}, synapses "
+                                     "that belong to no network: add them to Network(...)")
+                continue
             need(type(m).__name__, "source", m.source)
 
     # ------------------------------------------------------------------ build
@@ -270,7 +276,10 @@ class Network:
             m._before_run()
         if _mpi.is_distributed():   # started by mpirun with several ranks: split the network
             local = _mpi.check_backend(be.name, n_threads, backend or get_config()["backend"])
+            _check_plastic(self, local, mpi=True)
             be = _mpi.distributed_backend(get_backend(local))
+        else:
+            _check_plastic(self, be.name)
         run_steps(self, be, n_steps, chunk, n_threads, progress)
 
     # ------------------------------------------------------------ state access
@@ -504,3 +513,18 @@ class _Members(tuple):
 
     append = extend = insert = remove = pop = clear = sort = reverse = _refuse
     __setitem__ = __delitem__ = __iadd__ = _refuse
+
+
+def _check_plastic(net, backend, mpi=False):
+    """Refuse plastic synapses where they cannot run yet: the cuda backend, and monitors
+    of synaptic variables over MPI ranks."""
+    plastic = [s.name for s in net.synapses if s.plasticity is not None]
+    if plastic and backend not in ("numpy", "numba"):
+        raise NotImplementedError(
+            f"plastic synapses ({', '.join(plastic)}) run on the 'numpy' and 'numba' "
+            f"backends, and on numba MPI ranks; not yet on backend={backend!r}")
+    watched = [m.source.name for m in net.monitors if isinstance(m.source, Synapses)]
+    if mpi and watched:
+        raise NotImplementedError(
+            f"StateMonitor of synapses ({', '.join(watched)}) cannot record over MPI ranks "
+            "yet; read syn.weight on each rank (its own synapses) between runs instead")

@@ -9,6 +9,7 @@ from .groups import _Population
 from .inputs import check_kind, check_target
 from ._validation import steps_of, to_si
 from .kernels._layout import FIXED_SCALE
+from .plasticity import rules_of
 from .units import second
 
 __all__ = ["Synapses"]
@@ -48,6 +49,12 @@ class Synapses:
         ``Explicit(i, j)``, or a tuple of index arrays.
     name : str, optional
         Shown in errors; default ``'synapses_'`` plus a number.
+    plasticity : rule or (rule, rule), optional
+        Plasticity of the synapses: a long-term rule
+        that changes the weights during the run (``STDP``, ``TripletSTDP``;
+        initial weights must lie within its bounds), a short-term one
+        (``TsodyksMarkram``), or one of each. Runs on the ``numpy`` and ``numba``
+        backends.
 
     Notes
     -----
@@ -69,7 +76,8 @@ class Synapses:
 
     _count = 0
 
-    def __init__(self, source, target, kind, weight, delay=0 * second, connect=None, name=None):
+    def __init__(self, source, target, kind, weight, delay=0 * second, connect=None, name=None,
+                 plasticity=None):
         if not isinstance(source, _Population):
             raise TypeError(f"source={source!r} must be a neuron group, a slice of one or an "
                             "input group")
@@ -96,6 +104,11 @@ class Synapses:
                 raise ValueError(f"delay={delay!r} must be >= 0")
         Synapses._count += 1
         self.name = name or f"synapses_{Synapses._count}"
+        self.plasticity = plasticity
+        self._rules = (None, None) if plasticity is None else tuple(
+            None if r is None else r._bind(target.model, self.name)
+            for r in rules_of(plasticity, self.name))
+        self._learning = True
         self.i = self.j = self._weight_si = self._delay_steps = None
         self._network = None
 
@@ -193,7 +206,12 @@ class Synapses:
         >>> syn.weight
         array([0.002, 0.003])
         """
-        return None if self._weight_si is None else self._weight_si.copy()
+        if self._weight_si is None:
+            return None
+        if self.plasticity is not None and self._network is not None \
+                and self._network._arrays is not None:
+            return self._network._arrays.plastic.w[self._positions].copy()
+        return self._weight_si.copy()
 
     @weight.setter
     def weight(self, value):
@@ -208,8 +226,48 @@ class Synapses:
             raise ValueError(f"weight={w.min():g} is negative; give magnitudes >= 0, the sign "
                              f"comes from kind={self.kind!r}")
         w = np.rint(np.broadcast_to(w, self._weight_si.shape) * FIXED_SCALE) / FIXED_SCALE
+        if self._rules[1] is not None:
+            self._rules[1]._check_weights(w, self.name)
         self._network._set_weights(self, w)
         self._weight_si = w
+
+    @property
+    def learning(self):
+        """Whether the long-term plasticity rule changes the weights (True by default).
+
+        Switched off, the weights stay as they are while the traces go on, so
+        learning can resume later; no recompilation either way. Only for
+        projections with a long-term rule (``STDP``, ``TripletSTDP``).
+
+        Examples
+        --------
+        >>> import neurosim as ns
+        >>> from neurosim.units import ms, mV
+        >>> cells = ns.NeuronGroup(10, ns.LIF(10*ms, -70*mV, -70*mV, -50*mV))
+        >>> rule = ns.STDP(tau_plus=20*ms, tau_minus=20*ms, a_plus=0.01, a_minus=0.01,
+        ...                w_max=1*mV)
+        >>> syn = ns.Synapses(cells, cells, kind="excitatory", weight=0.5*mV,
+        ...                   connect=ns.FixedProbability(0.2), plasticity=rule)
+        >>> syn.learning = False          # the weights stay fixed from now on
+        >>> syn.learning
+        False
+        """
+        return self._learning
+
+    @learning.setter
+    def learning(self, value):
+        if self._rules[1] is None:
+            raise ValueError(f"{self.name} has no long-term plasticity rule; learning "
+                             "applies to projections made with plasticity=STDP(...) or "
+                             "TripletSTDP(...)")
+        if not isinstance(value, (bool, np.bool_)):
+            raise TypeError(f"learning={value!r} must be True or False")
+        self._learning = bool(value)
+        net = self._network
+        if net is not None and net._arrays is not None:
+            from .kernels.plasticity import LEARNING
+            pl = net._arrays.plastic
+            pl.prm[self._rule_row, LEARNING] = float(value)
 
     @property
     def n_synapses(self):

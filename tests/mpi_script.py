@@ -131,6 +131,36 @@ def adex():
     return ns.Network(*objects, *monitors.values()), monitors
 
 
+def plastic():
+    """LIF neurons whose recurrent excitatory synapses learn by STDP (delays drawn per
+    synapse), inhibitory ones that depress (Tsodyks-Markram) and Poisson input through
+    facilitating synapses that learn by the triplet rule: every plasticity rule over
+    the exchange of spikes between ranks."""
+    lif = ns.LIF(tau_m=20 * ms, v_rest=-60 * mV, v_reset=-60 * mV, v_th=-50 * mV,
+                 refractory=2 * ms, tau_syn_e=5 * ms, tau_syn_i=10 * ms)
+    cells = ns.NeuronGroup(120, lif, v=ns.Uniform(-60 * mV, -50 * mV), name="plastic")
+    exc, inh = cells[:96], cells[96:]
+    noise = ns.PoissonGroup(50, 40 * Hz, name="noise")
+    stdp = ns.STDP(tau_plus=20 * ms, tau_minus=20 * ms, a_plus=0.01, a_minus=0.012,
+                   w_max=3 * mV, weight_dependence="multiplicative")
+    triplet = ns.TripletSTDP(tau_plus=10 * ms, tau_minus=30 * ms, tau_x=100 * ms,
+                             tau_y=120 * ms, a2_plus=0.01, a3_plus=0.02, a2_minus=0.01,
+                             a3_minus=0.001, w_max=12 * mV)
+    objects = [cells, noise,
+               ns.Synapses(exc, exc, kind="excitatory", weight=ns.Uniform(0.5 * mV, 2.5 * mV),
+                           connect=ns.FixedProbability(0.2), plasticity=stdp, name="ee",
+                           delay=ns.Uniform(0.2 * ms, 2 * ms)),
+               ns.Synapses(inh, cells, kind="inhibitory", weight=6 * mV, delay=1 * ms,
+                           connect=ns.FixedProbability(0.2), name="ie",
+                           plasticity=ns.TsodyksMarkram(U=0.4, tau_rec=150 * ms)),
+               ns.Synapses(noise, cells, kind="excitatory", weight=9 * mV, delay=0.5 * ms,
+                           connect=ns.FixedProbability(0.3), name="ne", plasticity=(
+                               ns.TsodyksMarkram(U=0.5, tau_rec=40 * ms, tau_facil=100 * ms),
+                               triplet))]
+    spikes = ns.SpikeMonitor(cells)
+    return ns.Network(*objects, spikes), {"spikes": spikes}
+
+
 NETWORKS = {
     "cuba": lambda: cuba(n=800, p=0.05, delay=0.5 * ms),
     "brunel": lambda: brunel(n_e=800),                        # delays 1.5 ms, Poisson drive
@@ -139,7 +169,23 @@ NETWORKS = {
     "adaptive": adaptive,
     "izhikevich": izhikevich,
     "adex": adex,
+    "plastic": plastic,
 }
+
+
+def weights(net):
+    """``(i, j, weight)`` of every plastic synapse of the whole network, sorted, from
+    every rank's own synapses."""
+    rows = []
+    for s in net.synapses:
+        if s.plasticity is not None:
+            first = np.int64(1_000_000) * len(rows)          # the projections apart
+            rows.append(np.stack([s.i + first, s.j.astype(np.int64), s.weight.view(np.int64)]))
+    mine = np.concatenate(rows, axis=1) if rows else np.zeros((3, 0), np.int64)
+    if ns.mpi.num_processes() > 1:
+        mine = np.concatenate(ns.mpi.world().comm.allgather(mine), axis=1)
+    order = np.lexsort(mine[::-1])
+    return mine[:, order]
 
 
 # the networks of the 'gather' mode: every kind of monitor, sources among them
@@ -185,6 +231,8 @@ def simulate(name, placement="population", seed=7, gather="all", folder=None,
             out[f"{key}/rate"] = rec["rate"]
     group = net.groups[0]
     out["final/v"] = net.get_state(group, "v")
+    if any(s.plasticity is not None for s in net.synapses):
+        out["final/weights"] = weights(net)
     return out, net, mon
 
 
@@ -238,7 +286,8 @@ def main(mode, *args):
             for key, value in got.items():
                 results[f"{name}/{key}"] = value
             # each rank held the synapses onto its own neurons, together all of them
-            held = comm.comm.allgather(int(net._arrays.synapses.target.size))
+            held = comm.comm.allgather(int(net._arrays.synapses.target.size
+                                           + net._arrays.plastic.w.size))
             assert sum(held) == sum(s._summary[0] for s in net.synapses), (name, held)
             assert max(held) < sum(held), (name, held)
         # every rank holds the whole record: compare with rank 0's

@@ -24,7 +24,7 @@ CONF = Path(__file__).resolve().parents[1] / "docs" / "conf.py"
 
 # the namespaces whose names the API reference documents (docs/reference/index.rst)
 NAMESPACES = ("neurosim", "neurosim.io", "neurosim.interop.brian2",
-              "neurosim.interop.validation")
+              "neurosim.interop.validation", "neurosim.interop.nir")
 # re-exported from Brian2: their docstrings are Brian2's (neurosim.units)
 FOREIGN = ("brian2",)
 

@@ -90,10 +90,12 @@ def _assert_equals_one_process(net, mon, ref):
         else:
             np.testing.assert_array_equal(m.rate, ref[f"{key}/rate"])
     np.testing.assert_array_equal(net.get_state(net.groups[0], "v"), ref["final/v"])
+    if "final/weights" in ref:
+        np.testing.assert_array_equal(mpi_script.weights(net), ref["final/weights"])
 
 
 @pytest.mark.parametrize("name", ["cuba", "brunel", "poisson", "mixed", "adaptive",
-                                  "izhikevich", "adex"])
+                                  "izhikevich", "adex", "plastic"])
 def test_rank_loop_alone_equals_the_one_process_loop(name):
     """The rank loop with one rank (no MPI) gives the spikes, traces and state of ``run``."""
     ref = mpi_script.simulate(name)[0]

@@ -21,8 +21,8 @@ _CHANGING = ("v", "ge", "gi", "ref", "aux", "buffer")
 _STATIC = ("seg_hi", "seg_code", "seg_prm", "seg_hoff", "nrn_prm", "i_bias", "indptr", "target", "weight",
            "delay", "p_fire", "gen_source", "mask", "rate_lo", "rate_hi", "st_var", "st_every",
            "st_ncol", "st_nptr", "cur_lo", "cur_hi", "cur_vptr", "cur_values", "cur_n_rows",
-           "cur_n_cols", "cur_ratio", "d_lo", "d_hi", "d_channel", "d_weight", "d_lam", "d_p0",
-           "d_n_sub", "d_k_max")
+           "cur_n_cols", "cur_ratio", "d_lo", "d_hi", "d_channel", "d_weight", "d_n_sub",
+           "d_k_lo", "d_k_max", "d_t_ptr", "d_g_ptr", "d_shift", "d_thresholds", "d_guide")
 
 
 class CudaBackend(Backend):

@@ -110,7 +110,8 @@ class DistributedBackend:
 
     def _args(self, step0, n_steps):
         a, net = self.net._arrays, self.net
-        return (a.neurons, a.sources, self.syn, a.drives, a.currents, a.recorders, a.counters,
+        return (a.neurons, a.sources, self.syn, a.drives, a.currents, a.recorders, a.plastic,
+                a.counters,
                 self.plan.local, net.seed, step0, n_steps, self.inbox, self.inbox.size,
                 self.inbox_step0, self.outbox, self.firing)
 

@@ -31,6 +31,7 @@ class NumbaBackend(Backend):
     def run_chunk(self, arrays, seed, step0, n_steps, n_threads):
         simulate_numba = arrays.engine("simulate").simulate_numba
         return simulate_numba(arrays.neurons, arrays.sources, arrays.synapses, arrays.drives,
-                              arrays.currents, arrays.recorders, arrays.counters,
+                              arrays.currents, arrays.recorders, arrays.plastic,
+                              arrays.counters,
                               seed, step0, n_steps, n_threads)
 

@@ -9,8 +9,10 @@ code). This file only sequences them and records.
 import numpy as np
 
 from ..kernels import _layout as L
-from ..kernels._rng import uniform_numpy
-from ..kernels.propagate import poisson_inverse_numpy, propagate_numpy
+from ..kernels._rng import keyed_bits_numpy, uniform_numpy
+from ..kernels.plasticity import plasticity_step_numpy, sample_plastic_numpy
+from ..kernels.poisson import poisson_count_numpy
+from ..kernels.propagate import propagate_numpy
 from ._base import Backend
 
 
@@ -30,7 +32,7 @@ class NumpyBackend(Backend):
             if ctr[1] + worst > rec.spike_i.size:
                 return i
             _injected_currents(nr, cur, step)
-            _sample_states(nr, rec, step)
+            _sample_states(nr, rec, arrays.plastic, step)
             for g in range(nr.seg_lo.size):
                 _update_segment(nr, arrays.model_set[nr.seg_code[g]], g, seed, step)
             hi_gen = ctr[0] + np.searchsorted(src.gen_step[ctr[0]:], step, side="right")
@@ -44,6 +46,7 @@ class NumpyBackend(Backend):
             slot = step % nr.buffer.shape[0]
             propagate_numpy(firing, step, syn.indptr, syn.target, syn.weight, syn.delay,
                             nr.buffer)
+            plasticity_step_numpy(arrays.plastic, firing, n, step, nr.buffer, slot)
             _poisson_drives(nr, drv, seed, step, slot)
             _apply_slot(nr, arrays.model_set, slot)
             recorded = firing[rec.mask[firing].astype(bool)]
@@ -93,21 +96,27 @@ def _injected_currents(nr, cur, step):
         nr.i_ext[cur.lo[c]:cur.hi[c]] += cur.values[base:base + cur.n_cols[c]]
 
 
-def _sample_states(nr, rec, step):
+def _sample_states(nr, rec, pl, step):
     due = np.flatnonzero(step % rec.st_every == 0)
     if due.size == 0:
         return
+    syn = rec.st_var[due] >= L.VAR_SYNAPSE
+    neu, plastic = due[~syn], due[syn]
     table = np.concatenate([np.stack([nr.v, nr.ge, nr.gi]), nr.aux])
-    rec.st_buf[rec.st_off[due] + rec.st_count[due]] = table[rec.st_var[due], rec.st_idx[due]]
+    rec.st_buf[rec.st_off[neu] + rec.st_count[neu]] = table[rec.st_var[neu], rec.st_idx[neu]]
+    if plastic.size:
+        rec.st_buf[rec.st_off[plastic] + rec.st_count[plastic]] = sample_plastic_numpy(
+            rec.st_var[plastic] - L.VAR_SYNAPSE, rec.st_idx[plastic], step, pl)
     rec.st_count[due] += 1
 
 
 def _poisson_drives(nr, drv, seed, step, slot):
     n = nr.v.size
-    for d in range(drv.lam.size):
+    for d in range(drv.lo.size):
         lo, hi, m_sub = drv.lo[d], drv.hi[d], drv.n_sub[d]
-        u = uniform_numpy(seed, L.STREAM_POISSON_INPUT + d, step, np.arange((hi - lo) * m_sub))
-        counts = poisson_inverse_numpy(u, drv.lam[d], drv.p0[d], drv.k_max[d])
+        x = keyed_bits_numpy(seed, L.STREAM_POISSON_INPUT + d, step, np.arange((hi - lo) * m_sub))
+        counts = poisson_count_numpy(x, drv.t_ptr[d], drv.g_ptr[d], drv.shift[d], drv.k_lo[d],
+                                     drv.thresholds, drv.guide)
         counts = counts.reshape(hi - lo, m_sub).sum(axis=1)
         start = drv.channel[d] * n + lo
         nr.buffer[slot, start:start + hi - lo] += counts * drv.weight[d]

@@ -38,6 +38,7 @@ Brian2 device, a float32 Brian2, or a ``TimedCurrent`` too large for a
 ``TimedArray`` raise ``Brian2ExportError``.
 """
 import contextlib
+import re
 
 import brian2 as b2
 import numpy as np
@@ -46,7 +47,9 @@ from brian2.devices.device import RuntimeDevice
 from .._validation import check_positive, steps_of
 from ..inputs import CurrentInput, PoissonGroup, PoissonInput, SpikeGeneratorGroup, TimedCurrent
 from ..monitors import RateMonitor, SpikeMonitor, StateMonitor
+from ..synapses import Synapses
 from ..units import second
+from ..kernels.plasticity import STP_R, STP_U
 from ._brian2_models import Brian2ExportError, _model_spec
 from ._brian2_random import _async_updates, _native_drive, _realise_poisson, _realised_drives
 from ._brian2_recordings import RateRecording, SpikeRecording, StateRecording
@@ -277,12 +280,16 @@ class Brian2Export:
         homogeneous = bool(np.all(delays == delays[0]))
         kwargs = dict(model=f"w : {spec.weight_unit}", on_pre=spec.on_pre[s.kind],
                       clock=self.clock, namespace={})
+        if s.plasticity is not None:
+            kwargs.update(_plastic_code(s, spec))
         if homogeneous:
             kwargs["delay"] = delays[0] * b2.second
         bs = b2.Synapses(src_b2, tgt_b2, **kwargs)
         bs.connect(i=np.asarray(s.i + s.source.start, dtype=np.int64),
                    j=np.asarray(s.j + s.target.start, dtype=np.int64))
         bs.w_[:] = s.weight
+        if s.plasticity is not None:
+            _set_plastic_state(bs, s, self.network._arrays.plastic, self.dt)
         if not homogeneous:
             bs.delay[:] = delays * b2.second
         self.synapses[s] = bs
@@ -303,6 +310,10 @@ class Brian2Export:
     def _export_monitors(self):
         spike_mons = {}
         for m in self.network.monitors:
+            if isinstance(m.source, Synapses):         # a plastic projection's variables
+                self.monitors[m] = _synapse_monitor(self, m)
+                self._objects.append(self.monitors[m])
+                continue
             root = m.source.root
             if isinstance(m, (SpikeMonitor, RateMonitor)):
                 if root not in spike_mons:
@@ -356,8 +367,9 @@ class Brian2Export:
             # Copies: since Brian2 2.10 (brian-team/brian2#1650, C++ dynamic arrays)
             # ``v_`` and ``t_`` are views of memory the monitor frees with itself,
             # and the views do not keep the monitor alive
-            values = {v: np.array(getattr(bm, v + "_")).reshape(monitor.record.size, -1)
-                      for v in monitor.variables}
+            names = _B2_NAMES if isinstance(monitor.source, Synapses) else {}
+            values = {v: np.array(getattr(bm, names.get(v, v) + "_")).reshape(
+                monitor.record.size, -1) for v in monitor.variables}
             return StateRecording(np.array(bm.t_), values)
         lo, n = monitor.source.start, monitor.source.n
         gi = np.asarray(bm.i[:], dtype=np.int64)
@@ -381,3 +393,68 @@ class Brian2Export:
         """
         return {m: self.recording(m) for m in self.network.monitors}
 
+
+
+def _plastic_code(s, spec):
+    """Brian2's ``model``, ``on_pre``, ``on_post`` and ``namespace`` of a projection with
+    plasticity, in neurosim's order (kernels.plasticity): short-term plasticity's
+    update, then the transmission (of ``w*r`` with it) and the long-term rule's update,
+    in the order the rule's ``transmit_first`` says."""
+    short, long = s._rules
+    unit = b2.Unit(1) if spec.weight_unit == "1" else getattr(b2, spec.weight_unit)
+    model, on_pre, namespace = [f"w : {spec.weight_unit}"], [], {}
+    send = spec.on_pre[s.kind]
+    if short is not None:
+        m, pre, ns = short._brian2_code(unit)
+        model.append(m)
+        on_pre.append(pre)
+        namespace.update(ns)
+        send = re.sub(r"\bw\b", "(w*r)", send)
+    code = dict(on_post=None)
+    if long is not None:
+        m, pre, post, ns = long._brian2_code(unit)
+        model.append(m + "learning : 1 (shared)")
+        # the weight as it was before the depression, or after it (transmit_first=False)
+        on_pre += [send, pre] if long.transmit_first else [pre, send]
+        namespace.update(ns)
+        code["on_post"] = post
+    else:
+        on_pre.append(send)
+    code.update(model="\n".join(model), on_pre="\n".join(on_pre), namespace=namespace)
+    if code["on_post"] is None:
+        del code["on_post"]
+    return code
+
+
+# neurosim's names of synaptic variables that Brian2 spells otherwise (it reserves the
+# suffixes _pre and _post)
+_B2_NAMES = {"weight": "w", "x_pre": "apre", "x_post": "apost"}
+
+
+def _synapse_monitor(export, m):
+    """Brian2's StateMonitor of a plastic projection's variables. Brian2 records an
+    event-driven trace as it was at the synapse's last event (neurosim: decayed to the
+    sample's time); weights agree."""
+    every = m.every
+    kw = dict(clock=export.clock) if every == 1 else dict(dt=every * export.dt * b2.second)
+    return b2.StateMonitor(export.synapses[m.source],
+                           [_B2_NAMES.get(v, v) for v in m.variables],
+                           record=np.asarray(m.record), when="start", **kw)
+
+
+def _set_plastic_state(bs, s, pl, dt):
+    """The traces of ``s``'s plastic synapses as they are now (rested after a build)."""
+    short, long = s._rules
+    rows = {}
+    if long is not None:
+        bs.learning = float(s.learning)
+        names = ("apre", "apost") if long.trace_rows == 2 else ("r1", "o1", "r2", "o2")
+        rows.update(zip(names, range(len(names))))
+    if short is not None:
+        rows["R"] = STP_R
+        if short.tau_facil > 0:
+            rows["u"] = STP_U
+    q = s._positions
+    for name, row in rows.items():
+        getattr(bs, name)[:] = pl.trace[row, q]
+    bs.lastupdate_[:] = pl.last[q] * dt

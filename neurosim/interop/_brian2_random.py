@@ -32,8 +32,8 @@ import brian2 as b2
 import numpy as np
 
 from ..kernels import _layout as L
-from ..kernels._rng import uniform_numpy
-from ..kernels.propagate import poisson_inverse_numpy
+from ..kernels._rng import keyed_bits_numpy, uniform_numpy
+from ..kernels.poisson import poisson_count_numpy
 
 
 def _async_updates(export, bg, gidx, p):
@@ -114,16 +114,17 @@ def _realised_drives(export, drives):
             stream=L.STREAM_POISSON_INPUT + k, group=export.groups[g],
             sl=slice(d.target.start, d.target.stop), n=d.target.n,
             var=spec.input_var[d.channel], sign=-1.0 if (spec.delta and d.channel) else 1.0,
-            delta=spec.delta, lam=arr.lam[k], p0=arr.p0[k], n_sub=int(arr.n_sub[k]),
-            k_max=int(arr.k_max[k]), wfix=int(arr.weight[k])))
+            delta=spec.delta, n_sub=int(arr.n_sub[k]), wfix=int(arr.weight[k]),
+            table=(arr.t_ptr[k], arr.g_ptr[k], arr.shift[k], arr.k_lo[k], arr.thresholds,
+                   arr.guide)))
 
     def apply_drives():
         step = export._step()
         for d in plan:
             keys = np.arange(d["n"] * d["n_sub"])
-            u = uniform_numpy(export.seed, d["stream"], step, keys)
-            # neurosim's own inversion (the numpy backend's), draw for draw
-            counts = poisson_inverse_numpy(u, d["lam"], d["p0"], d["k_max"])
+            x = keyed_bits_numpy(export.seed, d["stream"], step, keys)
+            # neurosim's own counts (the numpy backend's), draw for draw
+            counts = poisson_count_numpy(x, *d["table"])
             counts = counts.reshape(d["n"], d["n_sub"]).sum(axis=1)
             # the same fixed-point product neurosim adds to its buffer
             amount = (counts * d["wfix"]) * L.FIXED_UNIT

@@ -29,6 +29,8 @@ FIXED_UNIT = 2.0 ** -40
 # variables (row j of the network's ``aux`` is VAR_EXTRA + j)
 VAR_V, VAR_GE, VAR_GI = 0, 1, 2
 VAR_EXTRA = 3
+# ... and variables of plastic synapses: VAR_SYNAPSE + 0 the weight, + 1 + r trace row r
+VAR_SYNAPSE = 2 ** 30
 
 # random streams of the counter-based generator
 STREAM_POISSON_GROUP = 1

@@ -17,10 +17,9 @@ functions.
 """
 from numba import njit
 
-from ._layout import (FIXED_UNIT, STREAM_POISSON_GROUP, STREAM_POISSON_INPUT, VAR_EXTRA, VAR_GE,
-                      VAR_GI)
-from ._rng import uniform
-from .propagate import poisson_inverse
+from ._layout import FIXED_UNIT, VAR_EXTRA, VAR_GE, VAR_GI
+from ._rng import _TO_UNIT, keyed_bits
+from .poisson import poisson_count
 
 __all__ = ["injected_current", "drive_events", "source_fires", "sample", "receive_synaptic"]
 
@@ -42,24 +41,29 @@ def _injected_current(k, step, i_bias_k, lo, hi, vptr, values, n_rows, n_cols, r
     return x
 
 
-def _drive_events(d, j, seed, step, lam, p0, n_sub, k_max):
-    """Input events of Poisson drive ``d`` into its ``j``-th target at ``step``.
+def _drive_events(d, j, key, n_sub, t_ptr, g_ptr, shift, k_lo, thresholds, guide):
+    """Input events of Poisson drive ``d`` into its ``j``-th target in one step.
 
-    A mean above ``_build._MAX_POISSON_LAMBDA`` is split into ``n_sub[d]`` draws
-    of mean ``lam[d]``, each keyed by (drive, step, target, draw).
+    ``key`` is ``step_key(seed, STREAM_POISSON_INPUT + d, step)``, computed once
+    per drive and step by the caller. A mean above
+    ``poisson.MAX_TABLE_LAMBDA`` is split into ``n_sub[d]`` draws, each keyed
+    by (drive, step, target, draw) and counted from the drive's tables
+    (:mod:`.poisson`).
     """
     m_sub = n_sub[d]
     count = 0
     for r in range(m_sub):
-        u = uniform(seed, STREAM_POISSON_INPUT + d, step, j * m_sub + r)
-        count += poisson_inverse(u, lam[d], p0[d], k_max[d])
+        x = keyed_bits(key, j * m_sub + r)
+        count += poisson_count(x, t_ptr[d], g_ptr[d], shift[d], k_lo[d], thresholds, guide)
     return count
 
 
-def _source_fires(s, fired, p_fire, seed, step):
+def _source_fires(s, fired, p_fire, key):
     """Whether source ``s`` (global index) fires: a generator's flag ``fired`` or a
-    Poisson draw with probability ``p_fire`` per step."""
-    return fired or (p_fire > 0.0 and uniform(seed, STREAM_POISSON_GROUP, step, s) < p_fire)
+    Poisson draw with probability ``p_fire`` per step. ``key`` is
+    ``step_key(seed, STREAM_POISSON_GROUP, step)``: the draw is
+    ``uniform(seed, STREAM_POISSON_GROUP, step, s)``."""
+    return fired or (p_fire > 0.0 and keyed_bits(key, s) * _TO_UNIT < p_fire)
 
 
 def _sample(var, k, v, ge, gi, aux):

@@ -83,31 +83,4 @@ def propagate_numpy(sources, step, indptr, target, weight, delay, buffer):
     np.add.at(buffer.reshape(-1), flat, weight[q])
 
 
-@register_jitable
-def poisson_inverse(u, lam, p0, k_max):
-    """Poisson(lam) count by inversion of the CDF; ``p0 = exp(-lam)`` from the host."""
-    k = 0
-    p = p0
-    cdf = p
-    while u > cdf and k < k_max:
-        k += 1
-        p = p * (lam / k)
-        cdf = cdf + p
-    return k
-
-
-def poisson_inverse_numpy(u, lam, p0, k_max):
-    """Vectorised twin of the inversion: identical operations, element by element."""
-    k = np.zeros(u.shape, dtype=np.int64)
-    p = np.full(u.shape, p0)
-    cdf = p.copy()
-    todo = (u > cdf) & (k < k_max)
-    while todo.any():
-        k[todo] += 1
-        p[todo] = p[todo] * (lam / k[todo].astype(np.float64))
-        cdf[todo] = cdf[todo] + p[todo]
-        todo = (u > cdf) & (k < k_max)
-    return k
-
-
 STEP = {"numpy": propagate_numpy, "numba": propagate_numba}

@@ -21,7 +21,10 @@ from collections import namedtuple
 import numpy as np
 from numba import njit, prange
 
+from ._layout import STREAM_POISSON_GROUP, STREAM_POISSON_INPUT, VAR_SYNAPSE
 from ._model_set import apply_slot_dense, jumps, receive_jump, update_range
+from ._rng import step_key
+from .plasticity import plasticity_step, sample_plastic
 from .elements import drive_events, injected_current, receive_synaptic, sample, source_fires
 from .propagate import propagate_numba
 
@@ -32,7 +35,9 @@ Neurons = namedtuple("Neurons", "v ge gi ref aux i_bias i_ext spiked buffer "
 Sources = namedtuple("Sources", "p_fire gen_step gen_source fired")
 Synapses = namedtuple("Synapses", "indptr target weight delay")
 # drives and currents act on contiguous ranges [lo, hi) of neurons (a group or a slice)
-Drives = namedtuple("Drives", "lo hi channel weight lam p0 n_sub k_max")
+# (each drive's Poisson tables: kernels.poisson; n_sub draws per target and step)
+Drives = namedtuple("Drives", "lo hi channel weight n_sub k_lo k_max t_ptr g_ptr shift "
+                              "thresholds guide")
 Currents = namedtuple("Currents", "lo hi vptr values n_rows n_cols ratio")
 Recorders = namedtuple("Recorders", "mask spike_i spike_step st_var st_idx st_every st_off "
                                     "st_count st_buf rate_lo rate_hi rate_buf")
@@ -148,10 +153,11 @@ def _injected_currents(nr, cur, step):
 @njit(cache=True)
 def _poisson_drives(nr, drv, seed, step, slot, touched, n_touched):
     n = nr.v.size
-    for d in range(drv.lam.size):
+    for d in range(drv.lo.size):
+        key = step_key(seed, STREAM_POISSON_INPUT + d, step)
         for k in range(drv.lo[d], drv.hi[d]):
-            count = drive_events(d, k - drv.lo[d], seed, step, drv.lam, drv.p0, drv.n_sub,
-                                 drv.k_max)
+            count = drive_events(d, k - drv.lo[d], key, drv.n_sub, drv.t_ptr, drv.g_ptr,
+                                 drv.shift, drv.k_lo, drv.thresholds, drv.guide)
             if count > 0:
                 t = drv.channel[d] * n + k
                 add = count * drv.weight[d]
@@ -162,11 +168,16 @@ def _poisson_drives(nr, drv, seed, step, slot, touched, n_touched):
 
 
 @njit(cache=True)
-def _sample_states(nr, rec, step):
+def _sample_states(nr, rec, pl, step):
     for c in range(rec.st_var.size):
         if step % rec.st_every[c] == 0:
-            rec.st_buf[rec.st_off[c] + rec.st_count[c]] = sample(rec.st_var[c], rec.st_idx[c],
-                                                                  nr.v, nr.ge, nr.gi, nr.aux)
+            var, k = rec.st_var[c], rec.st_idx[c]
+            if var >= VAR_SYNAPSE:          # a plastic synapse's variable
+                x = sample_plastic(var - VAR_SYNAPSE, k, step, pl.w, pl.trace, pl.last,
+                                   pl.prm[pl.rule[k]])
+            else:
+                x = sample(var, k, nr.v, nr.ge, nr.gi, nr.aux)
+            rec.st_buf[rec.st_off[c] + rec.st_count[c]] = x
             rec.st_count[c] += 1
 
 
@@ -186,7 +197,7 @@ def _gather_spikes(spiked, firing):
 
 
 @njit(cache=True)
-def simulate_numba(nr, src, syn, drv, cur, rec, counters, seed, step0, n_steps, n_threads):
+def simulate_numba(nr, src, syn, drv, cur, rec, pl, counters, seed, step0, n_steps, n_threads):
     """Advance ``n_steps`` steps from ``step0``; returns the number of steps done.
 
     ``counters`` holds ``[generator pointer, spikes recorded]``. The loop stops
@@ -214,7 +225,7 @@ def simulate_numba(nr, src, syn, drv, cur, rec, counters, seed, step0, n_steps, 
         if counters[1] + worst > rec.spike_i.size:
             return i
         _injected_currents(nr, cur, step)
-        _sample_states(nr, rec, step)
+        _sample_states(nr, rec, pl, step)
         if n_threads > 1:
             _update_neurons_parallel(nr, seed, step, n_threads, with_current)
         else:
@@ -223,14 +234,16 @@ def simulate_numba(nr, src, syn, drv, cur, rec, counters, seed, step0, n_steps, 
         while counters[0] < src.gen_step.size and src.gen_step[counters[0]] == step:
             src.fired[src.gen_source[counters[0]] - n] = True
             counters[0] += 1
+        key = step_key(seed, STREAM_POISSON_GROUP, step)
         for s in range(n_src):
-            if source_fires(n + s, src.fired[s], src.p_fire[s], seed, step):
+            if source_fires(n + s, src.fired[s], src.p_fire[s], key):
                 firing[n_fire] = n + s
                 n_fire += 1
             src.fired[s] = False
         slot = step % depth
         propagate_numba(firing, n_fire, step, syn.indptr, syn.target, syn.weight, syn.delay,
                         nr.buffer, touched, n_touched)
+        plasticity_step(pl, firing, n_fire, n, step, nr.buffer, slot, touched, n_touched)
         _poisson_drives(nr, drv, seed, step, slot, touched, n_touched)
         _apply_slot(nr, jump, slot, touched, n_touched)
         _record(rec, counters, firing, n_fire, i, step)

@@ -48,7 +48,10 @@ at the call. The backend hands over its dict of device arrays, from which
 from collections import namedtuple
 
 from ._cuda import cuda, simulator_enabled
+from ._layout import STREAM_POISSON_GROUP, STREAM_POISSON_INPUT
 from ._model_set_cuda import receive_one, update_one
+from ._rng import step_key
+from .simulate import Drives
 from . import elements
 
 # registers per thread of the fused kernel: 136 without a limit allowed one block of 256
@@ -60,9 +63,8 @@ FUSED_MAX_REGISTERS = 64
 # segment [seg_hi[g-1], seg_hi[g]) runs model seg_code[g] with parameters seg_prm[g])
 Neurons = namedtuple("Neurons", "v ge gi ref aux i_bias spiked seg_hi seg_code seg_prm "
                                 "seg_hoff nrn_prm")
-# time-varying injected currents and Poisson drives, as in simulate.Currents/Drives
+# time-varying injected currents, as in simulate.Currents (and simulate.Drives)
 Currents = namedtuple("Currents", "lo hi vptr values n_rows n_cols ratio")
-Drives = namedtuple("Drives", "lo hi channel weight lam p0 n_sub k_max")
 # the state monitors' columns: column c samples variable var[c] of its neuron every
 # every[c] steps into buf[off[c] + count[c]]; ncol lists the columns grouped by
 # neuron, those of neuron k in ncol[nptr[k]:nptr[k + 1]]
@@ -141,7 +143,8 @@ if cuda is not None:
     @cuda.jit(device=True)
     def _source_fires(s, step, seed, n, src):
         """Whether source ``s`` fires (a generator's flag, cleared here, or a Poisson draw)."""
-        fire = source_fires(n + s, src.fired[s], src.p_fire[s], seed, step)
+        fire = source_fires(n + s, src.fired[s], src.p_fire[s],
+                            step_key(seed, STREAM_POISSON_GROUP, step))
         src.fired[s] = False
         return fire
 
@@ -157,8 +160,9 @@ if cuda is not None:
         # one thread owns neuron k's accumulators in this phase: plain additions are safe
         for d in range(drv.lo.size):
             if drv.lo[d] <= k < drv.hi[d]:
-                count = drive_events(d, k - drv.lo[d], seed, step, drv.lam, drv.p0, drv.n_sub,
-                                     drv.k_max)
+                key = step_key(seed, STREAM_POISSON_INPUT + d, step)
+                count = drive_events(d, k - drv.lo[d], key, drv.n_sub, drv.t_ptr, drv.g_ptr,
+                                     drv.shift, drv.k_lo, drv.thresholds, drv.guide)
                 if count > 0:
                     buffer[slot, drv.channel[d] * n + k] += count * drv.weight[d]
 

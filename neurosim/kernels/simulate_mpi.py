@@ -29,7 +29,10 @@ from collections import namedtuple
 import numpy as np
 from numba import njit
 
+from ._layout import STREAM_POISSON_GROUP, STREAM_POISSON_INPUT
 from ._model_set import receive_piece, update_piece
+from ._rng import step_key
+from .plasticity import enqueue, plasticity_step
 from .elements import drive_events, injected_current, sample, source_fires
 
 # piece_*: local neurons as range(lo, hi, stride) inside segment ``seg``;
@@ -85,13 +88,14 @@ def _sample_states(nr, rec, loc, step):
 @njit(cache=True)
 def _poisson_drives(nr, drv, loc, seed, step, slot):
     n = nr.v.size
-    for d in range(drv.lam.size):
+    for d in range(drv.lo.size):
+        key = step_key(seed, STREAM_POISSON_INPUT + d, step)
         for p in range(loc.piece_lo.size):
             stride = loc.piece_stride[p]
             start = _first_at_or_after(loc.piece_lo[p], stride, drv.lo[d])
             for k in range(start, min(loc.piece_hi[p], drv.hi[d]), stride):
-                count = drive_events(d, k - drv.lo[d], seed, step, drv.lam, drv.p0, drv.n_sub,
-                                     drv.k_max)
+                count = drive_events(d, k - drv.lo[d], key, drv.n_sub, drv.t_ptr, drv.g_ptr,
+                                     drv.shift, drv.k_lo, drv.thresholds, drv.guide)
                 if count > 0:
                     nr.buffer[slot, drv.channel[d] * n + k] += count * drv.weight[d]
 
@@ -117,10 +121,14 @@ def _deliver(syn, buffer, s, step):
 
 
 @njit(cache=True)
-def advance_numba(nr, src, syn, drv, cur, rec, counters, loc, seed, step0, n_steps,
+def advance_numba(nr, src, syn, drv, cur, rec, pl, counters, loc, seed, step0, n_steps,
                   inbox, n_in, inbox_step0, outbox, firing):
     """Deliver ``inbox[:n_in]`` (remote spikes of the interval that began at
     ``inbox_step0``), then advance ``n_steps`` steps from ``step0``.
+
+    A remote spike also enters the plastic synapses' queue at the step it was
+    emitted: its delay is at least the interval, so none of its arrivals has
+    passed yet.
 
     Returns the number of local spikes written to ``outbox``, each encoded as
     ``index + n_total * (step - step0)`` with ``n_total`` neurons plus sources.
@@ -134,7 +142,10 @@ def advance_numba(nr, src, syn, drv, cur, rec, counters, loc, seed, step0, n_ste
         s = code % n_total
         if not loc.is_local[s]:        # this rank's own spikes were delivered already
             _deliver(syn, nr.buffer, s, inbox_step0 + code // n_total)
+            enqueue(pl, s, inbox_step0 + code // n_total)
     depth = nr.buffer.shape[0]
+    # no list of touched buffer entries here: the rank applies its slots whole
+    touched, n_touched = np.zeros((depth, 0), np.int32), np.zeros(depth, np.int64)
     words = nr.spiked.view(np.uint64)
     n_out = 0
     for i in range(n_steps):
@@ -158,15 +169,17 @@ def advance_numba(nr, src, syn, drv, cur, rec, counters, loc, seed, step0, n_ste
             if loc.is_local[s]:
                 src.fired[s - n] = True
             counters[0] += 1
+        key = step_key(seed, STREAM_POISSON_GROUP, step)
         for q in range(loc.sources.size):
             s = loc.sources[q]
-            if source_fires(s, src.fired[s - n], src.p_fire[s - n], seed, step):
+            if source_fires(s, src.fired[s - n], src.p_fire[s - n], key):
                 firing[n_fire] = s
                 n_fire += 1
             src.fired[s - n] = False
         slot = step % depth
         for m in range(n_fire):
             _deliver(syn, nr.buffer, firing[m], step)
+        plasticity_step(pl, firing, n_fire, n, step, nr.buffer, slot, touched, n_touched)
         _poisson_drives(nr, drv, loc, seed, step, slot)
         _apply_slot(nr, loc, slot)
         for m in range(n_fire):

@@ -14,7 +14,10 @@ from numba import njit
 from neurosim.backends import numpy_backend as ref_np
 from neurosim.kernels import _layout as L
 from neurosim.kernels import _model_set, elements as el, models as M
-from neurosim.kernels._rng import uniform_numpy
+from neurosim.kernels._layout import STREAM_POISSON_GROUP, STREAM_POISSON_INPUT
+from neurosim.kernels._rng import step_key, uniform_numpy
+from neurosim.kernels.plasticity import empty_plastic
+from neurosim.kernels.poisson import poisson_tables
 from neurosim.kernels.simulate import Currents, Drives, Neurons, Recorders
 
 N = 257          # not a multiple of 8 or of a vector width
@@ -73,21 +76,24 @@ def test_injected_current_matches_numpy(step):
 # --------------------------------------------------------------- Poisson drives
 @njit
 def _drives_compiled(buffer, drv, seed, step, slot, n):
-    for d in range(drv.lam.size):
+    for d in range(drv.lo.size):
+        key = step_key(seed, STREAM_POISSON_INPUT + d, step)
         for k in range(drv.lo[d], drv.hi[d]):
-            count = el.drive_events(d, k - drv.lo[d], seed, step, drv.lam, drv.p0, drv.n_sub,
-                                    drv.k_max)
+            count = el.drive_events(d, k - drv.lo[d], key, drv.n_sub, drv.t_ptr, drv.g_ptr,
+                                    drv.shift, drv.k_lo, drv.thresholds, drv.guide)
             buffer[slot, drv.channel[d] * n + k] += count * drv.weight[d]
 
 
 def test_drive_events_match_numpy():
     rng = np.random.default_rng(1)
     nr = _neurons(rng)
-    lam = np.array([0.01, 2.0, 20.0, 0.5])
-    drv = Drives(lo=np.array([0, 10, 100, 30]), hi=np.array([N, 60, 200, 31]),
-                 channel=np.array([0, 1, 0, 1]), weight=np.array([3, 2**40, 7, 0]),  # 0: a zero weight
-                 lam=lam, p0=np.exp(-lam), n_sub=np.array([1, 1, 3, 2]),
-                 k_max=np.ceil(lam + 20 * np.sqrt(lam) + 30).astype(np.int64))
+    tab = poisson_tables([0.01, 2.0, 20.0, 0.5, 900.0])
+    drv = Drives(lo=np.array([0, 10, 100, 30, 5]), hi=np.array([N, 60, 200, 31, 90]),
+                 channel=np.array([0, 1, 0, 1, 1]),
+                 weight=np.array([3, 2**40, 7, 0, 1]),  # 0: a zero weight
+                 n_sub=np.array([1, 1, 3, 2, 1]), k_lo=tab.k_lo, k_max=tab.k_max,
+                 t_ptr=tab.t_ptr, g_ptr=tab.g_ptr, shift=tab.shift,
+                 thresholds=tab.thresholds, guide=tab.guide)
     want, got = _copy(nr), _copy(nr)
     ref_np._poisson_drives(want, drv, SEED, STEP, 2)
     _drives_compiled(got.buffer, drv, SEED, STEP, 2, N)
@@ -99,8 +105,9 @@ def test_drive_events_match_numpy():
 @njit
 def _fires_compiled(first, fired, p_fire, seed, step):
     out = np.empty(fired.size, np.bool_)
+    key = step_key(seed, STREAM_POISSON_GROUP, step)
     for s in range(fired.size):
-        out[s] = el.source_fires(first + s, fired[s], p_fire[s], seed, step)
+        out[s] = el.source_fires(first + s, fired[s], p_fire[s], key)
     return out
 
 
@@ -133,7 +140,7 @@ def test_sample_matches_numpy():
     rec = Recorders(mask=None, spike_i=None, spike_step=None, st_var=var, st_idx=idx,
                     st_every=np.ones(40, np.int64), st_off=np.arange(40), st_count=np.zeros(40, np.int64),
                     st_buf=np.zeros(40), rate_lo=None, rate_hi=None, rate_buf=None)
-    ref_np._sample_states(nr, rec, STEP)
+    ref_np._sample_states(nr, rec, empty_plastic(N), STEP)
     assert np.array_equal(_sample_compiled(nr, var, idx), rec.st_buf)
 
 

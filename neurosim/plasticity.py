@@ -1,0 +1,480 @@
+"""Synaptic plasticity rules: long-term (``STDP``, ``TripletSTDP``) and short-term
+(``TsodyksMarkram``).
+
+A rule is given to a projection, ``Synapses(..., plasticity=STDP(...))``, or a
+short-term and a long-term rule together, ``plasticity=(TsodyksMarkram(...),
+STDP(...))``. Weights then change during the run, and ``syn.weight`` reads and
+sets them between runs. The arithmetic lives in :mod:`neurosim.kernels.plasticity`
+(element functions compiled into the engines); this module holds the rules'
+parameters, checks them, writes them into the engines' parameter rows and exports
+them to Brian2.
+"""
+import numpy as np
+
+from ._validation import check_positive
+from .kernels import plasticity as K
+from .units import second
+
+__all__ = ["STDP", "TripletSTDP", "TsodyksMarkram"]
+
+_PAIRINGS = ("all", "nearest")
+_DEPENDENCES = ("additive", "multiplicative")
+
+
+class _LongTerm:
+    """What the weight-changing rules share: bounds, pairing, weight dependence."""
+
+    short_term = False
+
+    def _common(self, w_max, w_min, pairing, weight_dependence, transmit_first):
+        if not isinstance(transmit_first, (bool, np.bool_)):
+            raise TypeError(f"transmit_first={transmit_first!r} must be True or False")
+        self.transmit_first = bool(transmit_first)
+        if pairing not in _PAIRINGS:
+            raise ValueError(f"pairing={pairing!r} must be one of {_PAIRINGS}")
+        if weight_dependence not in _DEPENDENCES:
+            raise ValueError(f"weight_dependence={weight_dependence!r} must be one of "
+                             f"{_DEPENDENCES}")
+        self.pairing, self.weight_dependence = pairing, weight_dependence
+        # bounds stay in the user's units until the target model converts them
+        self._w_max_spec, self._w_min_spec = w_max, w_min
+        self.w_min = self.w_max = None
+
+    def _bind(self, model, projection):
+        """The bounds in ``model``'s weight unit (SI), checked; called by ``Synapses``."""
+        w_max = float(model.weight_to_si("w_max", self._w_max_spec))
+        w_min = 0.0 if self._w_min_spec is None else \
+            float(model.weight_to_si("w_min", self._w_min_spec))
+        if not np.isfinite(w_max) or not np.isfinite(w_min):
+            raise ValueError(f"{projection}: w_min={w_min!r} and w_max={w_max!r} must be finite")
+        if w_min < 0:
+            raise ValueError(f"{projection}: w_min={self._w_min_spec!r} is negative; plastic "
+                             "weights are magnitudes whose sign the projection's kind gives, "
+                             "so they cannot change sign: use w_min >= 0")
+        if w_min > w_max:
+            raise ValueError(f"{projection}: w_min={self._w_min_spec!r} is above "
+                             f"w_max={self._w_max_spec!r}; need w_min <= w_max")
+        self.w_min, self.w_max = w_min, w_max
+        return self
+
+    def _check_weights(self, w, projection):
+        """Refuse weights outside ``[w_min, w_max]``."""
+        if w.size and (w.min() < self.w_min or w.max() > self.w_max):
+            bad = w[(w < self.w_min) | (w > self.w_max)][0]
+            raise ValueError(f"{projection}: an initial weight ({bad:g}) lies outside the "
+                             f"rule's bounds [w_min, w_max] = [{self.w_min:g}, {self.w_max:g}] "
+                             "(SI); draw the weights inside them")
+
+    def _fill_common(self, row):
+        row[[K.W_MIN, K.W_MAX]] = self.w_min, self.w_max
+        row[K.NEAREST] = float(self.pairing == "nearest")
+        row[K.MULTIPLICATIVE] = float(self.weight_dependence == "multiplicative")
+        row[K.TRANSMIT_LAST] = float(not self.transmit_first)
+
+    def _spans(self):
+        if self.weight_dependence == "multiplicative":
+            return "(w_max - w)", "(w - w_min)"
+        return "(w_max - w_min)", "(w_max - w_min)"
+
+    def _bounds_namespace(self, unit):
+        return dict(w_min=self.w_min * unit, w_max=self.w_max * unit)
+
+    def _bounds_repr(self):
+        return (f"w_min={_show(self.w_min, self._w_min_spec)}, "
+                f"w_max={_show(self.w_max, self._w_max_spec)}, pairing={self.pairing!r}, "
+                f"weight_dependence={self.weight_dependence!r}"
+                + ("" if self.transmit_first else ", transmit_first=False"))
+
+
+class STDP(_LongTerm):
+    """Pair-based spike-timing-dependent plasticity with traces.
+
+    As in Song, Miller & Abbott (2000) and Morrison, Diesmann & Gerstner (2008).
+
+    Every synapse keeps a presynaptic trace ``x_pre`` and a postsynaptic trace
+    ``x_post`` that decay exponentially, with time constants ``tau_plus`` and
+    ``tau_minus``:
+
+    .. math::
+
+        \\frac{dx_\\mathrm{pre}}{dt} = -\\frac{x_\\mathrm{pre}}{\\tau_+},\\qquad
+        \\frac{dx_\\mathrm{post}}{dt} = -\\frac{x_\\mathrm{post}}{\\tau_-}.
+
+    When a presynaptic spike arrives at the synapse (after its delay, as in
+    Brian2), the synapse first transmits its current weight, then the weight is
+    depressed by :math:`A_- F_-(w)\\, x_\\mathrm{post}` and ``x_pre`` jumps (by 1
+    with ``pairing="all"``, to 1 with ``"nearest"``). When the postsynaptic
+    neuron spikes, the weight is potentiated by :math:`A_+ F_+(w)\\,
+    x_\\mathrm{pre}` and ``x_post`` jumps. With ``weight_dependence="additive"``,
+    :math:`F_+ = F_- = w_\\max - w_\\min`; with ``"multiplicative"`` (soft bounds,
+    Gütig et al. 2003 with :math:`\\mu = 1`), :math:`F_+ = w_\\max - w` and
+    :math:`F_- = w - w_\\min`. The weight is then clipped to
+    :math:`[w_\\min, w_\\max]`. A pre- and a postsynaptic spike in the same step
+    are taken in that order (Brian2's order of the ``pre`` and ``post``
+    pathways).
+
+    For one pair with the postsynaptic spike :math:`\\Delta t = t_\\mathrm{post}
+    - t_\\mathrm{pre}` after the presynaptic one's arrival, the change is
+    :math:`A_+ F_+ e^{-\\Delta t/\\tau_+}` for :math:`\\Delta t \\ge 0` and
+    :math:`-A_- F_- e^{\\Delta t/\\tau_-}` for :math:`\\Delta t < 0` (the rule's
+    window).
+
+    Parameters
+    ----------
+    tau_plus : Quantity (time)
+        Decay time constant of the presynaptic trace (potentiation window), > 0.
+    tau_minus : Quantity (time)
+        Decay time constant of the postsynaptic trace (depression window), > 0.
+    a_plus : float
+        Potentiation per pair, as a fraction of ``w_max - w_min`` (additive) or of
+        ``w_max - w`` (multiplicative); >= 0.
+    a_minus : float
+        Depression per pair, as a fraction of ``w_max - w_min`` (additive) or of
+        ``w - w_min`` (multiplicative); >= 0.
+    w_max : Quantity
+        Upper bound of the weights, in the target model's weight unit.
+    w_min : Quantity, optional
+        Lower bound, default 0 (in any unit); weights are magnitudes (the
+        projection's kind gives the sign), so it must be >= 0.
+    pairing : {'all', 'nearest'}
+        ``'all'``: every presynaptic spike pairs with every postsynaptic one
+        (traces add up); ``'nearest'``: only the nearest spikes pair (traces reset
+        to 1), the symmetric nearest-spike scheme of Morrison et al. (2008).
+    weight_dependence : {'additive', 'multiplicative'}
+        How the change scales with the weight (see above).
+    transmit_first : bool, optional
+        True (default, Brian2's examples): an arriving spike transmits the weight
+        as it was before its depression; False: the depressed weight (NEST's
+        ``stdp_synapse`` and PyNN's backends).
+
+    Examples
+    --------
+    Song, Miller & Abbott (2000): ``A_-/A_+ = 1.05``, windows of 20 ms, changes of
+    1 % of the largest weight per pair:
+
+    >>> import neurosim as ns
+    >>> from neurosim.units import ms, mV
+    >>> rule = ns.STDP(tau_plus=20*ms, tau_minus=20*ms, a_plus=0.01, a_minus=0.0105,
+    ...                w_max=0.6*mV)
+    >>> rule
+    STDP(tau_plus=20 ms, tau_minus=20 ms, a_plus=0.01, a_minus=0.0105, w_min=0, w_max=0.0006, pairing='all', weight_dependence='additive')
+    """
+
+    def __init__(self, tau_plus, tau_minus, a_plus, a_minus, w_max, w_min=None,
+                 pairing="all", weight_dependence="additive", transmit_first=True):
+        self.tau_plus = check_positive("tau_plus", tau_plus, second)
+        self.tau_minus = check_positive("tau_minus", tau_minus, second)
+        self.a_plus = _non_negative("a_plus", a_plus)
+        self.a_minus = _non_negative("a_minus", a_minus)
+        self._common(w_max, w_min, pairing, weight_dependence, transmit_first)
+
+    trace_rows = 2
+
+    def _fill(self, row):
+        """Write the rule into a projection's parameter row (``kernels.plasticity``)."""
+        row[K.KIND] = K.PAIR
+        row[[K.TAU_PLUS, K.TAU_MINUS, K.A_PLUS, K.A_MINUS]] = (
+            self.tau_plus, self.tau_minus, self.a_plus, self.a_minus)
+        self._fill_common(row)
+
+    def _brian2_code(self, unit):
+        """``(model, on_pre, on_post, namespace)`` in Brian2; ``on_pre`` runs after the
+        weight is transmitted."""
+        plus, minus = self._spans()
+        jump = "= 1" if self.pairing == "nearest" else "+= 1"
+        # Brian2 reserves the suffixes _pre and _post: the traces are apre and apost there
+        model = ("dapre/dt = -apre/tau_plus : 1 (event-driven)\n"
+                 "dapost/dt = -apost/tau_minus : 1 (event-driven)\n")
+        on_pre = (f"w = clip(w - learning*a_minus*{minus}*apost, w_min, w_max)\n"
+                  f"apre {jump}")
+        on_post = (f"w = clip(w + learning*a_plus*{plus}*apre, w_min, w_max)\n"
+                   f"apost {jump}")
+        namespace = dict(tau_plus=self.tau_plus * _b2().second,
+                         tau_minus=self.tau_minus * _b2().second, a_plus=self.a_plus,
+                         a_minus=self.a_minus, **self._bounds_namespace(unit))
+        return model, on_pre, on_post, namespace
+
+    def __repr__(self):
+        return (f"STDP(tau_plus={self.tau_plus * 1e3:g} ms, tau_minus={self.tau_minus * 1e3:g} "
+                f"ms, a_plus={self.a_plus:g}, a_minus={self.a_minus:g}, "
+                f"{self._bounds_repr()})")
+
+
+class TripletSTDP(_LongTerm):
+    """Triplet spike-timing-dependent plasticity (Pfister & Gerstner 2006).
+
+    Besides the pair rule's fast traces ``r1`` (:math:`\\tau_+`) and ``o1``
+    (:math:`\\tau_-`), each synapse keeps slow traces ``r2`` (:math:`\\tau_x`) and
+    ``o2`` (:math:`\\tau_y`). A presynaptic spike arriving at the synapse
+    depresses the weight by :math:`F_-(w)\\, o_1 (A_2^- + A_3^- r_2)`, a
+    postsynaptic spike potentiates it by :math:`F_+(w)\\, r_1 (A_2^+ + A_3^+
+    o_2)`, with the slow traces taken just before the spike's own jump; then the
+    spiking side's traces jump (by 1 with ``pairing="all"``, the paper's
+    all-to-all model; to 1 with ``"nearest"``). :math:`F_\\pm` and the bounds are
+    those of :class:`STDP`. With :math:`A_3^\\pm = 0` it is the pair rule.
+
+    Parameters
+    ----------
+    tau_plus, tau_minus, tau_x, tau_y : Quantity (time)
+        Decay time constants of ``r1``, ``o1``, ``r2`` and ``o2``, > 0.
+    a2_plus, a3_plus, a2_minus, a3_minus : float
+        Pair and triplet amplitudes, fractions of the weight range as in
+        :class:`STDP`; >= 0.
+    w_max : Quantity
+        Upper bound of the weights, as in :class:`STDP`.
+    w_min : Quantity, optional
+        Lower bound, default 0, as in :class:`STDP`.
+    pairing : {'all', 'nearest'}
+        As in :class:`STDP`.
+    weight_dependence : {'additive', 'multiplicative'}
+        As in :class:`STDP`.
+    transmit_first : bool, optional
+        As in :class:`STDP`.
+
+    See Also
+    --------
+    TripletSTDP.visual_cortex : The minimal all-to-all model fitted to visual
+        cortex (Sjöström et al. 2001).
+
+    Examples
+    --------
+    >>> import neurosim as ns
+    >>> from neurosim.units import mV
+    >>> ns.TripletSTDP.visual_cortex(w_max=1*mV).a3_plus
+    0.0062
+    """
+
+    trace_rows = 4
+
+    def __init__(self, tau_plus, tau_minus, tau_x, tau_y, a2_plus, a3_plus, a2_minus,
+                 a3_minus, w_max, w_min=None, pairing="all", weight_dependence="additive",
+                 transmit_first=True):
+        self.tau_plus = check_positive("tau_plus", tau_plus, second)
+        self.tau_minus = check_positive("tau_minus", tau_minus, second)
+        self.tau_x = check_positive("tau_x", tau_x, second)
+        self.tau_y = check_positive("tau_y", tau_y, second)
+        self.a2_plus = _non_negative("a2_plus", a2_plus)
+        self.a3_plus = _non_negative("a3_plus", a3_plus)
+        self.a2_minus = _non_negative("a2_minus", a2_minus)
+        self.a3_minus = _non_negative("a3_minus", a3_minus)
+        self._common(w_max, w_min, pairing, weight_dependence, transmit_first)
+
+    @classmethod
+    def visual_cortex(cls, w_max, w_min=None):
+        """The minimal all-to-all model fitted to visual cortex data.
+
+        Pfister & Gerstner (2006, Table 4) fitted it to the data of Sjöström et al.
+        (2001): tau_plus 16.8 ms, tau_minus 33.7 ms, tau_x 101 ms, tau_y 125 ms,
+        A2+ 5e-10, A3+ 6.2e-3, A2- 7e-3, A3- 0.
+
+        Parameters
+        ----------
+        w_max : Quantity
+            Upper bound of the weights (the model's weights are fractions of it).
+        w_min : Quantity, optional
+            Lower bound, default 0.
+
+        Returns
+        -------
+        TripletSTDP
+
+        Examples
+        --------
+        >>> import neurosim as ns
+        >>> from neurosim.units import mV
+        >>> rule = ns.TripletSTDP.visual_cortex(w_max=1*mV)
+        >>> round(rule.tau_y * 1e3)
+        125
+        """
+        ms = 1e-3 * second
+        return cls(tau_plus=16.8 * ms, tau_minus=33.7 * ms, tau_x=101 * ms, tau_y=125 * ms,
+                   a2_plus=5e-10, a3_plus=6.2e-3, a2_minus=7e-3, a3_minus=0.0, w_max=w_max,
+                   w_min=w_min)
+
+    def _fill(self, row):
+        """Write the rule into a projection's parameter row (``kernels.plasticity``)."""
+        row[K.KIND] = K.TRIPLET
+        row[[K.TAU_PLUS, K.TAU_MINUS, K.TAU_X, K.TAU_Y]] = (
+            self.tau_plus, self.tau_minus, self.tau_x, self.tau_y)
+        row[[K.A_PLUS, K.A_MINUS, K.A3_PLUS, K.A3_MINUS]] = (
+            self.a2_plus, self.a2_minus, self.a3_plus, self.a3_minus)
+        self._fill_common(row)
+
+    def _brian2_code(self, unit):
+        """``(model, on_pre, on_post, namespace)`` in Brian2."""
+        plus, minus = self._spans()
+        jump = "= 1" if self.pairing == "nearest" else "+= 1"
+        model = ("dr1/dt = -r1/tau_plus : 1 (event-driven)\n"
+                 "do1/dt = -o1/tau_minus : 1 (event-driven)\n"
+                 "dr2/dt = -r2/tau_x : 1 (event-driven)\n"
+                 "do2/dt = -o2/tau_y : 1 (event-driven)\n")
+        on_pre = (f"w = clip(w - learning*(a2_minus + a3_minus*r2)*{minus}*o1, w_min, w_max)\n"
+                  f"r1 {jump}\nr2 {jump}")
+        on_post = (f"w = clip(w + learning*(a2_plus + a3_plus*o2)*{plus}*r1, w_min, w_max)\n"
+                   f"o1 {jump}\no2 {jump}")
+        s = _b2().second
+        namespace = dict(tau_plus=self.tau_plus * s, tau_minus=self.tau_minus * s,
+                         tau_x=self.tau_x * s, tau_y=self.tau_y * s, a2_plus=self.a2_plus,
+                         a3_plus=self.a3_plus, a2_minus=self.a2_minus,
+                         a3_minus=self.a3_minus, **self._bounds_namespace(unit))
+        return model, on_pre, on_post, namespace
+
+    def __repr__(self):
+        return (f"TripletSTDP(tau_plus={self.tau_plus * 1e3:g} ms, tau_minus="
+                f"{self.tau_minus * 1e3:g} ms, tau_x={self.tau_x * 1e3:g} ms, tau_y="
+                f"{self.tau_y * 1e3:g} ms, a2_plus={self.a2_plus:g}, a3_plus={self.a3_plus:g}, "
+                f"a2_minus={self.a2_minus:g}, a3_minus={self.a3_minus:g}, "
+                f"{self._bounds_repr()})")
+
+
+class TsodyksMarkram:
+    """Short-term depression and facilitation of each synapse.
+
+    The model of Tsodyks & Markram (1997) and Markram, Wang & Tsodyks (1998).
+
+    Between spikes the available resources :math:`R` recover and the
+    utilisation :math:`u` decays,
+
+    .. math::
+
+        \\frac{dR}{dt} = \\frac{1 - R}{\\tau_\\mathrm{rec}},\\qquad
+        \\frac{du}{dt} = -\\frac{u}{\\tau_\\mathrm{facil}};
+
+    a presynaptic spike arriving at the synapse first raises
+    :math:`u \\leftarrow u + U (1 - u)`, then transmits :math:`w\\, u R` and
+    uses :math:`R \\leftarrow R - u R`. For a regular train of period
+    :math:`\\Delta` this is the recursion :math:`u_{n+1} = U + u_n (1 - U)
+    e^{-\\Delta/\\tau_\\mathrm{facil}}`, :math:`R_{n+1} = 1 - (1 - R_n (1 - u_n))
+    e^{-\\Delta/\\tau_\\mathrm{rec}}` (NEST's ``tsodyks2_synapse``, PyNN's
+    ``TsodyksMarkramSynapse``). ``tau_facil = 0`` is depression only
+    (:math:`u = U` at every spike). Synapses start rested: :math:`R = 1`,
+    :math:`u = 0`.
+
+    Parameters
+    ----------
+    U : float
+        Utilisation increment, in (0, 1].
+    tau_rec : Quantity (time)
+        Recovery time constant of the resources, > 0.
+    tau_facil : Quantity (time), optional
+        Decay time constant of the utilisation (facilitation), >= 0; default 0.
+
+    Examples
+    --------
+    A depressing synapse (Tsodyks & Markram 1997) and a facilitating one
+    (Markram et al. 1998):
+
+    >>> import neurosim as ns
+    >>> from neurosim.units import ms
+    >>> depressing = ns.TsodyksMarkram(U=0.5, tau_rec=800*ms)
+    >>> facilitating = ns.TsodyksMarkram(U=0.03, tau_rec=130*ms, tau_facil=530*ms)
+    >>> facilitating
+    TsodyksMarkram(U=0.03, tau_rec=130 ms, tau_facil=530 ms)
+    """
+
+    short_term = True
+    trace_rows = 6
+
+    def __init__(self, U, tau_rec, tau_facil=0 * second):
+        try:
+            u = float(U)
+        except (TypeError, ValueError):
+            raise TypeError(f"U={U!r} must be a plain number in (0, 1]") from None
+        if not 0.0 < u <= 1.0:
+            raise ValueError(f"U={U!r} must be in (0, 1]")
+        self.U = u
+        self.tau_rec = check_positive("tau_rec", tau_rec, second)
+        self.tau_facil = check_positive("tau_facil", tau_facil, second, strict=False)
+
+    def _bind(self, model, projection):
+        """Nothing to convert (called by ``Synapses``)."""
+        return self
+
+    def _fill(self, row):
+        """Write the rule into a projection's parameter row (``kernels.plasticity``)."""
+        row[[K.STP, K.U, K.TAU_REC, K.TAU_FACIL]] = 1.0, self.U, self.tau_rec, self.tau_facil
+
+    def _brian2_code(self, unit):
+        """``(model, on_pre before the transmission, namespace)`` in Brian2; the
+        transmission then sends ``w*r``."""
+        s = _b2().second
+        if self.tau_facil > 0:
+            model = ("dR/dt = (1 - R)/tau_rec : 1 (event-driven)\n"
+                     "du/dt = -u/tau_facil : 1 (event-driven)\n")
+            on_pre = "u += U*(1 - u)\nr = u*R\nR -= r"
+        else:
+            model = "dR/dt = (1 - R)/tau_rec : 1 (event-driven)\n"
+            on_pre = "r = U*R\nR -= r"
+        namespace = dict(U=self.U, tau_rec=self.tau_rec * s, tau_facil=self.tau_facil * s)
+        return model, on_pre, namespace
+
+    def __repr__(self):
+        return (f"TsodyksMarkram(U={self.U:g}, tau_rec={self.tau_rec * 1e3:g} ms, "
+                f"tau_facil={self.tau_facil * 1e3:g} ms)")
+
+
+def rules_of(plasticity, projection):
+    """``(short_term, long_term)`` (either None) of a projection's ``plasticity``
+    argument: one rule, or a short-term and a long-term rule together."""
+    rules = tuple(plasticity) if isinstance(plasticity, (tuple, list)) else (plasticity,)
+    known = (STDP, TripletSTDP, TsodyksMarkram)
+    for r in rules:
+        if not isinstance(r, known):
+            raise TypeError(f"{projection}: plasticity={plasticity!r} must be a rule "
+                            "(ns.STDP, ns.TripletSTDP, ns.TsodyksMarkram), or a short-term "
+                            "and a long-term rule together")
+    short = [r for r in rules if r.short_term]
+    long = [r for r in rules if not r.short_term]
+    if len(short) > 1 or len(long) > 1 or not rules:
+        raise ValueError(f"{projection}: plasticity={plasticity!r} combines at most one "
+                         "short-term rule (TsodyksMarkram) and one long-term rule (STDP, "
+                         "TripletSTDP)")
+    return (short[0] if short else None), (long[0] if long else None)
+
+
+def plastic_variables(short, long):
+    """``{name: code}`` of the variables a monitor can record on a projection with
+    these rules (``kernels.plasticity.sample_plastic``)."""
+    out = {"weight": 0}
+    if isinstance(long, TripletSTDP):
+        out.update(r1=1 + K.R1, o1=1 + K.O1, r2=1 + K.R2, o2=1 + K.O2)
+    elif long is not None:
+        out.update(x_pre=1 + K.R1, x_post=1 + K.O1)
+    if short is not None:
+        out["R"] = 1 + K.STP_R
+        if short.tau_facil > 0:
+            out["u"] = 1 + K.STP_U
+    return out
+
+
+def parameter_row(short, long, dt, learning):
+    """The row of a projection's rules that the engines read (``kernels.plasticity``)."""
+    row = np.zeros(K.N_RULE_PARAMS)
+    row[K.DT] = dt
+    row[K.LEARNING] = float(learning)
+    for rule in (short, long):
+        if rule is not None:
+            rule._fill(row)
+    return row
+
+
+def _b2():
+    import brian2
+    return brian2
+
+
+def _show(si, spec):
+    if si is not None:
+        return f"{si:g}"
+    return "0" if spec is None else f"{float(np.asarray(spec)):g}"
+
+
+def _non_negative(name, value):
+    try:
+        x = float(value)
+    except (TypeError, ValueError):
+        raise TypeError(f"{name}={value!r} must be a plain number (a fraction of the weight "
+                        "range)") from None
+    if not np.isfinite(x) or x < 0:
+        raise ValueError(f"{name}={value!r} must be a finite number >= 0")
+    return x

@@ -1,0 +1,1 @@
+"""The PyNN standard models that neurosim provides (cells, synapses, current sources)."""
