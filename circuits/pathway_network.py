@@ -7,6 +7,7 @@ expected McCulloch-Pitts activities, :meth:`Pathway.homeostasis` sets the biases
 (:mod:`circuits.pathway_homeostasis`), :meth:`Pathway.save` writes what was learned.
 Importable from :mod:`circuits.pathway` and :mod:`circuits`.
 """
+import hashlib
 import json
 
 import numpy as np
@@ -16,7 +17,33 @@ from . import stimuli
 from .pathway_homeostasis import fit_biases
 from .pathway_responses import Responses, _concat_meta
 
-__all__ = ["Pathway"]
+__all__ = ["Pathway", "presentation_seed"]
+
+
+def presentation_seed(seed, image, trial):
+    """The seed of one presentation's noise: keyed by ``seed``, the image and the trial.
+
+    ``image``'s bytes are hashed (SHA-1), so distinct images get independent noise
+    streams at every trial, and an image gets the same stream whatever batch it is
+    shown in (and wherever in the batch). Seeding by the trial alone gave trial ``r``
+    of every image the same stream: noise shared across images.
+
+    Parameters
+    ----------
+    seed : int
+    image : ndarray
+        What is presented (e.g. the encoded input rates).
+    trial : int
+
+    Returns
+    -------
+    int
+        In ``[0, 2**32)``.
+    """
+    digest = hashlib.sha1(np.ascontiguousarray(image, np.float64).tobytes()).digest()
+    words = np.frombuffer(digest[:16], np.uint32).tolist()
+    return int(np.random.SeedSequence([int(seed) % 2**32, int(trial)] + words)
+               .generate_state(1)[0])
 
 
 class Pathway:
@@ -217,7 +244,10 @@ class Pathway:
             One counting window for every population, in seconds after onset
             (default: per population, from its arrival, see :meth:`default_windows`).
         seed : int, optional
-            Seed of the trials' noise (default the pathway's seed).
+            Seed of the trials' noise (default the pathway's seed). With rate coding,
+            the noise of a presentation is seeded by ``seed``, the image's content and
+            the trial (:func:`presentation_seed`): independent across images and
+            trials, and the same for an image whatever the batch it is shown in.
         populations : sequence of str, optional
             Populations to read out (default all).
         progress : bool, optional
@@ -260,7 +290,7 @@ class Pathway:
             for r in range(trials):
                 net.restore("onset")
                 groups["input"].rates = x[k] / self.circuit.dt * Hz
-                net.reseed(int(seed) * 7919 + r + 1)
+                net.reseed(presentation_seed(seed, x[k], r))
                 net.run(duration * second, backend=self.backend, n_threads=self.n_threads)
                 for n in names:
                     mon = monitors[n]

@@ -7,8 +7,10 @@ to the spiking circuit (McCulloch-Pitts, and LIF in the full run) over several n
 trials, computes its rate twin and the circuit with shuffled weights, trains (or loads
 from a cache) the CORnet-Z-like CNN for one (quick) or three (full) seeds plus the
 untrained control, fits HMAX, and measures the targets with the statistics of
-:mod:`circuits.metrics`. It writes a markdown results page, the area x block CKA
-matrices, the decoding curves along the hierarchy, and the raw numbers (JSON).
+:mod:`circuits.metrics`; then scores T1-T6 again on out-of-distribution sets that
+nothing was fitted to (:mod:`circuits.protocol_ood`). It writes a markdown results
+page, the area x block CKA matrices, the decoding curves along the hierarchy, and the
+raw numbers (JSON).
 
 Everything runs at the circuit's image size (32 x 32 pixels by default): the CNN is
 trained on draws of the object set at that size, so the circuit, the CNN, HMAX and the
@@ -18,9 +20,15 @@ The stages live in modules of their own: the settings in
 :mod:`circuits.protocol_config`, the responses compared (images, circuits, rate twin,
 HMAX, CNNs) in :mod:`circuits.protocol_responses`, the targets in
 :mod:`circuits.protocol_targets` and :mod:`circuits.protocol_t7` (with the statistics
-of :mod:`circuits.protocol_stats`), the results page and figures in
-:mod:`circuits.protocol_report`, and the larger decoding set in
+of :mod:`circuits.protocol_stats` and :mod:`circuits.robust`), the results page and
+figures in :mod:`circuits.protocol_report`, and the larger decoding set in
 :mod:`circuits.protocol_decoding`.
+
+The models compared are public, importable from here (:mod:`circuits.protocol_models`):
+:func:`trained_cnn`, :func:`untrained_cnn`, :func:`training_set`,
+:func:`imprinted_pathway` and :func:`evaluation_images` give what the protocol uses, so
+that any number of its report can be reproduced in a short script; trained CNNs are
+cached in the user's cache folder (:func:`cache_folder`).
 
 Command line::
 
@@ -41,6 +49,9 @@ from . import stimuli
 from .protocol_config import (AREAS, CIRCUIT_KEYS, LABELS, LEVELS, PRESETS,  # noqa: F401
                               SHORT_NAMES, TARGETS)
 from .protocol_decoding import decoding_v6
+from .protocol_models import cache_folder, evaluation_images, imprinted_pathway, settings, \
+    trained_cnn, training_set, untrained_cnn
+from .protocol_ood import ood_targets
 from .protocol_report import figures, write_report
 from .protocol_responses import collect_responses, gabor_reference, shuffled_circuit
 from .protocol_t7 import t7_not_measured, t7_targets
@@ -48,7 +59,8 @@ from .protocol_targets import cka_matrices, decode_levels, model_targets, t0_tar
     t1_targets, t6_references, t8_target
 
 __all__ = ["run_protocol", "PRESETS", "TARGETS", "shuffled_circuit", "gabor_reference",
-           "decoding_v6"]
+           "decoding_v6", "settings", "cache_folder", "evaluation_images",
+           "imprinted_pathway", "training_set", "trained_cnn", "untrained_cnn"]
 
 
 class _Log:
@@ -82,7 +94,7 @@ class _Log:
 
 
 def run_protocol(quick=False, out_dir="docs/results", seed=0, *, config=None,
-                 cache_dir=".cache/cnn", verbose=True):
+                 cache_dir=None, verbose=True):
     """Run the comparison protocol and write its results page and figures.
 
     Parameters
@@ -102,8 +114,10 @@ def run_protocol(quick=False, out_dir="docs/results", seed=0, *, config=None,
     config : dict, optional
         Overrides of :data:`PRESETS` (e.g. ``n_per_category``, ``trials``,
         ``cnn_epochs``; ``cnn_seeds=0`` skips the CNN).
-    cache_dir : str, optional
-        Trained CNN weights and their training images are kept there (None: none).
+    cache_dir : str, path or False, optional
+        Where trained CNN weights and their training images are kept: a folder, None
+        (the user's cache folder, :func:`~circuits.protocol_models.cache_folder`) or
+        False (no cache).
     verbose : bool, optional
         Print each stage's time.
 
@@ -116,7 +130,7 @@ def run_protocol(quick=False, out_dir="docs/results", seed=0, *, config=None,
     from threadpoolctl import threadpool_limits
     # one BLAS thread: on 2 shared cores, more threads oversubscribe (several x slower)
     with threadpool_limits(1):
-        return _run(quick, out_dir, seed, config, cache_dir, verbose)
+        return _run(quick, out_dir, seed, config, cache_folder(cache_dir), verbose)
 
 
 
@@ -158,6 +172,8 @@ def _run(quick, out_dir, seed, config, cache_dir, verbose):
             lif = OrderedDict(got.targets, T0=t0_target(ev, reference, model),
                               T1=t1[SHORT_NAMES[model]])
             res["targets_lif"] = OrderedDict((k, lif[k]) for k in TARGETS if k in lif)
+    if cfg.get("ood_sets"):
+        res["ood"] = ood_targets(ev, cka, log)
     t7 = None
     if cfg.get("t7_phases"):
         t7 = t7_targets(cfg, seed, ev.runs.pathways)
@@ -188,7 +204,7 @@ def _run(quick, out_dir, seed, config, cache_dir, verbose):
 def _inhibition_ablation(ev, log):
     """Rates and selectivity of each circuit with and without its inhibition
     (:func:`circuits.analysis.inhibition_ablation`; ``cfg["ablation"]``, else empty),
-    on gratings and every other V3 image."""
+    on gratings and every fourth V3 image."""
     ablation = OrderedDict()
     if not ev.cfg.get("ablation"):
         return ablation
@@ -196,7 +212,7 @@ def _inhibition_ablation(ev, log):
     g_img, g_prm = stimuli.grating_set(ev.cfg["size"], orientations=8,
                                        spatial_frequencies=(0.25, 0.125), phases=2,
                                        contrast=0.3)
-    sel = np.flatnonzero(ev.images.level == "V3")[::2]
+    sel = np.flatnonzero(ev.images.level == "V3")[::4]
     for model in ev.cfg["models"]:
         ablation[model] = analysis.inhibition_ablation(
             ev.runs.pathways[(model, 0)], g_img, g_prm["orientation"], ev.images.images[sel])
@@ -210,7 +226,9 @@ def main(argv=None):
     parser.add_argument("--out", default=None, help="output folder (default docs/results, "
                                                     "figures with --quick)")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--cache", default=".cache/cnn", help="CNN cache folder")
+    parser.add_argument("--cache", default=None,
+                        help="CNN cache folder (default: the user's cache folder, "
+                             "$NEUROSIM_CACHE_DIR/circuits if set)")
     parser.add_argument("--decoding", type=int, default=0, metavar="N",
                         help="only the decoding along the hierarchy on N objects per "
                              "category at V6 (decoding_v6)")

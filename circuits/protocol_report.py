@@ -117,7 +117,8 @@ def _markdown(res, cfg, quick, dec, figs, cnn_acc, n):
                   "Every inhibitory projection removed except the retina's contrast gain "
                   "control, thresholds and biases as calibrated with inhibition (acute "
                   "silencing of the interneurons); rates in spikes per step (mean over the "
-                  "area's output neurons and 8 x V3 objects), lifetime sparseness (median "
+                  "area's output neurons and every fourth V3 object), lifetime sparseness "
+                  "(median "
                   "over responsive neurons), and the median orientation selectivity index "
                   "of V1 on gratings (8 orientations, both V1 spatial frequencies).", "",
                   "| circuit | measure | with inhibition | without | |",
@@ -133,6 +134,8 @@ def _markdown(res, cfg, quick, dec, figs, cnn_acc, n):
                              f"{s0 - s1:+.3f} |")
             for pop, (o1, o0) in r.get("osi", {}).items():
                 lines.append(f"| {model} | {pop} OSI | {o1:.2f} | {o0:.2f} | {o0 - o1:+.2f} |")
+    from .protocol_ood import ood_markdown
+    lines += ood_markdown(res.get("ood"))
     lines += ["", "## Figures", ""] + [f"![{os.path.basename(p)}]({os.path.basename(p)})"
                                         for p in figs]
     return "\n".join(lines) + "\n"

@@ -14,14 +14,14 @@ of it for the targets (:mod:`circuits.protocol_targets`). Also here: the referen
 :func:`shuffled_circuit` and :func:`gabor_reference`.
 """
 import copy
-import os
 from collections import OrderedDict
 from dataclasses import dataclass
 
 import numpy as np
 
 from . import stimuli
-from .protocol_config import AREAS, CIRCUIT_KEYS, CNN_TRAIN, LABELS, LEVELS
+from .protocol_config import AREAS, CIRCUIT_KEYS, LABELS, LEVELS
+from .protocol_models import trained_cnn, training_set, untrained_cnn
 
 __all__ = ["Images", "CircuitRuns", "Twins", "CNNs", "Evaluation", "draw_images",
            "present_circuits", "rate_twin_and_shuffled", "hmax_features", "cnn_features",
@@ -127,11 +127,14 @@ class CNNs:
         The first trained CNN's blocks on T5's images.
     accuracy : dict of int to dict
         Per training seed, the classifier's accuracy on the evaluation images.
+    models : dict of str to torch.nn.Module
+        The networks, by the names of ``features``.
     """
 
     features: OrderedDict
     t5_blocks: list
     accuracy: dict
+    models: dict
 
     @property
     def trained(self):
@@ -176,8 +179,10 @@ class Evaluation:
 
 # ------------------------------------------------------------------ stages
 def draw_images(cfg, seed):
-    """The evaluation images (offset 500), the circuit's training images (offset 100)
-    and T5's scoring images (offset 900), at ``cfg["size"]``."""
+    """The evaluation images (offset 500), the circuit's training images (offset 100:
+    4 objects per category at V3, or with ``cfg["imprinting"] == "broad"`` the
+    category-free :func:`circuits.stimuli_ood.broad_diet`) and T5's scoring images
+    (offset 900), at ``cfg["size"]``."""
     size = cfg["size"]
     parts = [stimuli.object_set(cfg["n_per_category"], lv, size, seed=seed + 500 + k)
              for k, lv in enumerate(LEVELS)]
@@ -185,7 +190,11 @@ def draw_images(cfg, seed):
     labels = np.concatenate([p[1] for p in parts])
     level = np.concatenate([np.full(len(p[1]), lv) for p, lv in zip(parts, LEVELS)])
     fonts = np.concatenate([p[2]["font"] for p in parts])
-    training = stimuli.object_set(4, "V3", size, seed=seed + 100)[0]
+    if cfg.get("imprinting", "categories") == "broad":
+        from .stimuli_ood import broad_diet
+        training = broad_diet(32, size, seed=seed + 100)
+    else:
+        training = stimuli.object_set(4, "V3", size, seed=seed + 100)[0]
     t5_images = np.concatenate([stimuli.object_set(cfg["t5_per_category"], lv, size,
                                                    seed=seed + 900 + k)[0]
                                 for k, lv in enumerate(LEVELS)])
@@ -251,22 +260,25 @@ def hmax_features(images, seed):
 
 
 def cnn_features(cfg, seed, images, cache_dir, log):
-    """Train (or load from ``cache_dir``) ``cfg["cnn_seeds"]`` CNNs and take their
-    features, and those of an untrained one; none with ``cnn_seeds=0``.
+    """Train (or load from ``cache_dir``, a folder or None for no cache)
+    ``cfg["cnn_seeds"]`` CNNs (:func:`circuits.protocol_models.trained_cnn`) and take
+    their features, and those of an untrained one; none with ``cnn_seeds=0``.
 
     Returns
     -------
     CNNs
     """
-    cnns = CNNs(OrderedDict(), None, {})
+    cnns = CNNs(OrderedDict(), None, {}, {})
     if cfg["cnn_seeds"] <= 0:
         return cnns
     from . import cnn
-    xtr, ytr = _cnn_training_set(cfg, seed, cache_dir)
+    cache = cache_dir or False
+    xtr, _ = training_set(seed=seed, config=cfg, cache=cache)
     log(f"CNN training set ({len(xtr)} images)")
     for s in range(cfg["cnn_seeds"]):
-        model, hist = cnn.train(xtr, ytr, seed=s, epochs=cfg["cnn_epochs"],
-                                cache_dir=cache_dir, **CNN_TRAIN)
+        model, hist = trained_cnn(s, seed=seed, config=cfg, cache=cache,
+                                  return_history=True)
+        cnns.models[f"CNN seed {s}"] = model
         cnns.features[f"CNN seed {s}"] = cnn.extract_features(model, images.images,
                                                               pool="flatten")
         if s == 0:
@@ -275,7 +287,8 @@ def cnn_features(cfg, seed, images, cache_dir, log):
         cnns.accuracy[s] = _cnn_accuracy(model, images)
         log(f"CNN seed {s} (final training accuracy "
             f"{hist['accuracy'][-1] if hist.get('accuracy') else float('nan'):.2f})")
-    untrained = cnn.build_cornet_z(8, seed=0)
+    untrained = untrained_cnn()
+    cnns.models["CNN untrained"] = untrained
     cnns.features["CNN untrained"] = cnn.extract_features(untrained, images.images,
                                                           pool="flatten")
     log("CNN untrained")
@@ -374,23 +387,6 @@ def _by_area(pathway, activities):
 def _twin_of(pathway, images):
     """The rate twin's activities of each area's recorded populations, ``{area: ...}``."""
     return _by_area(pathway, pathway.twin(images))
-
-
-def _cnn_training_set(cfg, seed, cache_dir):
-    """The CNN's training images and labels (seed offset 1000), kept in ``cache_dir``."""
-    from . import cnn
-    size = cfg["size"]
-    key = f"trainset-{size}-{cfg['cnn_train_per_category']}-{seed + 1000}.npz"
-    path = os.path.join(cache_dir, key) if cache_dir else None
-    if path and os.path.exists(path):
-        with np.load(path) as f:
-            return f["x"], f["y"]
-    x, y = cnn.training_set(cfg["cnn_train_per_category"], size=size, seed=seed + 1000)
-    if path:
-        os.makedirs(cache_dir, exist_ok=True)
-        np.savez(path + ".tmp.npz", x=x, y=y)
-        os.replace(path + ".tmp.npz", path)
-    return x, y
 
 
 def _cnn_accuracy(model, images):

@@ -8,7 +8,8 @@ Each target is a dict ``value``, ``ci``, ``holds``, ``criterion``, ``detail`` (a
   against its rate twin) need the circuits alone;
 * :func:`cka_matrices` and :func:`decode_levels` compare every representation with
   the CNNs' blocks, and feed T2-T6, computed for each circuit model by
-  :func:`model_targets`;
+  :func:`model_targets` (T2's best blocks with their bootstrap over images, ties and
+  H's interval over images and seeds: :mod:`circuits.robust`);
 * :func:`t8_target` is the time the protocol took.
 """
 from collections import OrderedDict
@@ -18,7 +19,7 @@ from typing import NamedTuple
 import numpy as np
 from scipy import stats
 
-from . import metrics
+from . import metrics, robust
 from .protocol_config import AREAS, LABELS, LEVELS, SHORT_NAMES
 from .protocol_report import _ci
 from .protocol_responses import _twin_of
@@ -111,9 +112,16 @@ class Decoding(NamedTuple):
     correct: dict
 
 
+def _levels(ev):
+    """The variation levels of ``ev``'s images in :data:`LEVELS` order (an
+    out-of-distribution set has one level of its own name)."""
+    present = list(dict.fromkeys(ev.images.level))
+    return [lv for lv in LEVELS if lv in present] + [lv for lv in present if lv not in LEVELS]
+
+
 def decode_levels(ev):
     """Cross-validated category decoding (:func:`_cv_correct`) from the pixels and each
-    area of every representation and CNN, at each variation level.
+    area of every representation and CNN, at each variation level (:func:`_levels`).
 
     Returns
     -------
@@ -125,7 +133,7 @@ def decode_levels(ev):
     repeats = ev.cfg["decode_repeats"]
     models_dec = list(ev.reps.items()) + [(c, dict(zip(AREAS, ev.cnns.blocks(c))))
                                           for c in ev.cnns.features]
-    for lv in LEVELS:
+    for lv in _levels(ev):
         sel = level == lv
         y = labels[sel]
         pix = _cv_correct(pixels[sel], y, repeats, ev.seed)
@@ -164,15 +172,16 @@ class T6References:
     results: OrderedDict
 
 
-def t6_references(ev, log):
+def t6_references(ev, log, control=True):
     """T6's references: the positive control (each trained CNN's IT predicted from
-    another seed's blocks, at least two CNNs), and the statistic with noise-free
+    another seed's blocks, at least two CNNs; skipped without ``control``), and the
+    statistic with noise-free
     targets, the rate twin's IT (the circuits' statistic without spiking noise) and the
     untrained CNN's IT (depth without learning)."""
     trained, features, labels = ev.cnns.trained, ev.cnns.features, ev.images.labels
     results = OrderedDict()
     control = ""
-    if len(trained) >= 2:
+    if control and len(trained) >= 2:
         c6 = _t6_positive_control([features[c] for c in trained], labels, ev.seed)
         results["t6_positive_control"] = c6.tolist()
         control = (f"; positive control: a CNN's IT from another seed's IT minus from its "
@@ -216,7 +225,7 @@ class ModelTargets(NamedTuple):
     t3: dict
 
 
-def model_targets(ev, model, ckey, cka, decoding, t6, log):
+def model_targets(ev, model, ckey, cka, decoding, t6, log, t5_cka=None):
     """T2-T6 for the circuit ``model`` (``ckey``: its name in ``ev.reps``).
 
     Parameters
@@ -231,14 +240,17 @@ def model_targets(ev, model, ckey, cka, decoding, t6, log):
     t6 : T6References
     log : callable
         Called with each stage's name when it is done.
+    t5_cka : dict, optional
+        The matrices whose row maxima are T5's blocks (default ``cka``; an
+        out-of-distribution set takes those of the evaluation images).
 
     Returns
     -------
     ModelTargets
     """
     targets = OrderedDict()
-    best, pairs = _best_blocks(ev, model)
-    t2 = _t2_target(pairs)
+    best, pairs, choices = _best_blocks(ev, model)
+    t2 = _t2_target(pairs, choices, ev.seed)
     if t2 is not None:
         targets["T2"] = t2
     log(f"{ckey}: T2")
@@ -248,7 +260,8 @@ def model_targets(ev, model, ckey, cka, decoding, t6, log):
         log(f"{ckey}: T3")
         targets["T4"] = _t4_target(ev, ckey, decoding.correct)
         log(f"{ckey}: T4")
-        targets["T5"] = _t5_target(ev, model, ckey, cka)
+        targets["T5"] = _t5_target(ev, model, ckey, cka if t5_cka is None else t5_cka,
+                                   chosen=t5_cka is None)
         log(f"{ckey}: T5")
     counts_it = ev.runs.it_counts.get(model)
     if ev.cnns.trained and counts_it is not None and counts_it.shape[1] >= 2:
@@ -258,44 +271,67 @@ def model_targets(ev, model, ckey, cka, decoding, t6, log):
 
 
 def _best_blocks(ev, model):
-    """Each area's best-matching CNN block (:func:`circuits.metrics.best_block`) for
-    every circuit seed of ``model`` and every CNN: ``({(seed index, CNN): BestBlock},
-    [T2's numbers per pair])``."""
-    best, pairs = {}, []
+    """Each area's best-matching CNN block for every circuit seed of ``model`` and every
+    CNN: the split-half choice of :func:`circuits.metrics.best_block` (T3 scores it on
+    the held-out half) and the choice on every image with its distribution over the
+    same half-samples for every pair (:func:`circuits.robust.block_choice`, T2).
+    Returns ``({(seed index, CNN): BestBlock}, [T2's numbers per pair], {(seed index,
+    CNN): BlockChoice})``."""
+    best, pairs, choices = {}, [], {}
+    halves = robust.half_samples(ev.images.n, ev.cfg["n_boot"], ev.seed)
     for cs in range(ev.cfg["circuit_seeds"]):
         if (model, cs) not in ev.runs.areas:
             continue
         areas_cs = {a: ev.runs.areas[(model, cs)][a] for a in AREAS}
         for cname in ev.cnns.features:
-            bb = metrics.best_block(areas_cs, dict(zip(LABELS, ev.cnns.blocks(cname))),
-                                    labels=ev.images.labels, seed=ev.seed)
-            h, mono = metrics.hierarchy_score(bb.index)
-            best[(cs, cname)] = bb
+            blocks = dict(zip(LABELS, ev.cnns.blocks(cname)))
+            best[(cs, cname)] = metrics.best_block(areas_cs, blocks,
+                                                   labels=ev.images.labels, seed=ev.seed)
+            ch = robust.block_choice(areas_cs, blocks, halves=halves)
+            h, mono, _ = ch.hierarchy()
+            choices[(cs, cname)] = ch
             pairs.append(dict(circuit_seed=ev.seed + cs, cnn=cname, H=h, monotone=mono,
-                              best=bb.names, score=bb.score.tolist()))
-    return best, pairs
+                              best=ch.names, ties=int(ch.tie.sum()),
+                              ties_paired=int(ch.ties("paired").sum()), wins=ch.wins.tolist(),
+                              cka=ch.cka.tolist(), split_half=best[(cs, cname)].names,
+                              H_split=metrics.hierarchy_score(best[(cs, cname)].index)[0]))
+    return best, pairs, choices
 
 
-def _t2_target(pairs):
-    """T2 from the hierarchy score of each (circuit seed, CNN) pair; None without
-    trained CNN."""
+def _t2_target(pairs, choices, seed=0):
+    """T2 from the hierarchy score of each (circuit seed, CNN) pair on every image, its
+    interval over images and seeds (:func:`circuits.robust.hierarchy_interval`), ties
+    counted against monotonicity; None without trained CNN."""
     tp = [p for p in pairs if p["cnn"] != "CNN untrained"]
     up = [p for p in pairs if p["cnn"] == "CNN untrained"]
     if not tp:
         return None
+    hi = robust.hierarchy_interval({k: v for k, v in choices.items()
+                                    if k[1] != "CNN untrained"}, seed=seed)
     n_ok = sum(p["H"] >= 0.8 and p["monotone"] for p in tp)
-    h_tr = float(np.mean([p["H"] for p in tp]))
     h_un = float(np.mean([p["H"] for p in up])) if up else float("nan")
     need = int(np.ceil(0.8 * len(tp)))
-    return dict(value=h_tr, ci=(min(p["H"] for p in tp), max(p["H"] for p in tp)),
-                holds=bool(n_ok >= need and h_un < h_tr),
-                criterion=f"H >= 0.8 and monotone in >= {need} of {len(tp)} "
-                          "(circuit seed, CNN seed) pairs; untrained lower",
-                ci_label="range over pairs",
-                detail=f"{n_ok} of {len(tp)} pairs pass; mean H trained "
-                       f"{h_tr:.2f}, untrained {h_un:.2f}; " + "; ".join(
+    wins = np.mean([p["wins"] for p in tp], axis=0)
+    win_text = "; ".join(f"{lab}: " + ", ".join(f"{b} {w:.2f}" for b, w in zip(LABELS, row)
+                                                 if w >= 0.005)
+                         for lab, row in zip(LABELS, wins))
+    return dict(value=hi["H"], ci=hi["ci_seeds"],
+                holds=bool(hi["H"] >= 0.8 and n_ok >= need and hi["ci_seeds"][0] > h_un),
+                criterion=f"H >= 0.8 with its CI above the untrained CNN's H; monotone, "
+                          f"no tie, in >= {need} of {len(tp)} (circuit seed, CNN seed) pairs",
+                ci_label=f"over images and {hi['n_circuit_seeds']} circuit x "
+                         f"{hi['n_cnn_seeds']} CNN seeds",
+                H_untrained=h_un, ci_images=hi["ci_images"], ties=sum(p["ties"] for p in tp),
+                detail=f"{n_ok} of {len(tp)} pairs monotone with no tie (a tie: the top two "
+                       f"blocks' 95 % half-sampling intervals overlap; shown as V2=V4); mean "
+                       f"H trained {hi['H']:.2f} {_ci(*hi['ci_images'])} over images, "
+                       f"untrained {h_un:.2f}; ties {sum(p['ties'] for p in tp)} of "
+                       f"{len(AREAS) * len(tp)} areas x trained pairs (with the paired "
+                       f"difference's interval instead: "
+                       f"{sum(p['ties_paired'] for p in tp)}); how often each block wins "
+                       f"(half-samples, mean over trained pairs) {win_text}; " + "; ".join(
                            f"(c{p['circuit_seed']}, {p['cnn']}): H {p['H']:.2f}"
-                           f"{'' if p['monotone'] else ' (not monotone)'}, "
+                           f"{'' if p['monotone'] else ' (not monotone or tied)'}, "
                            f"best {'-'.join(p['best'])}" for p in pairs))
 
 
@@ -340,7 +376,8 @@ def _t3_target(ev, ckey, best):
 
 def _t4_target(ev, ckey, correct):
     """T4: circuit IT against HMAX C2, in CKA with the trained CNNs' IT and in decoding
-    at V6 (``correct``: :attr:`Decoding.correct`)."""
+    at the hardest level (V6; ``correct``: :attr:`Decoding.correct`)."""
+    hard = _levels(ev)[-1]
     its = [ev.cnns.features[c]["IT"] for c in ev.cnns.trained]
     it, c2 = ev.reps[ckey]["it"], ev.hmax["it"]
 
@@ -350,24 +387,25 @@ def _t4_target(ev, ckey, correct):
                                        seed=ev.seed)
     c_it = float(np.mean([metrics.cka(it, b) for b in its]))
     h_it = c_it - est
-    d = correct[(ckey, "it", "V6")] - correct[("HMAX", "it", "V6")]
+    d = correct[(ckey, "it", hard)] - correct[("HMAX", "it", hard)]
     dest, dlo, dhi, _ = metrics.bootstrap(np.mean, d, n_boot=ev.cfg["n_boot"] * 5,
                                           seed=ev.seed, method="replace")
-    acc_c = float(np.mean(correct[(ckey, "it", "V6")]))
-    acc_h = float(np.mean(correct[("HMAX", "it", "V6")]))
+    acc_c = float(np.mean(correct[(ckey, "it", hard)]))
+    acc_h = float(np.mean(correct[("HMAX", "it", hard)]))
     return dict(value=est, ci=(lo, hi), holds=bool(est >= 0 and dest >= 0),
                 aim=bool(est >= 0.05 and lo > 0 and dlo > 0),
                 criterion="circuit >= HMAX on both (aim: +0.05, CI above 0)",
                 detail=f"CKA with CNN IT: circuit IT {c_it:.3f}, HMAX C2 "
                        f"{h_it:.3f}, difference {est:+.3f} {_ci(lo, hi)}; "
-                       f"decoding at V6: circuit IT {acc_c:.3f}, C2 {acc_h:.3f}, "
+                       f"decoding at {hard}: circuit IT {acc_c:.3f}, C2 {acc_h:.3f}, "
                        f"difference {dest:+.3f} {_ci(dlo, dhi)}")
 
 
-def _t5_target(ev, model, ckey, cka):
-    """T5: each area's CKA with its best block of the first trained CNN (chosen on
-    every evaluation image), scored on T5's fresh images: a permutation test, and the
-    differences with the pixels and with the shuffled circuit."""
+def _t5_target(ev, model, ckey, cka, chosen=True):
+    """T5: each area's CKA with its best block of the first trained CNN (the row
+    maxima of ``cka``: chosen on every image of ``ev`` if ``chosen``, else elsewhere),
+    scored on T5's images: a permutation test, and the differences with the pixels and
+    with the shuffled circuit."""
     c0 = ev.cnns.trained[0]
     t5_images = ev.images.t5_images
     index = np.argmax(cka[(ckey, c0)], axis=1)
@@ -391,9 +429,11 @@ def _t5_target(ev, model, ckey, cka):
     pmax = 1.0 / (1 + ev.cfg["n_boot"])
     return dict(value=None, ci=None, holds=bool(ok),
                 criterion="p < 0.01 for each area (permutation and both differences)",
-                detail="; ".join(rows) + f" ({c0}; blocks chosen on the {ev.images.n} "
-                       f"evaluation images, scored on {len(t5_images)} fresh "
-                       f"ones, one trial; smallest resampling p possible "
+                detail="; ".join(rows) + f" ({c0}; blocks chosen on the "
+                       + (f"{ev.images.n} evaluation images, scored on "
+                          f"{len(t5_images)} fresh ones, one trial" if chosen else
+                          f"protocol's evaluation images, scored on these "
+                          f"{len(t5_images)}") + f"; smallest resampling p possible "
                        f"{pmax:.3g})")
 
 

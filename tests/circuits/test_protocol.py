@@ -24,6 +24,9 @@ def test_tiny_protocol_writes_every_target(extra, tmp_path):
             "(aim" in line, line
     assert set(res["targets"]) == set(protocol.TARGETS)
     assert res["targets"]["T7"]["holds"] is None            # not measured, and says why
+    # the out-of-distribution summary set, scored with the same targets
+    assert list(res["ood"]) == ["novel glyphs"] and "## Out-of-distribution sets" in text
+    assert {"T1", "T2", "T4"} <= set(res["ood"]["novel glyphs"]["targets"]["circuit MP"])
     for path in res["paths"]["figures"]:
         assert (tmp_path / path.split("/")[-1]).exists()
 
@@ -124,3 +127,30 @@ def test_t6_statistic_per_neuron_tells_which_block_each_neuron_is_built_from():
                                            test_size=0.1).score
     assert diff.shape == (6,)                     # the constant neuron is left out
     assert np.all(diff[:3] > 0.5) and np.all(diff[3:] < -0.5)
+
+
+def test_t2_counts_a_tie_against_the_order_and_wants_h_above_the_untrained():
+    """Synthetic areas and blocks (independent random codes): an area that mixes two
+    blocks equally is a tie, and T2 fails though H on every image is high."""
+    from circuits import protocol_targets, robust
+    rng = np.random.default_rng(0)
+    n = 96
+    blocks = {b: rng.normal(size=(n, 30)) for b in ("V1", "V2", "V4", "IT")}
+    clean = {a: blocks[b] + 0.5 * rng.normal(size=(n, 30))
+             for a, b in zip(("v1", "v2", "v4", "it"), blocks)}
+    tied = dict(clean, v4=blocks["V4"] + blocks["IT"])
+    flat = {a: blocks["V1"] + 0.5 * rng.normal(size=(n, 30)) for a in clean}
+    halves = robust.half_samples(n, 100, seed=0)
+
+    def t2(areas):
+        choices = {(0, "CNN seed 0"): robust.block_choice(areas, blocks, halves=halves),
+                   (0, "CNN untrained"): robust.block_choice(flat, blocks, halves=halves)}
+        pairs = [dict(cnn=k[1], H=c.hierarchy()[0], monotone=c.hierarchy()[1],
+                      best=c.names, ties=int(c.tie.sum()),
+                      ties_paired=int(c.ties("paired").sum()), wins=c.wins.tolist(),
+                      circuit_seed=0) for k, c in choices.items()]
+        return protocol_targets._t2_target(pairs, choices)
+    ok, bad = t2(clean), t2(tied)
+    assert ok["holds"] and ok["value"] == 1.0 and ok["H_untrained"] == 0.0
+    assert not bad["holds"] and bad["value"] >= 0.8
+    assert "V4=IT" in bad["detail"] or "IT=V4" in bad["detail"]

@@ -61,3 +61,21 @@ def test_rate_and_latency_codes():
     assert np.allclose(stimuli.to_rates(img, max_rate=100), [0, 50, 100, 2])
     idx, t = stimuli.to_latencies(img, t_max=0.02, threshold=0.05)
     assert idx.tolist() == [2, 1] and np.allclose(t, [0.0, 0.01])
+
+
+def test_out_of_distribution_sets_share_nothing_with_the_training_set(extra):
+    from circuits import cnn, stimuli_ood
+    assert not set(stimuli_ood.NOVEL_CATEGORIES) & set(stimuli.CATEGORIES)
+    assert not set(stimuli_ood.NOVEL_FONTS) & (set(stimuli.FONTS) | set(cnn.TRAIN_FONTS))
+    sets = stimuli_ood.ood_sets(2, 32, seed=5)
+    assert list(sets) == ["novel glyphs", "photographs", "high variation"]
+    for name, (images, labels) in sets.items():
+        k = 4 if name == "photographs" else 8
+        assert images.shape == (2 * 8, 32, 32) and np.bincount(labels).tolist() == [16 // k] * k
+        np.testing.assert_allclose(images.mean((1, 2)), 0.5, atol=0.02)
+    again = stimuli_ood.ood_sets(2, 32, seed=5, which=("photographs",))
+    assert np.array_equal(again["photographs"][0], sets["photographs"][0])
+    # every photograph category has source images that ship with the packages
+    assert all(len(v) >= 4 for v in stimuli_ood._photos().values())
+    with pytest.raises(ValueError, match="known sets"):
+        stimuli_ood.ood_sets(2, which=("sketches",))
