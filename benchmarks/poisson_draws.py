@@ -21,6 +21,7 @@ import os
 import platform
 import subprocess
 import sys
+import textwrap
 import time
 
 import numpy as np
@@ -126,11 +127,11 @@ def main(argv=None):
         import matplotlib.pyplot as plt
         fig, ax = plt.subplots(figsize=(5, 3.4))
         lams = list(res)
-        ax.loglog(lams, [res[x][0] for x in lams], "o-", label="old: inversion, 3 hash rounds")
-        ax.loglog(lams, [res[x][1] for x in lams], "s-", label="new: guide table, 1 round")
+        ax.loglog(lams, [res[x][0] for x in lams], "o-", label="old: CDF inversion")
+        ax.loglog(lams, [res[x][1] for x in lams], "s-", label="new: guide table")
         ax.set_xlabel("mean count per draw, λ")
         ax.set_ylabel("ns per count (one core)")
-        ax.set_title(_cpu(), fontsize=8)
+        ax.set_title("\n".join(textwrap.wrap(_cpu(), 60)), fontsize=7)
         ax.legend(fontsize=8)
         fig.tight_layout()
         fig.savefig(args.plot, dpi=120)
