@@ -58,88 +58,91 @@ def _recover(r, elapsed, tau):
     return 1.0 - (1.0 - r) * math.exp(-elapsed / tau)
 
 
-def _on_pre(q, step, w, trace, last, p):
+def _on_pre(q, step, w, trace, last, prm, rule):
     """A presynaptic spike arrives at synapse ``q``: returns the efficacy it transmits
     (the weight, times ``u R`` with short-term plasticity), and jumps the presynaptic
     traces and depresses the weight. The weight transmitted is the one before the
-    depression, or after it where ``p[TRANSMIT_LAST]`` (NEST's and PyNN's order).
+    depression, or after it where ``prm[rule, TRANSMIT_LAST]`` (NEST's and PyNN's order).
     ``p`` is the projection's parameter row."""
-    elapsed = step * p[DT] - last[q] * p[DT]
+    elapsed = step * prm[rule, DT] - last[q] * prm[rule, DT]
     last[q] = step
     efficacy = 1.0
-    if p[STP] != 0.0:
-        u = _decay(trace[STP_U, q], elapsed, p[TAU_FACIL]) if p[TAU_FACIL] > 0.0 else 0.0
-        u = u + p[U] * (1.0 - u)
-        r = _recover(trace[STP_R, q], elapsed, p[TAU_REC])
-        efficacy = u * r
+    if prm[rule, STP] != 0.0:
+        tau_f = prm[rule, TAU_FACIL]
+        u = _decay(trace[STP_U, q], elapsed, tau_f) if tau_f > 0.0 else 0.0
+        u = u + prm[rule, U] * (1.0 - u)
+        resources = _recover(trace[STP_R, q], elapsed, prm[rule, TAU_REC])
+        efficacy = u * resources
         trace[STP_U, q] = u
-        trace[STP_R, q] = r - efficacy
+        trace[STP_R, q] = resources - efficacy
     sent = w[q] * efficacy
-    kind = p[KIND]
+    kind = prm[rule, KIND]
     if kind == NO_LEARNING:
         return sent
-    r1 = _decay(trace[R1, q], elapsed, p[TAU_PLUS])
-    o1 = _decay(trace[O1, q], elapsed, p[TAU_MINUS])
-    amount = p[A_MINUS]
+    r1 = _decay(trace[R1, q], elapsed, prm[rule, TAU_PLUS])
+    o1 = _decay(trace[O1, q], elapsed, prm[rule, TAU_MINUS])
+    amount = prm[rule, A_MINUS]
     if kind == TRIPLET:
-        r2 = _decay(trace[R2, q], elapsed, p[TAU_X])
-        trace[O2, q] = _decay(trace[O2, q], elapsed, p[TAU_Y])
-        amount = amount + p[A3_MINUS] * r2          # r2 before this spike's jump
-        trace[R2, q] = 1.0 if p[NEAREST] != 0.0 else r2 + 1.0
-    span = w[q] - p[W_MIN] if p[MULTIPLICATIVE] != 0.0 else p[W_MAX] - p[W_MIN]
-    w[q] = min(max(w[q] - p[LEARNING] * amount * span * o1, p[W_MIN]), p[W_MAX])
-    trace[R1, q] = 1.0 if p[NEAREST] != 0.0 else r1 + 1.0
+        r2 = _decay(trace[R2, q], elapsed, prm[rule, TAU_X])
+        trace[O2, q] = _decay(trace[O2, q], elapsed, prm[rule, TAU_Y])
+        amount = amount + prm[rule, A3_MINUS] * r2          # r2 before this spike's jump
+        trace[R2, q] = 1.0 if prm[rule, NEAREST] != 0.0 else r2 + 1.0
+    w_min, w_max = prm[rule, W_MIN], prm[rule, W_MAX]
+    span = w[q] - w_min if prm[rule, MULTIPLICATIVE] != 0.0 else w_max - w_min
+    w[q] = min(max(w[q] - prm[rule, LEARNING] * amount * span * o1, w_min), w_max)
+    trace[R1, q] = 1.0 if prm[rule, NEAREST] != 0.0 else r1 + 1.0
     trace[O1, q] = o1
-    if p[TRANSMIT_LAST] != 0.0:
+    if prm[rule, TRANSMIT_LAST] != 0.0:
         sent = w[q] * efficacy
     return sent
 
 
-def _on_post(q, step, w, trace, last, p):
+def _on_post(q, step, w, trace, last, prm, rule):
     """The postsynaptic neuron of synapse ``q`` spikes: jumps the postsynaptic traces
     and potentiates the weight (only synapses whose rule learns are visited)."""
-    elapsed = step * p[DT] - last[q] * p[DT]
+    elapsed = step * prm[rule, DT] - last[q] * prm[rule, DT]
     last[q] = step
-    if p[STP] != 0.0:          # keep the short-term state at the same update time
-        if p[TAU_FACIL] > 0.0:
-            trace[STP_U, q] = _decay(trace[STP_U, q], elapsed, p[TAU_FACIL])
+    if prm[rule, STP] != 0.0:          # keep the short-term state at the same update time
+        if prm[rule, TAU_FACIL] > 0.0:
+            trace[STP_U, q] = _decay(trace[STP_U, q], elapsed, prm[rule, TAU_FACIL])
         else:
             trace[STP_U, q] = 0.0
-        trace[STP_R, q] = _recover(trace[STP_R, q], elapsed, p[TAU_REC])
-    r1 = _decay(trace[R1, q], elapsed, p[TAU_PLUS])
-    o1 = _decay(trace[O1, q], elapsed, p[TAU_MINUS])
-    amount = p[A_PLUS]
-    if p[KIND] == TRIPLET:
-        o2 = _decay(trace[O2, q], elapsed, p[TAU_Y])
-        trace[R2, q] = _decay(trace[R2, q], elapsed, p[TAU_X])
-        amount = amount + p[A3_PLUS] * o2           # o2 before this spike's jump
-        trace[O2, q] = 1.0 if p[NEAREST] != 0.0 else o2 + 1.0
-    span = p[W_MAX] - w[q] if p[MULTIPLICATIVE] != 0.0 else p[W_MAX] - p[W_MIN]
-    w[q] = min(max(w[q] + p[LEARNING] * amount * span * r1, p[W_MIN]), p[W_MAX])
+        trace[STP_R, q] = _recover(trace[STP_R, q], elapsed, prm[rule, TAU_REC])
+    r1 = _decay(trace[R1, q], elapsed, prm[rule, TAU_PLUS])
+    o1 = _decay(trace[O1, q], elapsed, prm[rule, TAU_MINUS])
+    amount = prm[rule, A_PLUS]
+    if prm[rule, KIND] == TRIPLET:
+        o2 = _decay(trace[O2, q], elapsed, prm[rule, TAU_Y])
+        trace[R2, q] = _decay(trace[R2, q], elapsed, prm[rule, TAU_X])
+        amount = amount + prm[rule, A3_PLUS] * o2           # o2 before this spike's jump
+        trace[O2, q] = 1.0 if prm[rule, NEAREST] != 0.0 else o2 + 1.0
+    w_min, w_max = prm[rule, W_MIN], prm[rule, W_MAX]
+    span = w_max - w[q] if prm[rule, MULTIPLICATIVE] != 0.0 else w_max - w_min
+    w[q] = min(max(w[q] + prm[rule, LEARNING] * amount * span * r1, w_min), w_max)
     trace[R1, q] = r1
-    trace[O1, q] = 1.0 if p[NEAREST] != 0.0 else o1 + 1.0
+    trace[O1, q] = 1.0 if prm[rule, NEAREST] != 0.0 else o1 + 1.0
 
 
 @register_jitable
-def sample_plastic(code, q, step, w, trace, last, p):
+def sample_plastic(code, q, step, w, trace, last, prm, rule):
     """Variable ``code`` of synapse ``q`` at the start of ``step`` (a monitor's
     sample): 0 the weight, ``1 + r`` trace row ``r``, decayed to the step."""
     if code == 0:
         return w[q]
     row = code - 1
-    elapsed = step * p[DT] - last[q] * p[DT]
+    elapsed = step * prm[rule, DT] - last[q] * prm[rule, DT]
     if row == STP_R:
-        return _recover(trace[row, q], elapsed, p[TAU_REC])
+        return _recover(trace[row, q], elapsed, prm[rule, TAU_REC])
     if row == STP_U:
-        return _decay(trace[row, q], elapsed, p[TAU_FACIL])
+        return _decay(trace[row, q], elapsed, prm[rule, TAU_FACIL])
     if row == R1:
-        tau = p[TAU_PLUS]
+        tau = prm[rule, TAU_PLUS]
     elif row == O1:
-        tau = p[TAU_MINUS]
+        tau = prm[rule, TAU_MINUS]
     elif row == R2:
-        tau = p[TAU_X]
+        tau = prm[rule, TAU_X]
     else:
-        tau = p[TAU_Y]
+        tau = prm[rule, TAU_Y]
     return _decay(trace[row, q], elapsed, tau)
 
 
@@ -194,7 +197,7 @@ def plasticity_step(pl, firing, n_fire, n, step, buffer, slot, touched, n_touche
             for q in range(pl.pre_ptr[s], pl.pre_ptr[s + 1]):
                 if pl.delay[q] != d:
                     continue
-                sent = on_pre(q, step, pl.w, pl.trace, pl.last, pl.prm[pl.rule[q]])
+                sent = on_pre(q, step, pl.w, pl.trace, pl.last, pl.prm, pl.rule[q])
                 add = np.int64(np.rint(sent * FIXED_SCALE))
                 t = pl.target[q]
                 if buffer[slot, t] == 0 and add != 0 and n_touched[slot] < cap:
@@ -206,7 +209,7 @@ def plasticity_step(pl, firing, n_fire, n, step, buffer, slot, touched, n_touche
         if k < n:
             for c in range(pl.col_ptr[k], pl.col_ptr[k + 1]):
                 q = pl.col_syn[c]
-                on_post(q, step, pl.w, pl.trace, pl.last, pl.prm[pl.rule[q]])
+                on_post(q, step, pl.w, pl.trace, pl.last, pl.prm, pl.rule[q])
 
 
 # ------------------------------------------------------------ the numpy oracle

@@ -91,7 +91,7 @@ def test_compiled_step_equals_numpy_twin():
         codes = np.full(P, code)
         want = K.sample_plastic_numpy(codes, q, 120, ref)
         got = np.array([K.sample_plastic(code, k, 120, ours.w, ours.trace, ours.last,
-                                         ours.prm[ours.rule[k]]) for k in q])
+                                         ours.prm, ours.rule[k]) for k in q])
         if code == 1 + K.STP_U:          # u only where it facilitates (projection 0)
             got, want = got[ours.rule == 0], want[ours.rule == 0]
         assert np.array_equal(got, want), code
