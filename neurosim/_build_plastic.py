@@ -26,7 +26,8 @@ def build_plastic(net, offsets, n, n_total, dt):
         delay.append(s._delay_steps)
         w.append(s._weight_si)
         rule.append(np.full(s.i.size, r, dtype=np.int32))
-    pre, post, target, delay = (np.concatenate(x) for x in (pre, post, target, delay))
+    pre, post, target, delay, rule = (np.concatenate(x) for x in (pre, post, target, delay,
+                                                                  rule))
     order = np.lexsort((delay, pre))             # rows by source, each by delay (stable)
     where = np.empty(order.size, dtype=np.int64)
     where[order] = np.arange(order.size)
@@ -37,7 +38,7 @@ def build_plastic(net, offsets, n, n_total, dt):
     pre_ptr = np.zeros(n_total + 1, dtype=np.int64)
     np.cumsum(np.bincount(pre, minlength=n_total), out=pre_ptr[1:])
     # the column index lists the synapses whose weights learn (a long-term rule)
-    learns = np.array([s._rules[1] is not None for s in projections])[np.concatenate(rule)]
+    learns = np.array([s._rules[1] is not None for s in projections])[rule]
     post_sorted, learns_sorted = post[order], learns[order]
     col_ptr = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(np.bincount(post_sorted[learns_sorted], minlength=n), out=col_ptr[1:])
@@ -51,7 +52,7 @@ def build_plastic(net, offsets, n, n_total, dt):
     depth = int(delay.max()) + 1 if delay.size else 1
     return Plastic(
         prm=np.array([parameter_row(*s._rules, dt, s._learning) for s in projections]),
-        rule=np.concatenate(rule)[order], pre_ptr=pre_ptr, target=target[order],
+        rule=rule[order], pre_ptr=pre_ptr, target=target[order],
         delay=delay[order].astype(np.int32), w=np.concatenate(w)[order].astype(float),
         trace=trace, last=np.zeros(order.size, dtype=np.int64), col_ptr=col_ptr,
         col_syn=col_syn.astype(np.int64),
