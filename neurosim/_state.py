@@ -59,21 +59,15 @@ def set_model(net, group, model):
 def set_weights(net, synapses, weights):
     """New weights of a projection, refused (and undone) if input could overflow."""
     a = net._built()
-    names = lambda k: _group_at(net, a.offsets, k)      # noqa: E731
-    if synapses.plasticity is not None:
-        old = a.plastic.w[synapses._positions]
-        a.plastic.w[synapses._positions] = weights
-        try:
-            check_input_bound(a.synapses, a.drives, a.n, names, a.plastic)
-        except OverflowError:
-            a.plastic.w[synapses._positions] = old
-            raise
-        return
-    new = _to_fixed(weights)
-    old = a.synapses.weight[synapses._positions]
-    a.synapses.weight[synapses._positions] = new
+    if synapses.plasticity is not None:     # plastic weights: floats, apart from the CSR
+        target, new = a.plastic.w, weights
+    else:
+        target, new = a.synapses.weight, _to_fixed(weights)
+    old = target[synapses._positions]
+    target[synapses._positions] = new
     try:
-        check_input_bound(a.synapses, a.drives, a.n, names, a.plastic)
+        check_input_bound(a.synapses, a.drives, a.n, lambda k: _group_at(net, a.offsets, k),
+                          a.plastic)
     except OverflowError:
-        a.synapses.weight[synapses._positions] = old
+        target[synapses._positions] = old
         raise

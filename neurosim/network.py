@@ -272,14 +272,14 @@ class Network:
         chunk = chunk_steps or max(1, int(round(1.0 / self.dt)))
         if n_threads is not None:
             n_threads = check_int("n_threads", n_threads, minimum=1)
+        distributed = _mpi.is_distributed()     # started by mpirun with several ranks
+        if distributed:
+            local = _mpi.check_backend(be.name, n_threads, backend or get_config()["backend"])
+        _check_plastic(self, local if distributed else be.name, mpi=distributed)
         for m in self.monitors:
             m._before_run()
-        if _mpi.is_distributed():   # started by mpirun with several ranks: split the network
-            local = _mpi.check_backend(be.name, n_threads, backend or get_config()["backend"])
-            _check_plastic(self, local, mpi=True)
+        if distributed:             # split the network over the ranks
             be = _mpi.distributed_backend(get_backend(local))
-        else:
-            _check_plastic(self, be.name)
         run_steps(self, be, n_steps, chunk, n_threads, progress)
 
     # ------------------------------------------------------------ state access

@@ -196,6 +196,8 @@ def plasticity_step(pl, firing, n_fire, n, step, buffer, slot, touched, n_touche
             s = pl.queue[e, m]
             for q in range(pl.pre_ptr[s], pl.pre_ptr[s + 1]):
                 if pl.delay[q] != d:
+                    if pl.delay[q] > d:     # a row is sorted by delay: none further on
+                        break
                     continue
                 sent = on_pre(q, step, pl.w, pl.trace, pl.last, pl.prm, pl.rule[q])
                 add = np.int64(np.rint(sent * FIXED_SCALE))
