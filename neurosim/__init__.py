@@ -22,12 +22,13 @@ from .sweep import SweepResult, sweep
 from .dask_sweep import dask_sweep
 from . import mpi
 from .synapses import Synapses
-from .plasticity import STDP, TripletSTDP, TsodyksMarkram
+from .plasticity import STDP, RewardSTDP, TripletSTDP
+from .short_term import TsodyksMarkram
 
 __all__ = ["__version__", "get_config", "set_config", "config_context", "available_backends",
            *_models.__all__, "NeuronGroup", "Subgroup",
            "PoissonGroup", "SpikeGeneratorGroup", "PoissonInput", "CurrentInput", "TimedCurrent",
-           "Synapses", "STDP", "TripletSTDP", "TsodyksMarkram", "AllToAll", "OneToOne", "FixedProbability", "FixedIndegree",
+           "Synapses", "STDP", "TripletSTDP", "RewardSTDP", "TsodyksMarkram", "AllToAll", "OneToOne", "FixedProbability", "FixedIndegree",
            "FixedOutdegree", "FixedTotalNumber", "Explicit", "Uniform", "Normal",
            "SpikeMonitor", "StateMonitor", "RateMonitor", "Network", "NetworkTooLargeError",
            "RunInterrupted", "NonFiniteStateError", "ModelCompileError", "CheckpointWarning",

@@ -2,8 +2,8 @@
 with the static ones (``_build._build_synapses``) and kept apart from them."""
 import numpy as np
 
-from .kernels.plasticity import STP_R, Plastic, empty_plastic
-from .plasticity import parameter_row
+from .kernels.plasticity import D_HI, D_LO, STP_R, Plastic, empty_plastic
+from .plasticity import RewardSTDP, parameter_row
 
 __all__ = ["build_plastic"]
 
@@ -50,12 +50,34 @@ def build_plastic(net, offsets, n, n_total, dt):
         trace[STP_R] = 1.0                       # short-term plasticity starts rested
     firing_sources = max(1, int(np.count_nonzero(np.diff(pre_ptr))))
     depth = int(delay.max()) + 1 if delay.size else 1
+    prm = np.array([parameter_row(*s._rules, dt, s._learning) for s in projections])
+    reward = [(r, s) for r, s in enumerate(projections) if isinstance(s._rules[1], RewardSTDP)]
+    for r, s in reward:
+        prm[r, [D_LO, D_HI]] = _dopamine_range(net, offsets, s)
+    window = min((s._rules[1]._window_steps(dt) for _, s in reward), default=0)
+    due = max((s._rules[1]._delay_steps(dt) for _, s in reward), default=0) + 1
     return Plastic(
-        prm=np.array([parameter_row(*s._rules, dt, s._learning) for s in projections]),
+        prm=prm,
         rule=rule[order], pre_ptr=pre_ptr, target=target[order],
         delay=delay[order].astype(np.int32), w=np.concatenate(w)[order].astype(float),
         trace=trace, last=np.zeros(order.size, dtype=np.int64), col_ptr=col_ptr,
         col_syn=col_syn.astype(np.int64),
         queue=np.zeros((depth, firing_sources), dtype=np.int64),
         queue_n=np.zeros(depth, dtype=np.int64),
-        delay_range=np.array([delay.min() if delay.size else 0, depth - 1], dtype=np.int64))
+        delay_range=np.array([delay.min() if delay.size else 0, depth - 1], dtype=np.int64),
+        dopamine=np.zeros(len(projections)), dopamine_due=np.zeros((len(projections), due)),
+        dopamine_integral=np.zeros((len(projections), window + 1)),
+        window=np.zeros(1, dtype=np.int64))
+
+
+def _dopamine_range(net, offsets, s):
+    """Global indices ``[lo, hi)`` of the neurons or sources whose spikes release the
+    dopamine of projection ``s`` (an empty range without a source)."""
+    src = s._rules[1].dopamine_source
+    if src is None:
+        return 0, 0
+    if id(src.root) not in offsets:
+        raise ValueError(f"{s.name}: dopamine_source={src.name!r} is not part of the network; "
+                         "add it to Network(...)")
+    lo = offsets[id(src.root)] + src.start
+    return lo, lo + src.n

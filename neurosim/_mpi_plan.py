@@ -213,6 +213,9 @@ def min_delay_steps(net):
     network: the same on every rank, which holds only its neurons' synapses."""
     shortest = [s._summary.min_delay_steps for s in net.synapses
                 if s._summary.min_delay_steps is not None]
+    # dopamine travels from its source to reward-modulated synapses with a delay too
+    shortest += [s._rules[1]._delay_steps(net.dt) for s in net.synapses
+                 if getattr(s._rules[1], "dopamine_source", None) is not None]
     return min(shortest) if shortest else None
 
 

@@ -11,7 +11,8 @@ __all__ = ["take_snapshot", "apply_snapshot", "changeable", "warn_replaced", "Ch
 # the state arrays a snapshot copies (the rest is fixed once built)
 MUTABLE_NEURON_FIELDS = ("v", "ge", "gi", "ref", "aux", "i_bias", "i_ext", "spiked", "buffer")
 # ... and of the plastic synapses (prm: the rules' parameters, learning switched on or off)
-MUTABLE_PLASTIC_FIELDS = ("w", "trace", "last", "queue", "queue_n", "prm")
+MUTABLE_PLASTIC_FIELDS = ("w", "trace", "last", "queue", "queue_n", "prm", "dopamine",
+                          "dopamine_due", "dopamine_integral", "window")
 
 
 def take_snapshot(net):

@@ -5,6 +5,7 @@ import numpy as np
 from ._build import _group_at
 from ._fixed_point import check_input_bound, to_fixed as _to_fixed
 from .groups import NeuronGroup, _Population
+from .kernels.plasticity_numpy import catch_up_numpy, sample_plastic_numpy
 
 __all__ = ["state_slot", "set_rates", "set_bias", "set_model", "set_weights"]
 
@@ -56,10 +57,20 @@ def set_model(net, group, model):
     nr.seg_prm[k, :row.size] = row
 
 
+def plastic_weights(net, synapses):
+    """The weights of a plastic projection now (reward-modulated ones integrated to the
+    current step: they are stored as of their last update)."""
+    pl = net._built().plastic
+    q = synapses._positions
+    return sample_plastic_numpy(np.zeros(q.size, np.int64), q, net.t_step, pl)
+
+
 def set_weights(net, synapses, weights):
     """New weights of a projection, refused (and undone) if input could overflow."""
     a = net._built()
     if synapses.plasticity is not None:     # plastic weights: floats, apart from the CSR
+        # reward-modulated weights first brought to now: the new ones start from here
+        catch_up_numpy(a.plastic, synapses._positions, net.t_step)
         target, new = a.plastic.w, weights
     else:
         target, new = a.synapses.weight, _to_fixed(weights)

@@ -12,7 +12,7 @@ from ._config import get_config
 from ._memory import NetworkTooLargeError
 from ._run_loop import run_steps
 from ._snapshot import CheckpointWarning, apply_snapshot, changeable, take_snapshot, warn_replaced
-from ._state import set_bias, set_model, set_rates, set_weights, state_slot
+from ._state import plastic_weights, set_bias, set_model, set_rates, set_weights, state_slot
 from ._validation import check_bool, check_int, check_positive, check_seed, steps_of, to_si
 from .backends import get_backend
 from .groups import NeuronGroup
@@ -364,6 +364,9 @@ class Network:
 
     def _set_weights(self, synapses, weights):
         set_weights(self, synapses, weights)
+
+    def _plastic_weights(self, synapses):
+        return plastic_weights(self, synapses)
 
     def reseed(self, seed):
         """Use another seed for the random draws of later steps.

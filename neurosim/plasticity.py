@@ -1,5 +1,5 @@
-"""Synaptic plasticity rules: long-term (``STDP``, ``TripletSTDP``) and short-term
-(``TsodyksMarkram``).
+"""Synaptic plasticity rules: long-term (``STDP``, ``TripletSTDP``, ``RewardSTDP``) and
+short-term (``TsodyksMarkram``, in :mod:`neurosim.short_term`).
 
 A rule is given to a projection, ``Synapses(..., plasticity=STDP(...))``, or a
 short-term and a long-term rule together, ``plasticity=(TsodyksMarkram(...),
@@ -9,13 +9,17 @@ sets them between runs. The arithmetic lives in :mod:`neurosim.kernels.plasticit
 parameters, checks them, writes them into the engines' parameter rows and exports
 them to Brian2.
 """
+import math
+
 import numpy as np
 
-from ._validation import check_positive
+from ._validation import check_positive, steps_of, to_si
+from .groups import _Population
 from .kernels import plasticity as K
-from .units import second
+from .short_term import TsodyksMarkram
+from .units import Hz, second
 
-__all__ = ["STDP", "TripletSTDP", "TsodyksMarkram"]
+__all__ = ["STDP", "TripletSTDP", "RewardSTDP"]
 
 _PAIRINGS = ("all", "nearest")
 _DEPENDENCES = ("additive", "multiplicative")
@@ -327,108 +331,164 @@ class TripletSTDP(_LongTerm):
                 f"{self._bounds_repr()})")
 
 
-class TsodyksMarkram:
-    """Short-term depression and facilitation of each synapse.
+class RewardSTDP(_LongTerm):
+    """Reward-modulated (dopamine-modulated) STDP (Izhikevich 2007).
 
-    The model of Tsodyks & Markram (1997) and Markram, Wang & Tsodyks (1998).
-
-    Between spikes the available resources :math:`R` recover and the
-    utilisation :math:`u` decays,
+    Spike pairs do not change the weight directly: they tag the synapse. Each
+    synapse keeps the traces ``x_pre`` and ``x_post`` of :class:`STDP` and an
+    eligibility trace ``c``; a presynaptic spike's arrival lowers ``c`` by
+    :math:`A_- x_\\mathrm{post}`, a postsynaptic spike raises it by :math:`A_+
+    x_\\mathrm{pre}`. The eligibility decays, and the weight follows the
+    projection's dopamine level :math:`d`:
 
     .. math::
 
-        \\frac{dR}{dt} = \\frac{1 - R}{\\tau_\\mathrm{rec}},\\qquad
-        \\frac{du}{dt} = -\\frac{u}{\\tau_\\mathrm{facil}};
+        \\frac{dc}{dt} = -\\frac{c}{\\tau_c},\\qquad
+        \\frac{dd}{dt} = -\\frac{d}{\\tau_d} + \\sum_k \\Delta d\\,
+        \\delta(t - t_k - \\mathrm{delay}),\\qquad
+        \\frac{dw}{dt} = (w_\\max - w_\\min)\\, c\\, (d - b),
 
-    a presynaptic spike arriving at the synapse first raises
-    :math:`u \\leftarrow u + U (1 - u)`, then transmits :math:`w\\, u R` and
-    uses :math:`R \\leftarrow R - u R`. For a regular train of period
-    :math:`\\Delta` this is the recursion :math:`u_{n+1} = U + u_n (1 - U)
-    e^{-\\Delta/\\tau_\\mathrm{facil}}`, :math:`R_{n+1} = 1 - (1 - R_n (1 - u_n))
-    e^{-\\Delta/\\tau_\\mathrm{rec}}` (NEST's ``tsodyks2_synapse``, PyNN's
-    ``TsodyksMarkramSynapse``). ``tau_facil = 0`` is depression only
-    (:math:`u = U` at every spike). Synapses start rested: :math:`R = 1`,
-    :math:`u = 0`.
+    with the weight kept within :math:`[w_\\min, w_\\max]`. :math:`t_k` are the
+    spikes of ``dopamine_source`` (dopaminergic neurons, or a
+    ``SpikeGeneratorGroup`` of reward times), each raising :math:`d` by
+    ``dopamine_per_spike`` after ``dopamine_delay``; :math:`d` can also be set
+    between runs (``Synapses.dopamine``). A pairing's tag thus turns into a
+    weight change only if dopamine arrives while the tag lasts (:math:`\\tau_c`,
+    about a second): the distal reward problem. The weight is integrated exactly
+    (the exponentials in closed form), updated when the synapse is visited (a
+    spike) and at least once every :math:`\\tau_c`; it is clipped at those
+    updates, as NEST's ``stdp_dopamine_synapse`` does.
 
     Parameters
     ----------
-    U : float
-        Utilisation increment, in (0, 1].
-    tau_rec : Quantity (time)
-        Recovery time constant of the resources, > 0.
-    tau_facil : Quantity (time), optional
-        Decay time constant of the utilisation (facilitation), >= 0; default 0.
+    tau_plus, tau_minus : Quantity (time)
+        Decay time constants of ``x_pre`` and ``x_post``, > 0.
+    a_plus, a_minus : float
+        Eligibility per pair, >= 0 (dimensionless: with :math:`d` in Hz, a pair's
+        full tag changes the weight by ``a_plus * (w_max - w_min)`` per unit of
+        :math:`\\int c\\, d\\, dt`).
+    tau_c : Quantity (time)
+        Decay time constant of the eligibility, > 0 (Izhikevich: 1 s).
+    tau_d : Quantity (time)
+        Decay time constant of the dopamine level, > 0 (Izhikevich: 200 ms).
+    w_max : Quantity
+        Upper bound of the weights, in the target model's weight unit.
+    w_min : Quantity, optional
+        Lower bound, default 0, as in :class:`STDP`.
+    dopamine_source : NeuronGroup, Subgroup, PoissonGroup or SpikeGeneratorGroup, optional
+        Whose spikes release dopamine; it must be part of the network. Without
+        one, the level is set between runs only.
+    dopamine_per_spike : Quantity (frequency), optional
+        The jump of :math:`d` per spike of ``dopamine_source``, in Hz (negative
+        for a dip); default 0 Hz.
+    dopamine_delay : Quantity (time), optional
+        From a dopamine spike to the jump; a whole number of steps, at least one
+        (default: one step). Under MPI it must not be shorter than the network's
+        shortest synaptic delay.
+    baseline : Quantity (frequency), optional
+        :math:`b`, the level at which the weights do not change; default 0 Hz.
+    pairing : {'all', 'nearest'}
+        As in :class:`STDP`.
+    transmit_first : bool, optional
+        As in :class:`STDP` (a presynaptic spike does not change the weight here,
+        so both orders transmit the same weight).
 
     Examples
     --------
-    A depressing synapse (Tsodyks & Markram 1997) and a facilitating one
-    (Markram et al. 1998):
+    Izhikevich (2007): the STDP window of 20 ms, depression 1.5 times
+    potentiation, a tag of 1 s, dopamine that decays in 200 ms and rises by
+    0.5 per ms (500 Hz) at each reward, 1 ms after it:
 
     >>> import neurosim as ns
-    >>> from neurosim.units import ms
-    >>> depressing = ns.TsodyksMarkram(U=0.5, tau_rec=800*ms)
-    >>> facilitating = ns.TsodyksMarkram(U=0.03, tau_rec=130*ms, tau_facil=530*ms)
-    >>> facilitating
-    TsodyksMarkram(U=0.03, tau_rec=130 ms, tau_facil=530 ms)
+    >>> from neurosim.units import Hz, ms, mV, second
+    >>> reward = ns.SpikeGeneratorGroup(1, [0, 0], [1, 2]*second)
+    >>> rule = ns.RewardSTDP(tau_plus=20*ms, tau_minus=20*ms, a_plus=0.25, a_minus=0.375,
+    ...                      tau_c=1*second, tau_d=200*ms, w_max=4*mV,
+    ...                      dopamine_source=reward, dopamine_per_spike=500*Hz,
+    ...                      dopamine_delay=1*ms)
+    >>> rule.tau_c
+    1.0
     """
 
-    short_term = True
-    trace_rows = 6
+    trace_rows = 3
 
-    def __init__(self, U, tau_rec, tau_facil=0 * second):
-        try:
-            u = float(U)
-        except (TypeError, ValueError):
-            raise TypeError(f"U={U!r} must be a plain number in (0, 1]") from None
-        if not 0.0 < u <= 1.0:
-            raise ValueError(f"U={U!r} must be in (0, 1]")
-        self.U = u
-        self.tau_rec = check_positive("tau_rec", tau_rec, second)
-        self.tau_facil = check_positive("tau_facil", tau_facil, second, strict=False)
+    def __init__(self, tau_plus, tau_minus, a_plus, a_minus, tau_c, tau_d, w_max, w_min=None,
+                 dopamine_source=None, dopamine_per_spike=0 * Hz, dopamine_delay=None,
+                 baseline=0 * Hz, pairing="all", transmit_first=True):
+        self.tau_plus = check_positive("tau_plus", tau_plus, second)
+        self.tau_minus = check_positive("tau_minus", tau_minus, second)
+        self.a_plus = _non_negative("a_plus", a_plus)
+        self.a_minus = _non_negative("a_minus", a_minus)
+        self.tau_c = check_positive("tau_c", tau_c, second)
+        self.tau_d = check_positive("tau_d", tau_d, second)
+        if dopamine_source is not None and not isinstance(dopamine_source, _Population):
+            raise TypeError(f"dopamine_source={dopamine_source!r} must be a group of neurons "
+                            "or a spike source (NeuronGroup, Subgroup, PoissonGroup, "
+                            "SpikeGeneratorGroup), or None")
+        self.dopamine_source = dopamine_source
+        self.dopamine_per_spike = float(to_si("dopamine_per_spike", dopamine_per_spike, Hz))
+        self.baseline = float(to_si("baseline", baseline, Hz))
+        self.dopamine_delay = None if dopamine_delay is None else \
+            check_positive("dopamine_delay", dopamine_delay, second)
+        self._common(w_max, w_min, pairing, "additive", transmit_first)
 
-    def _bind(self, model, projection):
-        """Nothing to convert (called by ``Synapses``)."""
-        return self
+    def _delay_steps(self, dt):
+        """The dopamine delay in steps (at least one)."""
+        if self.dopamine_delay is None:
+            return 1
+        return int(steps_of("dopamine_delay", self.dopamine_delay, dt))
+
+    def _window_steps(self, dt):
+        """Steps between two updates of every synapse: at most ``tau_c`` (the factor
+        ``exp(k dt/tau_c)`` of the lazy integration then stays below ``e``)."""
+        return max(1, int(self.tau_c / dt))
 
     def _fill(self, row):
         """Write the rule into a projection's parameter row (``kernels.plasticity``)."""
-        row[[K.STP, K.U, K.TAU_REC, K.TAU_FACIL]] = 1.0, self.U, self.tau_rec, self.tau_facil
+        dt = row[K.DT]
+        tau_cd = 1.0 / (1.0 / self.tau_c + 1.0 / self.tau_d)
+        row[K.KIND] = K.REWARD
+        row[[K.TAU_PLUS, K.TAU_MINUS, K.A_PLUS, K.A_MINUS, K.TAU_C]] = (
+            self.tau_plus, self.tau_minus, self.a_plus, self.a_minus, self.tau_c)
+        # the step's integrals of exp(-s/tau_c) d(s) (per unit of d) and of b exp(-s/tau_c)
+        row[K.GAIN_D] = tau_cd * -math.expm1(-dt / tau_cd)
+        row[K.GAIN_BASELINE] = self.baseline * self.tau_c * -math.expm1(-dt / self.tau_c)
+        row[K.DECAY_D] = math.exp(-dt / self.tau_d)
+        row[K.D_JUMP] = self.dopamine_per_spike
+        row[K.D_DELAY] = self._delay_steps(dt)
+        row[[K.D_LO, K.D_HI]] = 0, 0            # the source's range: set by the build
+        self._fill_common(row)
 
     def _brian2_code(self, unit):
-        """``(model, on_pre before the transmission, namespace)`` in Brian2; the
-        transmission then sends ``w*r``."""
-        s = _b2().second
-        if self.tau_facil > 0:
-            model = ("dR/dt = (1 - R)/tau_rec : 1 (event-driven)\n"
-                     "du/dt = -u/tau_facil : 1 (event-driven)\n")
-            on_pre = "u += U*(1 - u)\nr = u*R\nR -= r"
-        else:
-            model = "dR/dt = (1 - R)/tau_rec : 1 (event-driven)\n"
-            on_pre = "r = U*R\nR -= r"
-        namespace = dict(U=self.U, tau_rec=self.tau_rec * s, tau_facil=self.tau_facil * s)
-        return model, on_pre, namespace
+        raise NotImplementedError(
+            "to_brian2 does not export RewardSTDP: Brian2 has no exact event-driven form of "
+            "dw/dt = c (d - b) with a dopamine level shared by the projection; compare with "
+            "the numpy backend, neurosim's independent oracle, instead")
 
     def __repr__(self):
-        return (f"TsodyksMarkram(U={self.U:g}, tau_rec={self.tau_rec * 1e3:g} ms, "
-                f"tau_facil={self.tau_facil * 1e3:g} ms)")
+        return (f"RewardSTDP(tau_plus={self.tau_plus * 1e3:g} ms, tau_minus="
+                f"{self.tau_minus * 1e3:g} ms, a_plus={self.a_plus:g}, a_minus={self.a_minus:g}, "
+                f"tau_c={self.tau_c * 1e3:g} ms, tau_d={self.tau_d * 1e3:g} ms, "
+                f"dopamine_per_spike={self.dopamine_per_spike:g} Hz, "
+                f"baseline={self.baseline:g} Hz, {self._bounds_repr()})")
 
 
 def rules_of(plasticity, projection):
     """``(short_term, long_term)`` (either None) of a projection's ``plasticity``
     argument: one rule, or a short-term and a long-term rule together."""
     rules = tuple(plasticity) if isinstance(plasticity, (tuple, list)) else (plasticity,)
-    known = (STDP, TripletSTDP, TsodyksMarkram)
+    known = (STDP, TripletSTDP, RewardSTDP, TsodyksMarkram)
     for r in rules:
         if not isinstance(r, known):
             raise TypeError(f"{projection}: plasticity={plasticity!r} must be a rule "
-                            "(ns.STDP, ns.TripletSTDP, ns.TsodyksMarkram), or a short-term "
-                            "and a long-term rule together")
+                            "(ns.STDP, ns.TripletSTDP, ns.RewardSTDP, ns.TsodyksMarkram), or "
+                            "a short-term and a long-term rule together")
     short = [r for r in rules if r.short_term]
     long = [r for r in rules if not r.short_term]
     if len(short) > 1 or len(long) > 1 or not rules:
         raise ValueError(f"{projection}: plasticity={plasticity!r} combines at most one "
                          "short-term rule (TsodyksMarkram) and one long-term rule (STDP, "
-                         "TripletSTDP)")
+                         "TripletSTDP, RewardSTDP)")
     return (short[0] if short else None), (long[0] if long else None)
 
 
@@ -440,6 +500,8 @@ def plastic_variables(short, long):
         out.update(r1=1 + K.R1, o1=1 + K.O1, r2=1 + K.R2, o2=1 + K.O2)
     elif long is not None:
         out.update(x_pre=1 + K.R1, x_post=1 + K.O1)
+        if isinstance(long, RewardSTDP):
+            out["c"] = 1 + K.ELIG
     if short is not None:
         out["R"] = 1 + K.STP_R
         if short.tau_facil > 0:

@@ -9,8 +9,8 @@ from .groups import _Population
 from .inputs import check_kind, check_target
 from ._validation import steps_of, to_si
 from .kernels._layout import FIXED_SCALE
-from .plasticity import rules_of
-from .units import second
+from .plasticity import RewardSTDP, rules_of
+from .units import Hz, second
 
 __all__ = ["Synapses"]
 
@@ -210,7 +210,7 @@ class Synapses:
             return None
         if self.plasticity is not None and self._network is not None \
                 and self._network._arrays is not None:
-            return self._network._arrays.plastic.w[self._positions].copy()
+            return self._network._plastic_weights(self)
         return self._weight_si.copy()
 
     @weight.setter
@@ -237,7 +237,7 @@ class Synapses:
 
         Switched off, the weights stay as they are while the traces go on, so
         learning can resume later; no recompilation either way. Only for
-        projections with a long-term rule (``STDP``, ``TripletSTDP``).
+        projections with a long-term rule (``STDP``, ``TripletSTDP``, ``RewardSTDP``).
 
         Examples
         --------
@@ -258,8 +258,8 @@ class Synapses:
     def learning(self, value):
         if self._rules[1] is None:
             raise ValueError(f"{self.name} has no long-term plasticity rule; learning "
-                             "applies to projections made with plasticity=STDP(...) or "
-                             "TripletSTDP(...)")
+                             "applies to projections made with plasticity=STDP(...), "
+                             "TripletSTDP(...) or RewardSTDP(...)")
         if not isinstance(value, (bool, np.bool_)):
             raise TypeError(f"learning={value!r} must be True or False")
         self._learning = bool(value)
@@ -268,6 +268,45 @@ class Synapses:
             from .kernels.plasticity import LEARNING
             pl = net._arrays.plastic
             pl.prm[self._rule_row, LEARNING] = float(value)
+
+    @property
+    def dopamine(self):
+        """The dopamine level of a projection with ``RewardSTDP``, in Hz (0 at the build).
+
+        It decays with the rule's ``tau_d`` and rises at the spikes of its
+        ``dopamine_source``; set it between runs to deliver a reward (or a dip)
+        at the current time. Reading it before the build gives None.
+
+        Examples
+        --------
+        >>> import neurosim as ns
+        >>> from neurosim.units import Hz, ms, mV, second
+        >>> cells = ns.NeuronGroup(10, ns.LIF(10*ms, -70*mV, -70*mV, -50*mV))
+        >>> rule = ns.RewardSTDP(tau_plus=20*ms, tau_minus=20*ms, a_plus=0.1, a_minus=0.15,
+        ...                      tau_c=1*second, tau_d=200*ms, w_max=1*mV)
+        >>> syn = ns.Synapses(cells, cells, kind="excitatory", weight=0.5*mV,
+        ...                   connect=ns.FixedProbability(0.2), plasticity=rule)
+        >>> ns.Network(cells, syn).build(dt=0.1*ms, seed=0)
+        >>> syn.dopamine = 20*Hz          # a reward now
+        >>> syn.dopamine
+        20.0
+        """
+        self._reward_rule()
+        net = self._network
+        if net is None or net._arrays is None:
+            return None
+        return float(net._built().plastic.dopamine[self._rule_row])
+
+    @dopamine.setter
+    def dopamine(self, value):
+        self._reward_rule()
+        level = float(to_si("dopamine", value, Hz))
+        self._network._built().plastic.dopamine[self._rule_row] = level
+
+    def _reward_rule(self):
+        if not isinstance(self._rules[1], RewardSTDP):
+            raise ValueError(f"{self.name} has no reward-modulated rule; dopamine applies to "
+                             "projections made with plasticity=RewardSTDP(...)")
 
     @property
     def n_synapses(self):

@@ -134,19 +134,28 @@ def adex():
 def plastic():
     """LIF neurons whose recurrent excitatory synapses learn by STDP (delays drawn per
     synapse), inhibitory ones that depress (Tsodyks-Markram) and Poisson input through
-    facilitating synapses that learn by the triplet rule: every plasticity rule over
-    the exchange of spikes between ranks."""
+    facilitating synapses that learn by the triplet rule, and excitatory synapses onto
+    the inhibitory neurons tagged by reward-modulated STDP whose dopamine comes from
+    Poisson sources: every plasticity rule over the exchange of spikes between ranks."""
     lif = ns.LIF(tau_m=20 * ms, v_rest=-60 * mV, v_reset=-60 * mV, v_th=-50 * mV,
                  refractory=2 * ms, tau_syn_e=5 * ms, tau_syn_i=10 * ms)
     cells = ns.NeuronGroup(120, lif, v=ns.Uniform(-60 * mV, -50 * mV), name="plastic")
     exc, inh = cells[:96], cells[96:]
     noise = ns.PoissonGroup(50, 40 * Hz, name="noise")
+    dopamine = ns.PoissonGroup(4, 20 * Hz, name="dopamine")
     stdp = ns.STDP(tau_plus=20 * ms, tau_minus=20 * ms, a_plus=0.01, a_minus=0.012,
                    w_max=3 * mV, weight_dependence="multiplicative")
+    reward = ns.RewardSTDP(tau_plus=20 * ms, tau_minus=20 * ms, a_plus=0.5, a_minus=0.6,
+                           tau_c=30 * ms, tau_d=50 * ms, w_max=4 * mV, baseline=2 * Hz,
+                           dopamine_source=dopamine, dopamine_per_spike=40 * Hz,
+                           dopamine_delay=1 * ms)
     triplet = ns.TripletSTDP(tau_plus=10 * ms, tau_minus=30 * ms, tau_x=100 * ms,
                              tau_y=120 * ms, a2_plus=0.01, a3_plus=0.02, a2_minus=0.01,
                              a3_minus=0.001, w_max=12 * mV)
-    objects = [cells, noise,
+    objects = [cells, noise, dopamine,
+               ns.Synapses(exc, inh, kind="excitatory", weight=ns.Uniform(1 * mV, 3 * mV),
+                           connect=ns.FixedProbability(0.2), plasticity=reward, name="ei",
+                           delay=0.5 * ms),
                ns.Synapses(exc, exc, kind="excitatory", weight=ns.Uniform(0.5 * mV, 2.5 * mV),
                            connect=ns.FixedProbability(0.2), plasticity=stdp, name="ee",
                            delay=ns.Uniform(0.2 * ms, 2 * ms)),

@@ -10,7 +10,7 @@ import numpy as np
 
 from ..kernels import _layout as L
 from ..kernels._rng import keyed_bits_numpy, uniform_numpy
-from ..kernels.plasticity import plasticity_step_numpy, sample_plastic_numpy
+from ..kernels.plasticity_numpy import plasticity_step_numpy, sample_plastic_numpy
 from ..kernels.poisson import poisson_count_numpy
 from ..kernels.propagate import propagate_numpy
 from ._base import Backend

@@ -1,5 +1,6 @@
 """Plastic synapses in the time step: spike-timing-dependent plasticity (pair and triplet
-rules) and short-term plasticity (Tsodyks-Markram), alone or combined.
+rules, and reward-modulated STDP) and short-term plasticity (Tsodyks-Markram), alone or
+combined.
 
 Plastic synapses are kept apart from the static CSR arrays: each has its weight
 (float, in the target's weight unit), its traces (rows of ``trace``) and the step
@@ -14,9 +15,22 @@ delay buffer, in fixed point as every input, then updates its traces and weight
 (:func:`_on_post`), after the arrivals of the same step.
 
 Rows of ``trace``: 0 ``r1`` (``x_pre``), 1 ``o1`` (``x_post``), 2 ``r2`` and 3
-``o2`` (the triplet rule's slow traces), 4 ``u`` and 5 ``R`` (short-term
-plasticity's utilisation and available resources). A network holds only the rows
-its rules use (2, 4 or 6).
+``o2`` (the triplet rule's slow traces; row 2 is the eligibility ``c`` of
+reward-modulated STDP), 4 ``u`` and 5 ``R`` (short-term plasticity's utilisation
+and available resources). A network holds only the rows its rules use (2 to 6).
+
+Reward-modulated STDP (Izhikevich 2007) changes the weight continuously,
+``dw/dt = (w_max - w_min) c (d - b)``, with the eligibility ``c`` decaying with
+``tau_c`` and the dopamine level ``d`` of the projection decaying with ``tau_d``.
+It is integrated exactly and lazily: the projection keeps, for the steps of the
+current window, the running sum ``dopamine_integral[r, k]`` of
+``exp(-j dt/tau_c) * integral of exp(-s/tau_c) (d - b)`` over the window's steps
+``j < k``; a synapse last updated at window step ``k0`` gains
+``F c(k0) exp(k0 dt/tau_c) (S[k] - S[k0])`` when it is next visited. Every
+window (at most ``tau_c``, so that ``exp(k0 dt/tau_c)`` stays below ``e``), all
+such synapses are brought up to date and the sum starts again. Dopamine spikes
+(from a group of the network) raise ``d`` after their delay, through the ring
+``dopamine_due``.
 
 The two rules are plain functions of one synapse (element functions), compiled
 with ``inline="always"`` into the CPU loop; :func:`plasticity_step_numpy` is the
@@ -33,17 +47,23 @@ from ._layout import FIXED_SCALE
 
 # the columns of a projection's parameter row (filled by neurosim.plasticity's rules)
 (KIND, TAU_PLUS, TAU_MINUS, TAU_X, TAU_Y, A_PLUS, A_MINUS, A3_PLUS, A3_MINUS, W_MIN, W_MAX,
- NEAREST, MULTIPLICATIVE, LEARNING, DT, STP, U, TAU_REC, TAU_FACIL, TRANSMIT_LAST) = range(20)
-N_RULE_PARAMS = 20
+ NEAREST, MULTIPLICATIVE, LEARNING, DT, STP, U, TAU_REC, TAU_FACIL, TRANSMIT_LAST,
+ TAU_C, DECAY_D, GAIN_D, GAIN_BASELINE, D_JUMP, D_DELAY, D_LO, D_HI) = range(28)
+N_RULE_PARAMS = 28
 # KIND: which long-term rule changes the weights
-NO_LEARNING, PAIR, TRIPLET = 0, 1, 2
+NO_LEARNING, PAIR, TRIPLET, REWARD = 0, 1, 2, 3
 R1, O1, R2, O2, STP_U, STP_R = range(6)
+ELIG = R2           # reward-modulated STDP has no triplet traces: its eligibility is here
 
 # prm: a row per plastic projection; rule: its row per synapse; target: channel * n +
 # neuron; queue[slot, :queue_n[slot]]: the plastic sources that fired at a step;
-# delay_range: the smallest and the largest delay of a plastic synapse (steps)
+# delay_range: the smallest and the largest delay of a plastic synapse (steps);
+# dopamine: each projection's level d (1/s); dopamine_due[r, step % depth]: jumps of d
+# due at a step; dopamine_integral[r, k]: the window's running sum (above), with one
+# column when no rule is reward-modulated; window: the step the window began
 Plastic = namedtuple("Plastic", "prm rule pre_ptr target delay w trace last col_ptr col_syn "
-                                "queue queue_n delay_range")
+                                "queue queue_n delay_range dopamine dopamine_due "
+                                "dopamine_integral window")
 
 
 @register_jitable
@@ -58,13 +78,41 @@ def _recover(r, elapsed, tau):
     return 1.0 - (1.0 - r) * math.exp(-elapsed / tau)
 
 
-def _on_pre(q, step, w, trace, last, prm, rule):
+@register_jitable
+def _rest(q, elapsed, trace, prm, rule):
+    # short-term plasticity between spikes: u decays, R recovers
+    if prm[rule, TAU_FACIL] > 0.0:
+        trace[STP_U, q] = _decay(trace[STP_U, q], elapsed, prm[rule, TAU_FACIL])
+    else:
+        trace[STP_U, q] = 0.0
+    trace[STP_R, q] = _recover(trace[STP_R, q], elapsed, prm[rule, TAU_REC])
+
+
+@register_jitable
+def _reward_change(q, t0, step, w, trace, prm, rule, integral, window):
+    """The weight of reward-modulated synapse ``q`` at ``step``, from ``t0`` (its last
+    update, in the current window): ``w + F c(t0) exp((t0 - start) dt/tau_c) (S[step -
+    start] - S[t0 - start])`` clipped to the bounds, and its eligibility then."""
+    c0 = trace[ELIG, q]
+    if c0 == 0.0:                       # nothing to integrate (and nothing to round)
+        return w[q], c0
+    start, dt, tau_c = window[0], prm[rule, DT], prm[rule, TAU_C]
+    gain = c0 * math.exp((t0 - start) * dt / tau_c)
+    change = gain * (integral[rule, step - start] - integral[rule, t0 - start])
+    w_min, w_max = prm[rule, W_MIN], prm[rule, W_MAX]
+    new = min(max(w[q] + prm[rule, LEARNING] * (w_max - w_min) * change, w_min), w_max)
+    return new, c0 * math.exp(-((step - t0) * dt) / tau_c)
+
+
+def _on_pre(q, step, w, trace, last, prm, rule, integral, window):
     """A presynaptic spike arrives at synapse ``q``: returns the efficacy it transmits
     (the weight, times ``u R`` with short-term plasticity), and jumps the presynaptic
-    traces and depresses the weight. The weight transmitted is the one before the
-    depression, or after it where ``prm[rule, TRANSMIT_LAST]`` (NEST's and PyNN's order).
-    ``p`` is the projection's parameter row."""
-    elapsed = step * prm[rule, DT] - last[q] * prm[rule, DT]
+    traces and depresses the weight (or, reward-modulated, the eligibility). The weight
+    transmitted is the one before the depression, or after it where
+    ``prm[rule, TRANSMIT_LAST]`` (NEST's and PyNN's order). ``prm[rule]`` is the
+    projection's parameter row."""
+    t0 = last[q]
+    elapsed = step * prm[rule, DT] - t0 * prm[rule, DT]
     last[q] = step
     efficacy = 1.0
     if prm[rule, STP] != 0.0:
@@ -75,12 +123,20 @@ def _on_pre(q, step, w, trace, last, prm, rule):
         efficacy = u * resources
         trace[STP_U, q] = u
         trace[STP_R, q] = resources - efficacy
-    sent = w[q] * efficacy
     kind = prm[rule, KIND]
+    if kind == REWARD:
+        w[q], trace[ELIG, q] = _reward_change(q, t0, step, w, trace, prm, rule, integral,
+                                              window)
+    sent = w[q] * efficacy
     if kind == NO_LEARNING:
         return sent
     r1 = _decay(trace[R1, q], elapsed, prm[rule, TAU_PLUS])
     o1 = _decay(trace[O1, q], elapsed, prm[rule, TAU_MINUS])
+    trace[R1, q] = 1.0 if prm[rule, NEAREST] != 0.0 else r1 + 1.0
+    trace[O1, q] = o1
+    if kind == REWARD:                  # the pairing tags the synapse; dopamine decides
+        trace[ELIG, q] = trace[ELIG, q] - prm[rule, A_MINUS] * o1
+        return sent
     amount = prm[rule, A_MINUS]
     if kind == TRIPLET:
         r2 = _decay(trace[R2, q], elapsed, prm[rule, TAU_X])
@@ -90,28 +146,31 @@ def _on_pre(q, step, w, trace, last, prm, rule):
     w_min, w_max = prm[rule, W_MIN], prm[rule, W_MAX]
     span = w[q] - w_min if prm[rule, MULTIPLICATIVE] != 0.0 else w_max - w_min
     w[q] = min(max(w[q] - prm[rule, LEARNING] * amount * span * o1, w_min), w_max)
-    trace[R1, q] = 1.0 if prm[rule, NEAREST] != 0.0 else r1 + 1.0
-    trace[O1, q] = o1
     if prm[rule, TRANSMIT_LAST] != 0.0:
         sent = w[q] * efficacy
     return sent
 
 
-def _on_post(q, step, w, trace, last, prm, rule):
+def _on_post(q, step, w, trace, last, prm, rule, integral, window):
     """The postsynaptic neuron of synapse ``q`` spikes: jumps the postsynaptic traces
-    and potentiates the weight (only synapses whose rule learns are visited)."""
-    elapsed = step * prm[rule, DT] - last[q] * prm[rule, DT]
+    and potentiates the weight (or, reward-modulated, the eligibility); only synapses
+    whose rule learns are visited."""
+    t0 = last[q]
+    elapsed = step * prm[rule, DT] - t0 * prm[rule, DT]
     last[q] = step
     if prm[rule, STP] != 0.0:          # keep the short-term state at the same update time
-        if prm[rule, TAU_FACIL] > 0.0:
-            trace[STP_U, q] = _decay(trace[STP_U, q], elapsed, prm[rule, TAU_FACIL])
-        else:
-            trace[STP_U, q] = 0.0
-        trace[STP_R, q] = _recover(trace[STP_R, q], elapsed, prm[rule, TAU_REC])
+        _rest(q, elapsed, trace, prm, rule)
     r1 = _decay(trace[R1, q], elapsed, prm[rule, TAU_PLUS])
     o1 = _decay(trace[O1, q], elapsed, prm[rule, TAU_MINUS])
+    trace[R1, q] = r1
+    trace[O1, q] = 1.0 if prm[rule, NEAREST] != 0.0 else o1 + 1.0
+    kind = prm[rule, KIND]
+    if kind == REWARD:
+        w[q], c = _reward_change(q, t0, step, w, trace, prm, rule, integral, window)
+        trace[ELIG, q] = c + prm[rule, A_PLUS] * r1
+        return
     amount = prm[rule, A_PLUS]
-    if prm[rule, KIND] == TRIPLET:
+    if kind == TRIPLET:
         o2 = _decay(trace[O2, q], elapsed, prm[rule, TAU_Y])
         trace[R2, q] = _decay(trace[R2, q], elapsed, prm[rule, TAU_X])
         amount = amount + prm[rule, A3_PLUS] * o2           # o2 before this spike's jump
@@ -119,17 +178,45 @@ def _on_post(q, step, w, trace, last, prm, rule):
     w_min, w_max = prm[rule, W_MIN], prm[rule, W_MAX]
     span = w_max - w[q] if prm[rule, MULTIPLICATIVE] != 0.0 else w_max - w_min
     w[q] = min(max(w[q] + prm[rule, LEARNING] * amount * span * r1, w_min), w_max)
-    trace[R1, q] = r1
-    trace[O1, q] = 1.0 if prm[rule, NEAREST] != 0.0 else o1 + 1.0
 
 
 @register_jitable
-def sample_plastic(code, q, step, w, trace, last, prm, rule):
+def _catch_up(q, step, w, trace, last, prm, rule, integral, window):
+    """Bring reward-modulated synapse ``q`` to ``step`` (the end of a window): weight,
+    eligibility, traces and short-term state, as a spike would, without one."""
+    t0 = last[q]
+    elapsed = step * prm[rule, DT] - t0 * prm[rule, DT]
+    last[q] = step
+    if prm[rule, STP] != 0.0:
+        _rest(q, elapsed, trace, prm, rule)
+    trace[R1, q] = _decay(trace[R1, q], elapsed, prm[rule, TAU_PLUS])
+    trace[O1, q] = _decay(trace[O1, q], elapsed, prm[rule, TAU_MINUS])
+    w[q], trace[ELIG, q] = _reward_change(q, t0, step, w, trace, prm, rule, integral, window)
+
+
+@register_jitable
+def dopamine_spike(s, step, prm, dopamine_due):
+    """Neuron or source ``s`` fired at ``step``: the projections whose dopamine it
+    releases get their jump due after their delay."""
+    depth = dopamine_due.shape[1]
+    for r in range(prm.shape[0]):
+        if prm[r, KIND] == REWARD and prm[r, D_LO] <= s < prm[r, D_HI]:
+            e = (step + np.int64(prm[r, D_DELAY])) % depth
+            dopamine_due[r, e] += prm[r, D_JUMP]
+
+
+@register_jitable
+def sample_plastic(code, q, step, w, trace, last, prm, rule, integral, window):
     """Variable ``code`` of synapse ``q`` at the start of ``step`` (a monitor's
     sample): 0 the weight, ``1 + r`` trace row ``r``, decayed to the step."""
+    reward = prm[rule, KIND] == REWARD
     if code == 0:
+        if reward:
+            return _reward_change(q, last[q], step, w, trace, prm, rule, integral, window)[0]
         return w[q]
     row = code - 1
+    if reward and row == ELIG:
+        return _reward_change(q, last[q], step, w, trace, prm, rule, integral, window)[1]
     elapsed = step * prm[rule, DT] - last[q] * prm[rule, DT]
     if row == STP_R:
         return _recover(trace[row, q], elapsed, prm[rule, TAU_REC])
@@ -157,13 +244,17 @@ def empty_plastic(n_total):
                    delay=np.zeros(0, np.int32), w=np.zeros(0), trace=np.zeros((2, 0)),
                    last=np.zeros(0, np.int64), col_ptr=np.zeros(1, np.int64),
                    col_syn=np.zeros(0, np.int64), queue=np.zeros((1, 1), np.int64),
-                   queue_n=np.zeros(1, np.int64), delay_range=np.zeros(2, np.int64))
+                   queue_n=np.zeros(1, np.int64), delay_range=np.zeros(2, np.int64),
+                   dopamine=np.zeros(0), dopamine_due=np.zeros((0, 1)),
+                   dopamine_integral=np.zeros((0, 1)), window=np.zeros(1, np.int64))
 
 
 @njit(cache=True)
 def enqueue(pl, s, step):
-    """Add source ``s``, which fired at ``step``, to the queue of that step (a spike
-    from another MPI rank, received after the step)."""
+    """Add source ``s``, which fired at ``step``, to the queue of that step, and its
+    dopamine to the ring (a spike from another MPI rank, received after the step)."""
+    if pl.dopamine_integral.shape[1] > 1:
+        dopamine_spike(s, step, pl.prm, pl.dopamine_due)
     if pl.pre_ptr[s + 1] > pl.pre_ptr[s]:
         e = step % pl.queue.shape[0]
         pl.queue[e, pl.queue_n[e]] = s
@@ -171,13 +262,49 @@ def enqueue(pl, s, step):
 
 
 @njit(cache=True)
+def _window_start(pl, step):
+    """At the end of a window: every reward-modulated synapse brought up to ``step``, the
+    window's sums started again; then the dopamine jumps due now."""
+    if step - pl.window[0] == pl.dopamine_integral.shape[1] - 1:
+        for q in range(pl.w.size):
+            if pl.prm[pl.rule[q], KIND] == REWARD:
+                _catch_up(q, step, pl.w, pl.trace, pl.last, pl.prm, pl.rule[q],
+                          pl.dopamine_integral, pl.window)
+        pl.window[0] = step
+        pl.dopamine_integral[:, 0] = 0.0
+    e = step % pl.dopamine_due.shape[1]
+    for r in range(pl.prm.shape[0]):
+        pl.dopamine[r] += pl.dopamine_due[r, e]
+        pl.dopamine_due[r, e] = 0.0
+
+
+@njit(cache=True)
+def _dopamine_advance(pl, firing, n_fire, step):
+    """The step's dopamine spikes into the ring; the window's sum over this step (the
+    level ``d`` decays exponentially within it); then ``d`` decays to the next step."""
+    for m in range(n_fire):
+        dopamine_spike(firing[m], step, pl.prm, pl.dopamine_due)
+    k = step - pl.window[0]
+    for r in range(pl.prm.shape[0]):
+        if pl.prm[r, KIND] == REWARD:
+            p = pl.prm[r]
+            during = pl.dopamine[r] * p[GAIN_D] - p[GAIN_BASELINE]
+            pl.dopamine_integral[r, k + 1] = (pl.dopamine_integral[r, k]
+                                             + math.exp(-(k * p[DT]) / p[TAU_C]) * during)
+            pl.dopamine[r] = pl.dopamine[r] * p[DECAY_D]
+
+
+@njit(cache=True)
 def plasticity_step(pl, firing, n_fire, n, step, buffer, slot, touched, n_touched):
     """The plastic synapses' part of a step, after the static deliveries: queue this
     step's firing sources, let every spike that arrives now act (transmission into
     ``buffer[slot]``, then :func:`_on_pre`), then the postsynaptic spikes
-    (:func:`_on_post`)."""
+    (:func:`_on_post`); with reward-modulated rules, the dopamine around them."""
     if pl.w.size == 0:
         return
+    reward = pl.dopamine_integral.shape[1] > 1
+    if reward:
+        _window_start(pl, step)
     depth = pl.queue.shape[0]
     now = step % depth
     count = 0
@@ -199,7 +326,8 @@ def plasticity_step(pl, firing, n_fire, n, step, buffer, slot, touched, n_touche
                     if pl.delay[q] > d:     # a row is sorted by delay: none further on
                         break
                     continue
-                sent = on_pre(q, step, pl.w, pl.trace, pl.last, pl.prm, pl.rule[q])
+                sent = on_pre(q, step, pl.w, pl.trace, pl.last, pl.prm, pl.rule[q],
+                              pl.dopamine_integral, pl.window)
                 add = np.int64(np.rint(sent * FIXED_SCALE))
                 t = pl.target[q]
                 if buffer[slot, t] == 0 and add != 0 and n_touched[slot] < cap:
@@ -211,146 +339,7 @@ def plasticity_step(pl, firing, n_fire, n, step, buffer, slot, touched, n_touche
         if k < n:
             for c in range(pl.col_ptr[k], pl.col_ptr[k + 1]):
                 q = pl.col_syn[c]
-                on_post(q, step, pl.w, pl.trace, pl.last, pl.prm, pl.rule[q])
-
-
-# ------------------------------------------------------------ the numpy oracle
-def _exp_numpy(x):
-    # math.exp element by element: the compiled rules call the same libm function,
-    # whereas numpy's vectorised exp may differ from it in the last bit
-    return np.array([math.exp(v) for v in x.tolist()], dtype=float)
-
-
-def _decay_numpy(x, elapsed, tau):
-    return x * _exp_numpy(-elapsed / tau)
-
-
-def _recover_numpy(r, elapsed, tau):
-    return 1.0 - (1.0 - r) * _exp_numpy(-elapsed / tau)
-
-
-def _facilitation_numpy(u, elapsed, tau):
-    out = np.zeros(u.size)
-    on = tau > 0.0
-    out[on] = _decay_numpy(u[on], elapsed[on], tau[on])
-    return out
-
-
-def _jump(p, x):
-    return np.where(p[NEAREST] != 0.0, 1.0, x + 1.0)
-
-
-def _arrive_numpy(pl, q, step):
-    """:func:`_on_pre` for the synapses ``q`` (each once): returns what they transmit."""
-    p = pl.prm[pl.rule[q]].T
-    elapsed = step * p[DT] - pl.last[q] * p[DT]
-    pl.last[q] = step
-    efficacy = np.ones(q.size)
-    stp = p[STP] != 0.0
-    if stp.any():
-        s = q[stp]
-        ps = p[:, stp]
-        u = _facilitation_numpy(pl.trace[STP_U, s], elapsed[stp], ps[TAU_FACIL])
-        u = u + ps[U] * (1.0 - u)
-        r = _recover_numpy(pl.trace[STP_R, s], elapsed[stp], ps[TAU_REC])
-        efficacy[stp] = u * r
-        pl.trace[STP_U, s], pl.trace[STP_R, s] = u, r - efficacy[stp]
-    sent = pl.w[q] * efficacy
-    learn = p[KIND] != NO_LEARNING
-    all_q, last_sent = q, p[TRANSMIT_LAST] != 0.0
-    q, p, elapsed = q[learn], p[:, learn], elapsed[learn]
-    r1 = _decay_numpy(pl.trace[R1, q], elapsed, p[TAU_PLUS])
-    o1 = _decay_numpy(pl.trace[O1, q], elapsed, p[TAU_MINUS])
-    amount = p[A_MINUS].copy()
-    tri = p[KIND] == TRIPLET
-    if tri.any():
-        t, pt = q[tri], p[:, tri]
-        r2 = _decay_numpy(pl.trace[R2, t], elapsed[tri], pt[TAU_X])
-        pl.trace[O2, t] = _decay_numpy(pl.trace[O2, t], elapsed[tri], pt[TAU_Y])
-        amount[tri] = amount[tri] + pt[A3_MINUS] * r2
-        pl.trace[R2, t] = _jump(pt, r2)
-    w = pl.w[q]
-    span = np.where(p[MULTIPLICATIVE] != 0.0, w - p[W_MIN], p[W_MAX] - p[W_MIN])
-    pl.w[q] = np.minimum(np.maximum(w - p[LEARNING] * amount * span * o1, p[W_MIN]),
-                         p[W_MAX])
-    pl.trace[R1, q], pl.trace[O1, q] = _jump(p, r1), o1
-    sent[last_sent] = pl.w[all_q[last_sent]] * efficacy[last_sent]
-    return sent
-
-
-def _post_numpy(pl, q, step):
-    """:func:`_on_post` for the synapses ``q`` (each once)."""
-    p = pl.prm[pl.rule[q]].T
-    elapsed = step * p[DT] - pl.last[q] * p[DT]
-    pl.last[q] = step
-    stp = p[STP] != 0.0
-    if stp.any():
-        s, ps = q[stp], p[:, stp]
-        pl.trace[STP_U, s] = _facilitation_numpy(pl.trace[STP_U, s], elapsed[stp],
-                                                 ps[TAU_FACIL])
-        pl.trace[STP_R, s] = _recover_numpy(pl.trace[STP_R, s], elapsed[stp], ps[TAU_REC])
-    r1 = _decay_numpy(pl.trace[R1, q], elapsed, p[TAU_PLUS])
-    o1 = _decay_numpy(pl.trace[O1, q], elapsed, p[TAU_MINUS])
-    amount = p[A_PLUS].copy()
-    tri = p[KIND] == TRIPLET
-    if tri.any():
-        t, pt = q[tri], p[:, tri]
-        o2 = _decay_numpy(pl.trace[O2, t], elapsed[tri], pt[TAU_Y])
-        pl.trace[R2, t] = _decay_numpy(pl.trace[R2, t], elapsed[tri], pt[TAU_X])
-        amount[tri] = amount[tri] + pt[A3_PLUS] * o2
-        pl.trace[O2, t] = _jump(pt, o2)
-    w = pl.w[q]
-    span = np.where(p[MULTIPLICATIVE] != 0.0, p[W_MAX] - w, p[W_MAX] - p[W_MIN])
-    pl.w[q] = np.minimum(np.maximum(w + p[LEARNING] * amount * span * r1, p[W_MIN]),
-                         p[W_MAX])
-    pl.trace[R1, q], pl.trace[O1, q] = r1, _jump(p, o1)
-
-
-def plasticity_step_numpy(pl, firing, n, step, buffer, slot):
-    """Vectorised twin of :func:`plasticity_step` (``firing``: this step's firing
-    neurons and sources, global indices)."""
-    if pl.w.size == 0:
-        return
-    depth = pl.queue.shape[0]
-    now = step % depth
-    fired = firing[pl.pre_ptr[firing + 1] > pl.pre_ptr[firing]]
-    pl.queue[now, :fired.size] = fired
-    pl.queue_n[now] = fired.size
-    for d in range(pl.delay_range[0], pl.delay_range[1] + 1):
-        srcs = pl.queue[(now - d) % depth, :pl.queue_n[(now - d) % depth]]
-        q = _ranges(pl.pre_ptr[srcs], pl.pre_ptr[srcs + 1])
-        q = q[pl.delay[q] == d]         # a synapse arrives at most once per step
-        if q.size:
-            sent = _arrive_numpy(pl, q, step)
-            np.add.at(buffer[slot], pl.target[q], np.rint(sent * FIXED_SCALE).astype(np.int64))
-    post = firing[firing < n]
-    q = pl.col_syn[_ranges(pl.col_ptr[post], pl.col_ptr[post + 1])]
-    if q.size:
-        _post_numpy(pl, q, step)
-
-
-def sample_plastic_numpy(codes, q, step, pl):
-    """Vectorised twin of :func:`sample_plastic` over columns ``codes``, ``q``."""
-    p = pl.prm[pl.rule[q]].T
-    out = pl.w[q].copy()
-    elapsed = step * p[DT] - pl.last[q] * p[DT]
-    taus = {R1: TAU_PLUS, O1: TAU_MINUS, R2: TAU_X, O2: TAU_Y, STP_U: TAU_FACIL}
-    for row in range(pl.trace.shape[0]):
-        c = codes == row + 1
-        if not c.any():
-            continue
-        x = pl.trace[row, q[c]]
-        if row == STP_R:
-            out[c] = _recover_numpy(x, elapsed[c], p[TAU_REC][c])
-        else:
-            out[c] = _decay_numpy(x, elapsed[c], p[taus[row]][c])
-    return out
-
-
-def _ranges(starts, stops):
-    """The concatenated ranges ``[starts[k], stops[k])`` (int64)."""
-    lengths = stops - starts
-    total = int(lengths.sum())
-    if total == 0:
-        return np.zeros(0, dtype=np.int64)
-    return np.repeat(starts - np.cumsum(lengths) + lengths, lengths) + np.arange(total)
+                on_post(q, step, pl.w, pl.trace, pl.last, pl.prm, pl.rule[q],
+                        pl.dopamine_integral, pl.window)
+    if reward:
+        _dopamine_advance(pl, firing, n_fire, step)

@@ -174,7 +174,7 @@ def _sample_states(nr, rec, pl, step):
             var, k = rec.st_var[c], rec.st_idx[c]
             if var >= VAR_SYNAPSE:          # a plastic synapse's variable
                 x = sample_plastic(var - VAR_SYNAPSE, k, step, pl.w, pl.trace, pl.last,
-                                   pl.prm, pl.rule[k])
+                                   pl.prm, pl.rule[k], pl.dopamine_integral, pl.window)
             else:
                 x = sample(var, k, nr.v, nr.ge, nr.gi, nr.aux)
             rec.st_buf[rec.st_off[c] + rec.st_count[c]] = x
