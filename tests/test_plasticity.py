@@ -434,3 +434,48 @@ def test_transmission_after_the_depression():
             assert np.array_equal(got[0], ref[0]) and np.array_equal(got[1], ref[1])
             np.testing.assert_allclose(got[2], ref[2], rtol=1e-12, atol=1e-18)
     assert not np.array_equal(results[True, "numpy"][0], results[False, "numpy"][0])
+
+
+def _report(seconds=10.0):
+    """The 10 s comparisons of docs/validation.md ("Plastic synapses"): Song et al.
+    (2000) and the recurrent network above, neurosim (numba) against Brian2 (numpy
+    target) from the same built network; prints spikes, the first divergence and the
+    largest weight difference."""
+    import time
+    from neurosim.interop.brian2 import to_brian2
+    from test_song2000 import song
+    print("| network | simulated | spikes (neurosim / Brian2) | first divergence "
+          "| max \\|w_neurosim - w_Brian2\\| / w_max | synapses that moved | Brian2 run time |")
+    print("|---|---|---|---|---|---|---|")
+    cases = (("Song et al. 2000: 1000 Poisson inputs, one LIF, STDP", song, 3, 0.6e-3),
+             ("recurrent E/I, N = 120: STDP on E->E, triplet + facilitation on input, "
+              "depression on I->all", lambda: _recurrent(seconds=seconds), 7, 3e-3))
+    for label, make, seed, w_max in cases:
+        made = make()
+        net, spikes = made[0], made[-1]
+        plastic = [s for s in net.synapses if s.plasticity is not None]
+        net.build(dt=0.1 * ms, seed=seed)
+        start = [s.weight for s in plastic]
+        exported = to_brian2(net)
+        t0 = time.perf_counter()
+        exported.run(seconds * 1e3 * ms)
+        b2_time = time.perf_counter() - t0
+        net.run(seconds * 1e3 * ms)
+        theirs = exported.recording(spikes)
+        n = min(theirs.steps.size, spikes.steps.size)
+        differ = np.flatnonzero((theirs.steps[:n] != spikes.steps[:n])
+                                | (theirs.i[:n] != spikes.i[:n]))
+        first = "none" if differ.size == 0 and theirs.steps.size == spikes.steps.size else \
+            f"{(spikes.steps[differ[0]] if differ.size else spikes.steps[n - 1]) * 0.1:g} ms"
+        dw = max(float(np.max(np.abs(np.asarray(exported.synapses[s].w_[:]) - s.weight)))
+                 for s in plastic)
+        moved = sum(int(np.count_nonzero(np.abs(s.weight - w) > 1e-3 * w_max))
+                    for s, w in zip(plastic, start))
+        print(f"| {label} | {seconds:g} s | {spikes.i.size} / {theirs.i.size} | {first} "
+              f"| {dw / w_max:.1e} | {moved} | {b2_time:.0f} s |", flush=True)
+
+
+if __name__ == "__main__":
+    import sys
+    sys.path.insert(0, str(__import__("pathlib").Path(__file__).parent))
+    _report()
