@@ -339,10 +339,11 @@ def collect(net, did):
     gi, steps = rec.spike_i[:n_spk], rec.spike_step[:n_spk]
     first = net.t_step
     col = 0
+    spike_monitors = [m for m in net.monitors if isinstance(m, SpikeMonitor)]
+    parts = _spikes_by_monitor(net, spike_monitors, gi)
     for m in net.monitors:
         if isinstance(m, SpikeMonitor):
-            lo = net._global(m.source)
-            sel = (gi >= lo) & (gi < lo + m.source.n)
+            lo, sel = net._global(m.source), parts[id(m)]
             m._append(gi[sel] - lo, steps[sel])
         elif isinstance(m, StateMonitor):
             ncol = m.record.size * len(m.variables)
@@ -354,6 +355,24 @@ def collect(net, did):
             col += ncol
         else:
             m._append(first + np.arange(did), rec.rate_buf[:did, _rate_index(net, m)])
+
+
+def _spikes_by_monitor(net, monitors, gi):
+    """``{id(monitor): positions of its spikes in gi}``, in recording order. Monitors of
+    disjoint ranges (the usual case) share one pass: each spike's monitor by a binary
+    search, then a stable counting sort; overlapping ranges take one mask each."""
+    ranges = sorted((net._global(m.source), net._global(m.source) + m.source.n, id(m))
+                    for m in monitors)
+    disjoint = all(a[1] <= b[0] for a, b in zip(ranges, ranges[1:]))
+    if not disjoint or len(ranges) < 2:
+        return {key: np.flatnonzero((gi >= lo) & (gi < hi)) for lo, hi, key in ranges}
+    starts = np.array([r[0] for r in ranges])
+    ends = np.array([r[1] for r in ranges])
+    which = np.searchsorted(starts, gi, side="right") - 1
+    which[(which < 0) | (gi >= ends[np.maximum(which, 0)])] = len(ranges)   # no monitor
+    order = np.argsort(which, kind="stable")
+    bounds = np.searchsorted(which[order], np.arange(len(ranges) + 1))
+    return {key: order[bounds[k]:bounds[k + 1]] for k, (_, _, key) in enumerate(ranges)}
 
 
 def _rate_index(net, monitor):
