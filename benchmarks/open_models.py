@@ -10,7 +10,12 @@ Usage::
 * compile time of a network with a model never seen before: cold (an empty
   ``cache_dir`` and numba cache) and loaded from the cache (a second process);
 * the check for NaN and infinite states (``check_finite``) on and off, CUBA 64k;
-* ``tau_m`` drawn per neuron against one ``tau_m`` for all, CUBA 16k.
+* ``tau_m`` drawn per neuron against one ``tau_m`` for all, CUBA 16k;
+* the Hodgkin-Huxley step alone (COBAHH's neuron, exponential Euler), in
+  nanoseconds per neuron and step: its generated step compiled into a loop over
+  4,000 neurons as the engines compile it, from the model's
+  ``linear_coefficients`` and, for comparison, from its ``derivatives`` alone
+  (``B`` measured, one more evaluation per variable). ``--hh-step`` runs only this.
 
 Each measurement is a fresh process; the variants take turns. Prints a
 Markdown table for ``docs/benchmarks.md``.
@@ -77,6 +82,66 @@ print(json.dumps({"run_s": net.timings["run"], "compile_s": compile_s,
 """
 
 
+_HH_STEP = r"""
+import json, sys, time
+import numpy as np
+from numba import njit
+import neurosim as ns
+
+class MeasuredHH(ns.HodgkinHuxley):
+    # the same model without its coefficients: B measured from the derivatives
+    parameters = ns.HodgkinHuxley.parameters[:-2]       # ODEModel adds dt, n_ref
+    linear_coefficients = None
+
+model = (ns.HodgkinHuxley if sys.argv[1] == "coefficients" else MeasuredHH)()
+values = model.parameter_values(1e-4)
+p = model.kernel.Parameters(*[values[k] for k in model.kernel.parameters])
+update = njit(inline="always")(model.kernel.scalar_update)     # as kernels._dispatch does
+
+@njit
+def loop(v, ge, gi, ref, m, n, h, i_ext, spiked, p, n_steps):
+    start, stop = np.uint64(0), np.uint64(v.size)
+    for step in range(n_steps):
+        for k in range(start, stop):
+            v[k], ge[k], gi[k], ref[k], m[k], n[k], h[k], spiked[k] = update(
+                v[k], ge[k], gi[k], ref[k], m[k], n[k], h[k], i_ext[k], p, 1, step, k)
+
+def state(n=4000):
+    # COBAHH's initial state (tests/networks.py), a current that keeps some firing
+    rng = np.random.default_rng(1)
+    return (rng.normal(-65e-3, 5e-3, n), rng.normal(40e-9, 15e-9, n),
+            rng.normal(200e-9, 120e-9, n), np.zeros(n, np.int32), np.zeros(n),
+            np.zeros(n), np.zeros(n), np.full(n, 0.3e-9), np.zeros(n, np.bool_))
+
+loop(*state(), p, 1)                # compile
+n_steps, best = 2000, np.inf
+for _ in range(3):
+    s = state()
+    t0 = time.process_time()
+    loop(*s, p, n_steps)
+    best = min(best, time.process_time() - t0)
+print(json.dumps({"ns": best / (s[0].size * n_steps) * 1e9}))
+"""
+
+
+def _hh_step(env, reps):
+    """Nanoseconds per neuron and step of the HH step, per form, medians over ``reps``."""
+    out = {}
+    for _ in range(reps):
+        for form in ("coefficients", "derivatives"):
+            run = subprocess.run([sys.executable, "-c", _HH_STEP, form], cwd=ROOT, env=env,
+                                 capture_output=True, text=True, check=True)
+            out.setdefault(form, []).append(json.loads(run.stdout.strip().splitlines()[-1])["ns"])
+    return {form: float(np.median(v)) for form, v in out.items()}
+
+
+def _print_hh_step(hh):
+    print(f"| Hodgkin-Huxley step from its coefficients (ns per neuron and step) | "
+          f"{hh['coefficients']:.1f} |")
+    print(f"| Hodgkin-Huxley step from its derivatives alone | {hh['derivatives']:.1f} "
+          f"({hh['derivatives'] / hh['coefficients']:.2f}x) |")
+
+
 def _measure(variant, n, env):
     out = subprocess.run([sys.executable, "-c", _MEASURE, variant, str(n)], cwd=ROOT, env=env,
                          capture_output=True, text=True, check=True)
@@ -86,8 +151,13 @@ def _measure(variant, n, env):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--reps", type=int, default=3)
+    ap.add_argument("--hh-step", action="store_true", help="only the Hodgkin-Huxley step")
     args = ap.parse_args()
     base = dict(os.environ)
+    if args.hh_step:
+        print("| measurement | value |\n|---|---|")
+        _print_hh_step(_hh_step(base, args.reps))
+        return
     results = {}
     with tempfile.TemporaryDirectory() as cache:
         # cold: an empty cache_dir and numba cache for the user model's engine
@@ -102,6 +172,7 @@ def main():
                 results.setdefault((variant, n), []).append(r["run_s"])
                 print(f"rep {rep} {variant:<9} n={n:<6} {r['run_s']:.3f} s "
                       f"({r['spikes']} spikes)", flush=True)
+    hh = _hh_step(base, args.reps)
     med = {k: float(np.median(v)) for k, v in results.items() if k != "compile"}
     print("\n| measurement | value |\n|---|---|")
     print(f"| CUBA 16k, built-in LIF (s per simulated s) | {med[('builtin', 16000)]:.3f} |")
@@ -114,6 +185,7 @@ def main():
           f"(on/off {med[('checked', 64000)] / med[('unchecked', 64000)]:.3f}) |")
     print(f"| compile, a model never seen: cold / from the cache (s) | "
           f"{results['compile'][0]:.2f} / {results['compile'][1]:.2f} |")
+    _print_hh_step(hh)
 
 
 if __name__ == "__main__":

@@ -11,14 +11,15 @@ import numpy as np
 import pytest
 
 import neurosim as ns
-from neurosim.units import mV, ms, volt
+from neurosim.units import mV, ms, nA, volt
 
 sys.path.insert(0, os.path.dirname(__file__))
 from networks import cobahh  # noqa: E402
 
 
-def _relaxation(method_name):
-    """dv/dt = (u - v)/tau, dw/dt = (v - w)/tau_w: a linear cascade with a closed form."""
+def _relaxation(method_name, coefficients=False):
+    """dv/dt = (u - v)/tau, dw/dt = (v - w)/tau_w: a linear cascade with a closed form
+    (``coefficients``: with its ``linear_coefficients`` for exponential Euler)."""
 
     class Relaxation(ns.ODEModel):
         parameters = ("tau", "tau_w")
@@ -42,6 +43,12 @@ def _relaxation(method_name):
         def step_parameters(self, dt):
             return {"tau": 10e-3, "tau_w": 30e-3}
 
+        if coefficients:
+            @staticmethod
+            def linear_coefficients(v, ge, gi, w, i_ext, p):
+                # dx/dt = a + b x; ge and gi constant (b = 0: the step x + dt a)
+                return i_ext / p.tau, -1.0 / p.tau, 0.0, 0.0, 0.0, 0.0, v / p.tau_w, -1.0 / p.tau_w
+
     return Relaxation
 
 
@@ -62,10 +69,11 @@ def _error(model, dt_ms, backend="numpy"):
     return max(np.abs(trace.v[0] - v).max(), np.abs(trace.w[0] - w).max())
 
 
-@pytest.mark.parametrize("method,order", [("euler", 1), ("rk2", 2), ("rk4", 4),
-                                          ("exponential_euler", 1)])
-def test_each_method_converges_with_its_order_to_the_closed_form(method, order):
-    model = _relaxation(method)
+@pytest.mark.parametrize("method,order,coefficients", [
+    ("euler", 1, False), ("rk2", 2, False), ("rk4", 4, False),
+    ("exponential_euler", 1, False), ("exponential_euler", 1, True)])
+def test_each_method_converges_with_its_order_to_the_closed_form(method, order, coefficients):
+    model = _relaxation(method, coefficients)
     coarse, fine = _error(model, 0.4), _error(model, 0.1)
     assert fine < 1e-4 * 10e-3 if order == 4 else fine < 5e-2 * 10e-3
     # error ratio for a 4x smaller step: 4**order (loosely: the exponential-Euler
@@ -87,6 +95,23 @@ def test_the_compiled_step_is_the_interpreted_one_bit_for_bit():
     assert np.array_equal(values["numpy"][1], values["numba"][1])
 
 
+def test_exponential_euler_from_the_coefficients_is_the_measured_one_to_rounding():
+    """The step from ``linear_coefficients`` and the one that measures ``B`` from
+    ``derivatives`` are the same method: equal to rounding, on both engines."""
+    traces = {}
+    for coefficients in (False, True):
+        model = _relaxation("exponential_euler", coefficients)
+        for backend in ("numpy", "numba"):
+            cells = ns.NeuronGroup(2, model(), v=np.array([0.0, 5.0]) * mV, name="cell")
+            drive = ns.CurrentInput(cells, np.array([10.0, 30.0]) * mV)
+            trace = ns.StateMonitor(cells, ["v", "w"], record=[0, 1])
+            ns.Network(cells, drive, trace).run(20 * ms, dt=0.1 * ms, seed=1, backend=backend)
+            traces[coefficients, backend] = np.stack([trace.v, trace.w])
+    assert np.array_equal(traces[True, "numpy"], traces[True, "numba"])
+    np.testing.assert_allclose(traces[True, "numba"], traces[False, "numba"], rtol=1e-12,
+                               atol=1e-17)
+
+
 def test_an_incomplete_or_wrong_ode_model_is_refused():
     with pytest.raises(TypeError, match="defines derivatives but no reset"):
         class NoReset(ns.ODEModel):       # noqa: F841
@@ -96,6 +121,14 @@ def test_an_incomplete_or_wrong_ode_model_is_refused():
         class Midpoint(ns.ODEModel):      # noqa: F841
             method = "midpoint"
             derivatives = staticmethod(lambda v, ge, gi, i_ext, p: (0.0, 0.0, 0.0))
+            threshold = staticmethod(lambda v, ge, gi, p: False)
+            reset = staticmethod(lambda v, ge, gi, p: (v, ge, gi))
+    with pytest.raises(ValueError, match="only the method 'exponential_euler' uses"):
+        class EulerWithCoefficients(ns.ODEModel):      # noqa: F841
+            method = "euler"
+            derivatives = staticmethod(lambda v, ge, gi, i_ext, p: (0.0, 0.0, 0.0))
+            linear_coefficients = staticmethod(
+                lambda v, ge, gi, i_ext, p: (0.0, 0.0, 0.0, 0.0, 0.0, 0.0))
             threshold = staticmethod(lambda v, ge, gi, p: False)
             reset = staticmethod(lambda v, ge, gi, p: (v, ge, gi))
 
@@ -114,6 +147,50 @@ def test_hodgkin_huxley_numba_equals_the_numpy_oracle():
     assert np.array_equal(want["spikes"].steps, got["spikes"].steps)
     for var in ("v", "g_e", "m"):
         assert np.array_equal(getattr(want["state"], var), getattr(got["state"], var)), var
+
+
+def test_hodgkin_huxleys_coefficients_are_its_derivatives():
+    """``linear_coefficients`` (the step's form) against ``derivatives`` (the model's
+    definition, exported to Brian2): ``a + b x == f`` to rounding, over the range of
+    the state and at the removable singularities of the rates (exprel's 0)."""
+    model = ns.HodgkinHuxley()
+    values = model.parameter_values(1e-4)
+    p = model.kernel.Parameters(*[values[k] for k in model.kernel.parameters])
+    rng = np.random.default_rng(3)
+    v_t = values["v_t"]
+    singular = np.array([13e-3, 40e-3, 15e-3]) + v_t
+    vs = np.concatenate([rng.uniform(-0.1, 0.06, 300), singular,
+                         singular + 1e-9, singular - 3e-7, singular + 1e-6])
+    for v in vs:
+        ge, gi, i_ext = rng.uniform(0, 5e-7), rng.uniform(0, 5e-7), rng.uniform(-1e-9, 1e-9)
+        m, n, h = rng.uniform(0, 1, 3)
+        state = (v, ge, gi, m, n, h)
+        f = ns.HodgkinHuxley.derivatives(*state, i_ext, p)
+        coef = ns.HodgkinHuxley.linear_coefficients(*state, i_ext, p)
+        for x, fx, a, b in zip(state, f, coef[0::2], coef[1::2]):
+            assert abs(a + b * x - fx) <= 1e-10 * (abs(a) + abs(b * x)) + 1e-300, (v, x)
+
+
+def test_hodgkin_huxley_from_its_coefficients_spikes_as_from_its_derivatives():
+    """One neuron under current: the step from the coefficients and the step that
+    measures them from the derivatives give the same spikes, potentials to rounding."""
+    class MeasuredHH(ns.HodgkinHuxley):
+        parameters = ns.HodgkinHuxley.parameters[:-2]       # ODEModel adds dt, n_ref
+        linear_coefficients = None
+
+    runs = {}
+    for model in (ns.HodgkinHuxley, MeasuredHH):
+        cells = ns.NeuronGroup(1, model(), v=-65 * mV, name="hh")
+        drive = ns.CurrentInput(cells, 0.5 * nA)
+        spikes = ns.SpikeMonitor(cells)
+        trace = ns.StateMonitor(cells, "v", record=0)
+        ns.Network(cells, drive, spikes, trace).run(100 * ms, dt=0.1 * ms, seed=1,
+                                                    backend="numpy")
+        runs[model] = spikes.steps, trace.v
+    assert runs[MeasuredHH][0].size > 3
+    np.testing.assert_array_equal(runs[ns.HodgkinHuxley][0], runs[MeasuredHH][0])
+    np.testing.assert_allclose(runs[ns.HodgkinHuxley][1], runs[MeasuredHH][1], rtol=0,
+                               atol=1e-9)
 
 
 def test_hodgkin_huxley_cuda_equals_numba(small_cuda):

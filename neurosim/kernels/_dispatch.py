@@ -106,11 +106,18 @@ def _same_receive(kernel):
     return kernel.receive
 
 
+def _jit(kernel):
+    # a rule that asks to be inlined (ODEModel's generated step) is compiled into the
+    # loop over neurons, which hoists its loop-invariant parts (a decay's exp)
+    inline = getattr(kernel.scalar_update, "_neurosim_inline", False)
+    return 'njit(inline="always")' if inline else "njit"
+
+
 def _cpu_source(model_set, header, per_neuron):
     names = ", ".join(k.name for k in model_set)
     rules = "".join(
-        f"_update_{i} = njit(_KERNELS[{i}].scalar_update)\n_P{i} = _KERNELS[{i}].Parameters\n"
-        for i in _firsts(model_set, _same_update)) + "".join(
+        f"_update_{i} = {_jit(model_set[i])}(_KERNELS[{i}].scalar_update)\n"
+        f"_P{i} = _KERNELS[{i}].Parameters\n" for i in _firsts(model_set, _same_update)) + "".join(
         f"_receive_{i} = njit(inline=\"always\")(_KERNELS[{i}].receive)\n"
         for i in _firsts(model_set, _same_receive) if model_set[i].receive)
 

@@ -41,10 +41,14 @@ Methods
     The classical fourth-order Runge-Kutta method.
 ``"exponential_euler"``
     Each variable is taken as linear in itself, ``dx/dt = A + B x`` with ``A``
-    and ``B`` evaluated at the old state (``B = f(x + 1) - f(x)``), and advanced
-    exactly: ``x' = -A/B + (x + A/B) exp(B dt)``, computed as
-    ``x + f(x) (exp(B dt) - 1)/B`` (Brian2's ``exponential_euler``, for
-    Hodgkin-Huxley gating variables and conductance synapses).
+    and ``B`` evaluated at the old state, and advanced exactly:
+    ``x' = (x + A/B) exp(B dt) - A/B`` (``x + dt A`` where ``B = 0``; Brian2's
+    ``exponential_euler``, for Hodgkin-Huxley gating variables and conductance
+    synapses). A model that gives ``linear_coefficients`` (``A`` and ``B`` of every
+    variable, as Brian2 derives them symbolically) is stepped from them: one
+    evaluation of each rate and one ``exp`` per variable. Otherwise ``B`` is
+    measured from ``derivatives``, ``B = f(x + 1) - f(x)``, and the step computed
+    as ``x + f(x) (exp(B dt) - 1)/B``: one more evaluation per variable.
 """
 import inspect
 import math
@@ -64,12 +68,30 @@ def _stage(names, base, scale, slopes):
     return [f"    {n} = {b} + {scale} * {s}" for n, b, s in zip(names, base, slopes)]
 
 
-def _step_source(n_vars, method):
-    """The body of the generated update: from the state ``x0..`` to ``y0..``."""
+def _coefficient_step(n_vars):
+    """Exponential Euler from the model's ``linear_coefficients``: ``a{j}``, ``b{j}``."""
+    x = ", ".join(f"x{j}" for j in range(n_vars))
+    lines = [f"    {', '.join(f'a{j}, b{j}' for j in range(n_vars))}, = "
+             f"_linear_coefficients({x}, i_ext, p)"]
+    for j in range(n_vars):
+        # Brian2's form, (x + a/b) exp(b dt) - a/b: a variable that decays (a = 0)
+        # gets x exp(b dt), Brian2's bits; the quotient guarded so that both sides
+        # of the select are safe to evaluate (a select, not a branch)
+        lines.append(f"    q{j} = a{j} / b{j} if b{j} != 0.0 else 0.0")
+        lines.append(f"    y{j} = (x{j} + q{j}) * exp(b{j} * p.dt) - q{j} if b{j} != 0.0 "
+                     f"else x{j} + p.dt * a{j}")
+    return lines
+
+
+def _step_source(n_vars, method, coefficients=False):
+    """The body of the generated update: from the state ``x0..`` to ``y0..``;
+    ``coefficients``: the model gives ``linear_coefficients`` (exponential Euler)."""
     x = [f"x{j}" for j in range(n_vars)]
     call = "_derivatives({}, i_ext, p)"
     lines = []
-    if method == "euler":
+    if method == "exponential_euler" and coefficients:
+        lines += _coefficient_step(n_vars)
+    elif method == "euler":
         lines.append(f"    {', '.join(f'k{j}' for j in range(n_vars))}, = {call.format(', '.join(x))}")
         lines += _stage([f"y{j}" for j in range(n_vars)], x, "p.dt",
                         [f"k{j}" for j in range(n_vars)])
@@ -108,8 +130,9 @@ def _step_source(n_vars, method):
     return lines
 
 
-def _update_source(n_extra, method, hold_v):
-    """The source of the scalar update of a model with ``n_extra`` extra variables."""
+def _update_source(n_extra, method, hold_v, coefficients=False):
+    """The source of the scalar update of a model with ``n_extra`` extra variables
+    (``coefficients``: see :func:`_step_source`)."""
     n_vars = 3 + n_extra
     x = [f"x{j}" for j in range(n_vars)]
     y = [f"y{j}" for j in range(n_vars)]
@@ -117,7 +140,7 @@ def _update_source(n_extra, method, hold_v):
     lines = [f"def update({args}, i_ext, p, seed, step, k):",
              "    ref = ref - 1 if ref > 0 else ref",
              "    free = ref == 0"]
-    lines += _step_source(n_vars, method)
+    lines += _step_source(n_vars, method, coefficients)
     if hold_v:
         lines.append("    y0 = y0 if free else x0            # v held while refractory")
     lines += [f"    spiked = free & _threshold({', '.join(y)}, p)",
@@ -141,7 +164,17 @@ class ODEModel(NeuronModel):
       that order;
     * ``threshold(v, ge, gi, *extra, p)``: whether the neuron spikes (on the state
       after the step);
-    * ``reset(v, ge, gi, *extra, p)``: the state after a spike, a tuple.
+    * ``reset(v, ge, gi, *extra, p)``: the state after a spike, a tuple;
+
+    optionally, for ``method = "exponential_euler"``,
+
+    * ``linear_coefficients(v, ge, gi, *extra, i_ext, p)``: for each variable ``x``
+      in the order of ``derivatives``, ``A`` and ``B`` of ``dx/dt = A + B x``
+      (``A`` per second in the variable's unit, ``B`` per second), neither
+      depending on ``x``: a flat tuple ``(A_v, B_v, A_ge, B_ge, ...)``. The step is
+      then computed from them (each rate once) rather than from ``derivatives``,
+      which stays the model's definition (Brian2's equations are written from it);
+      the two must agree (``A + B x == derivatives(...)`` up to rounding).
 
     and implement ``step_parameters(dt)`` (``{name: value}`` of their own
     parameters) and, for refractoriness, an attribute ``refractory`` (seconds): no
@@ -185,6 +218,7 @@ class ODEModel(NeuronModel):
     derivatives = None
     threshold = None
     reset = None
+    linear_coefficients = None
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -201,9 +235,16 @@ class ODEModel(NeuronModel):
         if clash:
             raise ValueError(f"{cls.__name__}.parameters names {sorted(clash)}, which "
                              "ODEModel adds itself (the step and the refractory steps)")
+        coefficients = cls.linear_coefficients is not None
+        if coefficients and cls.method != "exponential_euler":
+            raise ValueError(f"{cls.__name__} gives linear_coefficients, which only the "
+                             f"method 'exponential_euler' uses (method={cls.method!r})")
         cls.parameters = own + ("dt", "n_ref")
-        cls.update_source = _update_source(len(cls.extra_state), cls.method, cls.hold_v)
-        rules = {name: getattr(cls, name) for name in ("derivatives", "threshold", "reset")}
+        cls.update_source = _update_source(len(cls.extra_state), cls.method, cls.hold_v,
+                                           coefficients)
+        names = ("derivatives", "threshold", "reset") + (
+            ("linear_coefficients",) if coefficients else ())
+        rules = {name: getattr(cls, name) for name in names}
         update = _make_update(cls, {f"_{k}": njit(inline="always")(f) for k, f in rules.items()})
         # what the engine's hash covers: the generated step and the user's rules
         # (and this file, which makes the step)
@@ -211,6 +252,9 @@ class ODEModel(NeuronModel):
             _source_of(f) for f in rules.values()]
         # the numpy backend's oracle runs the same step on the plain rules, interpreted
         update._interpreted = _make_update(cls, {f"_{k}": f for k, f in rules.items()})
+        # compiled into the engines' loop over neurons (kernels._dispatch), so that its
+        # loop-invariant parts (a constant decay's exp) are computed once per segment
+        update._neurosim_inline = True
         cls.scalar_update = staticmethod(update)
 
     def step_parameters(self, dt):
