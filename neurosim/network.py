@@ -519,13 +519,14 @@ class _Members(tuple):
 
 
 def _check_plastic(net, backend, mpi=False):
-    """Refuse plastic synapses where they cannot run yet: the cuda backend, and monitors
-    of synaptic variables over MPI ranks."""
+    """Refuse plastic synapses where they cannot run yet: on GPU ranks under MPI, and
+    monitors of synaptic variables over MPI ranks."""
     plastic = [s.name for s in net.synapses if s.plasticity is not None]
-    if plastic and backend not in ("numpy", "numba"):
+    if plastic and mpi and backend == "cuda":
         raise NotImplementedError(
-            f"plastic synapses ({', '.join(plastic)}) run on the 'numpy' and 'numba' "
-            f"backends, and on numba MPI ranks; not yet on backend={backend!r}")
+            f"plastic synapses ({', '.join(plastic)}) run on the 'numpy', 'numba' and 'cuda' "
+            "backends and on numba MPI ranks; not yet on cuda MPI ranks (backend='cuda' "
+            "under mpirun): use backend='numba' there")
     watched = [m.source.name for m in net.monitors if isinstance(m.source, Synapses)]
     if mpi and watched:
         raise NotImplementedError(

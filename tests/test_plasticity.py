@@ -236,13 +236,6 @@ def test_bad_input_is_refused():
         static.learning = False
 
 
-@pytest.mark.cuda
-def test_cuda_is_refused_with_the_reason(small_cuda):
-    net, _, _ = _recurrent()
-    with pytest.raises(NotImplementedError, match=r"'numpy' and 'numba' backends.*'cuda'"):
-        net.run(1 * ms, dt=0.1 * ms, seed=1, backend="cuda")
-
-
 # ------------------------------------------------------ short-term plasticity
 @pytest.mark.parametrize("U, tau_rec, tau_facil", [(0.5, 800e-3, 0.0),       # depressing
                                                    (0.03, 130e-3, 530e-3)])  # facilitating

@@ -11,6 +11,8 @@ import warnings
 import numpy as np
 
 from ..kernels import _cuda
+from ..kernels._layout import VAR_SYNAPSE
+from ..kernels.plasticity import empty_plastic
 from ._base import Backend
 
 SYNC_STEPS = 64
@@ -22,7 +24,14 @@ _STATIC = ("seg_hi", "seg_code", "seg_prm", "seg_hoff", "nrn_prm", "i_bias", "in
            "delay", "p_fire", "gen_source", "mask", "rate_lo", "rate_hi", "st_var", "st_every",
            "st_ncol", "st_nptr", "cur_lo", "cur_hi", "cur_vptr", "cur_values", "cur_n_rows",
            "cur_n_cols", "cur_ratio", "d_lo", "d_hi", "d_channel", "d_weight", "d_n_sub",
-           "d_k_lo", "d_k_max", "d_t_ptr", "d_g_ptr", "d_shift", "d_thresholds", "d_guide")
+           "d_k_lo", "d_k_max", "d_t_ptr", "d_g_ptr", "d_shift", "d_thresholds", "d_guide",
+           "st_scol", "st_idx")
+# the plastic synapses' arrays (kernels.plasticity.Plastic): fixed once built, and the
+# state, copied in and out every chunk like the neurons' (prm only in: learning is
+# switched on and off between runs)
+_PLASTIC_STATIC = ("rule", "pre_ptr", "target", "delay", "col_ptr", "col_syn", "delay_range")
+_PLASTIC_CHANGING = ("w", "trace", "last", "queue", "queue_n", "dopamine", "dopamine_due",
+                     "dopamine_integral", "window")
 
 
 class CudaBackend(Backend):
@@ -80,20 +89,37 @@ class CudaBackend(Backend):
                         st_every=rec.st_every,
                         **{f"cur_{f}": getattr(cur, f) for f in cur._fields},
                         **{f"d_{f}": getattr(drv, f) for f in drv._fields})
-            # the recorded columns grouped by neuron, so that the thread that updates a
-            # neuron samples it (no barrier of its own for the state monitors)
-            host["st_ncol"] = np.argsort(rec.st_idx, kind="stable")
+            # the recorded columns of neurons grouped by neuron, so that the thread that
+            # updates a neuron samples it (no barrier of its own for the state monitors);
+            # those of plastic synapses apart (sampled before the synapses change)
+            synaptic = rec.st_var >= VAR_SYNAPSE
+            neuron_cols = np.flatnonzero(~synaptic)
+            host["st_ncol"] = neuron_cols[np.argsort(rec.st_idx[neuron_cols], kind="stable")]
             host["st_nptr"] = np.searchsorted(rec.st_idx[host["st_ncol"]],
                                               np.arange(nr.v.size + 1))
+            host["st_scol"], host["st_idx"] = np.flatnonzero(synaptic), rec.st_idx
             n_src = nr.v.size + src.p_fire.size
+            pl = self._plastic(arrays)
+            host.update({f"pl_{f}": getattr(pl, f) for f in _PLASTIC_STATIC})
             self.check_memory(sum(a.nbytes for a in host.values()) + 8 * nr.buffer.size
-                              + 40 * nr.v.size + 16 * n_src)
-            cache = {k: _cuda.cuda.to_device(np.ascontiguousarray(host[k])) for k in _STATIC}
+                              + 40 * nr.v.size + 16 * n_src
+                              + sum(getattr(pl, f).nbytes for f in _PLASTIC_CHANGING))
+            cache = {k: _cuda.cuda.to_device(np.ascontiguousarray(host[k]))
+                     for k in _STATIC + tuple(f"pl_{f}" for f in _PLASTIC_STATIC)}
             cache["fired"] = _cuda.cuda.to_device(np.zeros(src.p_fire.size, dtype=np.bool_))
             cache["spiked"] = _cuda.cuda.to_device(np.zeros(nr.v.size, dtype=np.bool_))
             cache["fire_list"] = _cuda.cuda.device_array((2, n_src), dtype=np.int64)
             arrays._cuda = cache
         return dict(cache)
+
+    @staticmethod
+    def _plastic(arrays):
+        """The network's plastic synapses (placeholders where it has none, or for the
+        view of an MPI GPU rank, which has no plastic synapses)."""
+        pl = getattr(arrays, "plastic", None)
+        if pl is None:
+            pl = empty_plastic(arrays.neurons.v.size + arrays.sources.p_fire.size)
+        return pl
 
     def run_chunk(self, arrays, seed, step0, n_steps, n_threads):
         # imported here, not with neurosim: it imports numba.cuda (kernels._cuda)
@@ -107,6 +133,9 @@ class CudaBackend(Backend):
             d["aux"] = to_dev(np.zeros((1, 1), dtype=nr.v.dtype))
         d.update(st_off=to_dev(rec.st_off), st_count=to_dev(rec.st_count),
                  st_buf=to_dev(rec.st_buf), rate_buf=to_dev(rec.rate_buf))
+        pl = self._plastic(arrays)
+        for f in _PLASTIC_CHANGING + ("prm",):
+            d[f"pl_{f}"] = to_dev(getattr(pl, f))
         worst = max(1, int(rec.mask.sum()))
         d["spike_i"] = _cuda.cuda.device_array(worst * SYNC_STEPS, dtype=np.int64)
         d["spike_step"] = _cuda.cuda.device_array(worst * SYNC_STEPS, dtype=np.int64)
@@ -116,8 +145,9 @@ class CudaBackend(Backend):
         fused = self.launch == "fused"
         threads = self.fused_threads if fused else self.threads_per_block
         group = engine.delivery_group(arrays.synapses.indptr, threads)
+        pgroup = engine.delivery_group(pl.pre_ptr, threads)
         if fused:                           # also Network._compile's 0-step call
-            blocks = engine.fused_blocks(d, seed, to_dev(gen_ptr[:1]), threads, group)
+            blocks = engine.fused_blocks(d, seed, to_dev(gen_ptr[:1]), threads, group, pgroup)
         done = 0
         with warnings.catch_warnings():
             # the simulator runs the uint64 hash in Python, where wrap-around warns
@@ -129,16 +159,20 @@ class CudaBackend(Backend):
                 if fused:
                     engine.steps_fused_cuda(d, seed, step0 + done, done, block,
                                      to_dev(gen_ptr[done:done + block + 1]), blocks, threads,
-                                     group)
+                                     group, pgroup)
                 else:
                     for i in range(done, done + block):
                         engine.step_cuda(d, seed, step0 + i, i, int(gen_ptr[i]),
-                                         int(gen_ptr[i + 1]), self._blocks, threads, group)
+                                         int(gen_ptr[i + 1]), self._blocks, threads, group,
+                                         pgroup)
                 self._copy_spikes(d, rec, ctr)
                 done += block
         for k in _CHANGING:
             if getattr(nr, k).size:
                 d[k].copy_to_host(getattr(nr, k))
+        for f in _PLASTIC_CHANGING:
+            if getattr(pl, f).size:
+                d[f"pl_{f}"].copy_to_host(getattr(pl, f))
         d["st_count"].copy_to_host(rec.st_count)
         d["st_buf"].copy_to_host(rec.st_buf)
         d["rate_buf"].copy_to_host(rec.rate_buf)

@@ -21,7 +21,10 @@ A step has two phases, each a loop of device functions over its elements:
 The slot of the ring buffer that a step fills last (its Poisson drives, and the
 rows of zero delay) is applied to a neuron at the start of the next *fire* by the
 thread that then samples and updates that neuron, so a step needs two grid-wide
-barriers and no more. Two launch modes run the phases:
+barriers and no more. Plastic synapses (``plasticity_cuda``) add their parts to
+*fire* and *deliver* and two phases of their own after *deliver*, **pre** (the
+spikes that arrive now) and **post** (the neurons' spikes), each behind a barrier:
+four a step in a network with plastic synapses. Two launch modes run the phases:
 
 * ``steps_fused_cuda``: one cooperative launch runs many steps, with a grid-wide
   barrier (``cuda.cg.this_grid().sync()``) between phases and as many blocks as the
@@ -51,8 +54,10 @@ from ._cuda import cuda, simulator_enabled
 from ._layout import STREAM_POISSON_GROUP, STREAM_POISSON_INPUT
 from ._model_set_cuda import receive_one, update_one
 from ._rng import step_key
+from .plasticity import Plastic
 from .simulate import Drives
 from . import elements
+from . import plasticity_cuda
 
 # registers per thread of the fused kernel: 136 without a limit allowed one block of 256
 # threads per SM of an H100 (12.5 % occupancy, every phase waiting on memory latency)
@@ -65,10 +70,11 @@ Neurons = namedtuple("Neurons", "v ge gi ref aux i_bias spiked seg_hi seg_code s
                                 "seg_hoff nrn_prm")
 # time-varying injected currents, as in simulate.Currents (and simulate.Drives)
 Currents = namedtuple("Currents", "lo hi vptr values n_rows n_cols ratio")
-# the state monitors' columns: column c samples variable var[c] of its neuron every
-# every[c] steps into buf[off[c] + count[c]]; ncol lists the columns grouped by
-# neuron, those of neuron k in ncol[nptr[k]:nptr[k + 1]]
-Samples = namedtuple("Samples", "nptr ncol var every off count buf")
+# the state monitors' columns: column c samples variable var[c] of neuron or plastic
+# synapse idx[c] every every[c] steps into buf[off[c] + count[c]]; ncol lists the
+# neurons' columns grouped by neuron, those of neuron k in ncol[nptr[k]:nptr[k + 1]],
+# scol the synapses' columns
+Samples = namedtuple("Samples", "nptr ncol var every off count buf scol idx")
 # Poisson sources (p_fire) and generator flags (fired, set from gen_source)
 Sources = namedtuple("Sources", "p_fire fired gen_source")
 # the step's firing sources (two lists, alternating by step), their rows of synapses
@@ -78,12 +84,14 @@ Delivery = namedtuple("Delivery", "fire_list fire_count indptr target weight del
 Record = namedtuple("Record", "mask spike_i spike_step counters rate_lo rate_hi rate_buf")
 
 # the prefix of each group's keys in the backend's dict of device arrays
+# (the plastic synapses: kernels.plasticity.Plastic, its fields prefixed "pl_")
 _KEYS = ((Neurons, ""), (Currents, "cur_"), (Drives, "d_"), (Samples, "st_"), (Sources, ""),
-         (Delivery, ""), (Record, ""))
+         (Delivery, ""), (Record, ""), (Plastic, "pl_"))
 
 
 def _groups(d):
-    """The groups of the backend's device arrays ``d``: ``(nr, cur, drv, smp, src, dl, rec)``."""
+    """The groups of the backend's device arrays ``d``:
+    ``(nr, cur, drv, smp, src, dl, rec, pl)``."""
     return tuple(cls(*(d[prefix + f] for f in cls._fields)) for cls, prefix in _KEYS)
 
 
@@ -173,11 +181,12 @@ if cuda is not None:
 
     # ------------------------------------------------- the two phases, grid-wide
     @cuda.jit(device=True)
-    def _fire_phase(t, width, step, row, seed, nr, cur, smp, src, dl, rec):
+    def _fire_phase(t, width, step, row, seed, nr, cur, smp, src, dl, rec, pl):
         n = nr.v.size
         par = step % 2
         if t == 0:                 # the other list was read in the last step's deliver
             dl.fire_count[1 - par] = 0
+        plasticity_cuda.plastic_fire(t, width, step, smp, pl)
         for k in range(t, n, width):
             _sample_neuron(k, step, nr, smp)
             if _update_one(k, step, seed, nr, cur):
@@ -187,10 +196,11 @@ if cuda is not None:
                 _emit(n + s, step, row, par, dl, rec)
 
     @cuda.jit(device=True)
-    def _deliver_phase(t, width, group, step, dl):
+    def _deliver_phase(t, width, group, step, dl, pl):
         par = step % 2
         for j in range(t // group, dl.fire_count[par], width // group):
             _deliver_row(dl.fire_list[par, j], step, t % group, group, dl)
+        plasticity_cuda.plastic_deliver(t, width, step, par, dl, pl)
 
     @cuda.jit(device=True)
     def _apply_phase(t, width, step, seed, nr, drv, buffer):
@@ -211,12 +221,23 @@ if cuda is not None:
         _flag_generators(cuda.grid(1), cuda.gridsize(1), n, src, gen_lo, gen_hi)
 
     @cuda.jit
-    def _fire_kernel(step, row, seed, nr, cur, smp, src, dl, rec):
-        _fire_phase(cuda.grid(1), cuda.gridsize(1), step, row, seed, nr, cur, smp, src, dl, rec)
+    def _fire_kernel(step, row, seed, nr, cur, smp, src, dl, rec, pl):
+        _fire_phase(cuda.grid(1), cuda.gridsize(1), step, row, seed, nr, cur, smp, src, dl, rec,
+                    pl)
 
     @cuda.jit
-    def _deliver_kernel(group, step, dl):
-        _deliver_phase(cuda.grid(1), cuda.gridsize(1), group, step, dl)
+    def _deliver_kernel(group, step, dl, pl):
+        _deliver_phase(cuda.grid(1), cuda.gridsize(1), group, step, dl, pl)
+
+    @cuda.jit
+    def _pre_kernel(group, step, dl, pl):
+        plasticity_cuda.plastic_pre(cuda.grid(1), cuda.gridsize(1), group, step, step % 2, dl,
+                                    pl)
+
+    @cuda.jit
+    def _post_kernel(group, step, n, dl, pl):
+        plasticity_cuda.plastic_post(cuda.grid(1), cuda.gridsize(1), group, step, step % 2, n,
+                                     dl, pl)
 
     @cuda.jit
     def _apply_kernel(step, seed, nr, drv, buffer):
@@ -226,19 +247,25 @@ if cuda is not None:
     # (the simulator's cuda.jit takes no register limit)
     @cuda.jit(**({} if simulator_enabled() else dict(max_registers=FUSED_MAX_REGISTERS)))
     def _fused_cuda_kernel(step0, row0, n_steps, seed, group, nr, cur, smp, src, gen_ptr, dl,
-                           rec, drv):
+                           rec, drv, pl, pgroup):
         grid = cuda.cg.this_grid()
         t, width = cuda.grid(1), cuda.gridsize(1)
         n = nr.v.size
+        plastic = pl.w.size > 0     # the same in every thread: all meet the extra barriers
         _flag_generators(t, width, n, src, gen_ptr[0], gen_ptr[1])
         grid.sync()
         for i in range(n_steps):
             step = step0 + i
             if i > 0:              # the last step's input, applied by the thread that updates
                 _apply_phase(t, width, step - 1, seed, nr, drv, dl.buffer)
-            _fire_phase(t, width, step, row0 + i, seed, nr, cur, smp, src, dl, rec)
+            _fire_phase(t, width, step, row0 + i, seed, nr, cur, smp, src, dl, rec, pl)
             grid.sync()
-            _deliver_phase(t, width, group, step, dl)
+            _deliver_phase(t, width, group, step, dl, pl)
+            if plastic:             # arrivals after the queue and catch-ups, posts after them
+                grid.sync()
+                plasticity_cuda.plastic_pre(t, width, pgroup, step, step % 2, dl, pl)
+                grid.sync()
+                plasticity_cuda.plastic_post(t, width, pgroup, step, step % 2, n, dl, pl)
             if i + 1 < n_steps:
                 _flag_generators(t, width, n, src, gen_ptr[i + 1], gen_ptr[i + 2])
             grid.sync()
@@ -246,41 +273,49 @@ if cuda is not None:
             _apply_phase(t, width, step0 + n_steps - 1, seed, nr, drv, dl.buffer)
 
 
-def step_cuda(d, seed, step, row, gen_lo, gen_hi, blocks, threads, group):
+def step_cuda(d, seed, step, row, gen_lo, gen_hi, blocks, threads, group, pgroup):
     """Launch the phases of one step, each over the whole grid (``d``: device arrays;
-    ``blocks(n)``: the grid for ``n`` elements)."""
-    nr, cur, drv, smp, src, dl, rec = _groups(d)
+    ``blocks(n)``: the grid for ``n`` elements; ``group`` and ``pgroup``: the threads
+    that share a row of static and of plastic synapses)."""
+    nr, cur, drv, smp, src, dl, rec, pl = _groups(d)
     n = nr.v.size
     if gen_hi > gen_lo:
         _generators_kernel[blocks(gen_hi - gen_lo), threads](n, src, gen_lo, gen_hi)
-    _fire_kernel[blocks(max(n, src.p_fire.size)), threads](step, row, seed, nr, cur, smp, src,
-                                                           dl, rec)
-    _deliver_kernel[blocks(dl.fire_list.shape[1] * group), threads](group, step, dl)
+    _fire_kernel[blocks(max(n, src.p_fire.size, smp.scol.size)), threads](
+        step, row, seed, nr, cur, smp, src, dl, rec, pl)
+    # a thread per source, synapse or neuron at most (groups share them): this mode
+    # serves the simulator's tests, which pay for every thread, and several blocks suffice
+    _deliver_kernel[blocks(dl.fire_list.shape[1]), threads](
+        group, step, dl, pl)
+    if pl.w.size:
+        _pre_kernel[blocks(pl.queue.shape[1]), threads](pgroup, step, dl, pl)
+        _post_kernel[blocks(n), threads](pgroup, step, n, dl, pl)
     _apply_kernel[blocks(n), threads](step, seed, nr, drv, dl.buffer)
 
 
-def steps_fused_cuda(d, seed, step0, row0, n_steps, gen_ptr, blocks, threads, group):
+def steps_fused_cuda(d, seed, step0, row0, n_steps, gen_ptr, blocks, threads, group, pgroup):
     """Run ``n_steps`` steps in one cooperative launch of ``blocks`` (from
     :func:`fused_blocks`); ``gen_ptr`` on the device holds the generator-spike range of
     each step (``n_steps + 1`` entries)."""
     _fused_cuda_kernel[blocks, threads](*_fused_args(d, seed, step0, row0, n_steps, gen_ptr,
-                                                     group))
+                                                     group, pgroup))
 
 
-def _fused_args(d, seed, step0, row0, n_steps, gen_ptr, group):
-    nr, cur, drv, smp, src, dl, rec = _groups(d)
-    return step0, row0, n_steps, seed, group, nr, cur, smp, src, gen_ptr, dl, rec, drv
+def _fused_args(d, seed, step0, row0, n_steps, gen_ptr, group, pgroup):
+    nr, cur, drv, smp, src, dl, rec, pl = _groups(d)
+    return step0, row0, n_steps, seed, group, nr, cur, smp, src, gen_ptr, dl, rec, drv, pl, pgroup
 
 
-def fused_blocks(d, seed, gen_ptr, threads, group):
+def fused_blocks(d, seed, gen_ptr, threads, group, pgroup):
     """Compile the fused kernel for these arrays (at the first call) and return its grid:
     enough blocks for one element per thread, but no more than can be resident on the
     GPU at once, which a grid-wide barrier needs. Once per chunk, not per launch: the
     argument typing and the occupancy query cost about as much as a launch."""
-    elements = max(d["v"].size, d["p_fire"].size, d["fire_list"].shape[1] * group)
+    elements = max(d["v"].size, d["p_fire"].size, d["fire_list"].shape[1] * group,
+                   d["pl_w"].size, d["pl_queue"].shape[1] * pgroup)
     if simulator_enabled():
         return 1                    # the simulator synchronises one block only
-    args = _fused_args(d, seed, 0, 0, 0, gen_ptr, group)
+    args = _fused_args(d, seed, 0, 0, 0, gen_ptr, group, pgroup)
     # a group is typed as a named tuple of arrays, which the launch flattens
     compiled = _fused_cuda_kernel.compile(tuple(_fused_cuda_kernel.typeof_pyval(a)
                                                 for a in args))
