@@ -10,8 +10,9 @@ instead of ``pyNN.nest`` or ``pyNN.brian2``::
     sim.run(100.0)
     spikes = cells.get_data().segments[0].spiketrains
 
-Cell types: ``IF_curr_exp``, ``IF_cond_exp``, ``IF_curr_delta``, ``SpikeSourcePoisson``,
-``SpikeSourceArray``; current sources ``DCSource`` and ``StepCurrentSource``; static
+Cell types: ``IF_curr_exp``, ``IF_curr_alpha``, ``IF_cond_exp``, ``IF_cond_alpha``,
+``IF_curr_delta``, ``SpikeSourcePoisson``, ``SpikeSourceArray``; current sources
+``DCSource``, ``StepCurrentSource``, ``ACSource`` and ``NoisyCurrentSource``; static
 synapses, ``TsodyksMarkramSynapse``, ``STDPMechanism`` (``SpikePairRule`` with an additive
 or multiplicative weight dependence) and all of PyNN's connectors. Everything else raises PyNN's
 ``NotImplementedError`` naming what is missing (``docs/user/pynn.rst``).
@@ -38,5 +39,5 @@ from .standardmodels.synapses import *                               # noqa: F40
 
 def list_standard_models():
     """The names of the standard cell types that neurosim simulates."""
-    return ["IF_curr_exp", "IF_cond_exp", "IF_curr_delta", "SpikeSourcePoisson",
-            "SpikeSourceArray"]
+    return ["IF_curr_exp", "IF_curr_alpha", "IF_cond_exp", "IF_cond_alpha", "IF_curr_delta",
+            "SpikeSourcePoisson", "SpikeSourceArray"]

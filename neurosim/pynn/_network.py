@@ -6,11 +6,17 @@ them. PyNN's units are ms, mV, nA, nF, uS and Hz:
 
 * ``IF_curr_exp`` -> ``LIF(tau_syn_e, tau_syn_i, c_m=cm)``: weights in nA, as
   amperes (neurosim converts them with ``R = tau_m / cm``);
+* ``IF_curr_alpha`` -> ``LIFAlpha(tau_syn_e, tau_syn_i, c_m=cm)``: weights in nA (the
+  peak of the synaptic current), as amperes;
 * ``IF_curr_delta`` -> ``LIF`` with delta synapses, weights in mV;
 * ``IF_cond_exp`` -> ``LIFCond(g_l=cm / tau_m)``: weights in uS, as siemens;
+  ``IF_cond_alpha`` -> ``LIFCondAlpha`` likewise (weights: the peak conductance);
 * ``SpikeSourcePoisson`` -> ``PoissonGroup`` (``start`` and ``duration`` by switching the
   rate between pieces of the run), ``SpikeSourceArray`` -> ``SpikeGeneratorGroup``;
-* ``i_offset`` and all current sources of a population -> one ``CurrentInput``.
+* ``i_offset``, ``DCSource`` and ``StepCurrentSource`` of a population -> one
+  ``CurrentInput``; ``ACSource`` and ``NoisyCurrentSource`` -> a ``TimedCurrent`` each,
+  its table as long as the run needs (a longer run rebuilds the network, the state
+  carried over).
 
 Refractory periods and delays are rounded to whole steps (PyNN's other backends do
 the same with delays; a refractory period shorter than a step is none).
@@ -28,7 +34,7 @@ from neurosim.units import Hz, mV, ms, nA, nF, second, uS, volt
 
 from .standardmodels import cells
 
-__all__ = ["Engine", "NS_VARIABLES"]
+__all__ = ["Engine", "NS_VARIABLES", "timed_currents"]
 
 # PyNN's recordable state variables -> neurosim's
 NS_VARIABLES = {"v": "v", "isyn_exc": "i_e", "isyn_inh": "i_i", "gsyn_exc": "g_e",
@@ -63,6 +69,9 @@ def make_model(pop, dt):
     if ct is cells.IF_curr_exp:
         return ns.LIF(**common, tau_syn_e=uniform(p["tau_syn_E"]) * ms,
                       tau_syn_i=uniform(p["tau_syn_I"]) * ms, c_m=uniform(p["cm"]) * nF)
+    if ct is cells.IF_curr_alpha:
+        return ns.LIFAlpha(**common, tau_syn_e=uniform(p["tau_syn_E"]) * ms,
+                           tau_syn_i=uniform(p["tau_syn_I"]) * ms, c_m=uniform(p["cm"]) * nF)
     if ct is cells.IF_curr_delta:
         return ns.LIF(**common, c_m=uniform(p["cm"]) * nF)
     if ct is cells.IF_cond_exp:
@@ -70,6 +79,11 @@ def make_model(pop, dt):
                           tau_syn_i=uniform(p["tau_syn_I"]) * ms,
                           e_e=uniform(p["e_rev_E"]) * mV, e_i=uniform(p["e_rev_I"]) * mV,
                           g_l=uniform(p["cm"] / p["tau_m"]) * uS)
+    if ct is cells.IF_cond_alpha:
+        return ns.LIFCondAlpha(**common, tau_syn_e=uniform(p["tau_syn_E"]) * ms,
+                               tau_syn_i=uniform(p["tau_syn_I"]) * ms,
+                               e_e=uniform(p["e_rev_E"]) * mV, e_i=uniform(p["e_rev_I"]) * mV,
+                               g_l=uniform(p["cm"] / p["tau_m"]) * uS)
     raise NotImplementedError(f"neurosim.pynn cannot simulate {ct.__name__}")
 
 
@@ -172,12 +186,59 @@ def plastic_weights(w, rule, model, unit, prj):
     return np.clip(w, lo_grid / si, hi_grid / si)
 
 
+def timed_currents(state, pop, group, dt, until):
+    """The tables of the streamed sources injected into ``pop``.
+
+    Parameters
+    ----------
+    state : neurosim.pynn.simulator.State
+        The simulation, whose current sources are read.
+    pop : Population
+        A population of neurons.
+    group : neurosim.NeuronGroup
+        Its neurosim group.
+    dt : float
+        The time step (ms).
+    until : int
+        The step the coming run ends at: the tables cover at least the steps before it.
+
+    Returns
+    -------
+    list of neurosim.TimedCurrent
+        One per source and contiguous run of its targets, each a table of the source's
+        current at every step from 0 (1 column, shared by the run's neurons).
+    float
+        The step up to which the tables are valid (``inf`` when they reach past the end
+        of every source, whose last value, 0, then holds).
+    """
+    sources = [(s, idx) for s in state.current_sources if s.streamed
+               for target, idx in s.targets if target is pop]
+    if not sources:
+        return [], np.inf
+    end = max(max(s.window(dt)) for s, _ in sources)        # every source off from here
+    # the table grows by doubling, so that a long simulation run in many short runs
+    # rebuilds it a few times only
+    length = min(end + 1, max(2 * until, 1000))
+    out = []
+    for source, idx in sources:
+        values = source.samples(0, length, dt)
+        neurons, times = np.unique(idx, return_counts=True)    # injected twice: twice
+        for count in np.unique(times):
+            chosen = neurons[times == count]
+            for run in np.split(chosen, np.flatnonzero(np.diff(chosen) != 1) + 1):
+                out.append(ns.TimedCurrent(group[int(run[0]):int(run[-1]) + 1],
+                                           count * values * nA, dt=dt * ms))
+    return out, (np.inf if length == end + 1 else float(length))
+
+
 class Engine:
     """A neurosim network built from the current PyNN description."""
 
-    def __init__(self, state, previous=None):
+    def __init__(self, state, previous=None, until=0):
         self.state = state
         self.stale = False
+        # the step up to which the tables of the streamed sources reach
+        self.valid_until = np.inf
         dt = state.dt
         self.groups, self.currents, self.poisson = {}, {}, {}
         self.spike_monitors, self.state_monitors = {}, {}
@@ -200,6 +261,9 @@ class Engine:
             self.groups[pop] = group
             self.currents[pop] = ns.CurrentInput(group, np.zeros(pop.size) * nA)
             objects += [group, self.currents[pop]]
+            tables, valid = timed_currents(state, pop, group, dt, until)
+            objects += tables
+            self.valid_until = min(self.valid_until, valid)
         for k, pop in enumerate(pops):
             if pop.celltype.injectable:
                 continue
@@ -355,7 +419,7 @@ class Engine:
         """Steps in (lo, hi) where an injected current or a Poisson rate changes."""
         dt, out = self.state.dt, set()
         for source in self.state.current_sources:
-            if any(pop in self.groups for pop, _ in source.targets):
+            if not source.streamed and any(pop in self.groups for pop, _ in source.targets):
                 out.update(int(s) for s in source.changes(dt)[0])
         for pop in self.poisson:
             start, stop = self._poisson_window(pop)
@@ -373,6 +437,8 @@ class Engine:
         for pop, current in self.currents.items():
             amp = np.array(parameters(pop)["i_offset"], dtype=float)
             for source in self.state.current_sources:
+                if source.streamed:             # a TimedCurrent of its own
+                    continue
                 for target, idx in source.targets:
                     if target is pop:
                         np.add.at(amp, idx, source.amplitude_at(step, dt))

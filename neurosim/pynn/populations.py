@@ -146,13 +146,10 @@ class Population(_Mixin, common.Population):
     _assembly_class = Assembly
 
     def _create_cells(self):
-        if not isinstance(self.celltype, (_cells.IF_curr_exp, _cells.IF_cond_exp,
-                                          _cells.IF_curr_delta, _cells.SpikeSourcePoisson,
-                                          _cells.SpikeSourceArray)):
+        if not isinstance(self.celltype, _cells.SIMULATED):
             raise NotImplementedError(
                 f"neurosim.pynn cannot simulate {type(self.celltype).__name__} cells; it has "
-                "IF_curr_exp, IF_cond_exp, IF_curr_delta, SpikeSourcePoisson and "
-                "SpikeSourceArray")
+                f"{', '.join(c.__name__ for c in _cells.SIMULATED)}")
         state = simulator.state
         id_range = np.arange(state.id_counter, state.id_counter + self.size)
         self.all_cells = np.array([simulator.ID(i) for i in id_range], dtype=simulator.ID)

@@ -9,7 +9,9 @@ it again and carries the whole dynamic state over (membrane potentials, synaptic
 variables, refractory counters and the spikes still in flight in the delay buffer), so
 the simulation continues as if nothing had been rebuilt. Injected currents and Poisson
 rates that switch on and off are applied between pieces of the run, cut at the steps
-where they change.
+where they change; currents that change in every step (``ACSource``,
+``NoisyCurrentSource``) are tables that reach a little past the run, and a run past
+their end rebuilds the network likewise.
 """
 import logging
 
@@ -62,8 +64,9 @@ class State(common.control.BaseState):
         if n < 0:
             raise ValueError(f"Time {tstop:g} is in the past (current time {self.t:g})")
         from ._network import Engine
-        if self.engine is None or self.engine.stale:
-            self.engine = Engine(self, previous=self.engine)
+        end = self.t_step + n
+        if self.engine is None or self.engine.stale or end > self.engine.valid_until:
+            self.engine = Engine(self, previous=self.engine, until=end)
         if not self.running:
             for prj in self.projections:
                 prj._first_run()

@@ -1,4 +1,5 @@
-"""One PyNN script, a CUBA-like network of IF_curr_exp neurons, for any PyNN backend.
+"""One PyNN script, a CUBA-like network of IF_curr_exp (or IF_curr_alpha) neurons, for
+any PyNN backend.
 
 The connections (FromListConnector) and the input spikes (SpikeSourceArray) are drawn
 here with numpy from a fixed seed, so every backend simulates the same network.
@@ -6,14 +7,15 @@ here with numpy from a fixed seed, so every backend simulates the same network.
 import numpy as np
 
 
-def cuba(sim, n_exc=80, n_inh=20, n_in=20, t_stop=200.0, seed=3, **setup):
+def cuba(sim, n_exc=80, n_inh=20, n_in=20, t_stop=200.0, seed=3, celltype="IF_curr_exp",
+         tau_syn_I=10.0, **setup):
     rng = np.random.default_rng(seed)
     dt = 0.1
     sim.setup(timestep=dt, min_delay=dt, **setup)
     params = dict(tau_m=20.0, cm=0.2, v_rest=-49.0, v_reset=-60.0, v_thresh=-50.0,
-                  tau_refrac=5.0, tau_syn_E=5.0, tau_syn_I=10.0, i_offset=0.0)
+                  tau_refrac=5.0, tau_syn_E=5.0, tau_syn_I=tau_syn_I, i_offset=0.0)
     n = n_exc + n_inh
-    cells = sim.Population(n, sim.IF_curr_exp(**params), label="cells")
+    cells = sim.Population(n, getattr(sim, celltype)(**params), label="cells")
     cells.initialize(v=rng.uniform(-60.0, -50.0, n).round(3))
     times = [np.unique(np.round(rng.uniform(1.0, t_stop - 1.0, 10), 1)) for _ in range(n_in)]
     stim = sim.Population(n_in, sim.SpikeSourceArray(spike_times=times), label="stim")

@@ -163,11 +163,11 @@ def test_write_data_round_trip(tmp_path):
 
 
 @pytest.mark.parametrize("make, name", [
-    (lambda: sim.IF_curr_alpha(), "IF_curr_alpha"),
+    (lambda: sim.EIF_cond_alpha_isfa_ista(), "EIF_cond_alpha_isfa_ista"),
     (lambda: sim.STDPMechanism(), "STDPMechanism"),
     (lambda: sim.GutigWeightDependence(), "GutigWeightDependence"),
     (lambda: sim.Vogels2011Rule(), "Vogels2011Rule"),
-    (lambda: sim.ACSource(), "ACSource"),
+    (lambda: sim.SpikeSourceGamma(), "SpikeSourceGamma"),
 ])
 def test_unsupported_raise_pynn_not_implemented(make, name):
     sim.setup()

@@ -42,29 +42,11 @@ UNSUPPORTED = {
         ("SpikeSourcePoissonRefractory: Poisson sources have no dead time", NOT_IMPLEMENTED),
     "test_cell_types.py::test_composed_neuron_model_homogeneous_receptors":
         ("PointNeuron/AdExp/AlphaPSR: no composed neuron models", (AttributeError,)),
-    "test_electrodes.py::test_ticket226":
-        ("IF_curr_alpha: no alpha-shaped synaptic currents", NOT_IMPLEMENTED),
-    "test_electrodes.py::test_issue321":
-        ("IF_curr_alpha: no alpha-shaped synaptic currents", NOT_IMPLEMENTED),
-    "test_electrodes.py::test_issue437":
-        ("IF_curr_alpha and NoisyCurrentSource", NOT_IMPLEMENTED),
-    "test_electrodes.py::test_issue442":
-        ("IF_curr_alpha and ACSource", NOT_IMPLEMENTED),
-    "test_electrodes.py::test_issue445":
-        ("ACSource: currents change at chosen steps only", NOT_IMPLEMENTED),
-    "test_electrodes.py::test_issue_465_474_630":
-        ("ACSource and NoisyCurrentSource", NOT_IMPLEMENTED),
-    "test_electrodes.py::test_issue497":
-        ("ACSource and NoisyCurrentSource", NOT_IMPLEMENTED),
-    "test_electrodes.py::test_issue631":
-        ("ACSource and NoisyCurrentSource", NOT_IMPLEMENTED),
     "test_recording.py::test_issue259":
         ("spike_precision='off_grid' (NEST): neurosim's spikes fall on the step grid",
          (AssertionError,)),
     "test_recording.py::test_record_vm_and_gsyn_from_assembly":
         ("EIF_cond_exp_isfa_ista: no AdEx with conductances", NOT_IMPLEMENTED),
-    "test_scenario1.py::test_scenario1a":
-        ("IF_cond_alpha: no alpha-shaped synaptic conductances", NOT_IMPLEMENTED),
     "test_scenario3.py::test_scenario3":
         ("STDPMechanism(dendritic_delay_fraction=1): neurosim's STDP sees the presynaptic "
          "spike after the whole delay (axonal delays only, as pyNN.brian2)", NOT_IMPLEMENTED),

@@ -4,9 +4,11 @@ The native parameters are PyNN's own, in PyNN's units (ms, mV, nA, nF, uS, Hz): 
 translation to neurosim's models and SI units happens when the network is built
 (:mod:`neurosim.pynn._network`). ``IF_curr_exp`` and ``IF_curr_delta`` become
 :class:`neurosim.LIF` (exponential or delta synapses, with ``c_m`` so that weights and
-currents are in amperes), ``IF_cond_exp`` :class:`neurosim.LIFCond` (with
-``g_l = cm / tau_m``), ``SpikeSourcePoisson`` :class:`neurosim.PoissonGroup` and
-``SpikeSourceArray`` :class:`neurosim.SpikeGeneratorGroup`.
+currents are in amperes), ``IF_curr_alpha`` :class:`neurosim.LIFAlpha` (likewise),
+``IF_cond_exp`` :class:`neurosim.LIFCond` and ``IF_cond_alpha``
+:class:`neurosim.LIFCondAlpha` (both with ``g_l = cm / tau_m``), ``SpikeSourcePoisson``
+:class:`neurosim.PoissonGroup` and ``SpikeSourceArray``
+:class:`neurosim.SpikeGeneratorGroup`.
 """
 from pyNN import errors
 from pyNN.standardmodels import build_translations, cells
@@ -28,6 +30,12 @@ class IF_curr_exp(cells.IF_curr_exp):
     recordable = ["spikes", "v", "isyn_exc", "isyn_inh"]
 
 
+class IF_curr_alpha(cells.IF_curr_alpha):
+    __doc__ = cells.IF_curr_alpha.__doc__
+    translations = _identity(cells.IF_curr_alpha)
+    recordable = ["spikes", "v", "isyn_exc", "isyn_inh"]
+
+
 class IF_curr_delta(cells.IF_curr_delta):
     __doc__ = cells.IF_curr_delta.__doc__
     translations = _identity(cells.IF_curr_delta)
@@ -36,6 +44,11 @@ class IF_curr_delta(cells.IF_curr_delta):
 class IF_cond_exp(cells.IF_cond_exp):
     __doc__ = cells.IF_cond_exp.__doc__
     translations = _identity(cells.IF_cond_exp)
+
+
+class IF_cond_alpha(cells.IF_cond_alpha):
+    __doc__ = cells.IF_cond_alpha.__doc__
+    translations = _identity(cells.IF_cond_alpha)
 
 
 class SpikeSourcePoisson(cells.SpikeSourcePoisson):
@@ -48,6 +61,11 @@ class SpikeSourceArray(cells.SpikeSourceArray):
     translations = _identity(cells.SpikeSourceArray)
 
 
+# the standard cell types that neurosim simulates
+SIMULATED = (IF_curr_exp, IF_curr_alpha, IF_cond_exp, IF_cond_alpha, IF_curr_delta,
+             SpikeSourcePoisson, SpikeSourceArray)
+
+
 def _not_available(base, why):
     """A standard cell type that neurosim does not simulate: making one raises PyNN's
     NotImplementedError, naming the type and what neurosim lacks for it."""
@@ -55,17 +73,12 @@ def _not_available(base, why):
     def __init__(self, *args, **kwargs):
         raise NotImplementedError(
             f"{base.__name__} is not available in neurosim.pynn: {why}. Available cell "
-            "types: IF_curr_exp, IF_cond_exp, IF_curr_delta, SpikeSourcePoisson, "
-            "SpikeSourceArray")
+            f"types: {', '.join(c.__name__ for c in SIMULATED)}")
 
     return type(base.__name__, (base,), {"__init__": __init__, "__doc__": base.__doc__,
                                          "translations": {}})
 
 
-IF_curr_alpha = _not_available(cells.IF_curr_alpha,
-                               "neurosim has no alpha-shaped synaptic currents")
-IF_cond_alpha = _not_available(cells.IF_cond_alpha,
-                               "neurosim has no alpha-shaped synaptic conductances")
 IF_cond_exp_gsfa_grr = _not_available(cells.IF_cond_exp_gsfa_grr,
                                       "neurosim has no spike-frequency adaptation and "
                                       "relative-refractory conductances")
