@@ -11,9 +11,10 @@ import numpy as np
 from . import mpi as _mpi
 from ._build_plastic import build_plastic
 from ._fixed_point import check_input_bound, to_fixed as _to_fixed
-from ._memory import check_memory
+from ._memory import allocate, check_memory
 from ._validation import check_positive, check_seed, steps_of, to_si
 from .distributions import resolve
+from .connectivity import Explicit
 from .inputs import CurrentInput, PoissonGroup, PoissonInput, TimedCurrent
 from ._config import get_config
 from .kernels import _layout as L
@@ -43,11 +44,12 @@ def build_network(net, dt, seed):
     n_src = sum(s.n for s in net.sources)
     # under MPI: this rank's neurons, whose incoming synapses alone it builds
     keep = _mpi.local_neurons(net)
-    expected = 0.0
+    expected = [0.0, 0.0]                # CSR only, and with arrays of their own
     for s in net.synapses:
         lo, hi = net._range(offsets, s.target)
-        expected += s.expected_count() * (1.0 if keep is None else keep[lo:hi].mean())
-    check_memory(n, n_src, depth=1, n_syn=int(expected))
+        stored = s.plasticity is not None or isinstance(s.rule, Explicit)
+        expected[stored] += s.expected_count() * (1.0 if keep is None else keep[lo:hi].mean())
+    check_memory(n, n_src, depth=1, n_syn=int(expected[0]), n_stored=int(expected[1]))
     for model in {id(g.model): g.model for g in net.groups}.values():
         model.validate_dt(dt)
     net.dt, net.seed = dt, int(seed)
@@ -56,7 +58,7 @@ def build_network(net, dt, seed):
     # the models the engines dispatch to: the built-in ones, then any other in use
     model_set = _kernels.model_set([g.model.kernel for g in net.groups])
     neurons = _build_neurons(net, offsets, n, dt, root.spawn(1)[0], model_set)
-    syn, depth = _build_synapses(net, offsets, n, n_src, dt, root.spawn(2)[1], keep)
+    syn, depth = _build_synapses(net, offsets, n, n_src, dt, keep)
     # the synapses are allocated by now (and count against the available memory):
     # what remains is the delay buffer, whose depth only the drawn delays give
     check_memory(n, n_src, depth=depth, n_syn=0)
@@ -149,52 +151,50 @@ def _segments(group, lo, code, dt, rng):
     return [(lo, lo + group.n, code, row, rows)]
 
 
-def _build_synapses(net, offsets, n, n_src, dt, seq, keep=None):
+def _build_synapses(net, offsets, n, n_src, dt, keep=None):
     """CSR arrays of every synapse: rows by source, in projection then rule order.
 
-    Each projection is drawn into its ``Synapses`` (int32 indices, delays in
-    steps) and then copied once into the preallocated CSR arrays, without a
-    concatenation or a global sort, so that the peak memory stays close to
-    the final bytes (PD14 holds 3e8 synapses).
+    Each projection counts its synapses per source first (``Synapses._build``);
+    the CSR arrays are then allocated once, at their final size (after a memory
+    check on the exact count), and every projection draws its synapses again
+    straight into its places (``Synapses._place``), so that the peak memory is the
+    final bytes (PD14 holds 3e8 synapses).
     """
-    rngs = [np.random.default_rng(s) for s in seq.spawn(max(1, len(net.synapses)))]
     counts = np.zeros(n + n_src, dtype=np.int64)
-    placed = []                          # (first source, first target, row lengths)
-    for s, rng in zip(net.synapses, rngs):
+    placed = []                          # (projection, first source, target add)
+    for index, s in enumerate(net.synapses):
         lo, hi = net._range(offsets, s.target)
         first = offsets[id(s.source.root)] + s.source.start
-        s._build(rng, dt, first, lo, None if keep is None else keep[lo:hi])
-        if s.plasticity is not None:        # kept apart: _build_plastic
+        row = s._build(index, net.seed, dt, first, lo, None if keep is None else keep[lo:hi])
+        if row is None:                  # plastic: kept apart (_build_plastic)
             continue
-        row = np.bincount(s.i, minlength=s.source.n)
         counts[first:first + s.source.n] += row
-        placed.append((s, first, lo, row))
+        placed.append((s, first, lo + s.channel * n))
     indptr = np.zeros(n + n_src + 1, dtype=np.int64)
     np.cumsum(counts, out=indptr[1:])
     total = int(indptr[-1])
-    syn = SynapseArrays(indptr=indptr, target=np.empty(total, dtype=np.int32),
-                        weight=np.empty(total, dtype=np.int64),
-                        delay=np.empty(total, dtype=np.int32))
+    # the exact count, before the arrays are allocated (the lists' own arrays exist)
+    stored = sum(s.i.size for s in net.synapses if s._csr is None and s.i is not None)
+    check_memory(n, n_src, depth=1, n_syn=total, n_stored=stored)
+    syn = SynapseArrays(indptr=indptr, target=allocate(total, np.int32),
+                        weight=allocate(total, np.int64), delay=allocate(total, np.int32))
     cursor = indptr[:-1].copy()          # next free place in each source's row
-    for s, first, lo, row in placed:
-        order = np.argsort(s.i, kind="stable")
-        i_sorted = s.i[order]
-        # place = the row's next free place + rank among this projection's synapses
-        # of the same source (stable: rule order)
-        place = (cursor[first + i_sorted]
-                 + np.arange(order.size) - (np.cumsum(row) - row)[i_sorted])
-        pos = np.empty(order.size, dtype=np.int32 if total < 2**31 else np.int64)
-        pos[order] = place
-        syn.target[pos] = s.j + (lo + s.channel * n)
-        syn.weight[pos] = _to_fixed(s._weight_si)
-        syn.delay[pos] = s._delay_steps
-        cursor[first:first + s.source.n] += row
-        s._positions = pos                       # to change weights later
+    for s, first, add in placed:
+        rows = slice(first, first + s.source.n)
+        s._place(syn, cursor[rows], add)
+        cursor[rows] += _row_counts(s)
     # from the whole projections: under MPI the same on every rank
     longest = [s._summary.max_delay_steps for s in net.synapses
                if s._summary.max_delay_steps is not None]
     depth = max(longest) + 1 if longest else 1
     return syn, depth
+
+
+def _row_counts(s):
+    """The synapses per source of a static projection just placed."""
+    if s._csr is not None:
+        return s._csr[1]
+    return np.bincount(s.i, minlength=s.source.n)
 
 
 def _build_sources(net, offsets, n, dt):

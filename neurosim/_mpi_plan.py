@@ -7,12 +7,15 @@ that the ranks agree (the plan a rank keeps between runs).
   boundaries nearby, so populations stay together; ``"round_robin"`` deals
   neuron ``k`` to rank ``k mod K``, as NEST does (``owners``);
 * every rank builds the neurons of the whole network but only the synapses
-  whose *target* it owns (``Network.build`` asks ``local_neurons``): it
-  draws the same random numbers as one process, so that no connectivity
-  travels and the synapses are the ones one process builds, and keeps its
-  part as it goes (``FixedProbability`` draws in blocks), so that the memory
-  for synapses per rank falls as 1/K; ``Synapses.i``, ``j``, ``weight`` and
-  ``delay`` hold the rank's part;
+  whose *target* it owns (``Network.build`` asks ``local_neurons``): the rows of
+  every projection are keyed by (seed, projection, row) (``_build_keyed``), so a
+  rank draws them as one process does and keeps its targets' synapses as it goes,
+  never the whole projection at once (``FixedIndegree`` and ``FixedTotalNumber``
+  included), and no connectivity travels; the memory for synapses per rank falls
+  as 1/K. Every rank also draws every row once more, keeping nothing, for the
+  statistics of the whole projection (size, checksums of pairs, weights and
+  delays, delay range) that the ranks compare; ``Synapses.i``, ``j``, ``weight``
+  and ``delay`` hold the rank's part;
 * before each run the ranks compare a fingerprint of the network they built
   and the run they were asked for (``_check_agreement``), and the minimum
   delay is checked (``_check_min_delay``): a network whose minimum delay is

@@ -1,58 +1,43 @@
-"""Connection rules: who connects to whom, as index arrays, deterministic per seed.
+"""Connection rules: who connects to whom, drawn row by row from keyed random numbers.
 
-Each rule turns ``(n_pre, n_post)`` and a numpy ``Generator`` into arrays of
-presynaptic and postsynaptic indices (local to the two groups), vectorised so
-that building a network of millions of synapses takes seconds. ``self_pre[j]``
-is the presynaptic index of the neuron that *is* target ``j`` (or -1), which is
-how autapses are told apart when a group projects onto itself or a slice of it.
+A rule describes its rows (``_rows``): for each source (each target for
+``FixedIndegree``) how its partners are drawn, by one of the compiled row
+generators of ``kernels.connect`` (every candidate, one, each with probability p,
+or k of them). A row depends only on the key (network seed, projection, row), so
+the network is the same for any thread count and any number of MPI ranks, and one
+row can be drawn again alone. ``self_pre[j]`` is the presynaptic index of the
+neuron that *is* target ``j`` (or -1), which is how autapses are told apart when a
+group projects onto itself or a slice of it.
 """
+from collections import namedtuple
+from math import log1p
+
 import numpy as np
 
 from ._validation import check_int, check_probability
+from .kernels.connect import ALL, DEGREE, ONE, PROB
 
 __all__ = ["AllToAll", "OneToOne", "FixedProbability", "FixedIndegree", "FixedOutdegree",
            "FixedTotalNumber", "Explicit"]
 
+# how a projection's rows are drawn (the arguments of kernels.connect's passes): the
+# row generator's code; whether rows are targets (FixedIndegree); the number of
+# candidates of a row; per row the candidate it must skip (-1: none) and its number of
+# partners (DEGREE); 1 / log(1 - p) (PROB); draws with replacement; the scratch a row
+# needs
+RowPlan = namedtuple("RowPlan", "code by_target m excluded k p_scale multapses width")
+
 
 class _Rule:
-    """A connection rule: ``connect(n_pre, n_post, rng, self_pre) -> (i, j)`` and
-    ``expected_count(n_pre, n_post)``, the number of synapses it will make (or
-    expects to), for memory estimates."""
+    """A connection rule: ``_rows(n_pre, n_post, self_pre, seed, stream)`` (a
+    ``RowPlan``, or None for an explicit list) and ``expected_count(n_pre, n_post)``,
+    the number of synapses it will make (or expects to), for memory estimates."""
 
     allow_autapses = True
 
     def __repr__(self):
         args = ", ".join(f"{k}={v!r}" for k, v in vars(self).items())
         return f"{type(self).__name__}({args})"
-
-    def _connect_local(self, n_pre, n_post, rng, self_pre, keep):
-        """The part of ``connect``'s synapses whose target is marked in ``keep``.
-
-        It consumes the same random numbers as ``connect`` (so the weights and
-        delays drawn next are the same too) and keeps the same synapses, in
-        the same order: one MPI rank's incoming synapses of the network that
-        one process builds. This default draws every synapse, then keeps a
-        part; rules that can draw in blocks keep less memory.
-
-        Returns
-        -------
-        i, j : ndarray of int64
-            The kept pairs.
-        positions : ndarray of int64
-            Their positions in ``connect``'s output.
-        n_total : int
-            The number of pairs ``connect`` makes.
-        checksum : int
-            The sum of ``i * n_post + j`` over all pairs, modulo 2**64: the same
-            on every rank, for the ranks' agreement check.
-        """
-        i, j = self.connect(n_pre, n_post, rng, self_pre)
-        positions = np.flatnonzero(keep[j])
-        return i[positions], j[positions], positions, i.size, _checksum(i * n_post + j)
-
-
-def _checksum(flat):
-    return int(flat.astype(np.uint64).sum(dtype=np.uint64))
 
 
 def _check_bool(name, value):
@@ -61,9 +46,36 @@ def _check_bool(name, value):
     return bool(value)
 
 
-def _drop_autapses(i, j, self_pre):
-    keep = self_pre[j] != i
-    return i[keep], j[keep]
+def _excluded(n_rows, self_pre, allow_autapses, by_target):
+    """Per row, the partner that is the row's own neuron (-1: none or allowed)."""
+    if allow_autapses:
+        return np.full(n_rows, -1, dtype=np.int64)
+    if by_target:
+        return self_pre.astype(np.int64)
+    out = np.full(n_rows, -1, dtype=np.int64)
+    js = np.flatnonzero(self_pre >= 0)
+    out[self_pre[js]] = js
+    return out
+
+
+def _plan(code, m, excluded, k=None, p_scale=0.0, multapses=False, by_target=False):
+    k = np.zeros(excluded.size, dtype=np.int64) if k is None else k
+    width = {ALL: m, PROB: m, ONE: 1}.get(code, int(k.max()) if k.size else 0)
+    return RowPlan(code, by_target, int(m), excluded, k, float(p_scale), bool(multapses),
+                   max(1, width))
+
+
+def _degree_plan(rule, k, m, excluded, multapses, by_target):
+    """``k`` partners per row out of ``m`` candidates less the excluded one."""
+    reduced = m - (excluded >= 0)
+    if k.size and multapses and np.any((reduced < 1) & (k > 0)):
+        raise ValueError(f"{rule}: k={int(k.max())} but no candidate partner is left once "
+                         "autapses are excluded; use allow_autapses=True or k=0")
+    if k.size and not multapses and np.any(k > reduced):
+        raise ValueError(f"{rule}: k={int(k.max())} cannot choose {int(k.max())} distinct "
+                         f"partners from {int(reduced.min())} candidates; use k <= "
+                         f"{int(reduced.min())} or allow_multapses=True")
+    return _plan(DEGREE, m, excluded, k, multapses=multapses, by_target=by_target)
 
 
 class AllToAll(_Rule):
@@ -91,10 +103,8 @@ class AllToAll(_Rule):
     def expected_count(self, n_pre, n_post):
         return n_pre * n_post
 
-    def connect(self, n_pre, n_post, rng, self_pre):
-        i = np.repeat(np.arange(n_pre, dtype=np.int64), n_post)
-        j = np.tile(np.arange(n_post, dtype=np.int64), n_pre)
-        return (i, j) if self.allow_autapses else _drop_autapses(i, j, self_pre)
+    def _rows(self, n_pre, n_post, self_pre, seed, stream):
+        return _plan(ALL, n_post, _excluded(n_pre, self_pre, self.allow_autapses, False))
 
 
 class OneToOne(_Rule):
@@ -116,12 +126,11 @@ class OneToOne(_Rule):
     def expected_count(self, n_pre, n_post):
         return n_pre
 
-    def connect(self, n_pre, n_post, rng, self_pre):
+    def _rows(self, n_pre, n_post, self_pre, seed, stream):
         if n_pre != n_post:
             raise ValueError(f"OneToOne needs groups of equal size; got n_pre={n_pre}, "
                              f"n_post={n_post}")
-        k = np.arange(n_pre, dtype=np.int64)
-        return k, k.copy()
+        return _plan(ONE, n_post, np.full(n_pre, -1, dtype=np.int64))
 
 
 class FixedProbability(_Rule):
@@ -138,8 +147,9 @@ class FixedProbability(_Rule):
 
     Notes
     -----
-    Drawn by geometric skipping over the ``n_pre * n_post`` pairs, so the cost
-    grows with the number of synapses, not of pairs.
+    Each source's row is drawn by geometric skipping over its ``n_post``
+    candidates, from the row's own key, so the cost grows with the number of
+    synapses, not of pairs.
 
     Examples
     --------
@@ -149,7 +159,7 @@ class FixedProbability(_Rule):
     ...                   connect=ns.FixedProbability(0.02))
     >>> ns.Network(cells, syn).build(seed=0)
     >>> syn.n_synapses                  # about 0.02 * 1000 * 1000
-    20291
+    19978
     """
 
     def __init__(self, p, allow_autapses=True):
@@ -159,100 +169,13 @@ class FixedProbability(_Rule):
     def expected_count(self, n_pre, n_post):
         return int(self.p * n_pre * n_post)
 
-    def connect(self, n_pre, n_post, rng, self_pre):
-        total = n_pre * n_post
-        if self.p == 0.0 or total == 0:
-            flat = np.zeros(0, dtype=np.int64)
-        elif self.p == 1.0:
-            flat = np.arange(total, dtype=np.int64)
-        else:
-            parts, last = [], -1
-            mean = self.p * total
-            while last < total:
-                size = int(mean + 5 * np.sqrt(mean) + 100)
-                pos = last + np.cumsum(rng.geometric(self.p, size).astype(np.int64))
-                parts.append(pos[pos < total])
-                last = pos[-1]
-            flat = np.concatenate(parts)
-        i, j = np.divmod(flat, n_post)
-        return (i, j) if self.allow_autapses else _drop_autapses(i, j, self_pre)
-
-    def _connect_local(self, n_pre, n_post, rng, self_pre, keep):
-        """As ``_Rule._connect_local``, drawing the skips in blocks of a million, so
-        that a rank holds its own part and one block, never all the pairs."""
-        if self.p in (0.0, 1.0):
-            return super()._connect_local(n_pre, n_post, rng, self_pre, keep)
-        total = n_pre * n_post
-        parts, n_total, checksum, last = [], 0, 0, -1
-        mean = self.p * total
-        while last < total:
-            # as many draws as connect makes in one go, so that the generator ends in
-            # the same state (geometric draws in blocks equal one draw of them all)
-            size = int(mean + 5 * np.sqrt(mean) + 100)
-            for lo in range(0, size, 1 << 20):
-                skips = rng.geometric(self.p, min(1 << 20, size - lo)).astype(np.int64)
-                if last >= total:
-                    continue
-                pos = last + np.cumsum(skips)
-                last = int(pos[-1])
-                flat = pos[pos < total]
-                i, j = np.divmod(flat, n_post)
-                if not self.allow_autapses:
-                    own = self_pre[j] != i
-                    flat, i, j = flat[own], i[own], j[own]
-                mine = np.flatnonzero(keep[j])
-                parts.append((i[mine], j[mine], n_total + mine))
-                n_total += flat.size
-                checksum += _checksum(flat)
-        i, j, positions = (np.concatenate(x) for x in zip(*parts))
-        return i, j, positions, n_total, checksum % 2 ** 64
-
-
-def _distinct_rows(rng, n_rows, k, m, excluded, rule="degree"):
-    """``k`` distinct values from ``range(m)`` per row, skipping ``excluded[row]`` (or -1)."""
-    reduced = m - (excluded >= 0)
-    if np.any(k > reduced):
-        raise ValueError(f"{rule}: k={k} cannot choose {k} distinct partners from "
-                         f"{int(reduced.min())} candidates; use k <= {int(reduced.min())} "
-                         "or allow_multapses=True")
-    if k <= m // 4:
-        # rejection: draw with replacement, redraw the duplicates until none are left
-        vals = (rng.random((n_rows, k)) * reduced[:, None]).astype(np.int64)
-        while True:
-            vals.sort(axis=1)
-            dup = np.zeros(vals.shape, dtype=bool)
-            dup[:, 1:] = vals[:, 1:] == vals[:, :-1]
-            n_dup = int(dup.sum())
-            if n_dup == 0:
-                break
-            rows = np.nonzero(dup)[0]
-            vals[dup] = (rng.random(n_dup) * reduced[rows]).astype(np.int64)
-    else:
-        # dense: a random permutation per row, in blocks that fit in memory
-        vals = np.empty((n_rows, k), dtype=np.int64)
-        block = max(1, 10_000_000 // max(m, 1))
-        for lo in range(0, n_rows, block):
-            keys = rng.random((min(block, n_rows - lo), m))
-            idx = np.arange(lo, lo + keys.shape[0])
-            rows = np.nonzero(excluded[idx] >= 0)[0]
-            keys[rows, excluded[idx][rows]] = np.inf    # the excluded one sorts last
-            vals[lo:lo + keys.shape[0]] = np.argsort(keys, axis=1)[:, :k]
-        return np.sort(vals, axis=1)
-    # map the reduced range back around the excluded value
-    vals += (excluded[:, None] >= 0) & (vals >= excluded[:, None])
-    return vals
-
-
-def _degree_rows(rng, n_rows, k, m, excluded, allow_multapses, rule="degree"):
-    if allow_multapses:
-        reduced = m - (excluded >= 0)
-        if np.any(reduced < 1) and k > 0:
-            raise ValueError(f"{rule}: k={k} but no candidate partner is left once autapses "
-                             "are excluded; use allow_autapses=True or k=0")
-        vals = (rng.random((n_rows, k)) * reduced[:, None]).astype(np.int64)
-        vals += (excluded[:, None] >= 0) & (vals >= excluded[:, None])
-        return np.sort(vals, axis=1)
-    return _distinct_rows(rng, n_rows, k, m, excluded, rule)
+    def _rows(self, n_pre, n_post, self_pre, seed, stream):
+        excluded = _excluded(n_pre, self_pre, self.allow_autapses, False)
+        if self.p == 0.0:
+            return _plan(DEGREE, n_post, excluded)
+        if self.p == 1.0:
+            return _plan(ALL, n_post, excluded)
+        return _plan(PROB, n_post, excluded, p_scale=1.0 / log1p(-self.p))
 
 
 class FixedIndegree(_Rule):
@@ -288,12 +211,10 @@ class FixedIndegree(_Rule):
     def expected_count(self, n_pre, n_post):
         return self.k * n_post
 
-    def connect(self, n_pre, n_post, rng, self_pre):
-        excluded = np.full(n_post, -1, dtype=np.int64) if self.allow_autapses else self_pre
-        i = _degree_rows(rng, n_post, self.k, n_pre, excluded, self.allow_multapses,
-                         "FixedIndegree")
-        j = np.repeat(np.arange(n_post, dtype=np.int64), self.k)
-        return i.ravel(), j
+    def _rows(self, n_pre, n_post, self_pre, seed, stream):
+        excluded = _excluded(n_post, self_pre, self.allow_autapses, True)
+        return _degree_plan("FixedIndegree", np.full(n_post, self.k, dtype=np.int64), n_pre,
+                            excluded, self.allow_multapses, True)
 
 
 class FixedOutdegree(_Rule):
@@ -328,15 +249,10 @@ class FixedOutdegree(_Rule):
     def expected_count(self, n_pre, n_post):
         return self.k * n_pre
 
-    def connect(self, n_pre, n_post, rng, self_pre):
-        excluded = np.full(n_pre, -1, dtype=np.int64)
-        if not self.allow_autapses:
-            js = np.nonzero(self_pre >= 0)[0]
-            excluded[self_pre[js]] = js
-        j = _degree_rows(rng, n_pre, self.k, n_post, excluded, self.allow_multapses,
-                         "FixedOutdegree")
-        i = np.repeat(np.arange(n_pre, dtype=np.int64), self.k)
-        return i, j.ravel()
+    def _rows(self, n_pre, n_post, self_pre, seed, stream):
+        excluded = _excluded(n_pre, self_pre, self.allow_autapses, False)
+        return _degree_plan("FixedOutdegree", np.full(n_pre, self.k, dtype=np.int64), n_post,
+                            excluded, self.allow_multapses, False)
 
 
 class FixedTotalNumber(_Rule):
@@ -371,28 +287,30 @@ class FixedTotalNumber(_Rule):
     def expected_count(self, n_pre, n_post):
         return self.n
 
-    def connect(self, n_pre, n_post, rng, self_pre):
-        total = n_pre * n_post
-        n_self = int((self_pre >= 0).sum()) if not self.allow_autapses else 0
-        if not self.allow_multapses and self.n > total - n_self:
+    def _rows(self, n_pre, n_post, self_pre, seed, stream):
+        """Rows of the sources: how many synapses each gets is drawn here, on the host,
+        from the projection's key (a multinomial, or a multivariate hypergeometric
+        without multapses: the pairs are uniform over the allowed ones), then each row
+        draws its targets from its own key."""
+        excluded = _excluded(n_pre, self_pre, self.allow_autapses, False)
+        per_row = n_post - (excluded >= 0)
+        allowed = int(per_row.sum())
+        if not self.allow_multapses and self.n > allowed:
             raise ValueError(f"FixedTotalNumber(n={self.n}) without multapses needs n <= "
-                             f"{total - n_self}, the number of distinct pairs")
-        if self.n > 0 and total - n_self <= 0:
+                             f"{allowed}, the number of distinct pairs")
+        if self.n > 0 and allowed <= 0:
             raise ValueError(f"FixedTotalNumber(n={self.n}) has no pair to draw from: all "
-                             f"{total} pairs are autapses; use allow_autapses=True or n=0")
-        flat = np.zeros(0, dtype=np.int64)
-        while flat.size < self.n:
-            need = self.n - flat.size
-            new = rng.integers(0, total, size=need + need // 10 + 16)
-            i, j = np.divmod(new, n_post)
-            if not self.allow_autapses:
-                new = new[self_pre[j] != i]
-            flat = np.concatenate([flat, new])
-            if not self.allow_multapses:
-                _, first = np.unique(flat, return_index=True)
-                flat = flat[np.sort(first)]
-            flat = flat[:self.n]
-        return np.divmod(flat, n_post)
+                             f"{n_pre * n_post} pairs are autapses; use allow_autapses=True "
+                             "or n=0")
+        rng = np.random.default_rng([seed, stream])
+        if self.n == 0:
+            k = np.zeros(n_pre, dtype=np.int64)
+        elif self.allow_multapses:
+            k = rng.multinomial(self.n, per_row / allowed).astype(np.int64)
+        else:
+            k = rng.multivariate_hypergeometric(per_row, self.n).astype(np.int64)
+        return _degree_plan("FixedTotalNumber", k, n_post, excluded, self.allow_multapses,
+                            False)
 
 
 class Explicit(_Rule):
@@ -428,7 +346,11 @@ class Explicit(_Rule):
     def expected_count(self, n_pre, n_post):
         return self.i.size
 
-    def connect(self, n_pre, n_post, rng, self_pre):
+    def _rows(self, n_pre, n_post, self_pre, seed, stream):
+        return None
+
+    def _pairs(self, n_pre, n_post):
+        """The given pairs as int64 arrays, checked against the groups' sizes."""
         for name, arr, n in (("i", self.i, n_pre), ("j", self.j, n_post)):
             if arr.size and (arr.min() < 0 or arr.max() >= n):
                 bad = arr[(arr < 0) | (arr >= n)][0]

@@ -1,5 +1,14 @@
-"""Distributions for initial values, weights and delays, drawn when a network is built."""
+"""Distributions for initial values, weights and delays, drawn when a network is built.
+
+Initial values are drawn with a numpy ``Generator`` (``sample``); weights and delays
+by the build's compiled, keyed samplers (``kernels._keyed``), from the parameters
+that ``_keyed_spec`` gives them.
+"""
+from math import erfc, sqrt
+
 import numpy as np
+
+from .kernels._keyed import NORMAL, UNIFORM
 
 
 __all__ = ["Uniform", "Normal"]
@@ -29,6 +38,13 @@ class Uniform:
         if not low < high:
             raise ValueError(f"{name}={self!r}: low must be < high")
         return rng.uniform(low, high, size)
+
+    def _keyed_spec(self, name, convert):
+        """``(UNIFORM, [low, high])`` for the keyed samplers, in SI units."""
+        low, high = convert(f"{name}.low", self.low), convert(f"{name}.high", self.high)
+        if not low < high:
+            raise ValueError(f"{name}={self!r}: low must be < high")
+        return UNIFORM, np.array([low, high], dtype=float)
 
     def __repr__(self):
         return f"Uniform(low={self.low!r}, high={self.high!r})"
@@ -76,9 +92,38 @@ class Normal:
         raise ValueError(f"{name}={self!r}: the bounds leave almost no probability mass; "
                          "widen [low, high]")
 
+    def _keyed_spec(self, name, convert):
+        """``(NORMAL, [mean, std, low, high])`` for the keyed samplers, in SI units (the
+        bounds +-inf when not given); refused when ``[low, high]`` holds a probability
+        below 1e-6, which redrawing would take too long to hit."""
+        mean = convert(f"{name}.mean", self.mean)
+        std = convert(f"{name}.std", self.std)
+        if std < 0:
+            raise ValueError(f"{name}.std={self.std!r} must be >= 0")
+        low = -np.inf if self.low is None else convert(f"{name}.low", self.low)
+        high = np.inf if self.high is None else convert(f"{name}.high", self.high)
+        if not low < high:
+            raise ValueError(f"{name}={self!r}: low must be < high")
+        if _normal_mass(mean, std, low, high) < 1e-6:
+            raise ValueError(f"{name}={self!r}: the bounds leave almost no probability mass "
+                             "(below 1e-6); widen [low, high]")
+        return NORMAL, np.array([mean, std, low, high], dtype=float)
+
     def __repr__(self):
         return (f"Normal(mean={self.mean!r}, std={self.std!r}, low={self.low!r}, "
                 f"high={self.high!r})")
+
+
+def _normal_mass(mean, std, low, high):
+    """The probability of ``[low, high]`` under a normal distribution."""
+    if std == 0:
+        return float(low <= mean <= high)
+    a, b = (low - mean) / (std * sqrt(2)), (high - mean) / (std * sqrt(2))
+    if a > 0:                    # both in the upper tail: differences of small erfc
+        return 0.5 * (erfc(a) - erfc(b))
+    if b < 0:
+        return 0.5 * (erfc(-b) - erfc(-a))
+    return 1.0 - 0.5 * (erfc(-a) + erfc(b))
 
 
 def resolve(name, value, size, rng, convert):

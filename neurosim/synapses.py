@@ -3,11 +3,15 @@ from collections import namedtuple
 
 import numpy as np
 
+from ._fixed_point import to_fixed
+from ._build_keyed import KeyedProjection, PerSynapse, _spec, streams
 from .connectivity import Explicit, _Rule
-from .distributions import Normal, Uniform, resolve
+from .distributions import Normal, Uniform
 from .groups import _Population
 from .inputs import check_kind, check_target
 from ._validation import steps_of, to_si
+from .kernels import connect as _connect
+from .kernels._keyed import ARRAY, CONSTANT
 from .kernels._layout import FIXED_SCALE
 from .plasticity import RewardSTDP, rules_of
 from .units import Hz, second
@@ -75,6 +79,9 @@ class Synapses:
     """
 
     _count = 0
+    # per synapse: stored for explicit lists and plastic synapses; read from the
+    # network's CSR arrays for the other projections (``_build_keyed.PerSynapse``)
+    i, j, _weight_si, _delay_steps, _positions = (PerSynapse() for _ in range(5))
 
     def __init__(self, source, target, kind, weight, delay=0 * second, connect=None, name=None,
                  plasticity=None):
@@ -109,20 +116,37 @@ class Synapses:
             None if r is None else r._bind(target.model, self.name)
             for r in rules_of(plasticity, self.name))
         self._learning = True
+        self._csr = self._n_built = None
         self.i = self.j = self._weight_si = self._delay_steps = None
         self._network = None
 
     def expected_count(self):
         return self.rule.expected_count(self.source.n, self.target.n)
 
-    def _build(self, rng, dt, source_offset, target_offset, keep=None):
-        """Draw connectivity, weights and delays into ``i``, ``j``, the weights and delays.
+    def _build(self, index, seed, dt, source_offset, target_offset, keep=None):
+        """Count this projection's synapses (the first pass of the build).
 
-        ``keep`` (bool per target neuron, for one MPI rank) keeps only the synapses
-        onto the marked targets, drawn from the same random numbers as the whole
-        projection (``_Rule._connect_local``). ``_summary`` describes the whole
-        projection, the same on every rank (for the ranks' agreement check, the
-        minimum delay and the depth of the delay buffer)."""
+        Parameters
+        ----------
+        index : int
+            The projection's index in the network (its random streams).
+        seed : int
+            The network's seed.
+        dt : float
+            Time step (s).
+        source_offset, target_offset : int
+            Global index of the first source and target neuron.
+        keep : ndarray of bool, optional
+            Under MPI: the targets whose incoming synapses this rank keeps.
+
+        Returns
+        -------
+        ndarray of int64 or None
+            Per source, its number of (kept) synapses, for the CSR arrays; None for a
+            plastic projection, whose ``i``, ``j``, weights and delays are drawn here
+            and kept apart (``_build_plastic``). ``_summary`` describes the whole
+            projection, the same on every MPI rank.
+        """
         src, tgt = self.source, self.target
         # self_pre[j]: local source index of the neuron that is target j, or -1
         g_post = target_offset + np.arange(tgt.n)
@@ -131,49 +155,69 @@ class Synapses:
             rel = g_post - source_offset
             inside = (rel >= 0) & (rel < src.n)
             self_pre[inside] = rel[inside]
+        self._dt, self._csr, self._keyed = dt, None, None
+        self.i = self.j = self._weight_si = self._delay_steps = self._positions = None
+        if isinstance(self.rule, Explicit):
+            self._build_list(index, seed, dt, keep)
+            return None if self.plasticity is not None else np.bincount(
+                self.i, minlength=src.n).astype(np.int64)
+        keyed = KeyedProjection(self, index, seed, dt, self_pre, keep)
+        counts = keyed.count()
+        if self.plasticity is None:
+            self._keyed, self._row_count = keyed, counts
+            return counts
+        # plastic: drawn into arrays of its own, as an explicit list would be
+        base = np.zeros(counts.size, dtype=np.int64)
+        np.cumsum(counts[:-1], out=base[1:])
+        own = _connect_csr(int(counts.sum()))
+        self._summary = ProjectionSummary(*keyed.fill(own, base, 0))
+        self.i = _indices(np.repeat(np.arange(src.n), counts))
+        self.j = _indices(own.target)
+        self._weight_si = own.weight / FIXED_SCALE
+        self._delay_steps = own.delay
+        return None
+
+    def _place(self, csr, base, add):
+        """Write this static projection's synapses into the network's CSR arrays ``csr``:
+        source ``s``'s from ``base[s]`` on (the second pass); ``add`` is added to the
+        target indices (their global index and channel)."""
+        if self._keyed is not None:
+            self._summary = ProjectionSummary(*self._keyed.fill(csr, base, add))
+            self._keyed = None
+            self._csr = (base.copy(), self._row_count, add)
+            return
+        order = np.argsort(self.i, kind="stable")
+        i_sorted = self.i[order]
+        row = np.bincount(self.i, minlength=self.source.n)
+        # place = the row's first place + rank among the synapses of the same source
+        place = base[i_sorted] + np.arange(order.size) - (np.cumsum(row) - row)[i_sorted]
+        pos = np.empty(order.size, dtype=np.int32 if csr.target.size < 2**31 else np.int64)
+        pos[order] = place
+        csr.target[pos] = self.j + add
+        csr.weight[pos] = np.rint(self._weight_si * FIXED_SCALE).astype(np.int64)
+        csr.delay[pos] = self._delay_steps
+        self._positions = pos                       # to change weights later
+
+    def _build_list(self, index, seed, dt, keep):
+        """An explicit list: its pairs as given, its weights and delays keyed by the
+        position in the list (``_keyed_values``); under MPI the part onto ``keep``."""
+        i, j = self.rule._pairs(self.source.n, self.target.n)
+        n_syn = i.size
+        stream_w, stream_d = streams(index)[1:]
+        w = _keyed_values(self, "weight", n_syn, seed, stream_w, dt)
+        steps = _keyed_values(self, "delay", n_syn, seed, stream_d, dt)
+        fixed = to_fixed(w)
         if keep is None:
-            i, j = self.rule.connect(src.n, tgt.n, rng, self_pre)
-            n_syn, mine, pairs = i.size, None, None
-        else:
-            i, j, mine, n_syn, pairs = self.rule._connect_local(src.n, tgt.n, rng, self_pre, keep)
-        model = tgt.model
-        w_conv = lambda name, v: model.weight_to_si(name, v)    # noqa: E731
-        d_conv = lambda name, v: to_si(name, v, second, allow_array=True)   # noqa: E731
-        # a constant draws nothing: made for the part only
-        w_c, d_c = (None, None) if mine is None else \
-            (_constant("weight", self._weight_spec, w_conv),
-             _constant("delay", self._delay_spec, d_conv))
-        w = resolve("weight", self._weight_spec, n_syn if w_c is None else mine.size, rng, w_conv)
-        if np.any(w < 0):
-            raise ValueError(f"weight: {int((w < 0).sum())} of {n_syn} drawn weights of "
-                             f"{self.name} are negative ({w.min():g}); weights are magnitudes, "
-                             "truncate the distribution with low=0")
-        exact = not isinstance(self._delay_spec, (Uniform, Normal))
-        d = resolve("delay", self._delay_spec, n_syn if d_c is None else mine.size, rng, d_conv)
-        if np.any(d < 0):
-            raise ValueError(f"delay: drawn delays of {self.name} reach {d.min() * 1e3:g} ms; "
-                             "delays must be >= 0, truncate the distribution with low=0*ms")
-        steps = steps_of("delay", d, dt, exact=exact)
-        # the weights as simulated: rounded to the fixed-point grid of the input sums
-        w = np.rint(w * FIXED_SCALE) / FIXED_SCALE
-        # of the whole projection; in one process, no checksums (nobody compares)
-        if mine is None:
             self._summary = ProjectionSummary(n_syn, None, None, None, *_min_max(steps))
         else:
-            if w_c is None:
-                w_sum, w = float(w.sum()), w[mine]
-            else:
-                w_sum = float(np.rint(w_c * FIXED_SCALE) / FIXED_SCALE) * n_syn
-            if d_c is None:
-                d_sum, (lo, hi), steps = int(steps.sum()), _min_max(steps), steps[mine]
-            else:
-                k = int(steps_of("delay", np.array([d_c]), dt)[0])
-                d_sum, (lo, hi) = k * n_syn, (k, k) if n_syn else (None, None)
-            self._summary = ProjectionSummary(n_syn, pairs, w_sum, d_sum, lo, hi)
-        # kept compactly (int32 indices, delays in steps): at 3e8 synapses (PD14) every
-        # byte per synapse is 0.3 GB
+            pairs = int((i * self.target.n + j).astype(np.uint64).sum(dtype=np.uint64))
+            w_sum = int(fixed.astype(np.uint64).sum(dtype=np.uint64))
+            self._summary = ProjectionSummary(n_syn, pairs, w_sum, int(steps.sum()),
+                                              *_min_max(steps))
+            mine = np.flatnonzero(keep[j])
+            i, j, fixed, steps = i[mine], j[mine], fixed[mine], steps[mine]
         self.i, self.j = _indices(i), _indices(j)
-        self._weight_si, self._delay_steps, self._dt = w, steps.astype(np.int32), dt
+        self._weight_si, self._delay_steps = fixed / FIXED_SCALE, steps.astype(np.int32)
 
     @property
     def delay(self):
@@ -229,7 +273,7 @@ class Synapses:
         if self._rules[1] is not None:
             self._rules[1]._check_weights(w, self.name)
         self._network._set_weights(self, w)
-        self._weight_si = w
+        self._weight_si = w                 # stored for lists and plastic synapses only
 
     @property
     def learning(self):
@@ -322,6 +366,8 @@ class Synapses:
         >>> syn.n_synapses
         90
         """
+        if self._csr is not None:
+            return int(self._csr[1].sum())
         return None if self.i is None else int(self.i.size)
 
     def __repr__(self):
@@ -335,12 +381,38 @@ def _indices(x):
     return x.astype(np.int32) if x.size == 0 or x.max() < 2**31 else x.astype(np.int64)
 
 
-def _constant(name, spec, convert):
-    """The value of ``spec`` if it is one value (SI), None for a distribution or an array."""
-    if isinstance(spec, (Uniform, Normal)):
-        return None
-    x = np.asarray(convert(name, spec), dtype=float)
-    return float(x) if x.ndim == 0 else None
+def _connect_csr(size):
+    """Arrays for ``size`` synapses, as the network's CSR holds them."""
+    return _CSR(np.empty(size, np.int32), np.empty(size, np.int64), np.empty(size, np.int32))
+
+
+_CSR = namedtuple("_CSR", "target weight delay")
+
+
+def _keyed_values(syn, what, size, seed, stream, dt):
+    """The weights (SI) or delays (steps) of an explicit list, keyed by list position."""
+    model = syn.target.model
+    if what == "weight":
+        kind, prm, values = _spec("weight", syn._weight_spec,
+                                  lambda name, v: model.weight_to_si(name, v))
+    else:
+        kind, prm, values = _spec("delay", syn._delay_spec,
+                                  lambda name, v: to_si(name, v, second, allow_array=True))
+    if kind == ARRAY and values.size != size:
+        raise ValueError(f"{what} has shape {values.shape}; expected a single value or an "
+                         f"array of length {size}")
+    out = np.empty(size)
+    _connect.draw_values(kind, prm, values, int(seed), int(stream), out)
+    if what == "weight":
+        if np.any(out < 0):
+            raise ValueError(f"weight: {int((out < 0).sum())} of {size} drawn weights of "
+                             f"{syn.name} are negative ({out.min():g}); weights are "
+                             "magnitudes, truncate the distribution with low=0")
+        return out
+    if np.any(out < 0):
+        raise ValueError(f"delay: drawn delays of {syn.name} reach {out.min() * 1e3:g} ms; "
+                         "delays must be >= 0, truncate the distribution with low=0*ms")
+    return steps_of("delay", out, dt, exact=kind in (CONSTANT, ARRAY))
 
 
 def _min_max(steps):

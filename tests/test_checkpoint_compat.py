@@ -8,8 +8,13 @@ release on the path::
 
 It holds the state after 20 ms of :func:`network` (seed 3, dt 0.1 ms). Restored
 today and run 20 ms further, the network must fire exactly the spikes of one
-40 ms run: the format, the connectivity drawn from the seed and the random
-streams are all unchanged.
+40 ms run: the format and the random streams are unchanged.
+
+The connectivity drawn from a seed changed with the keyed build (issue 31), so
+the pairs that release drew are given explicitly (``fixtures/checkpoint_v1_pairs.npz``,
+dumped from the release before the keyed build, which drew the fixture's network);
+the network drawn today from the same seed is another network, and its restore
+is refused.
 """
 import os
 import sys
@@ -20,20 +25,26 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 FIXTURE = os.path.join(HERE, "fixtures", "checkpoint_v1.npz")
 
 
-def network():
+def network(drawn=False):
+    """The fixture's network; ``drawn``: connectivity drawn from the seed as today,
+    else the pairs the fixture's release drew."""
     import neurosim as ns
     from neurosim.units import Hz, mV, ms
+    pairs = np.load(os.path.join(HERE, "fixtures", "checkpoint_v1_pairs.npz"))
+
+    def rule(name, drawn_rule):
+        return drawn_rule if drawn else ns.Explicit(pairs[name + "_i"], pairs[name + "_j"])
     noise = ns.PoissonGroup(50, 30 * Hz, name="noise")
     cells = ns.NeuronGroup(40, ns.LIF(10 * ms, -70 * mV, -65 * mV, -55 * mV, refractory=2 * ms,
                                       tau_syn_e=2 * ms, tau_syn_i=5 * ms),
                            v=-60 * mV, name="cells")
     binary = ns.NeuronGroup(30, ns.McCullochPitts(theta=1), name="binary")
     syn = ns.Synapses(noise, cells, kind="excitatory", weight=2.5 * mV,
-                      connect=ns.FixedProbability(0.3), delay=1 * ms, name="ext")
+                      connect=rule("ext", ns.FixedProbability(0.3)), delay=1 * ms, name="ext")
     rec = ns.Synapses(cells, cells, kind="inhibitory", weight=1 * mV,
-                      connect=ns.FixedIndegree(5), delay=1.5 * ms, name="rec")
+                      connect=rule("rec", ns.FixedIndegree(5)), delay=1.5 * ms, name="rec")
     mp = ns.Synapses(noise, binary, kind="excitatory", weight=1,
-                     connect=ns.FixedIndegree(10), delay=1 * ms, name="mp")
+                     connect=rule("mp", ns.FixedIndegree(10)), delay=1 * ms, name="mp")
     spikes = ns.SpikeMonitor(cells)
     binary_spikes = ns.SpikeMonitor(binary)
     trace = ns.StateMonitor(cells, "v", record=[0, 1])
@@ -56,6 +67,18 @@ def test_a_checkpoint_of_the_previous_release_restores_and_continues_exactly():
         np.testing.assert_array_equal(got.i, want.i)
         np.testing.assert_array_equal(got.steps, want.steps)
     np.testing.assert_array_equal(trace2.v, trace.v)
+
+
+def test_the_network_drawn_today_refuses_the_old_checkpoint():
+    """The same seed draws another network since the keyed build: restoring the old
+    state into it is refused, never silently wrong."""
+    import pytest
+    from neurosim.io import CheckpointError
+    from neurosim.units import ms
+    net = network(drawn=True)[0]
+    net.build(dt=0.1 * ms, seed=3)
+    with pytest.raises(CheckpointError, match="belongs to another network"):
+        net.restore(filename=FIXTURE)
 
 
 if __name__ == "__main__" and sys.argv[1:2] == ["write"]:

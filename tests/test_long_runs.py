@@ -226,9 +226,16 @@ def test_parameter_sweep_in_one_network_compiles_nothing():
         before = mon["spikes"].num_spikes
         net.run(30 * ms)
         counts.append(mon["spikes"].num_spikes - before)
+        # the changes took effect: the run read the new values from its arrays
+        a = net._arrays
+        assert np.all(a.synapses.weight[syn._positions] == np.rint((0.2 + 0.1 * k) * 1e-3
+                                                                   * 2.0 ** 40))
+        assert np.allclose(stim.rates, rate) and np.allclose(bias.amplitude, k * 0.5e-3)
     assert len(simulate_numba.signatures) == signatures
     assert sum(simulate_numba.stats.cache_misses.values()) == misses
-    assert counts[-1] > counts[0]          # more drive, more spikes: the changes took effect
+    # and changed the activity (not monotonically: in this inhibition-dominated network
+    # more drive can silence the excitatory cells; 802 ... 784 spikes since issue 31)
+    assert len(set(counts)) == len(counts)
     assert drive.n == 20
 
 

@@ -141,38 +141,53 @@ RULES = [ns.FixedProbability(0.3), ns.FixedProbability(0.05, allow_autapses=Fals
 
 
 @pytest.mark.parametrize("rule", RULES, ids=lambda r: type(r).__name__)
-def test_a_rank_draws_the_part_of_the_synapses_one_process_draws(rule):
-    """``_connect_local`` keeps exactly ``connect``'s synapses onto the kept targets, in
-    order, and leaves the generator where ``connect`` leaves it (the weights and delays
-    drawn next are the same too)."""
-    n = 120
-    self_pre = np.arange(n)
-    keep = np.random.default_rng(1).random(n) < 0.4
-    rng = np.random.default_rng(5)
-    i, j = rule.connect(n, n, rng, self_pre)
-    after = rng.random(4)
-    rng = np.random.default_rng(5)
-    li, lj, positions, total, checksum = rule._connect_local(n, n, rng, self_pre, keep)
-    np.testing.assert_array_equal(positions, np.flatnonzero(keep[j]))
-    np.testing.assert_array_equal(li, i[positions])
-    np.testing.assert_array_equal(lj, j[positions])
-    assert total == i.size and checksum == int((i * n + j).sum())
-    np.testing.assert_array_equal(rng.random(4), after)
+def test_a_rank_draws_the_part_of_the_synapses_one_process_draws(monkeypatch, rule):
+    """Built as rank r of 3, a projection holds exactly the synapses of the one-process
+    build onto the targets it keeps, in order, with the same weights and delays (drawn
+    from distributions), and every rank describes the whole projection alike (its
+    size, checksums and delay range), as one process counts it."""
+    def build(comm):
+        monkeypatch.setattr(mpi, "_world", comm)
+        cells = ns.NeuronGroup(120, LIF)
+        syn = ns.Synapses(cells, cells, kind="excitatory", connect=rule,
+                          weight=ns.Normal(1 * mV, 0.2 * mV, low=0 * mV),
+                          delay=ns.Uniform(0.1 * ms, 2 * ms))
+        net = ns.Network(cells, syn, placement="round_robin")
+        net.build(0.1 * ms, seed=5)
+        return syn
+    whole = build(None)
+    summaries = set()
+    for rank in range(3):
+        part = build(_Rank(rank, 3))
+        mine = whole.j % 3 == rank
+        np.testing.assert_array_equal(part.i, whole.i[mine])
+        np.testing.assert_array_equal(part.j, whole.j[mine])
+        np.testing.assert_array_equal(part.weight, whole.weight[mine])
+        np.testing.assert_array_equal(part.delay, whole.delay[mine])
+        summaries.add(tuple(part._summary))
+        assert part._summary.n_synapses == whole.n_synapses
+        assert (part._summary.min_delay_steps, part._summary.max_delay_steps) == \
+            (whole._summary.min_delay_steps, whole._summary.max_delay_steps)
+    assert len(summaries) == 1
 
 
-def test_fixed_probability_in_blocks_equals_one_draw():
-    """More than one block of a million skips, with autapses dropped on the way."""
-    rule = ns.FixedProbability(0.03, allow_autapses=False)
+def test_fixed_probability_rank_part_of_a_large_projection():
+    """Millions of synapses, autapses dropped on the way: a rank's part is the whole
+    build's synapses onto its targets."""
+    from neurosim._build_keyed import KeyedProjection
+    from neurosim.kernels import connect as K
     n_pre, n_post = 9000, 8000
-    self_pre = np.where(np.arange(n_post) < n_pre, np.arange(n_post), -1)
+    pre = ns.NeuronGroup(n_pre, LIF)
+    syn = ns.Synapses(pre, pre[:n_post], kind="excitatory", weight=1 * mV,
+                      connect=ns.FixedProbability(0.03, allow_autapses=False))
+    self_pre = np.arange(n_post)
     keep = np.arange(n_post) % 3 == 1
-    i, j = rule.connect(n_pre, n_post, np.random.default_rng(2), self_pre)
-    assert i.size > 2 * 2 ** 20
-    li, lj, positions, total, _ = rule._connect_local(n_pre, n_post, np.random.default_rng(2),
-                                                     self_pre, keep)
-    np.testing.assert_array_equal(positions, np.flatnonzero(keep[j]))
-    np.testing.assert_array_equal(li, i[positions])
-    assert total == i.size
+    whole = KeyedProjection(syn, 0, 2, 1e-4, self_pre, None).count()
+    part = KeyedProjection(syn, 0, 2, 1e-4, self_pre, keep)
+    counts = part.count()
+    assert whole.sum() > 2 * 2 ** 20
+    assert part.whole[:, K.STAT_FULL].sum() == whole.sum()
+    assert abs(counts.sum() - whole.sum() / 3) < 6 * np.sqrt(whole.sum())
 
 
 class _Rank(mpi._SelfComm):

@@ -1,0 +1,259 @@
+"""The keyed build of one projection: its rows counted, then drawn into the CSR arrays.
+
+A projection's random numbers are keyed by (network seed, stream, row), with
+three streams per projection (``streams``): partners, weights, delays. Its rows
+(``connectivity``'s ``RowPlan``) are counted first (:meth:`KeyedProjection.count`:
+the synapses each source gets), so that the CSR arrays are allocated once, at
+their final size; then drawn again and written into them (:meth:`fill`). Under
+MPI a rank keeps the synapses onto its own targets, and every rank first collects
+the statistics of the whole projection (its size, checksums, shortest and
+longest delay) without keeping anything, so that the ranks agree.
+
+A static projection keeps no array per synapse of its own: ``Synapses.i``,
+``j``, ``weight`` and ``delay`` read the network's CSR arrays (``PerSynapse``).
+"""
+import numba
+import numpy as np
+
+from ._validation import steps_of, to_si
+from .distributions import Normal, Uniform
+from .kernels import connect as K
+from .kernels._keyed import ARRAY, CONSTANT
+from .kernels._layout import FIXED_SCALE
+from .units import second
+
+__all__ = ["KeyedProjection", "PerSynapse", "streams", "STREAM_BUILD"]
+
+# the build's streams of the counter-based generator: 4 per projection, after the run's
+STREAM_BUILD = 1 << 40
+_EMPTY_U8 = np.zeros(0, dtype=np.uint8)
+_EMPTY_F = np.zeros(0)
+_EMPTY_I = np.zeros(0, dtype=np.int64)
+
+
+def streams(index):
+    """The streams of projection ``index``: partners, weights, delays."""
+    base = STREAM_BUILD + 4 * index
+    return np.array([base, base + 1, base + 2], dtype=np.int64)
+
+
+def _spec(name, value, convert):
+    """``(kind, parameters, values)`` of a weight or delay for ``kernels._keyed.draw``."""
+    if isinstance(value, (Uniform, Normal)):
+        kind, prm = value._keyed_spec(name, convert)
+        return kind, prm, _EMPTY_F
+    arr = np.asarray(convert(name, value), dtype=float)
+    if arr.ndim == 0:
+        return CONSTANT, np.array([float(arr)]), _EMPTY_F
+    return ARRAY, _EMPTY_F, np.ascontiguousarray(arr.ravel())
+
+
+def _blocks_of(n_rows):
+    """Rows per block of a pass: enough blocks to balance the threads."""
+    return max(1, n_rows // (64 * numba.get_num_threads()))
+
+
+class KeyedProjection:
+    """The rows of one projection and how to draw them (its counts, then its synapses).
+
+    Parameters
+    ----------
+    syn : Synapses
+        The projection.
+    index : int
+        Its index in the network (its streams).
+    seed : int
+        The network's seed.
+    dt : float
+        Time step (s).
+    self_pre : ndarray of int64
+        Per target, the source index of the same neuron, or -1.
+    keep : ndarray of bool or None
+        Under MPI: the targets this rank keeps.
+    """
+
+    def __init__(self, syn, index, seed, dt, self_pre, keep):
+        n_pre, n_post = syn.source.n, syn.target.n
+        self.name, self.seed, self.dt = syn.name, int(seed), dt
+        self.streams = streams(index)
+        self.plan = syn.rule._rows(n_pre, n_post, self_pre, self.seed, int(self.streams[0]))
+        self.n_pre, self.n_post = n_pre, n_post
+        self.keep = _EMPTY_U8 if keep is None else keep.astype(np.uint8)
+        model = syn.target.model
+        self.w = _spec("weight", syn._weight_spec, lambda nm, v: model.weight_to_si(nm, v))
+        d = _spec("delay", syn._delay_spec, _delay_si)
+        if d[0] == CONSTANT:          # given delays: whole steps, exactly
+            d = (CONSTANT, steps_of("delay", d[1], dt).astype(float), d[2])
+        elif d[0] == ARRAY:
+            d = (ARRAY, d[1], steps_of("delay", d[2], dt).astype(float))
+        self.d = d
+        self.d_div = dt if isinstance(syn._delay_spec, (Uniform, Normal)) else 1.0
+        self.n_rows = n_post if self.plan.by_target else n_pre
+        self.whole = None            # statistics of the whole projection (MPI)
+
+    # ------------------------------------------------------------------ passes
+    def count(self):
+        """The number of synapses each source keeps (int64, one per source).
+
+        Under MPI, the statistics of the whole projection are collected first (and
+        its errors raised on every rank alike)."""
+        p = self.plan
+        if self.keep.size or ARRAY in (self.w[0], self.d[0]):
+            self.first = _exclusive(self._counts(_EMPTY_U8) if not p.by_target else p.k)
+            n = int(self.first[-1] + (p.k[-1] if p.by_target else self._last)) \
+                if self.n_rows else 0
+            for what, (kind, _, values) in (("weight", self.w), ("delay", self.d)):
+                if kind == ARRAY and values.size != n:
+                    raise ValueError(f"{what} has shape {values.shape}; expected a single "
+                                     f"value or an array of length {n}")
+        if self.keep.size:
+            self.whole = self._fill(write=False)
+            self._check(self.whole, whole=True)
+        if p.by_target:
+            blocks = max(1, numba.get_num_threads())
+            self.col_counts = np.zeros((blocks, self.n_pre), dtype=np.int64)
+            K.count_cols(p.code, self.seed, self.streams[0], p.m, p.excluded, p.k,
+                         p.p_scale, p.multapses, self.keep, p.width, self.col_counts)
+            return self.col_counts.sum(axis=0)
+        return self._counts(self.keep)
+
+    def _counts(self, keep):
+        """Per source row, its synapses onto the targets marked in ``keep`` (all if empty)."""
+        p = self.plan
+        if keep.size == 0 and p.code != K.PROB:
+            if p.code == K.ALL:
+                counts = p.m - (p.excluded >= 0).astype(np.int64)
+            else:
+                counts = np.ones(self.n_rows, dtype=np.int64) if p.code == K.ONE else p.k.copy()
+        else:
+            counts = np.zeros(self.n_rows, dtype=np.int64)
+            K.count_rows(p.code, self.seed, self.streams[0], p.m, p.excluded, p.k, p.p_scale,
+                         p.multapses, keep, p.width, _blocks_of(self.n_rows), counts)
+        self._last = int(counts[-1]) if counts.size else 0
+        return counts
+
+    def fill(self, csr, base, add):
+        """Draw the synapses into ``csr`` (``target``, ``weight``, ``delay``): source
+        ``s``'s from ``base[s]`` on; ``add`` is added to every target index. Returns the
+        projection's summary fields ``(n_synapses, pairs, weight_sum, delay_sum,
+        min_delay_steps, max_delay_steps)`` (checksums None in one process)."""
+        if self.plan.by_target:
+            cursor = base[None, :] + np.cumsum(self.col_counts, axis=0) - self.col_counts
+            del self.col_counts
+            stats = self._fill(True, csr, np.ascontiguousarray(cursor), add)
+        else:
+            stats = self._fill(True, csr, base, add)
+        self._check(stats, whole=self.whole is None)
+        if self.whole is None:
+            n = int(stats[:, K.STAT_FULL].sum())
+            return (n, None, None, None) + _delay_range(stats)
+        st = self.whole
+        return (int(st[:, K.STAT_FULL].sum()), _wrapped(st[:, K.STAT_PAIRS]),
+                _wrapped(st[:, K.STAT_WSUM]), int(st[:, K.STAT_DSUM].sum())) + _delay_range(st)
+
+    def _fill(self, write, csr=None, base=None, add=0):
+        p = self.plan
+        stats = np.zeros((self.n_rows, K.N_STATS), dtype=np.int64)
+        first = getattr(self, "first", None)
+        if first is None:
+            first = np.zeros(self.n_rows, dtype=np.int64)
+        if base is None:
+            base = np.zeros((max(1, numba.get_num_threads()), 0), dtype=np.int64) \
+                if p.by_target else _EMPTY_I
+        out = (csr.target, csr.weight, csr.delay) if write else (
+            np.zeros(0, np.int32), np.zeros(0, np.int64), np.zeros(0, np.int32))
+        args = (p.code, self.seed, self.streams, p.m, p.excluded, p.k, p.p_scale, p.multapses,
+                self.keep, p.width)
+        draws = (*self.w, *self.d, float(self.d_div), first, write, base, np.int64(add), *out,
+                 stats)
+        if p.by_target:
+            K.fill_cols(*args, *draws)
+        else:
+            K.fill_rows(*args, _blocks_of(self.n_rows), *draws)
+        return stats
+
+    # ------------------------------------------------------------------ checks
+    def _check(self, stats, whole):
+        """Raise on drawn values out of range (checked once: for the whole projection
+        under MPI, else on this build's synapses)."""
+        if not whole:
+            return
+        n = int(stats[:, K.STAT_FULL].sum())
+        neg = int(stats[:, K.STAT_WNEG].sum())
+        if neg:
+            low = stats[:, K.STAT_WMIN].min() / FIXED_SCALE
+            raise ValueError(f"weight: {neg} of {n} drawn weights of {self.name} are negative "
+                             f"({low:g}); weights are magnitudes, truncate the distribution "
+                             "with low=0")
+        big = int(stats[:, K.STAT_WBIG].sum())
+        if big:
+            raise ValueError(f"weight: {big} weights of {self.name} are too large for exact "
+                             f"summation; weights must stay below {2.0 ** 53 / FIXED_SCALE:g} "
+                             "in the target's unit")
+        if int(stats[:, K.STAT_DNEG].sum()):
+            low = _delay_range(stats)[0] * self.dt * 1e3
+            raise ValueError(f"delay: drawn delays of {self.name} reach {low:g} ms; delays "
+                             "must be >= 0, truncate the distribution with low=0*ms")
+
+
+def _delay_si(name, value):
+    return to_si(name, value, second, allow_array=True)
+
+
+def _exclusive(counts):
+    out = np.zeros(counts.size, dtype=np.int64)
+    np.cumsum(counts[:-1], out=out[1:])
+    return out
+
+
+def _wrapped(column):
+    """The sum modulo 2**64 of an int64 column that wrapped, as a Python int."""
+    return int(column.view(np.uint64).sum(dtype=np.uint64))
+
+
+def _delay_range(stats):
+    rows = stats[:, K.STAT_KEPT] > 0
+    if not rows.any():
+        return None, None
+    return int(stats[rows, K.STAT_DMIN].min()), int(stats[rows, K.STAT_DMAX].max())
+
+
+# ----------------------------------------------------------- per-synapse views
+class PerSynapse:
+    """A per-synapse attribute of ``Synapses``: stored (explicit lists, plastic
+    synapses), or, for a keyed static projection (``_csr`` set), read from the
+    network's CSR arrays on access (a new array each time), so that the build keeps
+    no second copy of its synapses."""
+
+    def __set_name__(self, owner, name):
+        self.name, self.slot = name, "_stored" + name
+
+    def __get__(self, obj, cls=None):
+        if obj is None:
+            return self
+        view = obj.__dict__.get("_csr")
+        if view is None:
+            return obj.__dict__.get(self.slot)
+        net = obj.__dict__.get("_network")
+        if net is None or net._arrays is None:
+            return None
+        return _read(self.name, obj, net._arrays.synapses, *view)
+
+    def __set__(self, obj, value):
+        if obj.__dict__.get("_csr") is None:
+            obj.__dict__[self.slot] = value
+
+
+def _read(name, syn, csr, row_start, row_count, add):
+    total = int(row_count.sum())
+    if name == "i":
+        dtype = np.int32 if syn.source.n < 2 ** 31 else np.int64
+        return np.repeat(np.arange(row_count.size, dtype=dtype), row_count)
+    pos = np.repeat(row_start - _exclusive(row_count), row_count) + np.arange(total)
+    if name == "_positions":
+        return pos
+    if name == "j":
+        return (csr.target[pos] - add).astype(np.int32 if syn.target.n < 2 ** 31 else np.int64)
+    if name == "_weight_si":
+        return csr.weight[pos] / FIXED_SCALE
+    return csr.delay[pos].copy()                          # _delay_steps
