@@ -4,6 +4,7 @@ Each method is checked against its closed form on a linear system (the error
 order in dt), and the generated step of the COBAHH benchmark's Hodgkin-Huxley
 neuron against the numpy oracle, the CUDA simulator and Brian2.
 """
+import math
 import os
 import sys
 
@@ -11,7 +12,7 @@ import numpy as np
 import pytest
 
 import neurosim as ns
-from neurosim.units import mV, ms, nA, volt
+from neurosim.units import Hz, mV, ms, nA, second, volt
 
 sys.path.insert(0, os.path.dirname(__file__))
 from networks import cobahh  # noqa: E402
@@ -304,3 +305,235 @@ def test_the_brian2_equations_of_an_ode_model_are_its_rules():
         ode_spec(Branchy(), 1e-4)
     assert "dv/dt = ((I_ext - v) / tau) / second : 1 (unless refractory)" in \
         ode_spec(model, 1e-4)["equations"]
+
+
+# ------------------------------------------------------ method "exact" (linear systems)
+class ExactLIF(ns.ODEModel):
+    """ns.LIF with exponential synapses, written as its equations (method 'exact')."""
+
+    parameters = ("tau_m", "v_rest", "v_reset", "v_th", "tau_e", "tau_i")
+    weight_unit = current_unit = volt
+    method = "exact"
+
+    def __init__(self, tau_m, v_rest, v_reset, v_th, tau_syn_e, tau_syn_i, refractory):
+        for name, value, unit in (("tau_m", tau_m, second), ("v_rest", v_rest, volt),
+                                  ("v_reset", v_reset, volt), ("v_th", v_th, volt),
+                                  ("tau_e", tau_syn_e, second), ("tau_i", tau_syn_i, second),
+                                  ("refractory", refractory, second)):
+            setattr(self, name, float(value / unit))
+        self._freeze()
+
+    @property
+    def state_variables(self):
+        return {"v": ("v", volt, self.v_rest), "i_e": ("ge", volt, 0.0),
+                "i_i": ("gi", volt, 0.0)}
+
+    @staticmethod
+    def derivatives(v, i_e, i_i, i_ext, p):
+        return (p.v_rest - v + i_e - i_i + i_ext) / p.tau_m, -i_e / p.tau_e, -i_i / p.tau_i
+
+    @staticmethod
+    def threshold(v, i_e, i_i, p):
+        return v > p.v_th
+
+    @staticmethod
+    def reset(v, i_e, i_i, p):
+        return p.v_reset, i_e, i_i
+
+    def step_parameters(self, dt):
+        return {name: getattr(self, name) for name in type(self).parameters[:6]}
+
+
+LIF_PARAMS = dict(tau_m=20 * ms, v_rest=-49 * mV, v_reset=-60 * mV, v_th=-50 * mV,
+                  tau_syn_e=5 * ms, tau_syn_i=10 * ms, refractory=2 * ms)
+
+
+def _lif_network(model, backend, n=80, duration=100 * ms, record=("v", "i_e", "i_i")):
+    """A recurrent network of ``model`` under Poisson input and a current that changes
+    (a piecewise-constant input, for which the exact step stays exact)."""
+    cells = ns.NeuronGroup(n, model, v=ns.Uniform(-60 * mV, -50 * mV), name="cells")
+    noise = ns.PoissonGroup(40, 50 * Hz, name="noise")
+    drive = ns.TimedCurrent(cells, np.array([0.0, 3.0, -1.0, 2.0]) * mV, 30 * ms)
+    objects = [cells, noise, drive,
+               ns.Synapses(noise, cells, kind="excitatory", weight=2 * mV,
+                           connect=ns.FixedProbability(0.2), delay=1 * ms),
+               ns.Synapses(cells[:n * 3 // 4], cells, kind="excitatory", weight=1.5 * mV,
+                           connect=ns.FixedProbability(0.1), delay=1.5 * ms),
+               ns.Synapses(cells[n * 3 // 4:], cells, kind="inhibitory", weight=4 * mV,
+                           connect=ns.FixedProbability(0.2), delay=0.8 * ms)]
+    spikes = ns.SpikeMonitor(cells)
+    trace = ns.StateMonitor(cells, list(record), record=np.arange(0, n, 7))
+    net = ns.Network(*objects, spikes, trace)
+    net.run(duration, dt=0.1 * ms, seed=4, backend=backend)
+    return net, spikes, trace
+
+
+def test_exact_integrates_a_linear_system_to_rounding_at_any_step():
+    """The relaxation cascade (a singular system: ge and gi do not change) against its
+    closed form, at a coarse step and a fine one: exact, not convergent."""
+    model = _relaxation("exact")
+    assert _error(model, 0.4) < 1e-14 and _error(model, 0.1) < 1e-14
+    assert _error(model, 0.4, backend="numba") < 1e-14
+
+
+def test_exact_without_hold_v_has_one_propagator():
+    class Free(ExactLIF):
+        parameters = ExactLIF.parameters[:6]       # ODEModel adds its own again
+        hold_v = False
+
+    assert "exact_p0_0" in Free.parameters and "exact_rp1_0" in ExactLIF.parameters
+    assert not any(name.startswith("exact_r") for name in Free.parameters)
+    assert " if free else " not in Free.update_source.split("y0 = y0")[0]
+    values = Free(**LIF_PARAMS).parameter_values(1e-4)
+    assert values["exact_p0_0"] == pytest.approx(math.exp(-1e-4 / 20e-3), rel=1e-14)
+
+
+def test_exact_lif_equals_the_builtin_lif_closed_form():
+    """ns.LIF written as an ODEModel with method 'exact': the propagator from the
+    derivatives is the LIF's closed form, to rounding; the network spikes the same."""
+    _, want_s, want = _lif_network(ns.LIF(**LIF_PARAMS), "numba")
+    _, got_s, got = _lif_network(ExactLIF(**LIF_PARAMS), "numba")
+    assert want_s.num_spikes > 100
+    np.testing.assert_array_equal(want_s.i, got_s.i)
+    np.testing.assert_array_equal(want_s.steps, got_s.steps)
+    np.testing.assert_allclose(got.v, want.v, rtol=1e-12, atol=0)
+    for var in ("i_e", "i_i"):
+        np.testing.assert_allclose(getattr(got, var), getattr(want, var), rtol=1e-12,
+                                   atol=1e-18, err_msg=var)
+
+
+def test_exact_numpy_equals_numba_bit_for_bit():
+    _, want_s, want = _lif_network(ExactLIF(**LIF_PARAMS), "numpy", n=40, duration=40 * ms)
+    _, got_s, got = _lif_network(ExactLIF(**LIF_PARAMS), "numba", n=40, duration=40 * ms)
+    assert want_s.num_spikes > 10
+    np.testing.assert_array_equal(want_s.steps, got_s.steps)
+    np.testing.assert_array_equal(want_s.i, got_s.i)
+    for var in ("v", "i_e", "i_i"):
+        np.testing.assert_array_equal(getattr(want, var), getattr(got, var), err_msg=var)
+
+
+def test_exact_with_parameters_per_neuron_gets_a_propagator_per_neuron():
+    tau_m = np.linspace(10, 30, 80) * ms
+    _, want_s, want = _lif_network(ns.LIF(**{**LIF_PARAMS, "tau_m": tau_m}), "numba")
+    _, got_s, got = _lif_network(ExactLIF(**{**LIF_PARAMS, "tau_m": tau_m}), "numba")
+    assert want_s.num_spikes > 100
+    np.testing.assert_array_equal(want_s.steps, got_s.steps)
+    np.testing.assert_allclose(got.v, want.v, rtol=1e-12, atol=0)
+
+
+class ExactAdaptiveLIF(ns.ODEModel):
+    """ns.AdaptiveLIF as its equations: w is coupled to v, so while v is held
+    (refractory) w follows the second propagator, that of the system with v frozen."""
+
+    parameters = ("tau_m", "v_rest", "v_reset", "v_th", "tau_w", "a", "b", "tau_e", "tau_i")
+    extra_state = ("w",)
+    weight_unit = current_unit = volt
+    method = "exact"
+    refractory = 2e-3
+
+    @property
+    def state_variables(self):
+        return {"v": ("v", volt, -70e-3), "w": ("w", volt, 0.0), "i_e": ("ge", volt, 0.0),
+                "i_i": ("gi", volt, 0.0)}
+
+    @staticmethod
+    def derivatives(v, i_e, i_i, w, i_ext, p):
+        dv = (p.v_rest - v + i_e - i_i + i_ext - w) / p.tau_m
+        return dv, -i_e / p.tau_e, -i_i / p.tau_i, (p.a * (v - p.v_rest) - w) / p.tau_w
+
+    @staticmethod
+    def threshold(v, i_e, i_i, w, p):
+        return v > p.v_th
+
+    @staticmethod
+    def reset(v, i_e, i_i, w, p):
+        return p.v_reset, i_e, i_i, w + p.b
+
+    def step_parameters(self, dt):
+        return dict(tau_m=20e-3, v_rest=-49e-3, v_reset=-60e-3, v_th=-50e-3, tau_w=100e-3,
+                    a=0.5, b=1e-3, tau_e=5e-3, tau_i=10e-3)
+
+
+def test_exact_adaptive_lif_equals_the_builtin_one_refractory_periods_included():
+    builtin = ns.AdaptiveLIF(tau_m=20 * ms, v_rest=-49 * mV, v_reset=-60 * mV, v_th=-50 * mV,
+                             tau_w=100 * ms, a=0.5, b=1 * mV, tau_syn_e=5 * ms,
+                             tau_syn_i=10 * ms, refractory=2 * ms)
+    record = ("v", "w", "i_e")
+    _, want_s, want = _lif_network(builtin, "numba", record=record)
+    _, got_s, got = _lif_network(ExactAdaptiveLIF(), "numba", record=record)
+    assert want_s.num_spikes > 100
+    np.testing.assert_array_equal(want_s.steps, got_s.steps)
+    np.testing.assert_array_equal(want_s.i, got_s.i)
+    # to rounding: 1e-12 of the scale of each variable (w crosses zero, millivolts)
+    for var in record:
+        np.testing.assert_allclose(getattr(got, var), getattr(want, var), rtol=1e-12,
+                                   atol=1e-15, err_msg=var)
+
+
+def _nonlinear(rhs_v):
+    """A model whose dv/dt is ``rhs_v(v, ge, p)``, with method 'exact'."""
+
+    class NotLinear(ns.ODEModel):
+        parameters = ("tau",)
+        state_variables = {"v": ("v", volt, 0.0)}
+        weight_unit = current_unit = volt
+        method = "exact"
+
+        @staticmethod
+        def derivatives(v, ge, gi, i_ext, p):
+            return rhs_v(v, ge, p), -ge / p.tau, -gi / p.tau
+
+        @staticmethod
+        def threshold(v, ge, gi, p):
+            return v > 1.0
+
+        @staticmethod
+        def reset(v, ge, gi, p):
+            return 0.0, ge, gi
+
+        def step_parameters(self, dt):
+            return {"tau": 10e-3}
+
+    return NotLinear()
+
+
+@pytest.mark.parametrize("rhs,variable", [
+    (lambda v, ge, p: v * v / p.tau, "in 'v'"),
+    # AdEx's exponential onset
+    (lambda v, ge, p: (-v + 2e-3 * math.exp((v + 0.05) / 2e-3)) / p.tau, "in 'v'"),
+    # a conductance: linear in each variable, not in both
+    (lambda v, ge, p: ge * (0.0 - v) / p.tau, "in 'v'|in 'ge'")])
+def test_exact_refuses_a_nonlinear_model_naming_the_variable(rhs, variable):
+    model = _nonlinear(rhs)
+    with pytest.raises(ValueError, match=rf"NotLinear \(method='exact'\): the system is not "
+                                         rf"linear ({variable})"):
+        model.parameter_values(1e-4)
+    cells = ns.NeuronGroup(1, model, name="cell")
+    with pytest.raises(ValueError, match="not linear"):
+        ns.Network(cells).run(1 * ms, dt=0.1 * ms)
+
+
+def test_an_overflow_in_the_derivatives_is_reported_as_non_linear():
+    model = _nonlinear(lambda v, ge, p: math.exp(v / 1e-3) / p.tau)
+    with pytest.raises(ValueError, match="derivatives raised OverflowError"):
+        model.parameter_values(1e-4)
+
+
+@pytest.mark.brian2
+def test_exact_lif_agrees_with_brian2s_exact_spike_for_spike():
+    """Exported with Brian2's method='exact' (its own symbolic solution): the same
+    spikes, the potentials equal to rounding."""
+    pytest.importorskip("brian2")
+    from neurosim.interop.brian2 import to_brian2
+    from neurosim.interop._brian2_ode import ode_spec
+    spec = ode_spec(ExactLIF(**LIF_PARAMS), 1e-4)
+    assert spec["method"] == "exact" and not any(k.startswith("exact_") for k in spec["params"])
+    net, spikes, trace = _lif_network(ExactLIF(**LIF_PARAMS), "numba", duration=0 * ms)
+    twin = to_brian2(net)
+    twin.run(200 * ms)
+    net.run(200 * ms, backend="numba")
+    rec = twin.recordings()
+    assert spikes.num_spikes > 200
+    np.testing.assert_array_equal(spikes.i, rec[spikes].i)
+    np.testing.assert_array_equal(spikes.steps, rec[spikes].steps)
+    np.testing.assert_allclose(trace.v, rec[trace].v, rtol=0, atol=1e-12)

@@ -16,7 +16,7 @@ source (their syntax trees) and written in Brian2's language:
 Every quantity is in SI units as numbers, as neurosim holds them: variables and
 parameters are declared dimensionless and each derivative is divided by
 ``second``, so that Brian2's unit checks hold. The integration method is the
-model's (Brian2 has the same names).
+model's (Brian2 has the same names, ``exact`` included).
 """
 import ast
 import inspect
@@ -78,7 +78,9 @@ def ode_spec(model, dt):
     reset += [f"{name} = {expr}" for name, expr in zip(names, after) if expr != name]
 
     values = model.parameter_values(dt)
-    params = {k: (float(v), "1") for k, v in values.items() if k not in ("dt", "n_ref")}
+    # the exact method's propagator is neurosim's: Brian2's method='exact' derives its own
+    generated = ("dt", "n_ref") + getattr(cls, "_generated_parameters", ())
+    params = {k: (float(v), "1") for k, v in values.items() if k not in generated}
     refractory = False
     if values.get("n_ref", 0):
         params["t_ref"] = (values["n_ref"] * dt, "second")

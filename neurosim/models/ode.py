@@ -49,6 +49,14 @@ Methods
     evaluation of each rate and one ``exp`` per variable. Otherwise ``B`` is
     measured from ``derivatives``, ``B = f(x + 1) - f(x)``, and the step computed
     as ``x + f(x) (exp(B dt) - 1)/B``: one more evaluation per variable.
+``"exact"``
+    For a system linear with constant coefficients, ``dx/dt = M x + c0 + c1 i_ext``
+    (Brian2's ``exact``): advanced by its propagator, ``x' = P x + q0 + q1 i_ext``
+    with ``P = expm(M dt)``, exact for an input constant over the step. ``M``,
+    ``c0`` and ``c1`` are measured on the host by evaluating ``derivatives`` (at
+    the zero state and the unit vectors), once per model and ``dt``, after a
+    check that the system is linear (``neurosim/models/_exact.py``); ``P``,
+    ``q0`` and ``q1`` are per-step parameters, so the step is sums of products.
 """
 import inspect
 import math
@@ -57,10 +65,11 @@ import textwrap
 from numba import njit
 
 from ._base import NeuronModel, refractory_steps
+from ._exact import exact_parameter_names, exact_parameter_values, exact_step
 
 __all__ = ["ODEModel"]
 
-METHODS = ("euler", "rk2", "rk4", "exponential_euler")
+METHODS = ("euler", "rk2", "rk4", "exponential_euler", "exact")
 
 
 def _stage(names, base, scale, slopes):
@@ -83,13 +92,17 @@ def _coefficient_step(n_vars):
     return lines
 
 
-def _step_source(n_vars, method, coefficients=False):
+def _step_source(n_vars, method, coefficients=False, hold_v=True):
     """The body of the generated update: from the state ``x0..`` to ``y0..``;
-    ``coefficients``: the model gives ``linear_coefficients`` (exponential Euler)."""
+    ``coefficients``: the model gives ``linear_coefficients`` (exponential Euler);
+    ``hold_v``: ``v`` is held while refractory (the exact step then has a second
+    propagator for the other variables)."""
     x = [f"x{j}" for j in range(n_vars)]
     call = "_derivatives({}, i_ext, p)"
     lines = []
-    if method == "exponential_euler" and coefficients:
+    if method == "exact":
+        lines += exact_step(n_vars, hold_v)
+    elif method == "exponential_euler" and coefficients:
         lines += _coefficient_step(n_vars)
     elif method == "euler":
         lines.append(f"    {', '.join(f'k{j}' for j in range(n_vars))}, = {call.format(', '.join(x))}")
@@ -140,7 +153,7 @@ def _update_source(n_extra, method, hold_v, coefficients=False):
     lines = [f"def update({args}, i_ext, p, seed, step, k):",
              "    ref = ref - 1 if ref > 0 else ref",
              "    free = ref == 0"]
-    lines += _step_source(n_vars, method, coefficients)
+    lines += _step_source(n_vars, method, coefficients, hold_v)
     if hold_v:
         lines.append("    y0 = y0 if free else x0            # v held while refractory")
     lines += [f"    spiked = free & _threshold({', '.join(y)}, p)",
@@ -156,8 +169,8 @@ class ODEModel(NeuronModel):
 
     Subclasses set ``parameters`` (their own per-step parameters; ``dt`` and
     ``n_ref`` are added), ``extra_state``, ``state_variables``, ``method`` (one of
-    ``'euler'``, ``'rk2'``, ``'rk4'``, ``'exponential_euler'``) and three static
-    functions of plain Python that numba compiles:
+    ``'euler'``, ``'rk2'``, ``'rk4'``, ``'exponential_euler'``, ``'exact'``) and
+    three static functions of plain Python that numba compiles:
 
     * ``derivatives(v, ge, gi, *extra, i_ext, p)``: the time derivatives of ``v``,
       ``ge``, ``gi`` and the extra variables (per second, SI units), a tuple in
@@ -176,7 +189,11 @@ class ODEModel(NeuronModel):
       which stays the model's definition (Brian2's equations are written from it);
       the two must agree (``A + B x == derivatives(...)`` up to rounding).
 
-    and implement ``step_parameters(dt)`` (``{name: value}`` of their own
+    With ``method = "exact"`` the system must be linear with constant coefficients
+    in its state and ``i_ext`` (see the module); a model that is not is refused
+    at its first build, with the variable in which it is not linear.
+
+    Subclasses implement ``step_parameters(dt)`` (``{name: value}`` of their own
     parameters) and, for refractoriness, an attribute ``refractory`` (seconds): no
     spike for that long after one, and ``v`` is held meanwhile unless the class
     sets ``hold_v = False``; the other variables go on.
@@ -239,7 +256,15 @@ class ODEModel(NeuronModel):
         if coefficients and cls.method != "exponential_euler":
             raise ValueError(f"{cls.__name__} gives linear_coefficients, which only the "
                              f"method 'exponential_euler' uses (method={cls.method!r})")
-        cls.parameters = own + ("dt", "n_ref")
+        n_vars = 3 + len(cls.extra_state)
+        # the exact step's propagator, computed on the host (parameter_values)
+        generated = exact_parameter_names(n_vars, cls.hold_v) if cls.method == "exact" else ()
+        clash = set(generated) & set(own)
+        if clash:
+            raise ValueError(f"{cls.__name__}.parameters names {sorted(clash)[:3]}..., which "
+                             "the exact method adds itself (its propagator)")
+        cls._generated_parameters = generated
+        cls.parameters = own + generated + ("dt", "n_ref")
         cls.update_source = _update_source(len(cls.extra_state), cls.method, cls.hold_v,
                                            coefficients)
         names = ("derivatives", "threshold", "reset") + (
@@ -275,6 +300,10 @@ class ODEModel(NeuronModel):
     def parameter_values(self, dt):
         values = dict(self.step_parameters(dt))
         values.update(dt=dt, n_ref=refractory_steps(getattr(self, "refractory", 0.0), dt))
+        if type(self).method == "exact":
+            # per model instance: a group with parameters per neuron gets a
+            # propagator per neuron (each neuron's model comes here)
+            values.update(exact_parameter_values(self, values, dt))
         return values
 
 
