@@ -9,6 +9,7 @@ import time
 import numpy as np
 
 from . import mpi as _mpi
+from ._build_keyed import procedural_arrays
 from ._build_plastic import build_plastic
 from ._fixed_point import check_input_bound, to_fixed as _to_fixed
 from ._memory import allocate, check_memory
@@ -47,6 +48,8 @@ def build_network(net, dt, seed):
     expected = [0.0, 0.0]                # CSR only, and with arrays of their own
     for s in net.synapses:
         lo, hi = net._range(offsets, s.target)
+        if s.storage == "procedural":        # nothing per synapse
+            continue
         stored = s.plasticity is not None or isinstance(s.rule, Explicit)
         expected[stored] += s.expected_count() * (1.0 if keep is None else keep[lo:hi].mean())
     check_memory(n, n_src, depth=1, n_syn=int(expected[0]), n_stored=int(expected[1]))
@@ -59,6 +62,7 @@ def build_network(net, dt, seed):
     model_set = _kernels.model_set([g.model.kernel for g in net.groups])
     neurons = _build_neurons(net, offsets, n, dt, root.spawn(1)[0], model_set)
     syn, depth = _build_synapses(net, offsets, n, n_src, dt, keep)
+    procedural, procedural_bound = procedural_arrays(net, offsets, n)
     # the synapses are allocated by now (and count against the available memory):
     # what remains is the delay buffer, whose depth only the drawn delays give
     check_memory(n, n_src, depth=depth, n_syn=0)
@@ -68,10 +72,12 @@ def build_network(net, dt, seed):
                                i_ext=i_bias.copy())
     drives = _build_drives(net, offsets, dt)
     plastic = build_plastic(net, offsets, n, n + n_src, dt)
-    check_input_bound(syn, drives, n, lambda k: _group_at(net, offsets, k), plastic)
+    check_input_bound(syn, drives, n, lambda k: _group_at(net, offsets, k), plastic,
+                      procedural_bound)
     net._arrays = Arrays(
         neurons=neurons, sources=_build_sources(net, offsets, n, dt), synapses=syn,
-        drives=drives, currents=currents, plastic=plastic,
+        drives=drives, currents=currents, plastic=plastic, procedural=procedural,
+        procedural_bound=procedural_bound,
         recorders=None, counters=np.zeros(2, dtype=np.int64), offsets=offsets, n=n,
         model_set=model_set, cache_dir=get_config()["cache_dir"])
     _build_recorders(net)

@@ -20,9 +20,10 @@ from .distributions import Normal, Uniform
 from .kernels import connect as K
 from .kernels._keyed import ARRAY, CONSTANT
 from .kernels._layout import FIXED_SCALE
+from .kernels.procedural import Procedural, empty_procedural, scan_rows as _scan_rows
 from .units import second
 
-__all__ = ["KeyedProjection", "PerSynapse", "streams", "STREAM_BUILD"]
+__all__ = ["KeyedProjection", "PerSynapse", "streams", "STREAM_BUILD", "procedural_arrays"]
 
 # the build's streams of the counter-based generator: 4 per projection, after the run's
 STREAM_BUILD = 1 << 40
@@ -172,6 +173,29 @@ class KeyedProjection:
             K.fill_rows(*args, _blocks_of(self.n_rows), *draws)
         return stats
 
+    def scan(self):
+        """Procedural storage: draw every row once, keeping nothing per synapse.
+
+        Returns the projection's summary fields (as :meth:`fill`) and, per target,
+        the sum of its synapses' ``|weight|`` in fixed point (the largest input it
+        can receive in one step). Raises on values out of range, as the stored
+        build does."""
+        p = self.plan
+        for what, kind in (("weight", self.w[0]), ("delay", self.d[0])):
+            if kind == ARRAY:
+                raise ValueError(f"{what}: {self.name} gives one {what} per synapse, which "
+                                 "procedural connectivity cannot regenerate (it stores "
+                                 "nothing per synapse); give one value or a distribution "
+                                 "(Uniform, Normal), or use storage='stored'")
+        stats = np.zeros((self.n_rows, K.N_STATS), dtype=np.int64)
+        bound = _scan_rows(p.code, np.uint64(self.seed), self.streams, p.m, p.excluded, p.k,
+                           p.p_scale, p.multapses, p.width, max(1, numba.get_num_threads()),
+                           self.w[0], _four(self.w[1]), self.d[0], _four(self.d[1]),
+                           float(self.d_div), stats)
+        self._check(stats, whole=True)
+        n = int(stats[:, K.STAT_FULL].sum())
+        return (n, None, None, None) + _delay_range(stats), bound
+
     # ------------------------------------------------------------------ checks
     def _check(self, stats, whole):
         """Raise on drawn values out of range (checked once: for the whole projection
@@ -194,6 +218,51 @@ class KeyedProjection:
             low = _delay_range(stats)[0] * self.dt * 1e3
             raise ValueError(f"delay: drawn delays of {self.name} reach {low:g} ms; delays "
                              "must be >= 0, truncate the distribution with low=0*ms")
+
+
+def procedural_arrays(net, offsets, n):
+    """The ``kernels.procedural.Procedural`` of a built network's procedural projections,
+    and the largest input each of the ``2 n`` targets can receive from them in one step
+    (fixed point, as float; for the input bound)."""
+    projections = [s for s in net.synapses if getattr(s, "_procedural", None) is not None]
+    bound = np.zeros(2 * n)
+    if not projections:
+        return empty_procedural(), bound
+    cols = {f: [] for f in Procedural._fields}
+    row0 = 0
+    for s in projections:
+        kp, p = s._procedural, s._procedural.plan
+        lo = offsets[id(s.source.root)] + s.source.start
+        add = net._range(offsets, s.target)[0] + s.channel * n
+        bound[add:add + p.m] += s._bound
+        for f, v in (("lo", lo), ("hi", lo + kp.n_rows), ("row0", row0), ("code", p.code),
+                     ("m", p.m), ("add", add), ("p_scale", p.p_scale),
+                     ("multapses", p.multapses), ("seed", kp.seed), ("streams", kp.streams),
+                     ("w_kind", kp.w[0]), ("w_prm", _four(kp.w[1])), ("d_kind", kp.d[0]),
+                     ("d_prm", _four(kp.d[1])), ("d_div", float(kp.d_div)),
+                     ("excluded", p.excluded), ("k", p.k), ("width", p.width),
+                     ("m_max", p.m)):
+            cols[f].append(v)
+        row0 += kp.n_rows
+    i64 = dict(dtype=np.int64)
+    arrays = {f: np.array(cols[f], **i64) for f in ("lo", "hi", "row0", "code", "m", "add",
+                                                    "w_kind", "d_kind")}
+    arrays.update(
+        excluded=np.concatenate(cols["excluded"]).astype(np.int64),
+        k=np.concatenate(cols["k"]).astype(np.int64), p_scale=np.array(cols["p_scale"]),
+        multapses=np.array(cols["multapses"], dtype=np.bool_),
+        seed=np.array(cols["seed"], dtype=np.uint64), streams=np.array(cols["streams"], **i64),
+        w_prm=np.array(cols["w_prm"]), d_prm=np.array(cols["d_prm"]),
+        d_div=np.array(cols["d_div"]), width=np.int64(max(cols["width"])),
+        m_max=np.int64(max(cols["m_max"])))
+    return Procedural(**arrays), bound
+
+
+def _four(prm):
+    """A specification's parameters padded to the 4 columns of ``Procedural``."""
+    out = np.zeros(4)
+    out[:prm.size] = prm
+    return out
 
 
 def _delay_si(name, value):

@@ -29,7 +29,7 @@ def to_fixed(weights):
     return np.rint(weights * L.FIXED_SCALE).astype(np.int64)
 
 
-def check_input_bound(synapses, drives, n, names, plastic=None):
+def check_input_bound(synapses, drives, n, names, plastic=None, procedural=None):
     """Refuse a network whose input to one neuron in one step could overflow int64.
 
     Parameters
@@ -45,9 +45,14 @@ def check_input_bound(synapses, drives, n, names, plastic=None):
     plastic : kernels.plasticity.Plastic, optional
         Plastic synapses, counted at their largest weight (``w_max`` where a rule
         learns).
+    procedural : ndarray of float, optional
+        Per target (``2 n``), the sum of the fixed-point ``|weight|`` of its
+        procedural synapses (drawn once at the build, ``_build_keyed.procedural_arrays``).
     """
     # compiled: no temporary array per synapse (PD14 holds 3e8)
     worst = input_bound(synapses.target, synapses.weight, 2 * n, numba.get_num_threads())
+    if procedural is not None:
+        worst = worst + procedural
     if plastic is not None and plastic.w.size:
         # at most w_max where a rule learns; short-term plasticity transmits at most w
         p = plastic.prm[plastic.rule]

@@ -53,7 +53,7 @@ def changeable(net):
     """``(object, attribute)`` of every parameter that can change between runs."""
     return ([(s, "_rates") for s in net.sources if isinstance(s, PoissonGroup)]
             + [(c, "_amplitude") for c in net.inputs if isinstance(c, CurrentInput)]
-            + [(s, "_weight_si") for s in net.synapses])
+            + [(s, "_weight_si") for s in net.synapses if s.storage != "procedural"])
 
 
 def warn_replaced(net, saved):

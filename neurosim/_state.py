@@ -78,7 +78,7 @@ def set_weights(net, synapses, weights):
     target[synapses._positions] = new
     try:
         check_input_bound(a.synapses, a.drives, a.n, lambda k: _group_at(net, a.offsets, k),
-                          a.plastic)
+                          a.plastic, getattr(a, "procedural_bound", None))
     except OverflowError:
         target[synapses._positions] = old
         raise

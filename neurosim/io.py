@@ -216,6 +216,7 @@ def fingerprint(net):
     for arr in (a.synapses.indptr, a.synapses.target, a.synapses.delay, a.neurons.seg_prm,
                 *per_neuron):
         digest.update(np.ascontiguousarray(arr).tobytes())
+    digest.update(b"".join(s._procedural_identity() for s in net.synapses))
     part = getattr(net, "_mpi_part", None)
     return {"dt": net.dt, "seed_at_build": net._build_seed,
             "groups": [[g.name, g.n, repr(g.model)] for g in net.groups],

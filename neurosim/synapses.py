@@ -5,7 +5,7 @@ import numpy as np
 
 from ._fixed_point import to_fixed
 from ._build_keyed import KeyedProjection, PerSynapse, _spec, streams
-from .connectivity import Explicit, _Rule
+from .connectivity import Explicit, FixedIndegree, _Rule
 from .distributions import Normal, Uniform
 from .groups import _Population
 from .inputs import check_kind, check_target
@@ -59,13 +59,27 @@ class Synapses:
         initial weights must lie within its bounds), a short-term one
         (``TsodyksMarkram``), or one of each. Runs on the ``numpy`` and ``numba``
         backends.
+    storage : {'stored', 'procedural'}, optional
+        ``'stored'`` (default): the synapses are drawn once, at the build, and
+        kept (16 bytes each). ``'procedural'``: nothing is kept per synapse; when
+        a source fires, its synapses (targets, weights, delays) are drawn again
+        from the same random keys, as GeNN's procedural connectivity does. For
+        the same seed the run is identical to the stored one, spike for spike;
+        it trades memory for time (a row is drawn for every spike). For rules
+        drawn by source (``AllToAll``, ``OneToOne``, ``FixedProbability``,
+        ``FixedOutdegree``, ``FixedTotalNumber``) with one weight and delay or
+        ``Uniform``/``Normal`` ones, on the ``numpy`` and ``numba`` backends in
+        one process. Not for plastic synapses (their weights change and must be
+        kept), explicit lists (the list is itself the storage) or
+        ``FixedIndegree`` (drawn by target: a source's row cannot be drawn
+        alone). ``i``, ``j``, ``weight`` and ``delay`` are then None.
 
     Notes
     -----
     Connectivity, weights and delays are drawn when the network is built, from
     the network's seed, and can be read afterwards as ``i``, ``j`` (int32 index
     arrays, as in Brian2), ``weight`` (SI/internal units) and ``delay``
-    (seconds). In a network split over MPI ranks (:mod:`neurosim.mpi`) each rank
+    (seconds), unless ``storage='procedural'``. In a network split over MPI ranks (:mod:`neurosim.mpi`) each rank
     holds, and these give, only the synapses onto its own neurons.
 
     Examples
@@ -84,7 +98,7 @@ class Synapses:
     i, j, _weight_si, _delay_steps, _positions = (PerSynapse() for _ in range(5))
 
     def __init__(self, source, target, kind, weight, delay=0 * second, connect=None, name=None,
-                 plasticity=None):
+                 plasticity=None, storage="stored"):
         if not isinstance(source, _Population):
             raise TypeError(f"source={source!r} must be a neuron group, a slice of one or an "
                             "input group")
@@ -116,9 +130,30 @@ class Synapses:
             None if r is None else r._bind(target.model, self.name)
             for r in rules_of(plasticity, self.name))
         self._learning = True
+        self.storage = storage
         self._csr = self._n_built = None
         self.i = self.j = self._weight_si = self._delay_steps = None
         self._network = None
+
+    @property
+    def storage(self):
+        """Whether the synapses are kept (``'stored'``) or drawn again (``'procedural'``).
+
+        Procedural synapses are drawn again from their keys at every spike of their
+        source (see the class); settable before the build.
+        """
+        return self._storage
+
+    @storage.setter
+    def storage(self, value):
+        if value not in ("stored", "procedural"):
+            raise ValueError(f"storage={value!r} must be 'stored' or 'procedural'")
+        if value == "procedural":
+            why = _not_procedural(self)
+            if why:
+                raise ValueError(f"storage='procedural' is not possible for {self.name}: {why}; "
+                                 "use storage='stored'")
+        self._storage = value
 
     def expected_count(self):
         return self.rule.expected_count(self.source.n, self.target.n)
@@ -155,13 +190,23 @@ class Synapses:
             rel = g_post - source_offset
             inside = (rel >= 0) & (rel < src.n)
             self_pre[inside] = rel[inside]
-        self._dt, self._csr, self._keyed = dt, None, None
+        self._dt, self._csr, self._keyed, self._procedural = dt, None, None, None
         self.i = self.j = self._weight_si = self._delay_steps = self._positions = None
         if isinstance(self.rule, Explicit):
             self._build_list(index, seed, dt, keep)
             return None if self.plasticity is not None else np.bincount(
                 self.i, minlength=src.n).astype(np.int64)
         keyed = KeyedProjection(self, index, seed, dt, self_pre, keep)
+        if self._storage == "procedural":
+            if keep is not None:
+                raise NotImplementedError(
+                    f"{self.name}: storage='procedural' does not run split over MPI ranks "
+                    "yet; it runs on the numpy and numba backends in one process (use "
+                    "storage='stored' under MPI)")
+            summary, self._bound = keyed.scan()
+            self._summary = ProjectionSummary(*summary)
+            self._procedural = keyed            # what its rows need, for the engines
+            return None
         counts = keyed.count()
         if self.plasticity is None:
             self._keyed, self._row_count = keyed, counts
@@ -259,6 +304,10 @@ class Synapses:
 
     @weight.setter
     def weight(self, value):
+        if self._storage == "procedural":
+            raise ValueError(f"{self.name}: storage='procedural' keeps no weights to change; "
+                             "give the weight to Synapses before the build, or use "
+                             "storage='stored'")
         if self._weight_si is None:
             raise RuntimeError(f"{self.name}: weights can be changed once the network is "
                                "built; before, pass weight= to Synapses")
@@ -368,11 +417,36 @@ class Synapses:
         """
         if self._csr is not None:
             return int(self._csr[1].sum())
+        if self.__dict__.get("_procedural") is not None:
+            return self._summary.n_synapses
         return None if self.i is None else int(self.i.size)
+
+    def _procedural_identity(self):
+        """What identifies a procedural projection in a checkpoint's connectivity digest
+        (nothing of it is stored: its rule, weights, delays and size, with the seed);
+        empty for a stored one, whose arrays enter the digest."""
+        if self._storage != "procedural":
+            return b""
+        return repr((self.source.n, self.target.n, self.kind, self.rule, self._weight_spec,
+                     self._delay_spec, tuple(self._summary))).encode()
 
     def __repr__(self):
         return (f"Synapses({self.source.name} -> {self.target.name}, kind={self.kind!r}, "
                 f"connect={self.rule!r})")
+
+
+def _not_procedural(syn):
+    """Why ``syn`` cannot be procedural (None if it can)."""
+    if syn.plasticity is not None:
+        return ("plasticity changes the weights during the run, so they must be stored "
+                f"(plasticity={syn.plasticity!r})")
+    if isinstance(syn.rule, Explicit):
+        return "an explicit list of pairs is itself stored connectivity (connect=Explicit)"
+    if isinstance(syn.rule, FixedIndegree):
+        return ("FixedIndegree draws each target's sources, so a source's synapses cannot "
+                "be drawn alone when it fires; FixedOutdegree, FixedProbability or "
+                "FixedTotalNumber can")
+    return None
 
 
 def _indices(x):

@@ -1,6 +1,17 @@
 """What every backend is: the contract the run loop (``neurosim._run_loop``) drives."""
 
-__all__ = ["Backend"]
+__all__ = ["Backend", "refuse_procedural"]
+
+
+def refuse_procedural(net, backend):
+    """Raise ``NotImplementedError`` if ``net`` has procedural projections, which
+    ``backend`` (its name, for the message) does not run yet."""
+    names = [s.name for s in net.synapses if getattr(s, "storage", "stored") == "procedural"]
+    if names:
+        raise NotImplementedError(
+            f"storage='procedural' ({', '.join(names)}) is not supported on the {backend} "
+            "backend yet; it runs on backend='numba' and backend='numpy' in one process. "
+            "Use one of those, or storage='stored'")
 
 
 class Backend:

@@ -13,7 +13,7 @@ import numpy as np
 from ..kernels import _cuda
 from ..kernels._layout import VAR_SYNAPSE
 from ..kernels.plasticity import empty_plastic
-from ._base import Backend
+from ._base import Backend, refuse_procedural
 
 SYNC_STEPS = 64
 # the state copied to the GPU and back every chunk
@@ -71,6 +71,9 @@ class CudaBackend(Backend):
             from .._memory import NetworkTooLargeError
             raise NetworkTooLargeError(f"the network needs about {n_bytes / 2**30:.2f} GiB on "
                                        f"the GPU but only {free / 2**30:.2f} GiB is free")
+
+    def start(self, net, n_steps, chunk, threads):
+        refuse_procedural(net, "cuda")
 
     def _device_arrays(self, arrays):
         cache = getattr(arrays, "_cuda", None)

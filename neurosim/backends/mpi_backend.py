@@ -35,6 +35,7 @@ import numpy as np
 from .._mpi_gpu import _GpuRank
 from .._mpi_plan import DistributedError, _check_agreement, _check_min_delay, _Plan, fingerprint
 from ..monitors import RateMonitor
+from ._base import refuse_procedural
 from .cuda_backend import CudaBackend
 
 __all__ = ["DistributedBackend"]
@@ -68,6 +69,7 @@ class DistributedBackend:
     def start(self, net, n_steps, chunk, threads):
         """Check that every rank runs the same network for as long, make this rank's
         plan (its neurons, its synapses), share the monitors and compile."""
+        refuse_procedural(net, "MPI (distributed)")
         comm, a = self.comm, net._arrays
         self.net = net
         placement = net.placement

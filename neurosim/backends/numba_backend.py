@@ -2,6 +2,7 @@
 copy in the engine generated for the network's models)."""
 import numba
 
+from ..kernels.procedural import empty_procedural
 from ._base import Backend
 
 # Below this many neurons, one thread is the default. On an idle machine two
@@ -32,6 +33,13 @@ class NumbaBackend(Backend):
         simulate_numba = arrays.engine("simulate").simulate_numba
         return simulate_numba(arrays.neurons, arrays.sources, arrays.synapses, arrays.drives,
                               arrays.currents, arrays.recorders, arrays.plastic,
-                              arrays.counters,
+                              _procedural(arrays), arrays.counters,
                               seed, step0, n_steps, n_threads)
 
+
+
+def _procedural(arrays):
+    """The network's procedural projections (none for arrays made without them, such
+    as an MPI rank's view)."""
+    pr = getattr(arrays, "procedural", None)
+    return empty_procedural() if pr is None else pr

@@ -12,6 +12,7 @@ from ..kernels import _layout as L
 from ..kernels._rng import keyed_bits_numpy, uniform_numpy
 from ..kernels.plasticity_numpy import plasticity_step_numpy, sample_plastic_numpy
 from ..kernels.poisson import poisson_count_numpy
+from ..kernels.procedural import deliver_procedural_numpy
 from ..kernels.propagate import propagate_numpy
 from ._base import Backend
 
@@ -46,6 +47,9 @@ class NumpyBackend(Backend):
             slot = step % nr.buffer.shape[0]
             propagate_numpy(firing, step, syn.indptr, syn.target, syn.weight, syn.delay,
                             nr.buffer)
+            pr = getattr(arrays, "procedural", None)
+            if pr is not None:
+                deliver_procedural_numpy(pr, firing, step, nr.buffer)
             plasticity_step_numpy(arrays.plastic, firing, n, step, nr.buffer, slot)
             _poisson_drives(nr, drv, seed, step, slot)
             _apply_slot(nr, arrays.model_set, slot)

@@ -173,6 +173,11 @@ class Brian2Export:
             for src in network.sources:
                 self._export_source(src)
             for s in network.synapses:
+                if s.storage == "procedural":
+                    raise Brian2ExportError(
+                        f"{s.name}: storage='procedural' keeps no synapses to write into "
+                        "Brian2's Synapses; build the same projection with "
+                        "storage='stored' (the same seed draws the same synapses)")
                 self._export_synapses(s)
             self._export_drives()
             self._export_monitors()

@@ -103,6 +103,9 @@ def export(nir, network, nir_dt, outputs, seed):
         network.build(dt=(nir_dt or 1e-4) * second, seed=seed)
     matrices = {}
     for syn in network.synapses:
+        if syn.storage == "procedural":
+            _fail(f"synapses {syn.name!r}", "storage", "procedural",
+                  "NIR stores every weight in a matrix; use storage='stored'")
         delays = np.asarray(syn.delay)
         if delays.size and np.any(delays != 0):
             _fail(f"synapses {syn.name!r}", "delay", f"{delays.max() * 1e3:g} ms",

@@ -26,6 +26,7 @@ from ._model_set import apply_slot_dense, jumps, receive_jump, update_range
 from ._rng import step_key
 from .plasticity import plasticity_step, sample_plastic
 from .elements import drive_events, injected_current, receive_synaptic, sample, source_fires
+from .procedural import deliver_procedural
 from .propagate import propagate_numba
 
 # aux: the models' extra state variables, one row each (rows shared by the models
@@ -197,8 +198,12 @@ def _gather_spikes(spiked, firing):
 
 
 @njit(cache=True)
-def simulate_numba(nr, src, syn, drv, cur, rec, pl, counters, seed, step0, n_steps, n_threads):
+def simulate_numba(nr, src, syn, drv, cur, rec, pl, pr, counters, seed, step0, n_steps,
+                   n_threads):
     """Advance ``n_steps`` steps from ``step0``; returns the number of steps done.
+
+    ``pr``: the procedural projections (``procedural.Procedural``), whose rows are
+    drawn again for every spike of their sources, after the stored synapses'.
 
     ``counters`` holds ``[generator pointer, spikes recorded]``. The loop stops
     early, between steps, when the spike buffer could overflow in the next step;
@@ -243,6 +248,7 @@ def simulate_numba(nr, src, syn, drv, cur, rec, pl, counters, seed, step0, n_ste
         slot = step % depth
         propagate_numba(firing, n_fire, step, syn.indptr, syn.target, syn.weight, syn.delay,
                         nr.buffer, touched, n_touched)
+        deliver_procedural(pr, firing, n_fire, step, nr.buffer, touched, n_touched)
         plasticity_step(pl, firing, n_fire, n, step, nr.buffer, slot, touched, n_touched)
         _poisson_drives(nr, drv, seed, step, slot, touched, n_touched)
         _apply_slot(nr, jump, slot, touched, n_touched)
