@@ -133,8 +133,9 @@ def _reward_change_numpy(pl, q, t0, step):
     q, p, t0, c0 = q[on], p[:, on], t0[on], c[on]
     start = pl.window[0]
     gain = c0 * _exp_numpy((t0 - start) * p[DT] / p[TAU_C])
-    rows = pl.dopamine_integral[pl.rule[q]]
-    change = gain * (rows[:, step - start] - rows[np.arange(q.size), t0 - start])
+    rule = pl.rule[q]             # (not the rows of the sums: a window's columns each)
+    change = gain * (pl.dopamine_integral[rule, step - start]
+                     - pl.dopamine_integral[rule, t0 - start])
     w[on] = np.minimum(np.maximum(w[on] + p[LEARNING] * (p[W_MAX] - p[W_MIN]) * change,
                                   p[W_MIN]), p[W_MAX])
     c[on] = c0 * _exp_numpy(-((step - t0) * p[DT]) / p[TAU_C])
