@@ -1,6 +1,13 @@
 """What every backend is: the contract the run loop (``neurosim._run_loop``) drives."""
 
-__all__ = ["Backend", "refuse_procedural"]
+__all__ = ["Backend", "refuse_procedural", "plastic_or_none"]
+
+
+def plastic_or_none(arrays):
+    """The network's plastic synapses, or None where it has none: the compiled loops
+    are then compiled without them (numba drops a branch on a None argument)."""
+    pl = getattr(arrays, "plastic", None)
+    return pl if pl is not None and pl.w.size else None
 
 
 def refuse_procedural(net, backend):

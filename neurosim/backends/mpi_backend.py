@@ -35,7 +35,7 @@ import numpy as np
 from .._mpi_gpu import _GpuRank
 from .._mpi_plan import DistributedError, _check_agreement, _check_min_delay, _Plan, fingerprint
 from ..monitors import RateMonitor
-from ._base import refuse_procedural
+from ._base import plastic_or_none, refuse_procedural
 from .cuda_backend import CudaBackend
 
 __all__ = ["DistributedBackend"]
@@ -112,7 +112,8 @@ class DistributedBackend:
 
     def _args(self, step0, n_steps):
         a, net = self.net._arrays, self.net
-        return (a.neurons, a.sources, self.syn, a.drives, a.currents, a.recorders, a.plastic,
+        return (a.neurons, a.sources, self.syn, a.drives, a.currents, a.recorders,
+                plastic_or_none(a),
                 a.counters,
                 self.plan.local, net.seed, step0, n_steps, self.inbox, self.inbox.size,
                 self.inbox_step0, self.outbox, self.firing)

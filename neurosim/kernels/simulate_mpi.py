@@ -142,7 +142,8 @@ def advance_numba(nr, src, syn, drv, cur, rec, pl, counters, loc, seed, step0, n
         s = code % n_total
         if not loc.is_local[s]:        # this rank's own spikes were delivered already
             _deliver(syn, nr.buffer, s, inbox_step0 + code // n_total)
-            enqueue(pl, s, inbox_step0 + code // n_total)
+            if pl is not None:      # pruned by numba where there are no plastic synapses
+                enqueue(pl, s, inbox_step0 + code // n_total)
     depth = nr.buffer.shape[0]
     # no list of touched buffer entries here: the rank applies its slots whole
     touched, n_touched = np.zeros((depth, 0), np.int32), np.zeros(depth, np.int64)
@@ -179,7 +180,8 @@ def advance_numba(nr, src, syn, drv, cur, rec, pl, counters, loc, seed, step0, n
         slot = step % depth
         for m in range(n_fire):
             _deliver(syn, nr.buffer, firing[m], step)
-        plasticity_step(pl, firing, n_fire, n, step, nr.buffer, slot, touched, n_touched)
+        if pl is not None:
+            plasticity_step(pl, firing, n_fire, n, step, nr.buffer, slot, touched, n_touched)
         _poisson_drives(nr, drv, loc, seed, step, slot)
         _apply_slot(nr, loc, slot)
         for m in range(n_fire):
