@@ -16,9 +16,10 @@ the system, with the input current constant over the step), as Brian2's
 import numpy as np
 from scipy.linalg import expm
 
-from .._validation import check_positive, to_si
+from .._validation import check_positive
 from ..units import second, volt
 from ._base import NeuronModel, refractory_steps
+from ._lif_family import set_membrane
 
 __all__ = ["AdaptiveLIF"]
 
@@ -118,18 +119,12 @@ class AdaptiveLIF(NeuronModel):
 
     def __init__(self, tau_m, v_rest, v_reset, v_th, tau_w, a, b, tau_syn_e, tau_syn_i,
                  refractory=0 * second):
-        self.tau_m = check_positive("tau_m", tau_m, second)
-        self.v_rest = to_si("v_rest", v_rest, volt)
-        self.v_reset = to_si("v_reset", v_reset, volt)
-        self.v_th = to_si("v_th", v_th, volt)
-        if self.v_reset >= self.v_th:
-            raise ValueError(f"v_reset={v_reset!r} must lie below v_th={v_th!r}")
+        set_membrane(self, tau_m, v_rest, v_reset, v_th, refractory)
         self.tau_w = check_positive("tau_w", tau_w, second)
         self.a = check_positive("a", a, None, strict=False)
         self.b = check_positive("b", b, volt, strict=False)
         self.tau_syn_e = check_positive("tau_syn_e", tau_syn_e, second)
         self.tau_syn_i = check_positive("tau_syn_i", tau_syn_i, second)
-        self.refractory = check_positive("refractory", refractory, second, strict=False)
         self._freeze()
 
     @property

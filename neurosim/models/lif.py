@@ -1,16 +1,17 @@
 """Leaky integrate-and-fire neurons with current-based synapses."""
 import numpy as np
 
-from .._validation import _short, check_positive, has_unit, to_si
+from .._validation import check_positive
 from ..kernels import models as _kernels
 from ..kernels.lif import propagator
-from ..units import amp, farad, second, volt
+from ..units import farad, second, volt
 from ._base import NeuronModel, refractory_steps
+from ._lif_family import VoltageInputs, set_membrane
 
 __all__ = ["LIF"]
 
 
-class LIF(NeuronModel):
+class LIF(VoltageInputs, NeuronModel):
     """Current-based leaky integrate-and-fire neuron.
 
     Parameters
@@ -79,19 +80,13 @@ class LIF(NeuronModel):
 
     def __init__(self, tau_m, v_rest, v_reset, v_th, refractory=0 * second,
                  tau_syn_e=None, tau_syn_i=None, c_m=None, reset="to_v_reset"):
-        self.tau_m = check_positive("tau_m", tau_m, second)
-        self.v_rest = to_si("v_rest", v_rest, volt)
-        self.v_reset = to_si("v_reset", v_reset, volt)
-        self.v_th = to_si("v_th", v_th, volt)
-        self.refractory = check_positive("refractory", refractory, second, strict=False)
+        set_membrane(self, tau_m, v_rest, v_reset, v_th, refractory)
         if (tau_syn_e is None) != (tau_syn_i is None):
             raise ValueError(f"tau_syn_e={tau_syn_e!r} and tau_syn_i={tau_syn_i!r}: give both "
                              "(exponential synapses) or neither (delta synapses)")
         self.tau_syn_e = check_positive("tau_syn_e", tau_syn_e, second, allow_none=True)
         self.tau_syn_i = check_positive("tau_syn_i", tau_syn_i, second, allow_none=True)
         self.c_m = check_positive("c_m", c_m, farad, allow_none=True)
-        if self.v_reset >= self.v_th:
-            raise ValueError(f"v_reset={v_reset!r} must lie below v_th={v_th!r}")
         if reset not in self.RESETS:
             raise ValueError(f"reset={reset!r} must be one of {self.RESETS}")
         self.reset = reset
@@ -126,23 +121,6 @@ class LIF(NeuronModel):
             n_ref=refractory_steps(self.refractory, dt),
             unused_one=1.0, unused_zero=0.0,
             reset_sub=float(self.reset == "subtract"))
-
-    def _to_volts(self, name, value, allow_array):
-        if has_unit(value, amp):
-            if self.c_m is None:
-                raise TypeError(f"{name}={_short(value)}: a LIF without c_m takes it in volts "
-                                "(current x membrane resistance); give c_m to use amperes")
-            return to_si(name, value, amp, allow_array=allow_array) * self.tau_m / self.c_m
-        if self.c_m is not None and not has_unit(value, volt):
-            raise TypeError(f"{name}={_short(value)} has the wrong unit: expected a voltage "
-                            "(e.g. 1*mV) or a current (e.g. 100*pA)")
-        return to_si(name, value, volt, allow_array=allow_array)
-
-    def weight_to_si(self, name, value, *, allow_array=True):
-        return self._to_volts(name, value, allow_array)
-
-    def current_to_si(self, name, value, *, allow_array=True):
-        return self._to_volts(name, value, allow_array)
 
     def _repr_fields(self):
         return {k: getattr(self, k) for k in ("tau_m", "v_rest", "v_reset", "v_th", "refractory",

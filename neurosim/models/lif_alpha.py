@@ -15,9 +15,10 @@ the injected current constant over the step, as NEST's ``iaf_psc_alpha`` and Bri
 import numpy as np
 from scipy.linalg import expm
 
-from .._validation import _short, check_positive, has_unit, to_si
-from ..units import amp, farad, second, volt
+from .._validation import check_positive
+from ..units import farad, second, volt
 from ._base import NeuronModel, refractory_steps
+from ._lif_family import VoltageInputs, set_membrane
 
 __all__ = ["LIFAlpha"]
 
@@ -82,7 +83,7 @@ def _inert(row):
     return row
 
 
-class LIFAlpha(NeuronModel):
+class LIFAlpha(VoltageInputs, NeuronModel):
     """Leaky integrate-and-fire neuron with alpha-shaped synaptic currents.
 
     NEST's ``iaf_psc_alpha`` and PyNN's ``IF_curr_alpha``: a spike of weight ``w``
@@ -146,15 +147,9 @@ class LIFAlpha(NeuronModel):
 
     def __init__(self, tau_m, v_rest, v_reset, v_th, tau_syn_e, tau_syn_i,
                  refractory=0 * second, c_m=None):
-        self.tau_m = check_positive("tau_m", tau_m, second)
-        self.v_rest = to_si("v_rest", v_rest, volt)
-        self.v_reset = to_si("v_reset", v_reset, volt)
-        self.v_th = to_si("v_th", v_th, volt)
-        if self.v_reset >= self.v_th:
-            raise ValueError(f"v_reset={v_reset!r} must lie below v_th={v_th!r}")
+        set_membrane(self, tau_m, v_rest, v_reset, v_th, refractory)
         self.tau_syn_e = check_positive("tau_syn_e", tau_syn_e, second)
         self.tau_syn_i = check_positive("tau_syn_i", tau_syn_i, second)
-        self.refractory = check_positive("refractory", refractory, second, strict=False)
         self.c_m = check_positive("c_m", c_m, farad, allow_none=True)
         self._freeze()
 
@@ -173,25 +168,6 @@ class LIFAlpha(NeuronModel):
                 if key in _PARAMETERS:
                     values[key] = float(prop[row, col])
         return values
-
-    def _to_volts(self, name, value, allow_array):
-        """A weight or current in volts, or in amperes (times ``R = tau_m/c_m``)."""
-        if has_unit(value, amp):
-            if self.c_m is None:
-                raise TypeError(f"{name}={_short(value)}: a LIFAlpha without c_m takes it in "
-                                "volts (current x membrane resistance); give c_m to use "
-                                "amperes")
-            return to_si(name, value, amp, allow_array=allow_array) * self.tau_m / self.c_m
-        if self.c_m is not None and not has_unit(value, volt):
-            raise TypeError(f"{name}={_short(value)} has the wrong unit: expected a voltage "
-                            "(e.g. 1*mV) or a current (e.g. 100*pA)")
-        return to_si(name, value, volt, allow_array=allow_array)
-
-    def weight_to_si(self, name, value, *, allow_array=True):
-        return self._to_volts(name, value, allow_array)
-
-    def current_to_si(self, name, value, *, allow_array=True):
-        return self._to_volts(name, value, allow_array)
 
     def brian2_equations(self, dt):
         """How the model is written in Brian2, for :func:`~neurosim.interop.brian2.to_brian2`.

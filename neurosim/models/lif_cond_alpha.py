@@ -14,9 +14,10 @@ method, so its traces differ from these by the Euler error).
 """
 import numpy as np
 
-from .._validation import _short, check_positive, has_unit, to_si
-from ..units import amp, second, siemens, volt
+from .._validation import check_positive, to_si
+from ..units import second, siemens, volt
 from ._base import NeuronModel, refractory_steps
+from ._lif_family import LeakUnitInputs, set_membrane
 
 __all__ = ["LIFCondAlpha"]
 
@@ -71,7 +72,7 @@ def _inert(row):
     return row
 
 
-class LIFCondAlpha(NeuronModel):
+class LIFCondAlpha(LeakUnitInputs, NeuronModel):
     """Conductance-based leaky integrate-and-fire neuron with alpha-shaped conductances.
 
     PyNN's ``IF_cond_alpha``: a spike of weight ``w`` opens a conductance
@@ -125,17 +126,11 @@ class LIFCondAlpha(NeuronModel):
 
     def __init__(self, tau_m, v_rest, v_reset, v_th, tau_syn_e, tau_syn_i, e_e, e_i,
                  refractory=0 * second, g_l=None):
-        self.tau_m = check_positive("tau_m", tau_m, second)
-        self.v_rest = to_si("v_rest", v_rest, volt)
-        self.v_reset = to_si("v_reset", v_reset, volt)
-        self.v_th = to_si("v_th", v_th, volt)
-        if self.v_reset >= self.v_th:
-            raise ValueError(f"v_reset={v_reset!r} must lie below v_th={v_th!r}")
+        set_membrane(self, tau_m, v_rest, v_reset, v_th, refractory)
         self.tau_syn_e = check_positive("tau_syn_e", tau_syn_e, second)
         self.tau_syn_i = check_positive("tau_syn_i", tau_syn_i, second)
         self.e_e = to_si("e_e", e_e, volt)
         self.e_i = to_si("e_i", e_i, volt)
-        self.refractory = check_positive("refractory", refractory, second, strict=False)
         self.g_l = check_positive("g_l", g_l, siemens, allow_none=True)
         self._freeze()
 
@@ -157,28 +152,6 @@ class LIFCondAlpha(NeuronModel):
                     e_i=self.e_i, n_ref=refractory_steps(self.refractory, dt),
                     dt_over_tau_m=dt / self.tau_m, dt_over_tau_e=dt / self.tau_syn_e,
                     dt_over_tau_i=dt / self.tau_syn_i, e_num=float(np.e))
-
-    def _per_leak(self, name, value, unit, allow_array):
-        """A weight (units of g_l, or siemens) or a current (volts, or amperes)."""
-        want = None if unit is siemens else volt
-        plain = ("weights as plain numbers (units of g_l)" if want is None
-                 else "currents in volts (I/g_l)")
-        if has_unit(value, unit):
-            if self.g_l is None:
-                raise TypeError(f"{name}={_short(value)}: a LIFCondAlpha without g_l takes "
-                                f"{plain}; give g_l to use physical units")
-            return to_si(name, value, unit, allow_array=allow_array) / self.g_l
-        if self.g_l is not None and not has_unit(value, want):
-            allowed = ("a plain number (units of g_l) or a conductance (e.g. 10*nS)"
-                       if want is None else "a voltage (I/g_l) or a current (e.g. 100*pA)")
-            raise TypeError(f"{name}={_short(value)} has the wrong unit: expected {allowed}")
-        return to_si(name, value, want, allow_array=allow_array)
-
-    def weight_to_si(self, name, value, *, allow_array=True):
-        return self._per_leak(name, value, siemens, allow_array)
-
-    def current_to_si(self, name, value, *, allow_array=True):
-        return self._per_leak(name, value, amp, allow_array)
 
     def brian2_equations(self, dt):
         """How the model is written in Brian2, for :func:`~neurosim.interop.brian2.to_brian2`.
