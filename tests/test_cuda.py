@@ -127,6 +127,39 @@ def test_cuda_and_numba_can_alternate_on_one_network():
     np.testing.assert_array_equal(monitors["spikes"].i, one["spikes"][0])
 
 
+def test_cuda_sees_what_changed_between_runs():
+    """Rates, constant currents, weights and model parameters set between runs reach
+    the GPU (its copies of them were once kept from the first run: a silent error)."""
+    from neurosim.units import mV
+
+    def run(backend):
+        src = ns.PoissonGroup(20, 50 * Hz, name="src")
+        cells = ns.NeuronGroup(10, ns.LIF(tau_m=10 * ms, v_rest=0 * mV, v_reset=0 * mV,
+                                          v_th=10 * mV), name="cells")
+        syn = ns.Synapses(src, cells, kind="excitatory", weight=3 * mV,
+                          connect=ns.FixedProbability(0.5), delay=1 * ms)
+        bias = ns.CurrentInput(cells, 1 * mV)
+        out, inp = ns.SpikeMonitor(cells), ns.SpikeMonitor(src)
+        net = ns.Network(src, cells, syn, bias, out, inp)
+        net.run(10 * ms, dt=0.1 * ms, seed=1, backend=backend)
+        counts = [out.num_spikes]
+        for change in (lambda: setattr(src, "rates", 400 * Hz),
+                       lambda: setattr(bias, "amplitude", 8 * mV),
+                       lambda: setattr(syn, "weight", 6 * mV),
+                       lambda: setattr(cells, "model", ns.LIF(tau_m=10 * ms, v_rest=0 * mV,
+                                                              v_reset=0 * mV, v_th=30 * mV))):
+            change()
+            net.run(10 * ms, backend=backend)
+            counts.append(out.num_spikes)
+        return counts, out.i.copy(), out.steps.copy(), inp.num_spikes
+
+    want, got = run("numba"), run("cuda")
+    assert np.all(np.diff(want[0]) > 0) and want[3] > 200    # every run fires
+    assert got[0] == want[0] and got[3] == want[3]
+    np.testing.assert_array_equal(got[1], want[1])
+    np.testing.assert_array_equal(got[2], want[2])
+
+
 def test_cuda_unavailable_error_names_cause_and_alternatives():
     code = ("import neurosim as ns\n"
             "try:\n    ns.backends.get_backend('cuda')\n"

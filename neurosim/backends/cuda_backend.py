@@ -26,6 +26,9 @@ _STATIC = ("seg_hi", "seg_code", "seg_prm", "seg_hoff", "nrn_prm", "i_bias", "in
            "cur_n_cols", "cur_ratio", "d_lo", "d_hi", "d_channel", "d_weight", "d_n_sub",
            "d_k_lo", "d_k_max", "d_t_ptr", "d_g_ptr", "d_shift", "d_thresholds", "d_guide",
            "st_scol", "st_idx")
+# what a user may change between runs (rates, constant currents, weights, a model's
+# parameters, time-varying currents): copied again at the start of every run
+_BETWEEN_RUNS = ("p_fire", "i_bias", "weight", "seg_prm", "nrn_prm", "cur_values")
 # the plastic synapses' arrays (kernels.plasticity.Plastic): fixed once built, and the
 # state, copied in and out every chunk like the neurons' (prm only in: learning is
 # switched on and off between runs)
@@ -74,24 +77,35 @@ class CudaBackend(Backend):
 
     def start(self, net, n_steps, chunk, threads):
         refuse_procedural(net, "cuda")
+        cache = getattr(net._arrays, "_cuda", None)
+        if cache is not None:
+            host = self._host_arrays(net._arrays)
+            for k in _BETWEEN_RUNS:
+                cache[k].copy_to_device(np.ascontiguousarray(host[k]))
+
+    @staticmethod
+    def _host_arrays(arrays):
+        """The host arrays of ``_STATIC`` (those of the state monitors' columns apart)."""
+        nr, src, syn, drv, cur, rec = (arrays.neurons, arrays.sources, arrays.synapses,
+                                       arrays.drives, arrays.currents, arrays.recorders)
+        return dict(seg_hi=nr.seg_hi, seg_code=nr.seg_code,
+                    seg_prm=nr.seg_prm, seg_hoff=nr.seg_hoff,
+                    # a placeholder row when no parameter is per neuron
+                    nrn_prm=nr.nrn_prm if nr.nrn_prm.shape[0] else
+                    np.zeros((1, nr.seg_prm.shape[1]), nr.seg_prm.dtype),
+                    i_bias=nr.i_bias, indptr=syn.indptr,
+                    target=syn.target, weight=syn.weight, delay=syn.delay,
+                    p_fire=src.p_fire, gen_source=src.gen_source, mask=rec.mask,
+                    rate_lo=rec.rate_lo, rate_hi=rec.rate_hi, st_var=rec.st_var,
+                    st_every=rec.st_every,
+                    **{f"cur_{f}": getattr(cur, f) for f in cur._fields},
+                    **{f"d_{f}": getattr(drv, f) for f in drv._fields})
 
     def _device_arrays(self, arrays):
         cache = getattr(arrays, "_cuda", None)
         if cache is None:
-            nr, src, syn, drv, cur, rec = (arrays.neurons, arrays.sources, arrays.synapses,
-                                           arrays.drives, arrays.currents, arrays.recorders)
-            host = dict(seg_hi=nr.seg_hi, seg_code=nr.seg_code,
-                        seg_prm=nr.seg_prm, seg_hoff=nr.seg_hoff,
-                        # a placeholder row when no parameter is per neuron
-                        nrn_prm=nr.nrn_prm if nr.nrn_prm.shape[0] else
-                        np.zeros((1, nr.seg_prm.shape[1]), nr.seg_prm.dtype),
-                        i_bias=nr.i_bias, indptr=syn.indptr,
-                        target=syn.target, weight=syn.weight, delay=syn.delay,
-                        p_fire=src.p_fire, gen_source=src.gen_source, mask=rec.mask,
-                        rate_lo=rec.rate_lo, rate_hi=rec.rate_hi, st_var=rec.st_var,
-                        st_every=rec.st_every,
-                        **{f"cur_{f}": getattr(cur, f) for f in cur._fields},
-                        **{f"d_{f}": getattr(drv, f) for f in drv._fields})
+            nr, src, rec = arrays.neurons, arrays.sources, arrays.recorders
+            host = self._host_arrays(arrays)
             # the recorded columns of neurons grouped by neuron, so that the thread that
             # updates a neuron samples it (no barrier of its own for the state monitors);
             # those of plastic synapses apart (sampled before the synapses change)
