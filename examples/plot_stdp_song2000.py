@@ -132,12 +132,12 @@ Path("figures").mkdir(exist_ok=True)
 fig.savefig("figures/stdp_song2000.png", dpi=100)
 
 # %%
-# From a flat start the weights split: after 100 s 25 % of the synapses lie
+# From a flat start the weights split: after 100 s 27 % of the synapses lie
 # within a tenth of the range from zero and 17 % within a tenth of ``w_max``
 # (10 % each at the start), and the middle of the range thins out (Brian2's own
 # example gives 23 % and 19 % after the same time). The output rate falls from
-# about 75 Hz in the first seconds to about 24 Hz within 40 s and then holds
-# steady, although the inputs keep firing at 15 Hz: the competition sets the
+# 53 Hz over the first 10 s to 22-26 Hz over the last 10 s of runs of 100, 200
+# and 300 s, although the inputs keep firing at 15 Hz: the competition sets the
 # output rate, as Song et al. (2000) found. With steps of 1 % of the range per
 # pair the weights keep diffusing between the bounds; longer runs sharpen the
-# two modes (31 % and 20 % after 200 s, about 32 % and 22 % from 300 s on).
+# two modes (29 % and 20 % after 200 s, 31 % and 20 % after 300 s).

@@ -21,6 +21,7 @@ from ._config import get_config
 from .kernels import _layout as L
 from .kernels import models as _kernels
 from .kernels.poisson import MAX_TABLE_LAMBDA, poisson_tables
+from .kernels.poisson_sources import BLOCK, block_bounds, update_thresholds
 from .kernels.simulate import (Arrays, Currents, Drives, Neurons, Recorders, Sources,
                                Synapses as SynapseArrays)
 from .monitors import SpikeMonitor, StateMonitor
@@ -217,8 +218,13 @@ def _build_sources(net, offsets, n, dt):
             ids.append(idx + offsets[id(s)])
     steps, ids = np.concatenate(steps), np.concatenate(ids)
     order = np.lexsort((ids, steps))
+    block_lo = block_bounds([(offsets[id(s)] - n, offsets[id(s)] - n + s.n)
+                             for s in net.sources], n_src)
+    thresholds = np.zeros((block_lo.size - 1, BLOCK + 1), dtype=np.int64)
+    update_thresholds(p_fire, block_lo, thresholds)
     return Sources(p_fire=p_fire, gen_step=steps[order], gen_source=ids[order],
-                   fired=np.zeros(n_src, dtype=np.bool_))
+                   fired=np.zeros(n_src, dtype=np.bool_), block_lo=block_lo,
+                   thresholds=thresholds)
 
 
 def _build_drives(net, offsets, dt):

@@ -24,6 +24,7 @@ from numba.core.errors import NumbaError
 from ._config import get_config
 from ._model_errors import explain_compile_error
 from ._snapshot import MUTABLE_NEURON_FIELDS
+from .kernels.poisson_sources import update_thresholds
 from .monitors import RateMonitor, SpikeMonitor, StateMonitor
 
 __all__ = ["run_steps", "prepare_chunk", "collect", "show_progress", "RunInterrupted",
@@ -193,6 +194,8 @@ def run_steps(net, be, n_steps, chunk, n_threads, progress):
     try:
         with (InterruptGuard() if be.interruptible else _Uninterruptible()) as interrupt:
             prepare_chunk(net, 0)
+            src = net._arrays.sources        # the rates may have changed since the last run
+            update_thresholds(src.p_fire, src.block_lo, src.thresholds)
             be.start(net, n_steps, chunk, threads)
             if be.compiled:
                 _compile(net, be, threads)

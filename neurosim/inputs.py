@@ -74,7 +74,7 @@ class PoissonGroup(_Population):
         >>> noise.rates = 100*Hz
         >>> net.run(100*ms)
         >>> before, spikes.num_spikes - before, noise.rates[:3]
-        (99, 980, array([100., 100., 100.]))
+        (104, 1010, array([100., 100., 100.]))
         """
         return self._rates.copy()
 

@@ -20,15 +20,16 @@ SYNC_STEPS = 64
 _CHANGING = ("v", "ge", "gi", "ref", "aux", "buffer")
 # (the keys of the kernels' groups, simulate_cuda._groups: a current's fields prefixed
 # "cur_", a drive's "d_", a state monitor's "st_")
-_STATIC = ("seg_hi", "seg_code", "seg_prm", "seg_hoff", "nrn_prm", "i_bias", "indptr", "target", "weight",
-           "delay", "p_fire", "gen_source", "mask", "rate_lo", "rate_hi", "st_var", "st_every",
+_STATIC = ("seg_hi", "seg_code", "seg_prm", "seg_hoff", "nrn_prm", "i_bias", "indptr", "target",
+           "weight", "delay", "p_fire", "block_lo", "thresholds", "gen_source", "mask",
+           "rate_lo", "rate_hi", "st_var", "st_every",
            "st_ncol", "st_nptr", "cur_lo", "cur_hi", "cur_vptr", "cur_values", "cur_n_rows",
            "cur_n_cols", "cur_ratio", "d_lo", "d_hi", "d_channel", "d_weight", "d_n_sub",
            "d_k_lo", "d_k_max", "d_t_ptr", "d_g_ptr", "d_shift", "d_thresholds", "d_guide",
            "st_scol", "st_idx")
 # what a user may change between runs (rates, constant currents, weights, a model's
 # parameters, time-varying currents): copied again at the start of every run
-_BETWEEN_RUNS = ("p_fire", "i_bias", "weight", "seg_prm", "nrn_prm", "cur_values")
+_BETWEEN_RUNS = ("p_fire", "thresholds", "i_bias", "weight", "seg_prm", "nrn_prm", "cur_values")
 # the plastic synapses' arrays (kernels.plasticity.Plastic): fixed once built, and the
 # state, copied in and out every chunk like the neurons' (prm only in: learning is
 # switched on and off between runs)
@@ -95,7 +96,8 @@ class CudaBackend(Backend):
                     np.zeros((1, nr.seg_prm.shape[1]), nr.seg_prm.dtype),
                     i_bias=nr.i_bias, indptr=syn.indptr,
                     target=syn.target, weight=syn.weight, delay=syn.delay,
-                    p_fire=src.p_fire, gen_source=src.gen_source, mask=rec.mask,
+                    p_fire=src.p_fire, block_lo=src.block_lo, thresholds=src.thresholds,
+                    gen_source=src.gen_source, mask=rec.mask,
                     rate_lo=rec.rate_lo, rate_hi=rec.rate_hi, st_var=rec.st_var,
                     st_every=rec.st_every,
                     **{f"cur_{f}": getattr(cur, f) for f in cur._fields},

@@ -9,9 +9,10 @@ code). This file only sequences them and records.
 import numpy as np
 
 from ..kernels import _layout as L
-from ..kernels._rng import keyed_bits_numpy, uniform_numpy
+from ..kernels._rng import keyed_bits_numpy
 from ..kernels.plasticity_numpy import plasticity_step_numpy, sample_plastic_numpy
 from ..kernels.poisson import poisson_count_numpy
+from ..kernels.poisson_sources import firing_numpy
 from ..kernels.procedural import deliver_procedural_numpy
 from ..kernels.propagate import propagate_numpy
 from ._base import Backend
@@ -41,8 +42,8 @@ class NumpyBackend(Backend):
             fired[src.gen_source[ctr[0]:hi_gen] - n] = True
             ctr[0] = hi_gen
             if n_src:
-                u = uniform_numpy(seed, L.STREAM_POISSON_GROUP, step, np.arange(n, n + n_src))
-                fired |= (src.p_fire > 0.0) & (u < src.p_fire)
+                fired = firing_numpy(seed, step, n, src.p_fire, fired, src.block_lo,
+                                     src.thresholds)
             firing = np.concatenate([np.flatnonzero(nr.spiked), n + np.flatnonzero(fired)])
             slot = step % nr.buffer.shape[0]
             propagate_numpy(firing, step, syn.indptr, syn.target, syn.weight, syn.delay,

@@ -8,8 +8,8 @@ both simulators see the same input and can agree spike for spike:
 
 ``PoissonGroup``
     A ``SpikeGeneratorGroup`` holding the spikes neurosim's counter-based
-    generator gives for the network's seed (``uniform(seed, STREAM_POISSON_GROUP,
-    step, global index) < rate*dt``), generated for each run
+    generator gives for the network's seed (drawn block by block,
+    ``kernels.poisson_sources.firing_numpy``), generated for each run
     (:func:`_realise_poisson`).
 ``PoissonInput``
     A network operation in the ``synapses`` slot that adds, to each target, the
@@ -34,6 +34,7 @@ import numpy as np
 from ..kernels import _layout as L
 from ..kernels._rng import keyed_bits_numpy, uniform_numpy
 from ..kernels.poisson import poisson_count_numpy
+from ..kernels.poisson_sources import BLOCK, block_bounds, firing_numpy, update_thresholds
 
 
 def _async_updates(export, bg, gidx, p):
@@ -77,13 +78,15 @@ def _realise_poisson(export, first, n_steps):
         Steps in the run.
     """
     for src, bs in export._poisson:
-        p = src.firing_probability(export.dt)
-        live = np.flatnonzero(p > 0.0)
-        gidx = export._offsets[id(src)] + live
+        p = np.broadcast_to(src.firing_probability(export.dt), (src.n,)).astype(float)
+        block_lo = block_bounds([(0, src.n)], src.n)
+        thresholds = np.zeros((block_lo.size - 1, BLOCK + 1), np.int64)
+        update_thresholds(p, block_lo, thresholds)
+        none = np.zeros(src.n, bool)
         idx, steps = [np.zeros(0, np.int64)], [np.zeros(0, np.int64)]
         for step in range(first, first + n_steps):
-            fired = live[uniform_numpy(export.seed, L.STREAM_POISSON_GROUP, step, gidx)
-                         < p[live]]
+            fired = np.flatnonzero(firing_numpy(export.seed, step, export._offsets[id(src)], p,
+                                                none, block_lo, thresholds))
             idx.append(fired)
             steps.append(np.full(fired.size, step, np.int64))
         idx, steps = np.concatenate(idx), np.concatenate(steps)

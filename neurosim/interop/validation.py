@@ -111,7 +111,7 @@ def spike_statistics(steps, i, n, dt, t_start, t_stop, n_blocks=10, window=0.05,
     >>> ns.Network(noise, mon).run(2*second, dt=1*ms, seed=1)
     >>> s = spike_statistics(mon.steps, mon.i, n=100, dt=1e-3, t_start=0.0, t_stop=2.0)
     >>> round(s["rate"]), round(s["cv"], 1), round(s["fano"], 1)
-    (21, 1.0, 1.0)
+    (20, 1.0, 1.0)
     """
     steps = np.asarray(steps, np.int64)
     i = np.asarray(i, np.int64)

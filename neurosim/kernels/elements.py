@@ -16,12 +16,14 @@ optimises those; ``simulate_cuda`` compiles the same functions as device
 functions.
 """
 from numba import njit
+from numba.extending import register_jitable
 
 from ._layout import FIXED_UNIT, VAR_EXTRA, VAR_GE, VAR_GI
 from ._rng import _TO_UNIT, keyed_bits
 from .poisson import poisson_count
 
-__all__ = ["injected_current", "drive_events", "source_fires", "sample", "receive_synaptic"]
+__all__ = ["injected_current", "drive_events", "source_fires", "next_source", "sample",
+           "receive_synaptic"]
 
 
 def _injected_current(k, step, i_bias_k, lo, hi, vptr, values, n_rows, n_cols, ratio):
@@ -58,12 +60,42 @@ def _drive_events(d, j, key, n_sub, t_ptr, g_ptr, shift, k_lo, thresholds, guide
     return count
 
 
+@register_jitable          # called by _next_source, compiled for the CPU and the GPU
 def _source_fires(s, fired, p_fire, key):
     """Whether source ``s`` (global index) fires: a generator's flag ``fired`` or a
     Poisson draw with probability ``p_fire`` per step. ``key`` is
     ``step_key(seed, STREAM_POISSON_GROUP, step)``: the draw is
     ``uniform(seed, STREAM_POISSON_GROUP, step, s)``."""
     return fired or (p_fire > 0.0 and keyed_bits(key, s) * _TO_UNIT < p_fire)
+
+
+def _next_source(s, lo, hi, b, thresholds, key, n, fired, p_fire):
+    """The next source after ``s`` (``lo - 1 <= s < hi``) of block ``b`` (sources
+    ``[lo, hi)``) that fires at this step, or ``hi`` (:mod:`.poisson_sources`).
+
+    A block whose sources share one probability jumps by a geometric gap, found by
+    bisection in its row of ``thresholds``, from the 53 bits keyed by ``n + s + 1``;
+    any other block tests its sources one by one (:func:`_source_fires`). ``key`` is
+    ``step_key(seed, STREAM_POISSON_GROUP, step)``; ``n``: the number of neurons."""
+    if thresholds[b, 0] < 0:
+        s += 1
+        while s < hi and not _source_fires(n + s, fired[s], p_fire[s], key):
+            s += 1
+        return s
+    left = hi - s - 1
+    if left <= 0:
+        return hi
+    bits = keyed_bits(key, n + s + 1)
+    if bits < thresholds[b, left]:           # no source of the rest fires
+        return hi
+    g_lo, g_hi = 1, left                     # the smallest g with bits >= T[g]
+    while g_lo < g_hi:
+        mid = (g_lo + g_hi) // 2
+        if bits >= thresholds[b, mid]:
+            g_hi = mid
+        else:
+            g_lo = mid + 1
+    return s + g_lo
 
 
 def _sample(var, k, v, ge, gi, aux):
@@ -87,5 +119,6 @@ def _receive_synaptic(g, x):
 injected_current = njit(cache=True, inline="always")(_injected_current)
 drive_events = njit(cache=True, inline="always")(_drive_events)
 source_fires = njit(cache=True, inline="always")(_source_fires)
+next_source = njit(cache=True, inline="always")(_next_source)
 sample = njit(cache=True, inline="always")(_sample)
 receive_synaptic = njit(cache=True, inline="always")(_receive_synaptic)

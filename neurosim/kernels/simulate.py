@@ -25,7 +25,7 @@ from ._layout import STREAM_POISSON_GROUP, STREAM_POISSON_INPUT, VAR_SYNAPSE
 from ._model_set import apply_slot_dense, jumps, receive_jump, update_range
 from ._rng import step_key
 from .plasticity import plasticity_step, sample_plastic
-from .elements import drive_events, injected_current, receive_synaptic, sample, source_fires
+from .elements import drive_events, injected_current, next_source, receive_synaptic, sample
 from .procedural import deliver_procedural
 from .propagate import propagate_numba
 
@@ -33,7 +33,8 @@ from .propagate import propagate_numba
 # of a network); seg_code: the index of a segment's model in the network's model set
 Neurons = namedtuple("Neurons", "v ge gi ref aux i_bias i_ext spiked buffer "
                                 "seg_lo seg_hi seg_code seg_prm seg_hoff nrn_prm")
-Sources = namedtuple("Sources", "p_fire gen_step gen_source fired")
+# block_lo, thresholds: the Poisson sources' blocks (kernels.poisson_sources)
+Sources = namedtuple("Sources", "p_fire gen_step gen_source fired block_lo thresholds")
 Synapses = namedtuple("Synapses", "indptr target weight delay")
 # drives and currents act on contiguous ranges [lo, hi) of neurons (a group or a slice)
 # (each drive's Poisson tables: kernels.poisson; n_sub draws per target and step)
@@ -169,6 +170,22 @@ def _poisson_drives(nr, drv, seed, step, slot, touched, n_touched):
 
 
 @njit(cache=True)
+def _sources_fire(src, seed, step, n, firing, n_fire):
+    # block by block (kernels.poisson_sources), appending in ascending order
+    key = step_key(seed, STREAM_POISSON_GROUP, step)
+    for b in range(src.block_lo.size - 1):
+        lo, hi = src.block_lo[b], src.block_lo[b + 1]
+        s = next_source(lo - 1, lo, hi, b, src.thresholds, key, n, src.fired, src.p_fire)
+        while s < hi:
+            firing[n_fire] = n + s
+            n_fire += 1
+            s = next_source(s, lo, hi, b, src.thresholds, key, n, src.fired, src.p_fire)
+        if src.thresholds[b, 0] < 0:        # spike generators: their flags are read
+            src.fired[lo:hi] = False
+    return n_fire
+
+
+@njit(cache=True)
 def _sample_states(nr, rec, pl, step):
     for c in range(rec.st_var.size):
         if step % rec.st_every[c] == 0:
@@ -248,12 +265,7 @@ def simulate_numba(nr, src, syn, drv, cur, rec, pl, pr, counters, seed, step0, n
         while counters[0] < src.gen_step.size and src.gen_step[counters[0]] == step:
             src.fired[src.gen_source[counters[0]] - n] = True
             counters[0] += 1
-        key = step_key(seed, STREAM_POISSON_GROUP, step)
-        for s in range(n_src):
-            if source_fires(n + s, src.fired[s], src.p_fire[s], key):
-                firing[n_fire] = n + s
-                n_fire += 1
-            src.fired[s] = False
+        n_fire = _sources_fire(src, seed, step, n, firing, n_fire)
         slot = step % depth
         propagate_numba(firing, n_fire, step, syn.indptr, syn.target, syn.weight, syn.delay,
                         nr.buffer, touched, n_touched)

@@ -75,8 +75,9 @@ Currents = namedtuple("Currents", "lo hi vptr values n_rows n_cols ratio")
 # neurons' columns grouped by neuron, those of neuron k in ncol[nptr[k]:nptr[k + 1]],
 # scol the synapses' columns
 Samples = namedtuple("Samples", "nptr ncol var every off count buf scol idx")
-# Poisson sources (p_fire) and generator flags (fired, set from gen_source)
-Sources = namedtuple("Sources", "p_fire fired gen_source")
+# Poisson sources (p_fire, in blocks: block_lo, thresholds; kernels.poisson_sources)
+# and generator flags (fired, set from gen_source)
+Sources = namedtuple("Sources", "p_fire fired gen_source block_lo thresholds")
 # the step's firing sources (two lists, alternating by step), their rows of synapses
 # and the delay ring buffer the rows are added into
 Delivery = namedtuple("Delivery", "fire_list fire_count indptr target weight delay buffer")
@@ -99,7 +100,7 @@ if cuda is not None:
     # the GPU twins of the step's elements (the models' rules: _model_set_cuda)
     injected_current = cuda.jit(device=True)(elements._injected_current)
     drive_events = cuda.jit(device=True)(elements._drive_events)
-    source_fires = cuda.jit(device=True)(elements._source_fires)
+    next_source = cuda.jit(device=True)(elements._next_source)
     sample = cuda.jit(device=True)(elements._sample)
 
     # ------------------------------------------------ phases, one element each
@@ -149,12 +150,20 @@ if cuda is not None:
                           i_ext, nr.seg_prm[g], seed, step)
 
     @cuda.jit(device=True)
-    def _source_fires(s, step, seed, n, src):
-        """Whether source ``s`` fires (a generator's flag, cleared here, or a Poisson draw)."""
-        fire = source_fires(n + s, src.fired[s], src.p_fire[s],
-                            step_key(seed, STREAM_POISSON_GROUP, step))
-        src.fired[s] = False
-        return fire
+    def _sources_fire(b, step, seed, n, row, par, src, dl, rec):
+        """The sources of block ``b`` that fire (a thread a block). A source whose
+        probability is 0 in a chained block is another GPU's (an MPI rank's view):
+        drawn, not emitted."""
+        key = step_key(seed, STREAM_POISSON_GROUP, step)
+        lo, hi = src.block_lo[b], src.block_lo[b + 1]
+        s = next_source(lo - 1, lo, hi, b, src.thresholds, key, n, src.fired, src.p_fire)
+        while s < hi:
+            if src.p_fire[s] > 0.0 or src.fired[s]:
+                _emit(n + s, step, row, par, dl, rec)
+            s = next_source(s, lo, hi, b, src.thresholds, key, n, src.fired, src.p_fire)
+        if src.thresholds[b, 0] < 0:        # spike generators: their flags are read
+            for s in range(lo, hi):
+                src.fired[s] = False
 
     @cuda.jit(device=True)
     def _deliver_row(g, step, lane, group, dl):
@@ -191,9 +200,8 @@ if cuda is not None:
             _sample_neuron(k, step, nr, smp)
             if _update_one(k, step, seed, nr, cur):
                 _emit(k, step, row, par, dl, rec)
-        for s in range(t, src.p_fire.size, width):
-            if _source_fires(s, step, seed, n, src):
-                _emit(n + s, step, row, par, dl, rec)
+        for b in range(t, src.block_lo.size - 1, width):
+            _sources_fire(b, step, seed, n, row, par, src, dl, rec)
 
     @cuda.jit(device=True)
     def _deliver_phase(t, width, group, step, dl, pl):
