@@ -90,7 +90,7 @@ class _GpuRank:
         self.view.counters[:] = 0
         return self.view
 
-    def advance(self, nr, src, syn, drv, cur, rec, pl, counters, loc, seed, step0, n_steps,
+    def advance(self, nr, src, syn, drv, cur, rec, pl, pr, counters, loc, seed, step0, n_steps,
                 inbox, n_in, inbox_step0, outbox, firing):
         """As ``advance_numba`` for ``n_in == 0``: ``n_steps`` steps from ``step0`` on the
         GPU; returns the number of local spikes written to ``outbox``."""

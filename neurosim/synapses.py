@@ -198,11 +198,8 @@ class Synapses:
                 self.i, minlength=src.n).astype(np.int64)
         keyed = KeyedProjection(self, index, seed, dt, self_pre, keep)
         if self._storage == "procedural":
-            if keep is not None:
-                raise NotImplementedError(
-                    f"{self.name}: storage='procedural' does not run split over MPI ranks "
-                    "yet; it runs on the numpy and numba backends in one process (use "
-                    "storage='stored' under MPI)")
+            # under MPI too: every rank can draw every row, and adds those synapses of a
+            # firing source's row whose target it owns (kernels.procedural)
             summary, self._bound = keyed.scan()
             self._summary = ProjectionSummary(*summary)
             self._procedural = keyed            # what its rows need, for the engines
@@ -427,8 +424,10 @@ class Synapses:
         empty for a stored one, whose arrays enter the digest."""
         if self._storage != "procedural":
             return b""
+        # without the checksums that only MPI ranks compute: the same under any split
+        whole = self._summary._replace(pairs=None, weight_sum=None, delay_sum=None)
         return repr((self.source.n, self.target.n, self.kind, self.rule, self._weight_spec,
-                     self._delay_spec, tuple(self._summary))).encode()
+                     self._delay_spec, tuple(whole))).encode()
 
     def __repr__(self):
         return (f"Synapses({self.source.name} -> {self.target.name}, kind={self.kind!r}, "

@@ -7,7 +7,6 @@ import numpy as np
 import pytest
 
 import neurosim as ns
-from neurosim import mpi
 from neurosim.units import Hz, mV, ms
 
 sys.path.insert(0, os.path.dirname(__file__))
@@ -156,18 +155,13 @@ def test_negative_drawn_weights_are_refused_as_in_the_stored_build():
         ns.Network(cells, syn).build(dt=0.1 * ms, seed=1)
 
 
-def test_cuda_and_mpi_ranks_are_refused_with_what_works():
+def test_cuda_is_refused_with_what_works():
     net, _ = _mixed()
     for s in net.synapses:
         s.storage = "procedural"
     with pytest.raises(NotImplementedError, match="not supported on the cuda backend yet.*"
                                                   "backend='numba'"):
         net.run(1 * ms, dt=0.1 * ms, seed=1, backend="cuda")
-    net, _ = _mixed()
-    net.synapses[0].storage = "procedural"
-    net.build(0.1 * ms, seed=7)
-    with pytest.raises(NotImplementedError, match="MPI"):
-        mpi.run(net, 10, 10, False, comm=mpi._SelfComm())
 
 
 def test_exports_refuse_and_checkpoints_know_the_rule(tmp_path):

@@ -1,6 +1,6 @@
 """What every backend is: the contract the run loop (``neurosim._run_loop``) drives."""
 
-__all__ = ["Backend", "refuse_procedural", "plastic_or_none"]
+__all__ = ["Backend", "refuse_procedural", "plastic_or_none", "procedural_or_none"]
 
 
 def plastic_or_none(arrays):
@@ -8,6 +8,13 @@ def plastic_or_none(arrays):
     are then compiled without them (numba drops a branch on a None argument)."""
     pl = getattr(arrays, "plastic", None)
     return pl if pl is not None and pl.w.size else None
+
+
+def procedural_or_none(arrays):
+    """The network's procedural projections, or None where it has none (or for arrays
+    made without them): the compiled loops are then compiled without their code."""
+    pr = getattr(arrays, "procedural", None)
+    return pr if pr is not None and pr.lo.size else None
 
 
 def refuse_procedural(net, backend):
