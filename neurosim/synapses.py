@@ -68,9 +68,13 @@ class Synapses:
         it trades memory for time (a row is drawn for every spike). For rules
         drawn by source (``AllToAll``, ``OneToOne``, ``FixedProbability``,
         ``FixedOutdegree``, ``FixedTotalNumber``) with one weight and delay or
-        ``Uniform``/``Normal`` ones, on the ``numpy`` and ``numba`` backends in
-        one process. Not for plastic synapses (their weights change and must be
-        kept), explicit lists (the list is itself the storage) or
+        ``Uniform``/``Normal`` ones, on the ``numpy`` and ``numba`` backends,
+        on MPI ranks (each rank draws a firing source's row and adds the
+        synapses onto its own neurons) and on the ``cuda`` backend (a GPU
+        thread draws a row one synapse at a time, so there ``FixedOutdegree``
+        and ``FixedTotalNumber`` need ``allow_multapses=True``; not on GPU
+        ranks under MPI yet). Not for plastic synapses (their weights change
+        and must be kept), explicit lists (the list is itself the storage) or
         ``FixedIndegree`` (drawn by target: a source's row cannot be drawn
         alone). ``i``, ``j``, ``weight`` and ``delay`` are then None.
 
@@ -79,8 +83,9 @@ class Synapses:
     Connectivity, weights and delays are drawn when the network is built, from
     the network's seed, and can be read afterwards as ``i``, ``j`` (int32 index
     arrays, as in Brian2), ``weight`` (SI/internal units) and ``delay``
-    (seconds), unless ``storage='procedural'``. In a network split over MPI ranks (:mod:`neurosim.mpi`) each rank
-    holds, and these give, only the synapses onto its own neurons.
+    (seconds), unless ``storage='procedural'``. In a network split over MPI ranks
+    (:mod:`neurosim.mpi`) each rank holds, and these give, only the synapses onto
+    its own neurons.
 
     Examples
     --------

@@ -19,8 +19,9 @@ test's own process for the reference). Modes (first argument):
   holds exactly its own neurons' part of it); then a checkpoint (a file per
   rank) restored into a new network continues as the original;
 * ``cuda OUT``: the networks of :data:`ON_GPU` with ``backend='cuda'`` (one GPU,
-  or numba's simulator, per rank), results to ``OUT`` (rank 0); round-robin
-  placement on GPUs must raise on every rank;
+  or numba's simulator, per rank), then those of :data:`PROCEDURAL_ON_GPU` with
+  procedural projections, results to ``OUT`` (rank 0); round-robin placement on
+  GPUs must raise on every rank;
 * ``raise``: rank 1 raises during the script while the others go on into a run;
 * ``exit``: rank 1 dies (``os._exit``) in the middle of the simulation;
 * ``errors``: a network with delay-0 synapses; rank 1 builds another network
@@ -238,6 +239,8 @@ GATHERED = ("cuba", "mixed")
 
 # the networks of the 'cuda' mode and their two runs: short, for numba's CUDA simulator
 ON_GPU = ("poisson", "mixed", "adaptive", "izhikevich", "adex")
+# and those run procedural (FixedProbability rows: a GPU thread draws any of them)
+PROCEDURAL_ON_GPU = ("poisson",)
 GPU_RUNS = (6 * ms, 4 * ms)
 
 
@@ -385,6 +388,10 @@ def main(mode, *args):
             got, _, _ = simulate(name, backend="cuda", runs=GPU_RUNS)
             for key, value in got.items():
                 results[f"{name}/{key}"] = value
+        for name in PROCEDURAL_ON_GPU:
+            got, _, _ = simulate(name, backend="cuda", runs=GPU_RUNS, storage="procedural")
+            for key, value in got.items():
+                results[f"procedural/{name}/{key}"] = value
         try:
             simulate("poisson", placement="round_robin", backend="cuda", runs=GPU_RUNS)
         except ns.mpi.DistributedError as err:

@@ -434,14 +434,37 @@ def test_the_gpu_rank_loop_alone_equals_the_one_process_loop(small_cuda, name):
     _assert_equals_one_process(net, mon, ref)
 
 
+@pytest.mark.parametrize("name", mpi_script.PROCEDURAL_ON_GPU)
+def test_the_gpu_rank_loop_alone_procedural_equals_stored(small_cuda, name):
+    """Procedural projections on a GPU rank (one rank): the spikes and state of the
+    stored network's CPU loop in one process; distinct out-degrees are refused there
+    as on the cuda backend."""
+    ref = mpi_script.simulate(name, runs=mpi_script.GPU_RUNS)[0]
+    net, mon = mpi_script.PROCEDURAL[name]()
+    for s in net.synapses:
+        s.storage = "procedural"
+    net.build(0.1 * ms, seed=7)
+    mpi.run(net, 60, 25, False, comm=mpi._SelfComm(), backend="cuda")
+    mpi.run(net, 40, 10_000, False, comm=mpi._SelfComm(), backend="cuda")
+    assert ref["spikes/i"].size > 10
+    _assert_equals_one_process(net, mon, ref)
+    net, _ = mpi_script.PROCEDURAL["rules"]()
+    for s in net.synapses:
+        s.storage = "procedural"
+    net.build(0.1 * ms, seed=7)
+    with pytest.raises(NotImplementedError, match="distinct partners"):
+        mpi.run(net, 10, 10, False, comm=mpi._SelfComm(), backend="cuda")
+
+
 @needs_mpi
 @pytest.mark.slow
 @pytest.mark.cuda
 def test_same_spikes_with_one_gpu_per_rank(tmp_path):
     """``backend='cuda'`` on 2 ranks (one GPU each, chosen by the rank on its node; numba's
     simulator without a GPU): the spikes, traces and rates of the CPU loop in one process,
-    for Poisson sources with per-synapse delays and for the mixed network (every model,
-    generators, a timed current). Round-robin placement on GPUs raises on every rank."""
+    for Poisson sources with per-synapse delays (stored, and procedural) and for the mixed
+    network (every model, generators, a timed current). Round-robin placement on GPUs
+    raises on every rank."""
     if not _cuda_available():
         pytest.skip("CUDA unavailable (set NUMBA_ENABLE_CUDASIM=1 for the simulator)")
     out = tmp_path / "results.npz"
@@ -455,6 +478,11 @@ def test_same_spikes_with_one_gpu_per_rank(tmp_path):
         ref = mpi_script.simulate(name, runs=mpi_script.GPU_RUNS)[0]
         for key, value in ref.items():
             assert_equal_records(got[f"{name}/{key}"], value, err_msg=f"{name}/{key}")
+    for name in mpi_script.PROCEDURAL_ON_GPU:        # against the stored network
+        ref = mpi_script.simulate(name, runs=mpi_script.GPU_RUNS)[0]
+        for key, value in ref.items():
+            assert_equal_records(got[f"procedural/{name}/{key}"], value,
+                                 err_msg=f"procedural/{name}/{key}")
 
 
 @needs_mpi

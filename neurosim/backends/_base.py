@@ -1,6 +1,6 @@
 """What every backend is: the contract the run loop (``neurosim._run_loop``) drives."""
 
-__all__ = ["Backend", "refuse_procedural", "plastic_or_none", "procedural_or_none"]
+__all__ = ["Backend", "plastic_or_none", "procedural_or_none"]
 
 
 def plastic_or_none(arrays):
@@ -15,17 +15,6 @@ def procedural_or_none(arrays):
     made without them): the compiled loops are then compiled without their code."""
     pr = getattr(arrays, "procedural", None)
     return pr if pr is not None and pr.lo.size else None
-
-
-def refuse_procedural(net, backend):
-    """Raise ``NotImplementedError`` if ``net`` has procedural projections, which
-    ``backend`` (its name, for the message) does not run yet."""
-    names = [s.name for s in net.synapses if getattr(s, "storage", "stored") == "procedural"]
-    if names:
-        raise NotImplementedError(
-            f"storage='procedural' ({', '.join(names)}) is not supported on the {backend} "
-            "backend yet; it runs on backend='numba' and backend='numpy' in one process. "
-            "Use one of those, or storage='stored'")
 
 
 class Backend:

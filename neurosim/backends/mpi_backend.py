@@ -35,8 +35,8 @@ import numpy as np
 from .._mpi_gpu import _GpuRank
 from .._mpi_plan import DistributedError, _check_agreement, _check_min_delay, _Plan, fingerprint
 from ..monitors import RateMonitor
-from ._base import plastic_or_none, procedural_or_none, refuse_procedural
-from .cuda_backend import CudaBackend
+from ._base import plastic_or_none, procedural_or_none
+from .cuda_backend import CudaBackend, refuse_distinct_rows
 
 __all__ = ["DistributedBackend"]
 
@@ -82,7 +82,7 @@ class DistributedBackend:
         min_delay = _check_min_delay(net, comm.size)
         on_gpu = isinstance(self.local, CudaBackend)
         if on_gpu:      # raised on every rank alike (the networks agree)
-            refuse_procedural(net, "cuda backend under MPI (GPU ranks)")
+            refuse_distinct_rows(net)
         if on_gpu and placement != "population" and comm.size > 1:
             raise DistributedError(
                 f"placement={placement!r} with backend='cuda': a GPU rank holds a contiguous "
