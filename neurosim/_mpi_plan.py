@@ -15,7 +15,9 @@ that the ranks agree (the plan a rank keeps between runs).
   as 1/K. Every rank also draws every row once more, keeping nothing, for the
   statistics of the whole projection (size, checksums of pairs, weights and
   delays, delay range) that the ranks compare; ``Synapses.i``, ``j``, ``weight``
-  and ``delay`` hold the rank's part;
+  and ``delay`` hold the rank's part. A procedural projection holds nothing:
+  every rank draws a firing source's row again and adds the synapses onto its
+  own neurons (``kernels.procedural``);
 * before each run the ranks compare a fingerprint of the network they built
   and the run they were asked for (``_check_agreement``), and the minimum
   delay is checked (``_check_min_delay``): a network whose minimum delay is
