@@ -2,7 +2,7 @@
 copy in the engine generated for the network's models)."""
 import numba
 
-from ._base import Backend, plastic_or_none
+from ._base import Backend, plastic_or_none, procedural_or_none
 
 # Below this many neurons, one thread is the default. On an idle machine two
 # threads pay off from about 16,000 neurons, but every step enters a parallel
@@ -32,12 +32,6 @@ class NumbaBackend(Backend):
         simulate_numba = arrays.engine("simulate").simulate_numba
         return simulate_numba(arrays.neurons, arrays.sources, arrays.synapses, arrays.drives,
                               arrays.currents, arrays.recorders, plastic_or_none(arrays),
-                              _procedural(arrays), arrays.counters,
+                              procedural_or_none(arrays), arrays.counters,
                               seed, step0, n_steps, n_threads)
 
-
-def _procedural(arrays):
-    """The network's procedural projections, or None where it has none (or for arrays
-    made without them, such as an MPI rank's view)."""
-    pr = getattr(arrays, "procedural", None)
-    return pr if pr is not None and pr.lo.size else None
