@@ -75,7 +75,7 @@ class STDPParams:
     tau_minus: float = 20e-3
     threshold: float = 0.5
     patches_per_image: int = 8
-    max_images: int = 64
+    max_images: int = 256
     convergence_threshold: float = 0.02
     initial_mean: float = 0.8
     initial_sd: float = 0.05

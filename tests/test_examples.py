@@ -28,6 +28,7 @@ TIMEOUT = 300                     # s per script
 # will do; the example is skipped when one is missing
 _IMAGES = ("skimage", "sklearn")        # natural images for the circuits' calibration
 REQUIRES = {"plot_visual_pathway.py": [_IMAGES], "plot_v1_tuning.py": [_IMAGES],
+            "plot_learned_features.py": [_IMAGES],
             "plot_circuit_vs_cnn.py": [_IMAGES, "sklearn", "torch"]}
 
 
