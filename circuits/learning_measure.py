@@ -1,0 +1,174 @@
+"""How the STDP-learned pathway compares with the imprinted one, on held-out images.
+
+``python -m circuits.learning_measure`` (options: ``--seeds``, ``--per-category``,
+``--rstdp-per-category``) prints, for circuit seeds ``0 .. seeds - 1``:
+
+* **category decoding** of V2 and IT, learned against imprinted, on ``per-category``
+  x 8 fresh V6 objects (seed offset 700, those of ``python -m circuits.protocol
+  --decoding``; nothing was learned or tuned on them): cross-validated logistic
+  regression (5 folds), each image's correctness averaged over the seeds, the
+  difference learned - imprinted bootstrapped over images (95 % CI);
+* **category selectivity** of IT's units (eta squared, as T6's note in
+  ``docs/results/visual-pathway.md``), mean over units;
+* **CKA** between the learned and the imprinted V2 template units (and V4's, IT's)
+  on those images;
+* **reward-modulated STDP IT units** (:mod:`circuits.learning_rstdp`) trained on the
+  learned pathway's IT responses to ``rstdp-per-category`` x 8 other labelled
+  objects (V3 and V6, seed offset 300), tested on the held-out V6 objects: accuracy
+  against chance (1/8), with a CI over images; beside it, logistic regression trained
+  on the same split, as a reference of what the features allow.
+
+Representations are the rate twin's activities (no trial noise); the spiking LIF and
+McCulloch-Pitts circuits are not measured here yet. Learned weights come from the
+cache (:func:`circuits.learning_pathway.learned_pathway`).
+"""
+import argparse
+import time
+
+import numpy as np
+
+from . import metrics, stimuli
+from .learning_pathway import learned_pathway
+from .learning_rstdp import predict, train_category_units
+from .metrics_similarity import cka
+from .pathway import build_pathway
+
+__all__ = ["measure"]
+
+SIZE = 32
+N_CATEGORIES = len(stimuli.CATEGORIES)
+
+
+def _cv_correct(x, labels, seed=0):
+    """Each image's correctness under 5-fold cross-validated logistic regression
+    (standardised features, the pipeline of :func:`circuits.metrics.decode`)."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import StratifiedKFold, cross_val_predict
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+    model = make_pipeline(StandardScaler(), LogisticRegression(C=1.0, max_iter=2000))
+    folds = StratifiedKFold(n_splits=5, shuffle=True, random_state=seed)
+    return (cross_val_predict(model, x, labels, cv=folds) == labels).astype(float)
+
+
+def _held_out_correct(x_train, y_train, x_test, y_test):
+    """Correctness of logistic regression trained on one set, tested on another."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+    model = make_pipeline(StandardScaler(), LogisticRegression(C=1.0, max_iter=2000))
+    return (model.fit(x_train, y_train).predict(x_test) == y_test).astype(float)
+
+
+def _ci(values, n_boot, seed):
+    est, lo, hi, _ = metrics.bootstrap(np.mean, values, n_boot=n_boot, seed=seed,
+                                       method="replace")
+    return est, lo, hi
+
+
+def _representations(pathway, images):
+    twin = pathway.twin(images)
+    return {"V2": twin["v2_c"], "V2 templates": twin["v2_s"], "V4 templates": twin["v4_s"],
+            "IT": twin["it"]}
+
+
+def measure(seeds=1, per_category=32, rstdp_per_category=16, n_boot=1000, cache=None,
+            verbose=True):
+    """The measurements of the module's description.
+
+    Parameters
+    ----------
+    seeds : int, optional
+        Circuit seeds ``0 .. seeds - 1``.
+    per_category : int, optional
+        Held-out V6 objects per category.
+    rstdp_per_category : int, optional
+        Labelled objects per category and level (V3, V6) the R-STDP units train on.
+    n_boot : int, optional
+    cache : str, path or False, optional
+        Of :func:`circuits.learning_pathway.learned_pathway`.
+    verbose : bool, optional
+
+    Returns
+    -------
+    dict
+        ``decoding`` (per representation and circuit: accuracy), ``differences``
+        (learned - imprinted: estimate, low, high), ``eta_squared``, ``cka``,
+        ``rstdp`` and ``logistic_same_split`` (accuracy, low, high), ``seconds``.
+    """
+    t0 = time.perf_counter()
+    images, labels, _ = stimuli.object_set(per_category, "V6", SIZE, seed=700)
+    correct, eta, sims, rstdp, logistic = {}, {}, {}, [], []
+    for cs in range(seeds):
+        training = stimuli.object_set(4, "V3", SIZE, seed=cs + 100)[0]
+        imprinted = build_pathway(SIZE, "it", seed=cs, training=training, n_threads=1)
+        learned, _ = learned_pathway(SIZE, training, seed=cs, cache=cache)
+        reps = {"imprinted": _representations(imprinted, images),
+                "learned": _representations(learned, images)}
+        for circuit, rep in reps.items():
+            for area, x in rep.items():
+                correct.setdefault((area, circuit), []).append(_cv_correct(x, labels, cs))
+            eta.setdefault(circuit, []).append(
+                float(np.nanmean(metrics.category_selectivity(rep["IT"], labels))))
+        for area in ("V2 templates", "V4 templates", "IT"):
+            sims.setdefault(area, []).append(cka(reps["learned"][area],
+                                                 reps["imprinted"][area]))
+        parts = [stimuli.object_set(rstdp_per_category, lv, SIZE, seed=cs + 300 + k)
+                 for k, lv in enumerate(("V3", "V6"))]
+        x_train = np.concatenate([learned.twin(p[0])["it"] for p in parts])
+        y_train = np.concatenate([p[1] for p in parts])
+        units = train_category_units(x_train, y_train, seed=cs)
+        rstdp.append((predict(units, reps["learned"]["IT"]) == labels).astype(float))
+        logistic.append(_held_out_correct(x_train, y_train, reps["learned"]["IT"], labels))
+        if verbose:
+            print(f"[learning] circuit seed {cs}: IT decoding imprinted "
+                  f"{correct[('IT', 'imprinted')][-1].mean():.3f}, learned "
+                  f"{correct[('IT', 'learned')][-1].mean():.3f}; R-STDP "
+                  f"{rstdp[-1].mean():.3f} ({time.perf_counter() - t0:.0f} s)", flush=True)
+    mean = {k: np.mean(v, axis=0) for k, v in correct.items()}
+    areas = ("V2", "V2 templates", "V4 templates", "IT")
+    return {
+        "decoding": {f"{a} {c}": float(mean[(a, c)].mean()) for a in areas
+                     for c in ("imprinted", "learned")},
+        "differences": {a: _ci(mean[(a, "learned")] - mean[(a, "imprinted")], n_boot, 0)
+                        for a in areas},
+        "eta_squared": {c: float(np.mean(v)) for c, v in eta.items()},
+        "cka": {a: float(np.mean(v)) for a, v in sims.items()},
+        "rstdp": _ci(np.mean(rstdp, axis=0), n_boot, 0),
+        "logistic_same_split": _ci(np.mean(logistic, axis=0), n_boot, 0),
+        "chance": 1.0 / N_CATEGORIES,
+        "n_images": len(images), "seeds": seeds,
+        "seconds": time.perf_counter() - t0,
+    }
+
+
+def _report(out):
+    lines = [f"{out['n_images']} held-out V6 objects, circuit seeds 0-{out['seeds'] - 1}, "
+             f"rate twin ({out['seconds']:.0f} s)"]
+    for key, acc in out["decoding"].items():
+        lines.append(f"  decoding {key}: {acc:.3f}")
+    for area, (est, lo, hi) in out["differences"].items():
+        lines.append(f"  {area} learned - imprinted: {est:+.3f} [{lo:+.3f}, {hi:+.3f}]")
+    for circuit, value in out["eta_squared"].items():
+        lines.append(f"  IT eta squared ({circuit}): {value:.3f}")
+    for area, value in out["cka"].items():
+        lines.append(f"  CKA learned vs imprinted {area}: {value:.3f}")
+    for key in ("rstdp", "logistic_same_split"):
+        est, lo, hi = out[key]
+        lines.append(f"  {key} on held-out: {est:.3f} [{lo:.3f}, {hi:.3f}] "
+                     f"(chance {out['chance']:.3f})")
+    return "\n".join(lines)
+
+
+def main(argv=None):
+    """Command line: ``python -m circuits.learning_measure``."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seeds", type=int, default=1)
+    parser.add_argument("--per-category", type=int, default=32)
+    parser.add_argument("--rstdp-per-category", type=int, default=16)
+    args = parser.parse_args(argv)
+    print(_report(measure(args.seeds, args.per_category, args.rstdp_per_category)))
+
+
+if __name__ == "__main__":
+    main()
