@@ -1,7 +1,8 @@
 """How the STDP-learned pathway compares with the imprinted one, on held-out images.
 
 ``python -m circuits.learning_measure`` (options: ``--seeds``, ``--per-category``,
-``--rstdp-per-category``) prints, for circuit seeds ``0 .. seeds - 1``:
+``--rstdp-per-category``, ``--learn v2_s,v4_s``) prints, for circuit seeds
+``0 .. seeds - 1``:
 
 * **category decoding** of V2 and IT, learned against imprinted, on ``per-category``
   x 8 fresh V6 objects (seed offset 700, those of ``python -m circuits.protocol
@@ -72,8 +73,8 @@ def _representations(pathway, images):
             "IT": twin["it"]}
 
 
-def measure(seeds=1, per_category=32, rstdp_per_category=16, n_boot=1000, cache=None,
-            verbose=True):
+def measure(seeds=1, per_category=32, rstdp_per_category=16, learn=("v2_s",), n_boot=1000,
+            cache=None, verbose=True):
     """The measurements of the module's description.
 
     Parameters
@@ -84,6 +85,8 @@ def measure(seeds=1, per_category=32, rstdp_per_category=16, n_boot=1000, cache=
         Held-out V6 objects per category.
     rstdp_per_category : int, optional
         Labelled objects per category and level (V3, V6) the R-STDP units train on.
+    learn : sequence of {'v2_s', 'v4_s'}, optional
+        The template populations learned by STDP (the rest imprinted).
     n_boot : int, optional
     cache : str, path or False, optional
         Of :func:`circuits.learning_pathway.learned_pathway`.
@@ -102,7 +105,7 @@ def measure(seeds=1, per_category=32, rstdp_per_category=16, n_boot=1000, cache=
     for cs in range(seeds):
         training = stimuli.object_set(4, "V3", SIZE, seed=cs + 100)[0]
         imprinted = build_pathway(SIZE, "it", seed=cs, training=training, n_threads=1)
-        learned, _ = learned_pathway(SIZE, training, seed=cs, cache=cache)
+        learned, _ = learned_pathway(SIZE, training, seed=cs, learn=learn, cache=cache)
         reps = {"imprinted": _representations(imprinted, images),
                 "learned": _representations(learned, images)}
         for circuit, rep in reps.items():
@@ -137,14 +140,14 @@ def measure(seeds=1, per_category=32, rstdp_per_category=16, n_boot=1000, cache=
         "rstdp": _ci(np.mean(rstdp, axis=0), n_boot, 0),
         "logistic_same_split": _ci(np.mean(logistic, axis=0), n_boot, 0),
         "chance": 1.0 / N_CATEGORIES,
-        "n_images": len(images), "seeds": seeds,
+        "n_images": len(images), "seeds": seeds, "learn": list(learn),
         "seconds": time.perf_counter() - t0,
     }
 
 
 def _report(out):
     lines = [f"{out['n_images']} held-out V6 objects, circuit seeds 0-{out['seeds'] - 1}, "
-             f"rate twin ({out['seconds']:.0f} s)"]
+             f"learned {', '.join(out['learn'])}, rate twin ({out['seconds']:.0f} s)"]
     for key, acc in out["decoding"].items():
         lines.append(f"  decoding {key}: {acc:.3f}")
     for area, (est, lo, hi) in out["differences"].items():
@@ -166,8 +169,11 @@ def main(argv=None):
     parser.add_argument("--seeds", type=int, default=1)
     parser.add_argument("--per-category", type=int, default=32)
     parser.add_argument("--rstdp-per-category", type=int, default=16)
+    parser.add_argument("--learn", default="v2_s",
+                        help="template populations learned, comma-separated (v2_s,v4_s)")
     args = parser.parse_args(argv)
-    print(_report(measure(args.seeds, args.per_category, args.rstdp_per_category)))
+    print(_report(measure(args.seeds, args.per_category, args.rstdp_per_category,
+                          tuple(args.learn.split(",")))))
 
 
 if __name__ == "__main__":

@@ -235,7 +235,7 @@ def predict(learning, vectors, timing=None):
         raise ValueError(f"vectors have {x.shape[1]} inputs; the units were trained on "
                          f"{learning.weights.shape[1]}")
     x = normalise(x, learning.centre, learning.scale)
-    w = np.minimum(learning.weights, 1.0 - 1e-9)
+    w = learning.weights
     layer = Presenter(x, len(w), _rule(learning.params), w, learning.threshold, timing)
     layer.synapses.learning = False
     out = np.full(len(x), -1, np.int64)

@@ -158,7 +158,7 @@ class Presenter:
         pre = np.tile(np.arange(n_in), self.n_outputs)
         post = np.repeat(np.arange(self.n_outputs), n_in)
         self.synapses = ns.Synapses(self._source, self.cells, kind="excitatory",
-                                    weight=np.asarray(initial, float).ravel() * W_MAX_MV * mV,
+                                    weight=_volts(np.asarray(initial, float).ravel()) * volt,
                                     connect=(pre, post), plasticity=rule, name="plastic_input")
         big = 100.0 * (threshold + n_in * W_MAX_MV)    # silences any neuron for the slot
         li, lj = np.nonzero(~np.eye(self.n_outputs, dtype=bool))
@@ -256,16 +256,22 @@ class Presenter:
         """
         if not np.any(self._undo):
             return
-        w = np.clip(self.weights - self._undo, 0.0, 1.0)
+        w = self.weights - self._undo
         self._undo[:] = 0.0
-        # neurosim rounds a set weight to its fixed-point grid (2**-40 V), which can
-        # put w_max just above the bound it then refuses: stay a grid step below
-        si = np.minimum(w[self.synapses.j, self.synapses.i] * W_MAX_MV * 1e-3,
-                        W_MAX_MV * 1e-3 - 2.0 ** -39)
-        self.synapses.weight = si * volt
+        self.synapses.weight = _volts(w[self.synapses.j, self.synapses.i]) * volt
 
     def present(self):
         """Run the next slot whole; return its first spikes (see :meth:`run_volley`)."""
         first = self.run_volley()
         self.run_gap()
         return first
+
+
+def _volts(fractions):
+    """Weights given as fractions of ``w_max``, in volts, within the rule's bounds.
+
+    neurosim rounds weights to its fixed-point grid (2**-40 V), which can put
+    ``w_max`` itself just above the bound it then refuses: stay a grid step below.
+    """
+    w_max = W_MAX_MV * 1e-3
+    return np.clip(np.asarray(fractions, float) * w_max, 0.0, w_max - 2.0 ** -39)

@@ -9,8 +9,8 @@ import pytest
 from circuits import build_pathway, stimuli
 from circuits.learning import STDPParams, convergence, feature_responses, learn_features
 from circuits.learning_pathway import learned_pathway
-from circuits.learning_rstdp import RSTDPParams, predict, train_category_units
-from circuits.learning_spikes import SlotTiming, latency_code
+from circuits.learning_rstdp import RSTDPParams, normalise, predict, train_category_units
+from circuits.learning_spikes import Presenter, SlotTiming, latency_code
 
 SIDE = 5
 ROW = np.arange(SIDE) + SIDE * (SIDE // 2)          # inputs of the horizontal bar
@@ -38,6 +38,22 @@ def test_latency_code_orders_inputs_by_strength():
     timing = SlotTiming(t_max=20e-3, dt=0.5e-3)                 # 40 latency steps
     steps = latency_code([[1.0, 0.5, 0.25, 0.01, 0.0]], timing, min_fraction=0.05)
     assert steps.tolist() == [[0, 20, 30, 43, 43]]              # weak and silent: last volley
+
+
+def test_weights_at_the_upper_bound_are_accepted_and_kept_within_it():
+    import neurosim as ns
+    from neurosim.units import mV, ms
+    rule = ns.STDP(tau_plus=20 * ms, tau_minus=20 * ms, a_plus=0.5, a_minus=0.0, w_max=1 * mV)
+    layer = Presenter([[1.0, 0.5, 0.2]], 2, rule, np.ones((2, 3)), 1.5, SlotTiming())
+    first = layer.present()
+    assert (first >= 0).any() and layer.winner >= 0
+    assert layer.weights.max() <= 1.0 and layer.weights.min() > 0.99
+
+
+def test_normalise_centres_inputs_on_their_training_mean():
+    x = np.array([[1.0, 2.0, 5.0], [3.0, 2.0, 5.0]])
+    out = normalise(x, x.mean(axis=0), x.std(axis=0))
+    assert out.tolist() == [[0.0, 0.0, 0.0], [1.0, 0.0, 0.0]]    # constant inputs give 0
 
 
 def test_stdp_features_become_selective_to_the_bars(bars_learning):
