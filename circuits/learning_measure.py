@@ -6,7 +6,7 @@
 
 * **category decoding** of V2 and IT, learned against imprinted, on ``per-category``
   x 8 fresh V6 objects (seed offset 700, those of ``python -m circuits.protocol
-  --decoding``; nothing was learned or tuned on them): cross-validated logistic
+  --decoding``; ``--eval-seed`` draws others): cross-validated logistic
   regression (5 folds), each image's correctness averaged over the seeds, the
   difference learned - imprinted bootstrapped over images (95 % CI);
 * **category selectivity** of IT's units (eta squared, as T6's note in
@@ -18,6 +18,12 @@
   objects (V3 and V6, seed offset 300), tested on the held-out V6 objects: accuracy
   against chance (1/8), with a CI over images; beside it, logistic regression trained
   on the same split, as a reference of what the features allow.
+
+The STDP parameters were set on synthetic bars and the training images alone; the
+R-STDP defaults (``a_minus = 0``, 2 units per category, 10 epochs, centred inputs)
+were chosen looking at the accuracy on 64 V6 objects drawn with seed 700, so with
+the default ``--eval-seed 700`` that accuracy is not wholly out of sample: ``--eval-seed
+900`` gives objects nothing was chosen on.
 
 Representations are the rate twin's activities (no trial noise); the spiking LIF and
 McCulloch-Pitts circuits are not measured here yet. Learned weights come from the
@@ -74,7 +80,7 @@ def _representations(pathway, images):
 
 
 def measure(seeds=1, per_category=32, rstdp_per_category=16, learn=("v2_s",), n_boot=1000,
-            cache=None, verbose=True):
+            eval_seed=700, cache=None, verbose=True):
     """The measurements of the module's description.
 
     Parameters
@@ -88,6 +94,8 @@ def measure(seeds=1, per_category=32, rstdp_per_category=16, learn=("v2_s",), n_
     learn : sequence of {'v2_s', 'v4_s'}, optional
         The template populations learned by STDP (the rest imprinted).
     n_boot : int, optional
+    eval_seed : int, optional
+        Seed of the held-out objects (700: those of ``circuits.protocol --decoding``).
     cache : str, path or False, optional
         Of :func:`circuits.learning_pathway.learned_pathway`.
     verbose : bool, optional
@@ -100,7 +108,7 @@ def measure(seeds=1, per_category=32, rstdp_per_category=16, learn=("v2_s",), n_
         ``rstdp`` and ``logistic_same_split`` (accuracy, low, high), ``seconds``.
     """
     t0 = time.perf_counter()
-    images, labels, _ = stimuli.object_set(per_category, "V6", SIZE, seed=700)
+    images, labels, _ = stimuli.object_set(per_category, "V6", SIZE, seed=eval_seed)
     correct, eta, sims, rstdp, logistic = {}, {}, {}, [], []
     for cs in range(seeds):
         training = stimuli.object_set(4, "V3", SIZE, seed=cs + 100)[0]
@@ -140,13 +148,14 @@ def measure(seeds=1, per_category=32, rstdp_per_category=16, learn=("v2_s",), n_
         "rstdp": _ci(np.mean(rstdp, axis=0), n_boot, 0),
         "logistic_same_split": _ci(np.mean(logistic, axis=0), n_boot, 0),
         "chance": 1.0 / N_CATEGORIES,
-        "n_images": len(images), "seeds": seeds, "learn": list(learn),
+        "n_images": len(images), "seeds": seeds, "learn": list(learn), "eval_seed": eval_seed,
         "seconds": time.perf_counter() - t0,
     }
 
 
 def _report(out):
-    lines = [f"{out['n_images']} held-out V6 objects, circuit seeds 0-{out['seeds'] - 1}, "
+    lines = [f"{out['n_images']} held-out V6 objects (seed {out['eval_seed']}), circuit seeds "
+             f"0-{out['seeds'] - 1}, "
              f"learned {', '.join(out['learn'])}, rate twin ({out['seconds']:.0f} s)"]
     for key, acc in out["decoding"].items():
         lines.append(f"  decoding {key}: {acc:.3f}")
@@ -169,11 +178,12 @@ def main(argv=None):
     parser.add_argument("--seeds", type=int, default=1)
     parser.add_argument("--per-category", type=int, default=32)
     parser.add_argument("--rstdp-per-category", type=int, default=16)
+    parser.add_argument("--eval-seed", type=int, default=700)
     parser.add_argument("--learn", default="v2_s",
                         help="template populations learned, comma-separated (v2_s,v4_s)")
     args = parser.parse_args(argv)
     print(_report(measure(args.seeds, args.per_category, args.rstdp_per_category,
-                          tuple(args.learn.split(",")))))
+                          tuple(args.learn.split(",")), eval_seed=args.eval_seed)))
 
 
 if __name__ == "__main__":
