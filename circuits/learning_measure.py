@@ -1,8 +1,8 @@
 """How the STDP-learned pathway compares with the imprinted one, on held-out images.
 
 ``python -m circuits.learning_measure`` (options: ``--seeds``, ``--per-category``,
-``--rstdp-per-category``, ``--learn v2_s,v4_s``) prints, for circuit seeds
-``0 .. seeds - 1``:
+``--rstdp-per-category``, ``--learn v2_s,v4_s``, ``--eval-seed``, ``--spiking``)
+prints, for circuit seeds ``0 .. seeds - 1``:
 
 * **category decoding** of V2 and IT, learned against imprinted, on ``per-category``
   x 8 fresh V6 objects (seed offset 700, those of ``python -m circuits.protocol
@@ -25,9 +25,9 @@ were chosen looking at the accuracy on 64 V6 objects drawn with seed 700, so wit
 the default ``--eval-seed 700`` that accuracy is not wholly out of sample: ``--eval-seed
 900`` gives objects nothing was chosen on.
 
-Representations are the rate twin's activities (no trial noise); the spiking LIF and
-McCulloch-Pitts circuits are not measured here yet. Learned weights come from the
-cache (:func:`circuits.learning_pathway.learned_pathway`).
+Representations are the rate twin's activities (no trial noise), or with
+``--spiking mcculloch_pitts`` (or ``lif``) the spiking circuit's, one trial per image.
+Learned weights come from the cache (:func:`circuits.learning_pathway.learned_pathway`).
 """
 import argparse
 import time
@@ -73,14 +73,20 @@ def _ci(values, n_boot, seed):
     return est, lo, hi
 
 
-def _representations(pathway, images):
-    twin = pathway.twin(images)
-    return {"V2": twin["v2_c"], "V2 templates": twin["v2_s"], "V4 templates": twin["v4_s"],
-            "IT": twin["it"]}
+_POPULATIONS = {"V2": "v2_c", "V2 templates": "v2_s", "V4 templates": "v4_s", "IT": "it"}
+
+
+def _representations(pathway, images, spiking):
+    """The rate twin's activities, or the spiking circuit's (one trial, spikes per step)."""
+    if not spiking:
+        twin = pathway.twin(images)
+        return {area: twin[name] for area, name in _POPULATIONS.items()}
+    r = pathway.present(images, trials=1, populations=list(_POPULATIONS.values()))
+    return {area: r.activity(name) for area, name in _POPULATIONS.items()}
 
 
 def measure(seeds=1, per_category=32, rstdp_per_category=16, learn=("v2_s",), n_boot=1000,
-            eval_seed=700, cache=None, verbose=True):
+            eval_seed=700, spiking=None, cache=None, verbose=True):
     """The measurements of the module's description.
 
     Parameters
@@ -96,6 +102,9 @@ def measure(seeds=1, per_category=32, rstdp_per_category=16, learn=("v2_s",), n_
     n_boot : int, optional
     eval_seed : int, optional
         Seed of the held-out objects (700: those of ``circuits.protocol --decoding``).
+    spiking : {None, 'mcculloch_pitts', 'lif'}, optional
+        Measure that spiking circuit (one trial per image) instead of the rate twin;
+        the R-STDP units still train on the twin's IT and are tested on the circuit's.
     cache : str, path or False, optional
         Of :func:`circuits.learning_pathway.learned_pathway`.
     verbose : bool, optional
@@ -112,10 +121,13 @@ def measure(seeds=1, per_category=32, rstdp_per_category=16, learn=("v2_s",), n_
     correct, eta, sims, rstdp, logistic = {}, {}, {}, [], []
     for cs in range(seeds):
         training = stimuli.object_set(4, "V3", SIZE, seed=cs + 100)[0]
-        imprinted = build_pathway(SIZE, "it", seed=cs, training=training, n_threads=1)
-        learned, _ = learned_pathway(SIZE, training, seed=cs, learn=learn, cache=cache)
-        reps = {"imprinted": _representations(imprinted, images),
-                "learned": _representations(learned, images)}
+        model = spiking or "mcculloch_pitts"
+        imprinted = build_pathway(SIZE, "it", model=model, seed=cs, training=training,
+                                  n_threads=1)
+        learned, _ = learned_pathway(SIZE, training, model=model, seed=cs, learn=learn,
+                                     cache=cache)
+        reps = {"imprinted": _representations(imprinted, images, spiking),
+                "learned": _representations(learned, images, spiking)}
         for circuit, rep in reps.items():
             for area, x in rep.items():
                 correct.setdefault((area, circuit), []).append(_cv_correct(x, labels, cs))
@@ -149,14 +161,15 @@ def measure(seeds=1, per_category=32, rstdp_per_category=16, learn=("v2_s",), n_
         "logistic_same_split": _ci(np.mean(logistic, axis=0), n_boot, 0),
         "chance": 1.0 / N_CATEGORIES,
         "n_images": len(images), "seeds": seeds, "learn": list(learn), "eval_seed": eval_seed,
+        "representation": f"spiking {spiking}, one trial" if spiking else "rate twin",
         "seconds": time.perf_counter() - t0,
     }
 
 
 def _report(out):
     lines = [f"{out['n_images']} held-out V6 objects (seed {out['eval_seed']}), circuit seeds "
-             f"0-{out['seeds'] - 1}, "
-             f"learned {', '.join(out['learn'])}, rate twin ({out['seconds']:.0f} s)"]
+             f"0-{out['seeds'] - 1}, learned {', '.join(out['learn'])}, "
+             f"{out['representation']} ({out['seconds']:.0f} s)"]
     for key, acc in out["decoding"].items():
         lines.append(f"  decoding {key}: {acc:.3f}")
     for area, (est, lo, hi) in out["differences"].items():
@@ -179,11 +192,14 @@ def main(argv=None):
     parser.add_argument("--per-category", type=int, default=32)
     parser.add_argument("--rstdp-per-category", type=int, default=16)
     parser.add_argument("--eval-seed", type=int, default=700)
+    parser.add_argument("--spiking", choices=("mcculloch_pitts", "lif"), default=None,
+                        help="measure this spiking circuit instead of the rate twin")
     parser.add_argument("--learn", default="v2_s",
                         help="template populations learned, comma-separated (v2_s,v4_s)")
     args = parser.parse_args(argv)
     print(_report(measure(args.seeds, args.per_category, args.rstdp_per_category,
-                          tuple(args.learn.split(",")), eval_seed=args.eval_seed)))
+                          tuple(args.learn.split(",")), eval_seed=args.eval_seed,
+                          spiking=args.spiking)))
 
 
 if __name__ == "__main__":
