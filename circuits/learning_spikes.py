@@ -176,6 +176,9 @@ class Presenter:
         #: that much (set by the learning rule between slots, e.g. homeostasis)
         self.offset = np.zeros(self.n_outputs)
         self._undo = np.zeros((self.n_outputs, self.n_inputs))
+        #: The current slot's winner (:meth:`run_volley`); -1 before, or when none fired
+        self.winner = -1
+        self._losers = np.array([], np.int64)
 
     @property
     def weights(self):
