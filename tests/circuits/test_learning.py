@@ -121,6 +121,11 @@ def test_learned_pathway_round_trip_through_the_cache(tmp_path):
     again, cached = learned_pathway(32, training, seed=0, n_templates={"v2_s": 8},
                                     params=params, cache=tmp_path, homeostasis=False)
     assert cached == {"v2_s": None}                                 # loaded, not relearned
+    assert len(list(tmp_path.glob("stdp-pathway-*.npz"))) == 1
+    other, relearned = learned_pathway(32, training[::-1], seed=0, n_templates={"v2_s": 8},
+                                       params=params, cache=tmp_path, homeostasis=False)
+    assert relearned["v2_s"] is not None                             # other data: learned
+    assert len(list(tmp_path.glob("stdp-pathway-*.npz"))) == 2
     assert np.array_equal(again.circuit.templates["v2_s"], t)
     images = stimuli.object_set(1, "V6", 32, seed=4)[0][:3]
     a, b = first.twin(images), again.twin(images)
