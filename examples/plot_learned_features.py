@@ -31,7 +31,7 @@ coarse one, 8 px); (b) the weight histogram and the convergence measure during
 learning; (c) each feature's orientation tuning: its match (cosine) to the V1
 responses to gratings (wavelength 4 px) of 8 orientations, averaged over positions.
 
-It takes about 20 s with ``NEUROSIM_QUICK=1`` and a minute in full on two busy
+It takes 20-35 s with ``NEUROSIM_QUICK=1`` and a minute or two in full on two busy
 cores (the first run also compiles neurosim's plastic loop, once per installation).
 """
 import os
