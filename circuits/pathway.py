@@ -70,7 +70,7 @@ def _areas_prefix(areas):
 def build_pathway(size=32, areas="it", model="mcculloch_pitts", backend="numba", *,
                   calibration=None, training=None, learned=None, seed=0, dt=None,
                   coding="rate", n_threads=1, encoding=None, homeostasis=True, copies=4,
-                  retina=None,
+                  retina=None, templates=None,
                   v1=None, v2=None, v4=None, it=None):
     """Build the visual pathway up to an area.
 
@@ -114,6 +114,11 @@ def build_pathway(size=32, areas="it", model="mcculloch_pitts", backend="numba",
         calibrated mean rates on the calibration images
         (:meth:`Pathway.homeostasis`); skipped when ``learned`` holds biases for
         ``model``.
+    templates : dict of ndarray, optional
+        Templates to use instead of imprinting them, by template population (e.g.
+        ``{"v2_s": ...}``, shape ``(n_templates, n_inputs)``, as
+        ``pathway.circuit.templates``): features learned elsewhere
+        (:mod:`circuits.learning_pathway`). Not with ``learned``, which holds its own.
     retina, v1, v2, v4, it : dict, optional
         Keyword arguments of :func:`~circuits.retina.build_retina`,
         :func:`~circuits.v1.build_v1`, :func:`~circuits.v2.build_v2`,
@@ -123,6 +128,9 @@ def build_pathway(size=32, areas="it", model="mcculloch_pitts", backend="numba",
     -------
     Pathway
     """
+    if templates is not None and learned is not None:
+        raise ValueError("give templates= or learned=, not both: a saved circuit (learned=) "
+                         "holds its own templates")
     config = {"size": int(size), "areas": list(_areas_prefix(areas)),
               "encoding": dict(retina_area.ENCODING, **(encoding or {})),
               "params": {"retina": retina or {}, "v1": v1 or {}, "v2": v2 or {},
@@ -141,7 +149,7 @@ def build_pathway(size=32, areas="it", model="mcculloch_pitts", backend="numba",
         config["areas"] = [a for a in config["areas"] if a in saved["areas"]]
         if len(config["areas"]) < len(_areas_prefix(areas)):
             raise ValueError(f"areas={areas!r}: the saved circuit only has {saved['areas']}")
-    circuit = _describe(config, calibration, training, learned)
+    circuit = _describe(config, calibration, training, learned, templates)
     pathway = Pathway(circuit, config, model=model, backend=backend, dt=dt, coding=coding,
                       n_threads=n_threads, copies=copies)
     if homeostasis and model not in circuit.bias:
@@ -158,12 +166,14 @@ def _load_state(learned):
         return {k: f[k] for k in f.files}
 
 
-def _describe(config, calibration, training, learned):
+def _describe(config, calibration, training, learned, templates=None):
     size, areas, seed = config["size"], config["areas"], config["seed"]
     enc, prm = config["encoding"], config["params"]
     circuit = Circuit(size, input_meta=retina_area.input_meta(size, enc["sigma_center"]))
     circuit.area_info = OrderedDict()
     circuit.bias = {}
+    for name, value in (templates or {}).items():
+        circuit.templates[name] = np.asarray(value, float)
     if learned is not None:
         state = _load_state(learned)
         for key, val in state.items():

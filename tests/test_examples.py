@@ -22,12 +22,13 @@ EXAMPLES = sorted((ROOT / "examples").glob("plot_*.py"))
 # which trains a small CNN: 60-140 s)
 SLOW = {"plot_pd14_microcircuit.py", "plot_balanced_binary.py", "plot_brian2_validation.py",
         "plot_visual_pathway.py", "plot_gpu_scaling.py", "plot_v1_tuning.py",
-        "plot_circuit_vs_cnn.py"}
+        "plot_circuit_vs_cnn.py", "plot_learned_features.py"}
 TIMEOUT = 300                     # s per script
 # optional packages an example needs: each entry a module, or a tuple of which any one
 # will do; the example is skipped when one is missing
 _IMAGES = ("skimage", "sklearn")        # natural images for the circuits' calibration
 REQUIRES = {"plot_visual_pathway.py": [_IMAGES], "plot_v1_tuning.py": [_IMAGES],
+            "plot_learned_features.py": [_IMAGES],
             "plot_circuit_vs_cnn.py": [_IMAGES, "sklearn", "torch"]}
 
 
