@@ -1,5 +1,7 @@
 """The numba CPU backend: host arrays, the whole loop compiled (kernels.simulate, or its
 copy in the engine generated for the network's models)."""
+import warnings
+
 import numba
 
 from ._base import Backend, plastic_or_none
@@ -29,11 +31,47 @@ class NumbaBackend(Backend):
         return numba.get_num_threads() if n_neurons >= PARALLEL_MIN_NEURONS else 1
 
     def run_chunk(self, arrays, seed, step0, n_steps, n_threads):
+        if n_threads > 1 and self._threaded(arrays):
+            done = self._run_threads(arrays, seed, step0, n_steps, n_threads)
+            if done >= 0:
+                return done
         simulate_numba = arrays.engine("simulate").simulate_numba
         return simulate_numba(arrays.neurons, arrays.sources, arrays.synapses, arrays.drives,
                               arrays.currents, arrays.recorders, plastic_or_none(arrays),
                               _procedural(arrays), arrays.counters,
                               seed, step0, n_steps, n_threads)
+
+
+    def _threaded(self, arrays):
+        # plastic synapses and procedural projections run simulate_numba (its
+        # parallel neuron update); so does a run whose threads once failed to start
+        return (plastic_or_none(arrays) is None and _procedural(arrays) is None
+                and not getattr(self, "_threads_failed", False))
+
+    def _run_threads(self, arrays, seed, step0, n_steps, n_threads):
+        """``kernels.simulate_threads`` (compiled only here, for runs on threads);
+        -1 where its threads did not run at the same time."""
+        from .._thread_plan import owned_synapses
+        own = getattr(self, "_owned", None)
+        # weights and delays gathered once per run (a backend serves one run)
+        if own is None or own[0] is not arrays or own[1].lo.size != n_threads:
+            own = self._owned = (arrays, owned_synapses(arrays, n_threads))
+        simulate_threads = arrays.engine("simulate_threads").simulate_threads
+        previous = numba.get_num_threads()
+        numba.set_num_threads(n_threads)       # one iteration of its prange per thread
+        try:
+            done = simulate_threads(arrays.neurons, arrays.sources, arrays.drives,
+                                    arrays.currents, arrays.recorders, own[1], arrays.counters,
+                                    seed, step0, n_steps)
+        finally:
+            numba.set_num_threads(previous)
+        if done < 0:
+            self._threads_failed = True
+            warnings.warn(f"n_threads={n_threads}: numba's threading layer "
+                          f"({numba.threading_layer()}) did not run {n_threads} threads at "
+                          "once; this run goes on with the neuron update alone on threads",
+                          RuntimeWarning, stacklevel=2)
+        return done
 
 
 def _procedural(arrays):
