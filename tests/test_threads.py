@@ -43,6 +43,7 @@ def test_atomic_additions_from_threads_sum_exactly_and_the_barrier_holds():
     flags, short = np.zeros(16, np.int64), np.zeros(n, np.int64)
     _hammer(flags, short, 20_000)
     assert n > 1 and flags[0] == flags[8] == n * 20_000
+    assert flags[9] == 0         # no thread still counted as sleeping
     assert not short.any()
 
 
@@ -53,6 +54,28 @@ def _swap(a):
 
 def test_compare_and_swap_exchanges_only_the_expected_value():
     assert _swap(np.array([5], np.int64)) == (5, 7, 7)
+
+
+# ------------------------------------------------------------ the default count
+def test_the_default_takes_threads_from_the_threshold_and_only_idle_cores(monkeypatch):
+    import numba
+    from neurosim.backends import numba_backend as nb
+    be = nb.NumbaBackend()
+    monkeypatch.setattr(nb, "_idle_cores", lambda: 64)
+    assert be.threads_for(nb.PARALLEL_MIN_NEURONS - 1) == 1
+    assert be.threads_for(nb.PARALLEL_MIN_NEURONS) == numba.get_num_threads() > 1
+    for idle in (1, 0, -3):         # other work holds the cores
+        monkeypatch.setattr(nb, "_idle_cores", lambda: idle)
+        assert be.threads_for(10 ** 6) == 1
+    assert be.threads_for(10, n_threads=2) == 2          # an explicit count wins
+
+
+def test_idle_cores_are_the_cores_less_the_runnable_threads_of_other_work(tmp_path):
+    from neurosim.backends.numba_backend import _idle_cores
+    loadavg = tmp_path / "loadavg"
+    loadavg.write_text("3.10 2.50 1.20 4/312 4242\n")     # 4 runnable, this reader one
+    assert _idle_cores(str(loadavg)) == os.cpu_count() - 3
+    assert _idle_cores(str(tmp_path / "absent")) == os.cpu_count()
 
 
 # ------------------------------------------------------------------ the networks

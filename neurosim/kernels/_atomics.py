@@ -6,10 +6,14 @@ sequentially consistent operation also orders the plain loads and stores around 
 so what one thread wrote before it arrives at a barrier is visible to every thread
 after the barrier.
 
-Waiting spins briefly, then yields the core (``sched_yield``; ``SwitchToThread`` on
-Windows) on every further check: on a machine with more runnable threads than cores,
-a thread that only spun would burn the time slice of the thread it waits for.
+A waiting thread spins briefly, then sleeps until the last thread to arrive wakes it
+(Linux's futex, on x86-64 and aarch64; elsewhere it yields its core between checks).
+On a machine with more runnable threads than cores, a waiting thread that spins, or
+only yields (which gives the core to threads of its own run queue alone), takes the
+time of the thread it waits for: CUBA 16k on 2 threads ran 7.6x slower than on one at
+a load average of 5 on 2 cores with yields, against 37x with OpenMP's spinning.
 """
+import platform
 import sys
 
 from llvmlite import ir
@@ -17,13 +21,17 @@ from numba import njit, types
 from numba.core import cgutils
 from numba.extending import intrinsic
 
-__all__ = ["atomic_add", "atomic_load", "atomic_cas", "barrier", "wait_at_least",
-           "cpu_yield"]
+__all__ = ["atomic_add", "atomic_load", "atomic_cas", "barrier", "cpu_yield"]
 
-# checks of a flag before a waiting thread starts to yield its core: about a
-# microsecond on an idle machine, where a barrier's partner arrives within that
-SPINS = 2000
+# checks of the counter before a waiting thread sleeps (some microseconds): on an
+# idle machine the other threads mostly arrive within that, and waking a sleeper
+# costs more than the spin
+SPINS = 4000
 _YIELD = "SwitchToThread" if sys.platform == "win32" else "sched_yield"
+# the futex system call's number, where we know it (else waiting threads yield)
+_SYS_FUTEX = {"x86_64": 202, "aarch64": 98}.get(platform.machine()) \
+    if sys.platform.startswith("linux") else None
+_FUTEX_WAIT, _FUTEX_WAKE = 128, 129        # the _PRIVATE operations: one process
 
 
 def _element_pointer(context, builder, array_type, array, index_type, index):
@@ -91,21 +99,73 @@ def cpu_yield(typingctx):
     return types.none(), codegen
 
 
+@intrinsic
+def _futex(typingctx, array, index, op, value):
+    """``syscall(SYS_futex, &array[index], op, value, NULL, NULL, 0)`` on the low 32
+    bits of the element (little-endian)."""
+    def codegen(context, builder, sig, args):
+        ptr = _element_pointer(context, builder, sig.args[0], args[0], sig.args[1], args[1])
+        i64 = ir.IntType(64)
+        fn = cgutils.get_or_insert_function(
+            builder.module, ir.FunctionType(i64, [i64], var_arg=True), "syscall")
+        zero = ir.Constant(i64, 0)
+        builder.call(fn, [ir.Constant(i64, _SYS_FUTEX), builder.ptrtoint(ptr, i64),
+                          context.cast(builder, args[2], sig.args[2], types.int64),
+                          context.cast(builder, args[3], sig.args[3], types.int64),
+                          zero, zero, zero])
+        return context.get_dummy_value()
+    return types.none(array, index, op, value), codegen
+
+
 @njit(cache=True)
-def wait_at_least(flags, index, target):
-    """Wait until ``flags[index] >= target``: spin :data:`SPINS` checks, then yield the
-    core between checks."""
-    spins = 0
-    while atomic_load(flags, index) < target:
-        spins += 1
-        if spins > SPINS:
-            cpu_yield()
+def _sleep_futex(flags, index, seen):
+    # returns at once if the counter no longer holds `seen`: no wake-up is lost
+    _futex(flags, index, _FUTEX_WAIT, seen & 0xFFFFFFFF)
+
+
+@njit(cache=True)
+def _wake_futex(flags, index):
+    _futex(flags, index, _FUTEX_WAKE, 2 ** 31 - 1)
+
+
+@njit(cache=True)
+def _sleep_yield(flags, index, seen):
+    cpu_yield()
+
+
+@njit(cache=True)
+def _wake_none(flags, index):
+    pass
+
+
+_sleep, _wake = (_sleep_futex, _wake_futex) if _SYS_FUTEX else (_sleep_yield, _wake_none)
 
 
 @njit(cache=True)
 def barrier(flags, index, n_threads, generation):
     """The ``generation``-th barrier (1, 2, ...) of ``n_threads`` threads on the counter
     ``flags[index]``, which starts at 0 and only grows: no reset, so no race between
-    one barrier's last arrival and the next barrier's first."""
-    atomic_add(flags, index, 1)
-    wait_at_least(flags, index, n_threads * generation)
+    one barrier's last arrival and the next barrier's first. ``flags[index + 1]``
+    counts the sleeping threads (0 at the start).
+
+    A thread that sleeps counts itself in, then checks the counter again; the last
+    to arrive checks the sleepers after its arrival and wakes them. Both sequentially
+    consistent, so either the sleeper sees the arrival or the last sees the sleeper.
+    """
+    target = n_threads * generation
+    if atomic_add(flags, index, 1) + 1 == target:
+        if atomic_load(flags, index + 1) > 0:
+            _wake(flags, index)
+        return
+    spins = 0
+    while True:
+        seen = atomic_load(flags, index)
+        if seen >= target:
+            return
+        spins += 1
+        if spins > SPINS:
+            atomic_add(flags, index + 1, 1)
+            seen = atomic_load(flags, index)
+            if seen < target:
+                _sleep(flags, index, seen)
+            atomic_add(flags, index + 1, -1)
