@@ -78,6 +78,34 @@ def test_idle_cores_are_the_cores_less_the_runnable_threads_of_other_work(tmp_pa
     assert _idle_cores(str(tmp_path / "absent")) == os.cpu_count()
 
 
+# ----------------------------------------------- threads that do not run at once
+def test_threads_run_one_after_another_give_up_and_the_run_goes_on_on_the_old_engine(
+        monkeypatch):
+    """Numba limited to one thread runs the parallel loop's iterations in turn: the
+    first waits for the second in vain, closes the entry, and neither simulates; the
+    backend warns and runs the loop of kernels.simulate, with the same spikes."""
+    import numba
+    if numba.config.NUMBA_NUM_THREADS < 2:
+        pytest.skip("numba has one thread here")
+    sys.path.insert(0, HERE)
+    import networks
+    reference, mon_ref = networks.cuba(n=1000, p=0.05)
+    reference.run(30 * ms, dt=0.1 * ms, backend="numba", seed=2, n_threads=1)
+    net, mon = networks.cuba(n=1000, p=0.05)
+    previous = numba.get_num_threads()
+    numba.set_num_threads(1)
+    monkeypatch.setattr(numba, "set_num_threads", lambda n: None)
+    try:
+        with pytest.warns(RuntimeWarning, match="n_threads=2: numba's threading layer"):
+            net.run(30 * ms, dt=0.1 * ms, backend="numba", seed=2, n_threads=2)
+    finally:
+        monkeypatch.undo()
+        numba.set_num_threads(previous)
+    assert mon_ref["spikes"].num_spikes > 100
+    assert np.array_equal(mon["spikes"].i, mon_ref["spikes"].i)
+    assert np.array_equal(mon["spikes"].steps, mon_ref["spikes"].steps)
+
+
 # ------------------------------------------------------------------ the networks
 class Leaky(ns.ODEModel):
     """A user's model: dv/dt = (i_ext + ge - gi - v) / tau, exponential ge and gi."""

@@ -21,7 +21,7 @@ from numba import njit, types
 from numba.core import cgutils
 from numba.extending import intrinsic
 
-__all__ = ["atomic_add", "atomic_load", "atomic_cas", "barrier", "cpu_yield"]
+__all__ = ["atomic_add", "atomic_load", "atomic_cas", "barrier", "cpu_yield", "seconds_now"]
 
 # checks of the counter before a waiting thread sleeps (some microseconds): on an
 # idle machine the other threads mostly arrive within that, and waking a sleeper
@@ -97,6 +97,18 @@ def cpu_yield(typingctx):
         builder.call(fn, [])
         return context.get_dummy_value()
     return types.none(), codegen
+
+
+@intrinsic
+def seconds_now(typingctx):
+    """The C library's ``time(NULL)``: seconds, for timeouts of a second or more."""
+    def codegen(context, builder, sig, args):
+        i64 = ir.IntType(64)
+        fn = cgutils.get_or_insert_function(
+            builder.module, ir.FunctionType(i64, [i64.as_pointer()]),
+            "_time64" if sys.platform == "win32" else "time")
+        return builder.call(fn, [ir.Constant(i64.as_pointer(), None)])
+    return types.int64(), codegen
 
 
 @intrinsic

@@ -32,7 +32,8 @@ from collections import namedtuple
 import numpy as np
 from numba import njit, prange
 
-from ._atomics import SPINS, atomic_add, atomic_cas, atomic_load, barrier, cpu_yield
+from ._atomics import (SPINS, atomic_add, atomic_cas, atomic_load, barrier, cpu_yield,
+                       seconds_now)
 from ._layout import STREAM_POISSON_GROUP, STREAM_POISSON_INPUT
 from ._model_set import jumps, receive_jump, receive_piece, update_range
 from ._rng import step_key
@@ -50,9 +51,9 @@ _Work = namedtuple("_Work", "flags firing n_part touched n_touched jump")
 # the shared flags (int64, one cache line apart): the barrier's counter, the count
 # of threads that entered, and the result
 _BARRIER, _ENTERED = 0, 8
-# give up a start after this many yields without every thread entering (a threading
-# layer that ran the threads one after another): about a second on an idle machine
-START_YIELDS = 2_000_000
+# give up a start after this many seconds (2-3: time() counts whole seconds) without
+# every thread entering: a threading layer that ran the threads one after another
+START_SECONDS = 2
 ABORTED = -(2 ** 40)
 # (thread, step parity) entries of the part counts are a cache line apart
 _PAD = 8
@@ -67,7 +68,7 @@ def _enter(flags, n_threads):
     threads see the full count or all see it closed."""
     if atomic_add(flags, _ENTERED, 1) < 0:
         return False
-    checks = 0
+    start, checks = seconds_now(), 0
     while True:
         seen = atomic_load(flags, _ENTERED)
         if seen >= n_threads:
@@ -77,8 +78,9 @@ def _enter(flags, n_threads):
         checks += 1
         if checks > SPINS:
             cpu_yield()
-        if checks > START_YIELDS and atomic_cas(flags, _ENTERED, seen, ABORTED) == seen:
-            return False
+            if seconds_now() - start > START_SECONDS and \
+                    atomic_cas(flags, _ENTERED, seen, ABORTED) == seen:
+                return False
 
 
 @njit(cache=True)
