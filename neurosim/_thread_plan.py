@@ -37,7 +37,8 @@ class _Split:
     pointers (``indptr[t]`` into the threads' synapses stored one after another)."""
 
     def __init__(self, syn, n, n_threads):
-        self.key = (id(syn.target), n_threads)
+        # the array itself, not its id: a new array may reuse a freed one's id
+        self.of, self.n_threads = syn.target, n_threads
         self.lo, self.hi = thread_ranges(n, n_threads)
         post = syn.target % n
         owner = np.searchsorted(self.hi, post, side="right")
@@ -63,7 +64,7 @@ def owned_synapses(arrays, n_threads):
     """
     syn = arrays.synapses
     split = getattr(arrays, "_thread_split", None)
-    if split is None or split.key != (id(syn.target), n_threads):
+    if split is None or split.of is not syn.target or split.n_threads != n_threads:
         split = arrays._thread_split = _Split(syn, arrays.n, n_threads)
     return Owned(lo=split.lo, hi=split.hi, indptr=split.indptr, target=split.target,
                  weight=syn.weight[split.positions], delay=syn.delay[split.positions])

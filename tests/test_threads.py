@@ -56,6 +56,38 @@ def test_compare_and_swap_exchanges_only_the_expected_value():
     assert _swap(np.array([5], np.int64)) == (5, 7, 7)
 
 
+# ------------------------------------------------------------------- the split
+def test_each_thread_owns_a_block_of_neurons_and_the_synapses_onto_them_in_order():
+    from types import SimpleNamespace
+    from neurosim._thread_plan import owned_synapses, thread_ranges
+    from neurosim.kernels.simulate import Synapses
+    rng = np.random.default_rng(1)
+    n, n_src = 1003, 1200                     # 1200 sources: the neurons and 197 more
+    lengths = rng.integers(0, 30, n_src)
+    indptr = np.concatenate([[0], np.cumsum(lengths)])
+    target = rng.integers(0, 2 * n, indptr[-1])      # channel * n + neuron
+    weight, delay = rng.integers(1, 99, target.size), rng.integers(0, 5, target.size)
+    arrays = SimpleNamespace(n=n, synapses=Synapses(indptr, target, weight, delay))
+    for n_threads in (1, 2, 3, 7):
+        lo, hi = thread_ranges(n, n_threads)
+        assert lo[0] == 0 and hi[-1] == n and np.array_equal(lo[1:], hi[:-1])
+        assert not (lo % 8).any() and (hi >= lo).all()
+        own = owned_synapses(arrays, n_threads)
+        for t in range(n_threads):
+            for s in range(n_src):
+                row = slice(indptr[s], indptr[s + 1])
+                mine = (target[row] % n >= lo[t]) & (target[row] % n < hi[t])
+                q = slice(own.indptr[t, s], own.indptr[t, s + 1])
+                for got, whole in ((own.target, target), (own.weight, weight),
+                                   (own.delay, delay)):
+                    assert np.array_equal(got[q], whole[row][mine]), (n_threads, t, s)
+        assert own.indptr[-1, -1] == target.size
+    # weights changed in place between runs are gathered again; the split is kept
+    split = arrays._thread_split
+    weight[:] = 7
+    assert (owned_synapses(arrays, 7).weight == 7).all() and arrays._thread_split is split
+
+
 # ------------------------------------------------------------ the default count
 def test_the_default_takes_threads_from_the_threshold_and_only_idle_cores(monkeypatch):
     import numba

@@ -24,8 +24,8 @@ PARALLEL_MIN_NEURONS = 16_000
 
 def _idle_cores(loadavg="/proc/loadavg"):
     """Cores that no other work uses at the start of a run: the machine's cores less
-    the threads of other work that are runnable (``loadavg``'s count, less the
-    thread that reads it; the median of three readings half a millisecond apart). All cores
+    the threads of other work that are runnable (``loadavg``'s count, less the thread
+    that reads it; the median of three readings half a millisecond apart). All cores
     where the count cannot be read (not Linux)."""
     readings = []
     for _ in range(3):

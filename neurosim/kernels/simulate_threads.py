@@ -123,8 +123,8 @@ def _parallel_steps(nr, src, drv, cur, rec, own, counters, seed, step0, n_steps,
     n_threads = own.lo.size
     for t in prange(n_threads):
         if _enter(work.flags, n_threads):
-            done[t] = _steps(t, nr, src, drv, cur, rec, own, counters, seed, step0,
-                                  n_steps, work, with_current, worst)
+            done[t] = _steps(t, nr, src, drv, cur, rec, own, counters, seed, step0, n_steps,
+                             work, with_current, worst)
         else:
             done[t] = -1
 
