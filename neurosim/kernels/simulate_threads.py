@@ -34,10 +34,12 @@ from numba import njit, prange
 
 from ._atomics import (SPINS, atomic_add, atomic_cas, atomic_load, barrier, cpu_yield,
                        seconds_now)
-from ._layout import STREAM_POISSON_GROUP, STREAM_POISSON_INPUT
+from ._layout import STREAM_POISSON_INPUT
 from ._model_set import jumps, receive_jump, receive_piece, update_range
 from ._rng import step_key
-from .elements import drive_events, injected_current, receive_synaptic, sample, source_fires
+from .elements import drive_events, injected_current, receive_synaptic, sample
+# the serial loop's, so that the sources fire alike (it names no model)
+from .simulate import _sources_fire as _serial_sources_fire
 
 # lo, hi: the neurons of each thread (multiples of 8 apart from the last hi = n);
 # indptr[t, s]: thread t's synapses of source s are [indptr[t, s], indptr[t, s + 1])
@@ -241,18 +243,12 @@ def _gather_spikes(spiked, firing, lo, hi):
 
 @njit(cache=True)
 def _sources_fire(src, counters, firing, at, n, seed, step):
-    """Generators' and Poisson sources' spikes of ``step`` into ``firing`` from ``at``;
-    returns where the list ends."""
+    """Generators' and Poisson sources' spikes of ``step`` into ``firing`` from ``at``,
+    as the serial loop fires them; returns where the list ends."""
     while counters[0] < src.gen_step.size and src.gen_step[counters[0]] == step:
         src.fired[src.gen_source[counters[0]] - n] = True
         counters[0] += 1
-    key = step_key(seed, STREAM_POISSON_GROUP, step)
-    for s in range(src.p_fire.size):
-        if source_fires(n + s, src.fired[s], src.p_fire[s], key):
-            firing[at] = n + s
-            at += 1
-        src.fired[s] = False
-    return at
+    return _serial_sources_fire(src, seed, step, n, firing, at)
 
 
 @njit(cache=True)
