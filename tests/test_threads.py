@@ -138,6 +138,30 @@ def test_threads_run_one_after_another_give_up_and_the_run_goes_on_on_the_old_en
     assert np.array_equal(mon["spikes"].steps, mon_ref["spikes"].steps)
 
 
+def test_a_thread_that_owns_no_neuron_waits_at_the_barriers_and_changes_nothing():
+    """13 neurons on 2 threads: blocks are cut at multiples of 8, so thread 0 owns
+    none and thread 1 all 13."""
+    import numba
+    from neurosim._thread_plan import thread_ranges
+    if numba.config.NUMBA_NUM_THREADS < 2:
+        pytest.skip("numba has one thread here")
+    assert [list(x) for x in thread_ranges(13, 2)] == [[0, 0], [0, 13]]
+    got = []
+    for n_threads in (1, 2):
+        cells = ns.NeuronGroup(13, ns.LIF(tau_m=10 * ms, v_rest=0 * mV, v_reset=0 * mV,
+                                          v_th=10 * mV), name="cells")
+        drive = ns.PoissonInput(cells, n=50, rate=40 * Hz, weight=1 * mV)
+        syn = ns.Synapses(cells, cells, kind="inhibitory", weight=1 * mV, delay=0.3 * ms,
+                          connect=ns.FixedProbability(0.3))
+        spikes, trace = ns.SpikeMonitor(cells), ns.StateMonitor(cells, "v", record=[0, 12])
+        net = ns.Network(cells, drive, syn, spikes, trace)
+        net.run(100 * ms, dt=0.1 * ms, backend="numba", seed=4, n_threads=n_threads)
+        got.append((spikes.i, spikes.steps, trace.v))
+    assert got[0][0].size > 100
+    for a, b in zip(*got):
+        assert np.array_equal(a, b)
+
+
 # ------------------------------------------------------------------ the networks
 class Leaky(ns.ODEModel):
     """A user's model: dv/dt = (i_ext + ge - gi - v) / tau, exponential ge and gi."""
@@ -174,7 +198,8 @@ def mixed():
     delta = ns.NeuronGroup(300, ns.LIF(tau_m=20 * ms, v_rest=0 * mV, v_reset=10 * mV,
                                        v_th=20 * mV, refractory=2 * ms),
                            v=ns.Uniform(0 * mV, 20 * mV), name="delta")
-    leaky = ns.NeuronGroup(200, Leaky(), v=ns.Uniform(0 * mV, 20 * mV), name="leaky")
+    # 1003 neurons: the last thread's block does not end on a multiple of 8
+    leaky = ns.NeuronGroup(203, Leaky(), v=ns.Uniform(0 * mV, 20 * mV), name="leaky")
     gen = ns.SpikeGeneratorGroup(20, np.arange(200) % 20, np.arange(200) * 0.4 * ms,
                                  name="gen")
     noise = ns.PoissonGroup(50, rates=30 * Hz, name="noise")
@@ -198,7 +223,7 @@ def mixed():
     monitors = [ns.SpikeMonitor(g) for g in (cells, delta, leaky, gen, noise)]
     monitors += [ns.StateMonitor(cells, ("v", "i_e", "i_i"), record=[0, 327, 499]),
                  ns.StateMonitor(delta, "v", record=[0, 150, 299]),
-                 ns.StateMonitor(leaky, "v", record=[0, 199]),
+                 ns.StateMonitor(leaky, "v", record=[0, 202]),
                  ns.RateMonitor(cells), ns.RateMonitor(delta)]
     return ns.Network(cells, delta, leaky, gen, noise, *syn, *inputs, *monitors), monitors
 
