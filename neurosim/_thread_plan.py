@@ -41,17 +41,19 @@ class _Split:
         self.of, self.n_threads = syn.target, n_threads
         self.lo, self.hi = thread_ranges(n, n_threads)
         post = syn.target % n
-        owner = np.searchsorted(self.hi, post, side="right")
-        n_src = syn.indptr.size - 1
-        self.indptr = np.empty((n_threads, n_src + 1), dtype=np.int64)
+        # int32 positions where they fit: 20 bytes per synapse with the copies, and
+        # no temporary array wider than the positions of one thread
+        kind = np.int32 if syn.target.size < 2 ** 31 else np.int64
+        self.indptr = np.empty((n_threads, syn.indptr.size), dtype=np.int64)
         parts, start = [], 0
         for t in range(n_threads):
-            keep = owner == t
-            before = np.concatenate([[0], np.cumsum(keep, dtype=np.int64)])
-            self.indptr[t] = start + before[syn.indptr]
-            parts.append(np.flatnonzero(keep))
-            start += parts[-1].size
-        self.positions = np.concatenate(parts) if parts else np.zeros(0, np.int64)
+            mine = np.flatnonzero((post >= self.lo[t]) & (post < self.hi[t])).astype(kind)
+            # a row's first synapse of this thread: the first position at or after the
+            # row's start (positions ascend)
+            self.indptr[t] = start + np.searchsorted(mine, syn.indptr)
+            parts.append(mine)
+            start += mine.size
+        self.positions = np.concatenate(parts)
         self.target = syn.target[self.positions]
 
 

@@ -15,8 +15,8 @@ from ._base import Backend, plastic_or_none
 # threads meet at one barrier a step: they pay from about 16,000 CUBA neurons
 # (benchmarks/threads.py; docs/benchmarks.md, "Threads"). On a machine with more
 # runnable threads than cores, threads that meet every step wait for each other's
-# turn: CUBA 16k-64k on 2 threads ran 2.4-2.7x slower than on one at a load average
-# of 9-11 on 2 cores (13-20x with the engine before it, whose idle threads spun),
+# turn: CUBA 16k-64k on 2 threads ran 2.4-4.6x slower than on one at a load average
+# of 9-12 on 2 cores (8-20x with the engine before it, whose idle threads spun),
 # so the default takes no more threads than there are idle cores. Pass n_threads
 # to run() to choose explicitly.
 PARALLEL_MIN_NEURONS = 16_000
