@@ -176,7 +176,8 @@ class KeyedProjection:
     def scan(self):
         """Procedural storage: draw every row once, keeping nothing per synapse.
 
-        Returns the projection's summary fields (as :meth:`fill`) and, per target,
+        Returns the projection's summary fields (as :meth:`fill`: the checksums of the
+        whole projection under MPI) and, per target,
         the sum of its synapses' ``|weight|`` in fixed point (the largest input it
         can receive in one step). Raises on values out of range, as the stored
         build does."""
@@ -194,6 +195,9 @@ class KeyedProjection:
                            float(self.d_div), stats)
         self._check(stats, whole=True)
         n = int(stats[:, K.STAT_FULL].sum())
+        if self.keep.size:      # MPI: the checksums that the ranks compare, as fill's
+            return (n, _wrapped(stats[:, K.STAT_PAIRS]), _wrapped(stats[:, K.STAT_WSUM]),
+                    int(stats[:, K.STAT_DSUM].sum())) + _delay_range(stats), bound
         return (n, None, None, None) + _delay_range(stats), bound
 
     # ------------------------------------------------------------------ checks

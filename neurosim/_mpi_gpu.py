@@ -15,7 +15,8 @@ class _GpuRank:
     The backend's ``run_chunk`` simulates a whole network; this rank gives it a
     view of the network in which the other ranks' neurons cannot fire (their
     threshold is infinite, a McCulloch-Pitts unit updates to 0 in every step),
-    the other ranks' sources are silent, the synapses are this rank's and every
+    the other ranks' sources are silent, the synapses are this rank's (procedural rows
+    add only those onto its neurons) and every
     local neuron and source is recorded: the recorded spikes are the rank's
     spikes of the interval, to exchange. The remote spikes go into the delay
     buffer on the host (the CPU rank loop) before each interval, since the
@@ -76,7 +77,8 @@ class _GpuRank:
         self.view = Arrays(neurons=neurons, sources=sources, synapses=syn, drives=a.drives,
                             currents=a.currents, recorders=self.recorders,
                             counters=np.zeros(2, np.int64), model_set=a.model_set,
-                            cache_dir=a.cache_dir)
+                            cache_dir=a.cache_dir, procedural=a.procedural,
+                            procedural_keep=plan.local.is_local)
         self.backend = CudaBackend()
         self.net = net
         self.backend.run_chunk(self._view_of_chunk(0), net.seed, net.t_step, 0, 1)
@@ -90,7 +92,7 @@ class _GpuRank:
         self.view.counters[:] = 0
         return self.view
 
-    def advance(self, nr, src, syn, drv, cur, rec, pl, counters, loc, seed, step0, n_steps,
+    def advance(self, nr, src, syn, drv, cur, rec, pl, pr, counters, loc, seed, step0, n_steps,
                 inbox, n_in, inbox_step0, outbox, firing):
         """As ``advance_numba`` for ``n_in == 0``: ``n_steps`` steps from ``step0`` on the
         GPU; returns the number of local spikes written to ``outbox``."""

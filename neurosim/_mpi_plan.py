@@ -15,7 +15,9 @@ that the ranks agree (the plan a rank keeps between runs).
   as 1/K. Every rank also draws every row once more, keeping nothing, for the
   statistics of the whole projection (size, checksums of pairs, weights and
   delays, delay range) that the ranks compare; ``Synapses.i``, ``j``, ``weight``
-  and ``delay`` hold the rank's part;
+  and ``delay`` hold the rank's part. A procedural projection holds nothing:
+  every rank draws a firing source's row again and adds the synapses onto its
+  own neurons (``kernels.procedural``);
 * before each run the ranks compare a fingerprint of the network they built
   and the run they were asked for (``_check_agreement``), and the minimum
   delay is checked (``_check_min_delay``): a network whose minimum delay is
@@ -152,16 +154,17 @@ def _digest(*arrays):
 def fingerprint(net):
     """A digest of the built network: sizes, parameters, initial state, connectivity.
 
-    Connectivity enters through each projection's summary (number of synapses,
-    checksums of the pairs, weights and delays of the whole projection), which
-    every rank computes alike although it keeps only its own part."""
+    Connectivity enters through each projection's storage and summary (number of
+    synapses, checksums of the pairs, weights and delays of the whole projection),
+    which every rank computes alike although it keeps only its own part (a
+    procedural projection's none)."""
     a = net._arrays
     nr, src = a.neurons, a.sources
     parts = [np.array([a.n, src.p_fire.size, nr.buffer.shape[0], net._build_seed], np.int64),
              np.array([net.dt]), np.array([str(net.dtype)]),
              nr.seg_lo, nr.seg_hi, nr.seg_code, nr.seg_prm, src.gen_step, src.gen_source,
              a.recorders.mask, a.recorders.st_idx,
-             np.array([repr(tuple(s._summary)) for s in net.synapses] + [""])]
+             np.array([repr((s.storage, tuple(s._summary))) for s in net.synapses] + [""])]
     parts += list(a.drives) + list(a.currents)
     return _digest(*parts)
 
@@ -180,6 +183,9 @@ def _uniform_weights(net):
     out = []
     for s in net.synapses:
         w = s._weight_si
+        if w is None:       # procedural: no weights kept, none changed
+            out.append(None)
+            continue
         # two or more: a rank's single synapse of drawn weights proves nothing
         out.append(float(w[0]) if w.size > 1 and w.min() == w.max() else None)
     return out

@@ -68,9 +68,13 @@ class Synapses:
         it trades memory for time (a row is drawn for every spike). For rules
         drawn by source (``AllToAll``, ``OneToOne``, ``FixedProbability``,
         ``FixedOutdegree``, ``FixedTotalNumber``) with one weight and delay or
-        ``Uniform``/``Normal`` ones, on the ``numpy`` and ``numba`` backends in
-        one process. Not for plastic synapses (their weights change and must be
-        kept), explicit lists (the list is itself the storage) or
+        ``Uniform``/``Normal`` ones, on the ``numpy`` and ``numba`` backends,
+        on MPI ranks (each rank draws a firing source's row and adds the
+        synapses onto its own neurons) and on the ``cuda`` backend (a GPU
+        thread draws a row one synapse at a time, so there ``FixedOutdegree``
+        and ``FixedTotalNumber`` need ``allow_multapses=True``; not on GPU
+        ranks under MPI yet). Not for plastic synapses (their weights change
+        and must be kept), explicit lists (the list is itself the storage) or
         ``FixedIndegree`` (drawn by target: a source's row cannot be drawn
         alone). ``i``, ``j``, ``weight`` and ``delay`` are then None.
 
@@ -79,8 +83,9 @@ class Synapses:
     Connectivity, weights and delays are drawn when the network is built, from
     the network's seed, and can be read afterwards as ``i``, ``j`` (int32 index
     arrays, as in Brian2), ``weight`` (SI/internal units) and ``delay``
-    (seconds), unless ``storage='procedural'``. In a network split over MPI ranks (:mod:`neurosim.mpi`) each rank
-    holds, and these give, only the synapses onto its own neurons.
+    (seconds), unless ``storage='procedural'``. In a network split over MPI ranks
+    (:mod:`neurosim.mpi`) each rank holds, and these give, only the synapses onto
+    its own neurons.
 
     Examples
     --------
@@ -198,11 +203,8 @@ class Synapses:
                 self.i, minlength=src.n).astype(np.int64)
         keyed = KeyedProjection(self, index, seed, dt, self_pre, keep)
         if self._storage == "procedural":
-            if keep is not None:
-                raise NotImplementedError(
-                    f"{self.name}: storage='procedural' does not run split over MPI ranks "
-                    "yet; it runs on the numpy and numba backends in one process (use "
-                    "storage='stored' under MPI)")
+            # under MPI too: every rank can draw every row, and adds those synapses of a
+            # firing source's row whose target it owns (kernels.procedural)
             summary, self._bound = keyed.scan()
             self._summary = ProjectionSummary(*summary)
             self._procedural = keyed            # what its rows need, for the engines
@@ -427,8 +429,10 @@ class Synapses:
         empty for a stored one, whose arrays enter the digest."""
         if self._storage != "procedural":
             return b""
+        # without the checksums that only MPI ranks compute: the same under any split
+        whole = self._summary._replace(pairs=None, weight_sum=None, delay_sum=None)
         return repr((self.source.n, self.target.n, self.kind, self.rule, self._weight_spec,
-                     self._delay_spec, tuple(self._summary))).encode()
+                     self._delay_spec, tuple(whole))).encode()
 
     def __repr__(self):
         return (f"Synapses({self.source.name} -> {self.target.name}, kind={self.kind!r}, "

@@ -8,6 +8,10 @@ test's own process for the reference). Modes (first argument):
   traces, rates and the final state to ``OUT`` (rank 0; every rank checks that
   its own copy of the results is the same, and that it held only its part of
   the synapses);
+* ``procedural OUT PLACEMENT``: the networks of :data:`PROCEDURAL` with every
+  projection ``storage='procedural'`` (each rank holds no synapse and adds the
+  regenerated ones onto its own neurons), results to ``OUT`` (rank 0; every rank
+  checks its copy);
 * ``gather OUT PLACEMENT FOLDER``: the networks of :data:`GATHERED` with every
   monitor ``gather='local'`` streaming to ``FOLDER`` (each rank writes its part;
   rank 0 reads the recordings back with ``load_recording``), then with
@@ -15,8 +19,9 @@ test's own process for the reference). Modes (first argument):
   holds exactly its own neurons' part of it); then a checkpoint (a file per
   rank) restored into a new network continues as the original;
 * ``cuda OUT``: the networks of :data:`ON_GPU` with ``backend='cuda'`` (one GPU,
-  or numba's simulator, per rank), results to ``OUT`` (rank 0); round-robin
-  placement on GPUs must raise on every rank;
+  or numba's simulator, per rank), then those of :data:`PROCEDURAL_ON_GPU` with
+  procedural projections, results to ``OUT`` (rank 0); round-robin placement on
+  GPUs must raise on every rank;
 * ``raise``: rank 1 raises during the script while the others go on into a run;
 * ``exit``: rank 1 dies (``os._exit``) in the middle of the simulation;
 * ``errors``: a network with delay-0 synapses; rank 1 builds another network
@@ -170,6 +175,34 @@ def plastic():
     return ns.Network(*objects, spikes), {"spikes": spikes}
 
 
+def rules():
+    """Every rule that procedural connectivity regenerates, with constant, uniform and
+    normal weights and delays (all of at least one step, as ranks need)."""
+    lif = ns.LIF(tau_m=10 * ms, v_rest=-65 * mV, v_reset=-65 * mV, v_th=-50 * mV,
+                 refractory=2 * ms, tau_syn_e=2 * ms, tau_syn_i=4 * ms)
+    cells = ns.NeuronGroup(300, lif, v=ns.Uniform(-65 * mV, -50 * mV), name="cells")
+    exc, inh = cells[:240], cells[240:]
+    noise = ns.PoissonGroup(100, rates=60 * Hz, name="noise")
+    d = ns.Normal(1.5 * ms, 0.75 * ms, low=0.1 * ms, high=4 * ms)
+    syn = [
+        ns.Synapses(noise, cells, kind="excitatory", weight=ns.Uniform(5 * mV, 10 * mV),
+                    delay=d, connect=ns.FixedOutdegree(60)),
+        ns.Synapses(noise, cells, kind="excitatory", weight=0.5 * mV, delay=1 * ms,
+                    connect=ns.FixedOutdegree(20, allow_multapses=True)),
+        ns.Synapses(exc, cells, kind="excitatory", delay=d,
+                    weight=ns.Normal(0.8 * mV, 0.3 * mV, low=0 * mV),
+                    connect=ns.FixedTotalNumber(6000, allow_autapses=False)),
+        ns.Synapses(exc, exc, kind="excitatory", weight=0.3 * mV, delay=0.5 * ms,
+                    connect=ns.FixedProbability(0.04, allow_autapses=False)),
+        ns.Synapses(inh, cells, kind="inhibitory", weight=0.5 * mV, delay=d,
+                    connect=ns.AllToAll()),
+        ns.Synapses(inh, inh, kind="inhibitory", weight=1 * mV, delay=0.2 * ms,
+                    connect=ns.OneToOne()),
+    ]
+    spikes = ns.SpikeMonitor(cells)
+    return ns.Network(cells, noise, *syn, spikes), {"spikes": spikes}
+
+
 NETWORKS = {
     "cuba": lambda: cuba(n=800, p=0.05, delay=0.5 * ms),
     "brunel": lambda: brunel(n_e=800),                        # delays 1.5 ms, Poisson drive
@@ -197,23 +230,32 @@ def weights(net):
     return mine[:, order]
 
 
+# the networks of the 'procedural' mode (every projection procedural)
+PROCEDURAL = {"cuba": NETWORKS["cuba"], "poisson": NETWORKS["poisson"], "rules": rules}
+
 # the networks of the 'gather' mode: every kind of monitor, sources among them
 GATHERED = ("cuba", "mixed")
 
 
 # the networks of the 'cuda' mode and their two runs: short, for numba's CUDA simulator
 ON_GPU = ("poisson", "mixed", "adaptive", "izhikevich", "adex")
+# and those run procedural (FixedProbability rows: a GPU thread draws any of them)
+PROCEDURAL_ON_GPU = ("poisson",)
 GPU_RUNS = (6 * ms, 4 * ms)
 
 
 def simulate(name, placement="population", seed=7, gather="all", folder=None,
-             backend="numba", runs=(60 * ms, 40 * ms)):
+             backend="numba", runs=(60 * ms, 40 * ms), storage="stored"):
     """Run one network (60 ms, then 40 ms more) and return its results as arrays.
 
     ``gather`` and ``folder`` (``stream_to`` of every monitor, one subfolder each)
     set how the monitors record under MPI; with ``folder`` the results are read
-    back from the recordings (``run`` returns once every rank wrote its parts)."""
-    net, mon = NETWORKS[name]()
+    back from the recordings (``run`` returns once every rank wrote its parts).
+    ``storage``: of every projection (``'procedural'``: a network of
+    :data:`PROCEDURAL`)."""
+    net, mon = (PROCEDURAL if storage == "procedural" else NETWORKS)[name]()
+    for s in net.synapses:
+        s.storage = storage
     net.placement = placement
     for key, m in mon.items():
         m.gather = gather
@@ -306,6 +348,21 @@ def main(mode, *args):
                 assert np.array_equal(theirs[key], value), (r, key)
         if rank == 0:
             np.savez(path, ranks=ns.mpi.num_processes(), **results)
+    elif mode == "procedural":
+        path, placement = args
+        results = {}
+        for name in PROCEDURAL:
+            got, net, _ = simulate(name, placement, storage="procedural")
+            for key, value in got.items():
+                results[f"{name}/{key}"] = value
+            assert net._arrays.synapses.target.size == 0, name    # nothing per synapse
+            assert net._arrays.procedural.lo.size == len(net.synapses), name
+        everyone = comm.comm.allgather(results)
+        for r, theirs in enumerate(everyone):
+            for key, value in results.items():
+                assert np.array_equal(theirs[key], value), (r, key)
+        if rank == 0:
+            np.savez(path, ranks=ns.mpi.num_processes(), **results)
     elif mode == "gather":
         path, placement, folder = args
         results = {}
@@ -331,6 +388,10 @@ def main(mode, *args):
             got, _, _ = simulate(name, backend="cuda", runs=GPU_RUNS)
             for key, value in got.items():
                 results[f"{name}/{key}"] = value
+        for name in PROCEDURAL_ON_GPU:
+            got, _, _ = simulate(name, backend="cuda", runs=GPU_RUNS, storage="procedural")
+            for key, value in got.items():
+                results[f"procedural/{name}/{key}"] = value
         try:
             simulate("poisson", placement="round_robin", backend="cuda", runs=GPU_RUNS)
         except ns.mpi.DistributedError as err:

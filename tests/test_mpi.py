@@ -283,6 +283,85 @@ def test_same_spikes_on_1_2_and_4_ranks(tmp_path, n, placement):
             assert_equal_records(got[f"{name}/{key}"], value, err_msg=f"{name}/{key}")
 
 
+@pytest.mark.parametrize("name", list(mpi_script.PROCEDURAL))
+def test_rank_loop_alone_procedural_equals_stored(name):
+    """Procedural projections in the rank loop with one rank (no MPI): the spikes and
+    state of the one-process stored and procedural runs (this also compiles the rank
+    loop with procedural code before any test launches ranks)."""
+    stored = mpi_script.simulate(name)[0] if name in mpi_script.NETWORKS else \
+        _simulate_stored(name)
+    procedural = mpi_script.simulate(name, storage="procedural")[0]
+    assert stored["spikes/i"].size > 100
+    for key, value in stored.items():
+        np.testing.assert_array_equal(procedural[key], value, err_msg=key)
+    net, mon = mpi_script.PROCEDURAL[name]()
+    for s in net.synapses:
+        s.storage = "procedural"
+    net.build(0.1 * ms, seed=7)
+    mpi.run(net, 600, 250, False, comm=mpi._SelfComm())
+    mpi.run(net, 400, 10_000, False, comm=mpi._SelfComm())
+    _assert_equals_one_process(net, mon, stored)
+
+
+def _simulate_stored(name):
+    """``mpi_script.simulate`` of a network of ``PROCEDURAL`` only, stored."""
+    saved = dict(mpi_script.NETWORKS)
+    mpi_script.NETWORKS[name] = mpi_script.PROCEDURAL[name]
+    try:
+        return mpi_script.simulate(name)[0]
+    finally:
+        mpi_script.NETWORKS.clear()
+        mpi_script.NETWORKS.update(saved)
+
+
+def test_procedural_fingerprint_and_min_delay_cover_the_whole_projection(monkeypatch):
+    """Every rank of 3 describes a procedural projection alike (its size, checksums and
+    delay range: those of the stored build), the ranks' fingerprint tells storage
+    apart, and a procedural delay of 0 steps is refused under MPI."""
+    def build(comm, storage, delay=ns.Uniform(0.1 * ms, 2 * ms)):
+        monkeypatch.setattr(mpi, "_world", comm)
+        cells = ns.NeuronGroup(120, LIF)
+        syn = ns.Synapses(cells, cells, kind="excitatory", connect=ns.FixedProbability(0.1),
+                          weight=ns.Normal(1 * mV, 0.2 * mV, low=0 * mV), delay=delay,
+                          storage=storage)
+        net = ns.Network(cells, syn, placement="round_robin")
+        net.build(0.1 * ms, seed=5)
+        return net
+    stored = build(_Rank(0, 3), "stored")
+    prints = set()
+    for rank in range(3):
+        net = build(_Rank(rank, 3), "procedural")
+        assert net._arrays.synapses.target.size == 0
+        assert tuple(net.synapses[0]._summary) == tuple(stored.synapses[0]._summary)
+        assert None not in tuple(net.synapses[0]._summary)
+        prints.add(mpi.fingerprint(net))
+    assert len(prints) == 1 and mpi.fingerprint(stored) not in prints
+    zero = build(_Rank(1, 3), "procedural", delay=ns.Uniform(0 * ms, 1 * ms))
+    with pytest.raises(mpi.DistributedError, match=r"min delay = 0 steps.*synapses"):
+        mpi._check_min_delay(zero, 3)
+
+
+@needs_mpi
+@pytest.mark.slow
+@pytest.mark.parametrize("n, placement", [(2, "population"), (4, "round_robin")])
+def test_procedural_same_spikes_on_1_2_and_4_ranks(tmp_path, n, placement):
+    """Every projection procedural (CUBA, a Poisson-driven network with delays drawn per
+    synapse, every rule procedural connectivity regenerates): rank 0's record equals
+    the one-process stored and procedural runs (the script checks every rank's copy
+    and that no rank holds a synapse)."""
+    out = tmp_path / "results.npz"
+    rc, log, _ = launch(n, "procedural", str(out), placement)
+    assert rc == 0, log[-4000:]
+    got = np.load(out)
+    assert int(got["ranks"]) == n
+    for name in mpi_script.PROCEDURAL:
+        stored = mpi_script.simulate(name)[0] if name in mpi_script.NETWORKS else \
+            _simulate_stored(name)
+        assert stored["spikes/i"].size > 100
+        for key, value in stored.items():
+            np.testing.assert_array_equal(got[f"{name}/{key}"], value, err_msg=f"{name}/{key}")
+
+
 @needs_mpi
 @pytest.mark.slow
 @pytest.mark.parametrize("n, placement", [(2, "round_robin"), (4, "population")])
@@ -355,14 +434,37 @@ def test_the_gpu_rank_loop_alone_equals_the_one_process_loop(small_cuda, name):
     _assert_equals_one_process(net, mon, ref)
 
 
+@pytest.mark.parametrize("name", mpi_script.PROCEDURAL_ON_GPU)
+def test_the_gpu_rank_loop_alone_procedural_equals_stored(small_cuda, name):
+    """Procedural projections on a GPU rank (one rank): the spikes and state of the
+    stored network's CPU loop in one process; distinct out-degrees are refused there
+    as on the cuda backend."""
+    ref = mpi_script.simulate(name, runs=mpi_script.GPU_RUNS)[0]
+    net, mon = mpi_script.PROCEDURAL[name]()
+    for s in net.synapses:
+        s.storage = "procedural"
+    net.build(0.1 * ms, seed=7)
+    mpi.run(net, 60, 25, False, comm=mpi._SelfComm(), backend="cuda")
+    mpi.run(net, 40, 10_000, False, comm=mpi._SelfComm(), backend="cuda")
+    assert ref["spikes/i"].size > 10
+    _assert_equals_one_process(net, mon, ref)
+    net, _ = mpi_script.PROCEDURAL["rules"]()
+    for s in net.synapses:
+        s.storage = "procedural"
+    net.build(0.1 * ms, seed=7)
+    with pytest.raises(NotImplementedError, match="distinct partners"):
+        mpi.run(net, 10, 10, False, comm=mpi._SelfComm(), backend="cuda")
+
+
 @needs_mpi
 @pytest.mark.slow
 @pytest.mark.cuda
 def test_same_spikes_with_one_gpu_per_rank(tmp_path):
     """``backend='cuda'`` on 2 ranks (one GPU each, chosen by the rank on its node; numba's
     simulator without a GPU): the spikes, traces and rates of the CPU loop in one process,
-    for Poisson sources with per-synapse delays and for the mixed network (every model,
-    generators, a timed current). Round-robin placement on GPUs raises on every rank."""
+    for Poisson sources with per-synapse delays (stored, and procedural) and for the mixed
+    network (every model, generators, a timed current). Round-robin placement on GPUs
+    raises on every rank."""
     if not _cuda_available():
         pytest.skip("CUDA unavailable (set NUMBA_ENABLE_CUDASIM=1 for the simulator)")
     out = tmp_path / "results.npz"
@@ -376,6 +478,11 @@ def test_same_spikes_with_one_gpu_per_rank(tmp_path):
         ref = mpi_script.simulate(name, runs=mpi_script.GPU_RUNS)[0]
         for key, value in ref.items():
             assert_equal_records(got[f"{name}/{key}"], value, err_msg=f"{name}/{key}")
+    for name in mpi_script.PROCEDURAL_ON_GPU:        # against the stored network
+        ref = mpi_script.simulate(name, runs=mpi_script.GPU_RUNS)[0]
+        for key, value in ref.items():
+            assert_equal_records(got[f"procedural/{name}/{key}"], value,
+                                 err_msg=f"procedural/{name}/{key}")
 
 
 @needs_mpi

@@ -7,7 +7,6 @@ import numpy as np
 import pytest
 
 import neurosim as ns
-from neurosim import mpi
 from neurosim.units import Hz, mV, ms
 
 sys.path.insert(0, os.path.dirname(__file__))
@@ -156,18 +155,69 @@ def test_negative_drawn_weights_are_refused_as_in_the_stored_build():
         ns.Network(cells, syn).build(dt=0.1 * ms, seed=1)
 
 
-def test_cuda_and_mpi_ranks_are_refused_with_what_works():
+def _gpu_rules():
+    """Every rule a GPU thread regenerates (partners drawn one at a time: multapses
+    for the degrees), with constant, uniform and normal weights and delays."""
+    lif = ns.LIF(tau_m=10 * ms, v_rest=-65 * mV, v_reset=-65 * mV, v_th=-50 * mV,
+                 refractory=2 * ms, tau_syn_e=2 * ms, tau_syn_i=4 * ms)
+    cells = ns.NeuronGroup(60, lif, v=ns.Uniform(-65 * mV, -50 * mV), name="cells")
+    exc, inh = cells[:48], cells[48:]
+    noise = ns.PoissonGroup(30, rates=400 * Hz, name="noise")
+    d = ns.Normal(1.0 * ms, 0.5 * ms, low=0 * ms, high=2 * ms)
+    syn = [
+        ns.Synapses(noise, cells, kind="excitatory", weight=ns.Uniform(4 * mV, 8 * mV),
+                    delay=d, connect=ns.FixedOutdegree(15, allow_multapses=True)),
+        ns.Synapses(exc, cells, kind="excitatory", delay=d,
+                    weight=ns.Normal(1 * mV, 0.4 * mV, low=0 * mV),
+                    connect=ns.FixedTotalNumber(400, allow_autapses=False)),
+        ns.Synapses(exc, exc, kind="excitatory", weight=0.5 * mV, delay=0.5 * ms,
+                    connect=ns.FixedProbability(0.1, allow_autapses=False)),
+        ns.Synapses(inh, cells, kind="inhibitory", weight=0.5 * mV, delay=d,
+                    connect=ns.AllToAll()),
+        ns.Synapses(inh, inh, kind="inhibitory", weight=1 * mV, connect=ns.OneToOne()),
+    ]
+    spikes = ns.SpikeMonitor(cells)
+    return ns.Network(cells, noise, *syn, spikes), {"spikes": spikes}
+
+
+def _cuba_delays():
+    """A small CUBA network (Vogels & Abbott 2005: at rest above threshold, active from
+    the first steps) with normal weights and delays drawn per synapse."""
+    lif = ns.LIF(tau_m=20 * ms, v_rest=-49 * mV, v_reset=-60 * mV, v_th=-50 * mV,
+                 refractory=5 * ms, tau_syn_e=5 * ms, tau_syn_i=10 * ms)
+    cells = ns.NeuronGroup(120, lif, v=ns.Uniform(-53 * mV, -50 * mV), name="cells")
+    exc, inh = cells[:96], cells[96:]
+    d = ns.Normal(1.5 * ms, 0.75 * ms, low=0.1 * ms)
+    syn = [ns.Synapses(exc, cells, kind="excitatory", delay=d,
+                       weight=ns.Normal(1.62 * mV, 0.4 * mV, low=0 * mV),
+                       connect=ns.FixedProbability(0.1)),
+           ns.Synapses(inh, cells, kind="inhibitory", delay=d,
+                       weight=ns.Normal(9 * mV, 2 * mV, low=0 * mV),
+                       connect=ns.FixedProbability(0.1))]
+    spikes = ns.SpikeMonitor(cells)
+    return ns.Network(cells, *syn, spikes), {"spikes": spikes}
+
+
+@pytest.mark.cuda
+@pytest.mark.parametrize("launch", ["per_phase", "fused"])
+@pytest.mark.parametrize("build", [_cuba_delays, _gpu_rules], ids=["cuba_delays", "rules"])
+def test_cuda_procedural_equals_numba_stored(small_cuda, monkeypatch, launch, build):
+    """On the cuda backend (numba's simulator in CI) a thread draws each (firing source,
+    projection) row with the CPU's element functions and adds it by integer atomics:
+    the spikes and state of the stored network on numba, bit for bit."""
+    monkeypatch.setattr(small_cuda, "launch", launch)
+    stored = _run(build, "stored", 15 * ms)
+    _assert_same_run(stored, _run(build, "procedural", 15 * ms, backend="cuda"))
+
+
+@pytest.mark.cuda
+def test_cuda_refuses_distinct_partners_with_what_works(small_cuda):
     net, _ = _mixed()
     for s in net.synapses:
         s.storage = "procedural"
-    with pytest.raises(NotImplementedError, match="not supported on the cuda backend yet.*"
-                                                  "backend='numba'"):
+    with pytest.raises(NotImplementedError, match=r"distinct partners \(out, out_self, "
+                                                  r"total_d: .*allow_multapses=True"):
         net.run(1 * ms, dt=0.1 * ms, seed=1, backend="cuda")
-    net, _ = _mixed()
-    net.synapses[0].storage = "procedural"
-    net.build(0.1 * ms, seed=7)
-    with pytest.raises(NotImplementedError, match="MPI"):
-        mpi.run(net, 10, 10, False, comm=mpi._SelfComm())
 
 
 def test_exports_refuse_and_checkpoints_know_the_rule(tmp_path):

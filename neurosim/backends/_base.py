@@ -1,6 +1,6 @@
 """What every backend is: the contract the run loop (``neurosim._run_loop``) drives."""
 
-__all__ = ["Backend", "refuse_procedural", "plastic_or_none"]
+__all__ = ["Backend", "plastic_or_none", "procedural_or_none"]
 
 
 def plastic_or_none(arrays):
@@ -10,15 +10,11 @@ def plastic_or_none(arrays):
     return pl if pl is not None and pl.w.size else None
 
 
-def refuse_procedural(net, backend):
-    """Raise ``NotImplementedError`` if ``net`` has procedural projections, which
-    ``backend`` (its name, for the message) does not run yet."""
-    names = [s.name for s in net.synapses if getattr(s, "storage", "stored") == "procedural"]
-    if names:
-        raise NotImplementedError(
-            f"storage='procedural' ({', '.join(names)}) is not supported on the {backend} "
-            "backend yet; it runs on backend='numba' and backend='numpy' in one process. "
-            "Use one of those, or storage='stored'")
+def procedural_or_none(arrays):
+    """The network's procedural projections, or None where it has none (or for arrays
+    made without them): the compiled loops are then compiled without their code."""
+    pr = getattr(arrays, "procedural", None)
+    return pr if pr is not None and pr.lo.size else None
 
 
 class Backend:

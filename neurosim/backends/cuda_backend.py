@@ -12,8 +12,10 @@ import numpy as np
 
 from ..kernels import _cuda
 from ..kernels._layout import VAR_SYNAPSE
+from ..kernels.connect import DEGREE
 from ..kernels.plasticity import empty_plastic
-from ._base import Backend, refuse_procedural
+from ..kernels.procedural import empty_procedural
+from ._base import Backend
 
 SYNC_STEPS = 64
 # the state copied to the GPU and back every chunk
@@ -36,6 +38,10 @@ _BETWEEN_RUNS = ("p_fire", "thresholds", "i_bias", "weight", "seg_prm", "nrn_prm
 _PLASTIC_STATIC = ("rule", "pre_ptr", "target", "delay", "col_ptr", "col_syn", "delay_range")
 _PLASTIC_CHANGING = ("w", "trace", "last", "queue", "queue_n", "dopamine", "dopamine_due",
                      "dopamine_integral", "window")
+# the procedural projections' arrays (kernels.procedural.Procedural without the CPU's
+# scratch sizes: simulate_cuda.ProceduralRows)
+_PROCEDURAL = ("lo", "hi", "row0", "excluded", "k", "code", "m", "add", "p_scale",
+               "multapses", "seed", "streams", "w_kind", "w_prm", "d_kind", "d_prm", "d_div")
 
 
 class CudaBackend(Backend):
@@ -77,7 +83,7 @@ class CudaBackend(Backend):
                                        f"the GPU but only {free / 2**30:.2f} GiB is free")
 
     def start(self, net, n_steps, chunk, threads):
-        refuse_procedural(net, "cuda")
+        refuse_distinct_rows(net)
         cache = getattr(net._arrays, "_cuda", None)
         if cache is not None:
             host = self._host_arrays(net._arrays)
@@ -120,11 +126,17 @@ class CudaBackend(Backend):
             n_src = nr.v.size + src.p_fire.size
             pl = self._plastic(arrays)
             host.update({f"pl_{f}": getattr(pl, f) for f in _PLASTIC_STATIC})
+            pr = _procedural(arrays)
+            host.update({f"pr_{f}": getattr(pr, f) for f in _PROCEDURAL})
+            # an MPI GPU rank's own neurons, whose procedural synapses alone it adds
+            keep = getattr(arrays, "procedural_keep", None)
+            host["pr_keep"] = np.zeros(0, np.uint8) if keep is None else keep
             self.check_memory(sum(a.nbytes for a in host.values()) + 8 * nr.buffer.size
                               + 40 * nr.v.size + 16 * n_src
                               + sum(getattr(pl, f).nbytes for f in _PLASTIC_CHANGING))
             cache = {k: _cuda.cuda.to_device(np.ascontiguousarray(host[k]))
-                     for k in _STATIC + tuple(f"pl_{f}" for f in _PLASTIC_STATIC)}
+                     for k in _STATIC + tuple(f"pl_{f}" for f in _PLASTIC_STATIC)
+                     + tuple(f"pr_{f}" for f in _PROCEDURAL + ("keep",))}
             cache["fired"] = _cuda.cuda.to_device(np.zeros(src.p_fire.size, dtype=np.bool_))
             cache["spiked"] = _cuda.cuda.to_device(np.zeros(nr.v.size, dtype=np.bool_))
             cache["fire_list"] = _cuda.cuda.device_array((2, n_src), dtype=np.int64)
@@ -209,3 +221,26 @@ class CudaBackend(Backend):
             rec.spike_step[ctr[1]:ctr[1] + count] = steps[order]
             ctr[1] += count
             d["counters"].copy_to_device(np.zeros(1, dtype=np.int64))
+
+
+def _procedural(arrays):
+    """The network's procedural projections (placeholders where it has none)."""
+    pr = getattr(arrays, "procedural", None)
+    return empty_procedural() if pr is None else pr
+
+
+def refuse_distinct_rows(net):
+    """Refuse procedural projections whose rows a GPU thread cannot draw alone: distinct
+    partners (``DEGREE`` without multapses), drawn together by Floyd's algorithm."""
+    pr = getattr(net._arrays, "procedural", None)
+    if pr is None:
+        return
+    procedural = [s for s in net.synapses if getattr(s, "_procedural", None) is not None]
+    names = [procedural[p].name for p in np.flatnonzero((pr.code == DEGREE) & ~pr.multapses)]
+    if names:
+        raise NotImplementedError(
+            f"storage='procedural' with distinct partners ({', '.join(names)}: "
+            "FixedOutdegree or FixedTotalNumber with allow_multapses=False) is not supported "
+            "on the cuda backend: a GPU thread draws a row one synapse at a time, and "
+            "distinct partners are drawn together (Floyd's algorithm). Use "
+            "allow_multapses=True, storage='stored', or backend='numba'")

@@ -35,8 +35,8 @@ import numpy as np
 from .._mpi_gpu import _GpuRank
 from .._mpi_plan import DistributedError, _check_agreement, _check_min_delay, _Plan, fingerprint
 from ..monitors import RateMonitor
-from ._base import plastic_or_none, refuse_procedural
-from .cuda_backend import CudaBackend
+from ._base import plastic_or_none, procedural_or_none
+from .cuda_backend import CudaBackend, refuse_distinct_rows
 
 __all__ = ["DistributedBackend"]
 
@@ -69,7 +69,6 @@ class DistributedBackend:
     def start(self, net, n_steps, chunk, threads):
         """Check that every rank runs the same network for as long, make this rank's
         plan (its neurons, its synapses), share the monitors and compile."""
-        refuse_procedural(net, "MPI (distributed)")
         comm, a = self.comm, net._arrays
         self.net = net
         placement = net.placement
@@ -82,6 +81,8 @@ class DistributedBackend:
         self.plan = plan
         min_delay = _check_min_delay(net, comm.size)
         on_gpu = isinstance(self.local, CudaBackend)
+        if on_gpu:      # raised on every rank alike (the networks agree)
+            refuse_distinct_rows(net)
         if on_gpu and placement != "population" and comm.size > 1:
             raise DistributedError(
                 f"placement={placement!r} with backend='cuda': a GPU rank holds a contiguous "
@@ -113,8 +114,7 @@ class DistributedBackend:
     def _args(self, step0, n_steps):
         a, net = self.net._arrays, self.net
         return (a.neurons, a.sources, self.syn, a.drives, a.currents, a.recorders,
-                plastic_or_none(a),
-                a.counters,
+                plastic_or_none(a), procedural_or_none(a), a.counters,
                 self.plan.local, net.seed, step0, n_steps, self.inbox, self.inbox.size,
                 self.inbox_step0, self.outbox, self.firing)
 

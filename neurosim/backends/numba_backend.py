@@ -7,7 +7,7 @@ import warnings
 
 import numba
 
-from ._base import Backend, plastic_or_none
+from ._base import Backend, plastic_or_none, procedural_or_none
 
 # Below this many neurons, one thread is the default (n_threads=None); from it on,
 # numba's threads, as many as other work leaves cores idle (_idle_cores).
@@ -63,14 +63,13 @@ class NumbaBackend(Backend):
         simulate_numba = arrays.engine("simulate").simulate_numba
         return simulate_numba(arrays.neurons, arrays.sources, arrays.synapses, arrays.drives,
                               arrays.currents, arrays.recorders, plastic_or_none(arrays),
-                              _procedural(arrays), arrays.counters,
+                              procedural_or_none(arrays), arrays.counters,
                               seed, step0, n_steps, n_threads)
-
 
     def _threaded(self, arrays):
         # plastic synapses and procedural projections run simulate_numba (its
         # parallel neuron update); so does a run whose threads once failed to start
-        return (plastic_or_none(arrays) is None and _procedural(arrays) is None
+        return (plastic_or_none(arrays) is None and procedural_or_none(arrays) is None
                 and not getattr(self, "_threads_failed", False))
 
     def _run_threads(self, arrays, seed, step0, n_steps, n_threads):
@@ -97,10 +96,3 @@ class NumbaBackend(Backend):
                           "once; this run goes on with the neuron update alone on threads",
                           RuntimeWarning, stacklevel=2)
         return done
-
-
-def _procedural(arrays):
-    """The network's procedural projections, or None where it has none (or for arrays
-    made without them, such as an MPI rank's view)."""
-    pr = getattr(arrays, "procedural", None)
-    return pr if pr is not None and pr.lo.size else None

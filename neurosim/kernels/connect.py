@@ -32,7 +32,8 @@ from ._keyed import (CONSTANT, NORMAL, UNIFORM, below, draw, normal, synapse_ind
 from ._layout import FIXED_SCALE
 from ._rng import step_key
 
-__all__ = ["ALL", "ONE", "PROB", "DEGREE", "row_partners", "count_rows", "fill_rows",
+__all__ = ["ALL", "ONE", "PROB", "DEGREE", "row_partners", "next_partner", "synapse_at",
+           "count_rows", "fill_rows",
            "count_cols", "fill_cols", "row_synapses", "input_bound", "draw_values",
            "N_STATS"]
 
@@ -77,52 +78,71 @@ def row_partners(code, key, row, m, excluded, k, p_scale, multapses, out, mark):
     mark : ndarray of uint8
         Scratch of ``m`` zeros (distinct ``DEGREE`` draws), left zero.
     """
-    n = 0
-    if code == ALL:
-        for t in range(m):
-            if t != excluded:
-                out[n] = t
-                n += 1
-        return n
-    if code == ONE:
-        out[0] = row
-        return 1
-    if code == PROB:
-        # skips between successes of Bernoulli(p) trials are geometric: floor(log u / log(1-p))
-        t = -1
-        c = np.uint64(0)
+    if code != DEGREE or multapses:         # one partner at a time (next_partner)
+        n, c, t = 0, np.int64(0), np.int64(-1)
         while True:
-            skip = math.log(unit_open(key, c)) * p_scale
-            c += np.uint64(1)
-            if skip >= m - t:
+            v, c, t = next_partner(code, key, row, m, excluded, k, p_scale, c, t)
+            if v < 0:
                 return n
-            t += 1 + np.int64(skip)
-            if t >= m:
-                return n
-            if t != excluded:
-                out[n] = t
-                n += 1
+            out[n] = v
+            n += 1
+    # DEGREE, distinct: Floyd's algorithm, k distinct values with k draws, then ascending
     reduced = m - 1 if excluded >= 0 else m
-    if multapses:
-        for c in range(k):
-            out[c] = below(key, c, reduced)
-    else:
-        # Floyd's algorithm: k distinct values with k draws, then ascending
-        for c in range(k):
-            t = reduced - k + c
-            v = below(key, c, t + 1)
-            if mark[v]:
-                v = t
-            mark[v] = 1
-            out[c] = v
-        for c in range(k):
-            mark[out[c]] = 0
-        out[:k].sort()
+    for c in range(k):
+        t = reduced - k + c
+        v = below(key, c, t + 1)
+        if mark[v]:
+            v = t
+        mark[v] = 1
+        out[c] = v
+    for c in range(k):
+        mark[out[c]] = 0
+    out[:k].sort()
     if excluded >= 0:                    # the reduced range mapped around the excluded one
         for c in range(k):
             if out[c] >= excluded:
                 out[c] += 1
     return k
+
+
+@register_jitable
+def next_partner(code, key, row, m, excluded, k, p_scale, c, t):
+    """The next partner of a row, drawn alone: the sequence of :func:`row_partners` for
+    every rule but ``DEGREE`` without multapses (Floyd's draw needs the whole row).
+
+    From the state ``(c, t)``, the draws used and the last candidate reached
+    (``(0, -1)`` at the start of the row), returns ``(partner, c, t)``, the partner -1
+    once the row is complete. Constant memory, whatever the row's length: the element
+    that a GPU thread draws a row with (``procedural_cuda``), and the CPU through
+    ``row_partners``. The parameters are those of :func:`row_partners`.
+    """
+    if code == ALL:
+        t += 1
+        if t == excluded:
+            t += 1
+        return (t if t < m else np.int64(-1)), c, t
+    if code == ONE:
+        return (np.int64(row) if c == 0 else np.int64(-1)), c + 1, t
+    if code == PROB:
+        # skips between successes of Bernoulli(p) trials are geometric: floor(log u / log(1-p))
+        while True:
+            skip = math.log(unit_open(key, np.uint64(c))) * p_scale
+            c += 1
+            if skip >= m - t:
+                return np.int64(-1), c, np.int64(m)
+            t += 1 + np.int64(skip)
+            if t >= m:
+                return np.int64(-1), c, t
+            if t != excluded:
+                return t, c, t
+    # DEGREE with multapses: k draws with replacement, in draw order, the reduced range
+    # mapped around the excluded candidate
+    if c >= k:
+        return np.int64(-1), c, t
+    v = below(key, c, m - 1 if excluded >= 0 else m)
+    if excluded >= 0 and v >= excluded:
+        v += 1
+    return v, c + 1, t
 
 
 @register_jitable
@@ -173,18 +193,32 @@ def _synapse(w, d, d_div):
     """One synapse's weight (fixed point; 0 when too large, the negative value when
     negative) and delay (steps), and its errors: 1 a negative weight, 2 a weight too
     large, 4 a negative delay."""
+    # round() of a float: half to even, as np.rint, and compiled for the GPU too (llrint)
     bad = 0
     fixed = np.int64(0)
     if w < 0.0:
         bad = 1
-        fixed = np.int64(np.rint(max(w * FIXED_SCALE, -_BIG)))
+        fixed = np.int64(round(max(w * FIXED_SCALE, -_BIG)))
     elif w * FIXED_SCALE >= _BIG:
         bad = 2
     else:
-        fixed = np.int64(np.rint(w * FIXED_SCALE))
+        fixed = np.int64(round(w * FIXED_SCALE))
     if d < 0.0:
         bad |= 4
-    return fixed, np.int64(np.rint(d / d_div)), bad
+    return fixed, np.int64(round(d / d_div)), bad
+
+
+@register_jitable
+def synapse_at(q, w_kind, w_prm, w_key, d_kind, d_prm, d_key, d_div):
+    """The fixed-point weight and the delay (steps) of the synapse at position ``q`` of a
+    row, drawn alone from the row's weight and delay keys: the values that
+    :func:`_draw_row` writes (``_values`` draws the same numbers a row at a time). A
+    negative weight adds nothing, as in :func:`_draw_row` (the build refuses it)."""
+    fixed, steps, err = _synapse(draw(w_kind, w_prm, w_prm, 0, w_key, q),
+                                 draw(d_kind, d_prm, d_prm, 0, d_key, q), d_div)
+    if err & 1:
+        fixed = np.int64(0)
+    return fixed, steps
 
 
 _NO_MIN = np.iinfo(np.int64).max

@@ -15,7 +15,9 @@ hold, and the integer sums in the delay buffer are the same bit for bit.
   input each target can receive in one step (the fixed-point bound);
 * :func:`deliver_procedural`: in the compiled loop, the rows of the firing
   sources added to the delay ring buffer, keeping its lists of touched entries
-  as ``propagate.propagate_numba`` does;
+  as ``propagate.propagate_numba`` does; on an MPI rank only the synapses onto
+  its own neurons (the row draw is keyed, so every rank sees the same row), and
+  :func:`deliver_remote_procedural` those of the other ranks' spikes;
 * :func:`deliver_procedural_numpy`: the numpy backend's delivery (each row drawn
   by the compiled ``connect.row_synapses``, the additions by ``np.add.at``).
 """
@@ -23,11 +25,12 @@ from collections import namedtuple
 
 import numpy as np
 from numba import njit, prange
+from numba.extending import register_jitable
 
-from .connect import N_STATS, STAT_FULL, _draw_row, row_synapses
+from .connect import N_STATS, STAT_FULL, STAT_KEPT, _draw_row, row_synapses
 
 __all__ = ["Procedural", "empty_procedural", "scan_rows", "deliver_procedural",
-           "deliver_procedural_numpy"]
+           "deliver_remote_procedural", "deliver_procedural_numpy"]
 
 # per projection p: its sources are the global indices lo[p] <= s < hi[p]; row
 # r = s - lo[p] has its excluded candidate and partner count at row0[p] + r of the
@@ -89,54 +92,88 @@ def scan_rows(code, seed, streams, m, excluded, k, p_scale, multapses, width, n_
     return bound
 
 
+@register_jitable
+def _scratch(pr):
+    """A row's work space: partners, marks (left zero by every row), values, and the
+    row's targets, weights, delays and statistics."""
+    width = pr.width
+    return (np.empty(width, np.int64), np.zeros(pr.m_max, np.uint8), np.empty((2, width)),
+            np.empty(width, np.int32), np.empty(width, np.int64), np.empty(width, np.int32),
+            np.zeros(N_STATS, np.int64))
+
+
+@register_jitable
+def _deliver_source(pr, s, step, buffer, touched, n_touched, keep, scratch):
+    """Add the rows of source ``s`` (global index), fired at ``step``, to ``buffer``:
+    of every projection whose sources hold ``s``, its synapses onto the neurons
+    marked in ``keep`` (global numbering; every synapse if ``keep`` is empty)."""
+    out, mark, buf, target, weight, delay, st = scratch
+    depth = buffer.shape[0]
+    n = buffer.shape[1] // 2                # the neurons (excitatory, then inhibitory)
+    cap = touched.shape[1]
+    no_cursor = np.zeros(0, np.int64)
+    base = step % depth
+    for p in range(pr.lo.size):
+        if s < pr.lo[p] or s >= pr.hi[p]:
+            continue
+        r = s - pr.lo[p]
+        row = pr.row0[p] + r
+        kept = keep
+        if keep.size != 0:                  # this MPI rank's targets of the projection
+            first = pr.add[p] % n
+            kept = keep[first:first + pr.m[p]]
+        _draw_row(pr.code[p], pr.seed[p], pr.streams[p], r, pr.m[p], pr.excluded[row],
+                  pr.k[row], pr.p_scale[p], pr.multapses[p], kept, out, mark, buf,
+                  pr.w_kind[p], pr.w_prm[p], _EMPTY_F, pr.d_kind[p], pr.d_prm[p],
+                  _EMPTY_F, pr.d_div[p], 0, True, 0, pr.add[p], target, weight, delay,
+                  st, no_cursor, False, pr.m[p], 1)
+        for q in range(st[STAT_KEPT]):
+            slot = base + delay[q]
+            if slot >= depth:
+                slot -= depth
+            t = target[q]
+            old = buffer[slot, t]
+            if n_touched[slot] < cap and old == 0 and weight[q] != 0:
+                touched[slot, n_touched[slot]] = t
+                n_touched[slot] += 1
+            buffer[slot, t] = old + weight[q]
+
+
 @njit(cache=True)
-def deliver_procedural(pr, firing, n_fire, step, buffer, touched, n_touched):
+def deliver_procedural(pr, firing, n_fire, step, buffer, touched, n_touched, keep):
     """Add the regenerated rows of the sources ``firing[:n_fire]`` to ``buffer``.
 
     Each synapse adds its fixed-point weight to ``buffer[(step + delay) % depth,
     target]``; an entry that goes from empty to holding input is appended to its
     slot's ``touched`` list (up to its capacity), exactly as a stored synapse is by
     ``propagate_numba``. Integer sums do not depend on the order of addition, so the
-    buffer ends as the stored build's would.
+    buffer ends as the stored build's would. ``keep``: on an MPI rank, its neurons
+    (global numbering, 1 for its own), whose synapses alone it adds; empty in one
+    process (every synapse).
     """
-    n_proj = pr.lo.size
-    if n_proj == 0 or n_fire == 0:
+    if pr.lo.size == 0 or n_fire == 0:
         return
-    depth = buffer.shape[0]
-    cap = touched.shape[1]
-    width = pr.width
-    out = np.empty(width, np.int64)
-    mark = np.zeros(pr.m_max, np.uint8)        # left zero by every row
-    buf = np.empty((2, width))
-    target = np.empty(width, np.int32)
-    weight = np.empty(width, np.int64)
-    delay = np.empty(width, np.int32)
-    st = np.zeros(N_STATS, np.int64)
-    keep = np.zeros(0, np.uint8)
-    no_cursor = np.zeros(0, np.int64)
-    base = step % depth
+    scratch = _scratch(pr)
     for f in range(n_fire):
-        s = firing[f]
-        for p in range(n_proj):
-            if s < pr.lo[p] or s >= pr.hi[p]:
-                continue
-            r = s - pr.lo[p]
-            row = pr.row0[p] + r
-            _draw_row(pr.code[p], pr.seed[p], pr.streams[p], r, pr.m[p], pr.excluded[row],
-                      pr.k[row], pr.p_scale[p], pr.multapses[p], keep, out, mark, buf,
-                      pr.w_kind[p], pr.w_prm[p], _EMPTY_F, pr.d_kind[p], pr.d_prm[p],
-                      _EMPTY_F, pr.d_div[p], 0, True, 0, pr.add[p], target, weight, delay,
-                      st, no_cursor, False, pr.m[p], 1)
-            for q in range(st[STAT_FULL]):
-                slot = base + delay[q]
-                if slot >= depth:
-                    slot -= depth
-                t = target[q]
-                old = buffer[slot, t]
-                if n_touched[slot] < cap and old == 0 and weight[q] != 0:
-                    touched[slot, n_touched[slot]] = t
-                    n_touched[slot] += 1
-                buffer[slot, t] = old + weight[q]
+        _deliver_source(pr, firing[f], step, buffer, touched, n_touched, keep, scratch)
+
+
+@njit(cache=True)
+def deliver_remote_procedural(pr, inbox, n_in, n_total, is_local, step0, buffer):
+    """An MPI rank's share of the rows of the other ranks' spikes ``inbox[:n_in]``
+    (each ``index + n_total * (step - step0)``, as ``simulate_mpi`` encodes them),
+    added at the steps they were emitted onto its own neurons (``is_local``); its own
+    spikes among them were delivered when they fired."""
+    if pr.lo.size == 0 or n_in == 0:
+        return
+    scratch = _scratch(pr)
+    depth = buffer.shape[0]
+    touched, n_touched = np.zeros((depth, 0), np.int32), np.zeros(depth, np.int64)
+    for m in range(n_in):
+        s = inbox[m] % n_total
+        if not is_local[s]:
+            _deliver_source(pr, s, step0 + inbox[m] // n_total, buffer, touched, n_touched,
+                            is_local, scratch)
 
 
 def deliver_procedural_numpy(pr, firing, step, buffer):

@@ -251,6 +251,7 @@ def simulate_numba(nr, src, syn, drv, cur, rec, pl, pr, counters, seed, step0, n
     worst = 0
     for k in range(n + n_src):
         worst += rec.mask[k]
+    every_target = np.zeros(0, np.uint8)     # procedural rows: one process keeps them whole
     for i in range(n_steps):
         step = step0 + i
         if counters[1] + worst > rec.spike_i.size:
@@ -273,7 +274,8 @@ def simulate_numba(nr, src, syn, drv, cur, rec, pl, pr, counters, seed, step0, n
         # procedural or plastic synapses is compiled without their code (half the
         # compile time of the loop)
         if pr is not None:
-            deliver_procedural(pr, firing, n_fire, step, nr.buffer, touched, n_touched)
+            deliver_procedural(pr, firing, n_fire, step, nr.buffer, touched, n_touched,
+                               every_target)
         if pl is not None:
             plasticity_step(pl, firing, n_fire, n, step, nr.buffer, slot, touched, n_touched)
         _poisson_drives(nr, drv, seed, step, slot, touched, n_touched)

@@ -16,7 +16,9 @@ A step has two phases, each a loop of device functions over its elements:
   barrier of its own);
 * **deliver**: groups of ``group`` threads (a warp up to a block, chosen from the
   mean out-degree) take the firing sources one by one and add their rows into the
-  delay ring buffer, the synapses of one row spread over the group's threads.
+  delay ring buffer, the synapses of one row spread over the group's threads; the
+  rows of procedural projections are drawn again, a thread a (firing source,
+  projection) pair (``procedural_cuda``).
 
 The slot of the ring buffer that a step fills last (its Poisson drives, and the
 rows of zero delay) is applied to a neuron at the start of the next *fire* by the
@@ -58,6 +60,7 @@ from .plasticity import Plastic
 from .simulate import Drives
 from . import elements
 from . import plasticity_cuda
+from . import procedural_cuda
 
 # registers per thread of the fused kernel: 136 without a limit allowed one block of 256
 # threads per SM of an H100 (12.5 % occupancy, every phase waiting on memory latency)
@@ -84,15 +87,23 @@ Delivery = namedtuple("Delivery", "fire_list fire_count indptr target weight del
 # recorded spikes (counters[0]: how many) and population rates
 Record = namedtuple("Record", "mask spike_i spike_step counters rate_lo rate_hi rate_buf")
 
+# the procedural projections (procedural.Procedural without the CPU's scratch sizes),
+# and keep: on an MPI GPU rank its own neurons (1; global numbering), whose synapses
+# alone it adds (empty: every synapse)
+ProceduralRows = namedtuple("ProceduralRows", "lo hi row0 excluded k code m add p_scale "
+                                              "multapses seed streams w_kind w_prm d_kind "
+                                              "d_prm d_div keep")
+
 # the prefix of each group's keys in the backend's dict of device arrays
-# (the plastic synapses: kernels.plasticity.Plastic, its fields prefixed "pl_")
+# (the plastic synapses: kernels.plasticity.Plastic, its fields prefixed "pl_"; the
+# procedural projections' "pr_")
 _KEYS = ((Neurons, ""), (Currents, "cur_"), (Drives, "d_"), (Samples, "st_"), (Sources, ""),
-         (Delivery, ""), (Record, ""), (Plastic, "pl_"))
+         (Delivery, ""), (Record, ""), (Plastic, "pl_"), (ProceduralRows, "pr_"))
 
 
 def _groups(d):
     """The groups of the backend's device arrays ``d``:
-    ``(nr, cur, drv, smp, src, dl, rec, pl)``."""
+    ``(nr, cur, drv, smp, src, dl, rec, pl, pr)``."""
     return tuple(cls(*(d[prefix + f] for f in cls._fields)) for cls, prefix in _KEYS)
 
 
@@ -204,10 +215,11 @@ if cuda is not None:
             _sources_fire(b, step, seed, n, row, par, src, dl, rec)
 
     @cuda.jit(device=True)
-    def _deliver_phase(t, width, group, step, dl, pl):
+    def _deliver_phase(t, width, group, step, dl, pl, pr):
         par = step % 2
         for j in range(t // group, dl.fire_count[par], width // group):
             _deliver_row(dl.fire_list[par, j], step, t % group, group, dl)
+        procedural_cuda.procedural_deliver(t, width, step, par, dl, pr)
         plasticity_cuda.plastic_deliver(t, width, step, par, dl, pl)
 
     @cuda.jit(device=True)
@@ -234,8 +246,8 @@ if cuda is not None:
                     pl)
 
     @cuda.jit
-    def _deliver_kernel(group, step, dl, pl):
-        _deliver_phase(cuda.grid(1), cuda.gridsize(1), group, step, dl, pl)
+    def _deliver_kernel(group, step, dl, pl, pr):
+        _deliver_phase(cuda.grid(1), cuda.gridsize(1), group, step, dl, pl, pr)
 
     @cuda.jit
     def _pre_kernel(group, step, dl, pl):
@@ -255,7 +267,7 @@ if cuda is not None:
     # (the simulator's cuda.jit takes no register limit)
     @cuda.jit(**({} if simulator_enabled() else dict(max_registers=FUSED_MAX_REGISTERS)))
     def _fused_cuda_kernel(step0, row0, n_steps, seed, group, nr, cur, smp, src, gen_ptr, dl,
-                           rec, drv, pl, pgroup):
+                           rec, drv, pl, pgroup, pr):
         grid = cuda.cg.this_grid()
         t, width = cuda.grid(1), cuda.gridsize(1)
         n = nr.v.size
@@ -268,7 +280,7 @@ if cuda is not None:
                 _apply_phase(t, width, step - 1, seed, nr, drv, dl.buffer)
             _fire_phase(t, width, step, row0 + i, seed, nr, cur, smp, src, dl, rec, pl)
             grid.sync()
-            _deliver_phase(t, width, group, step, dl, pl)
+            _deliver_phase(t, width, group, step, dl, pl, pr)
             if plastic:             # arrivals after the queue and catch-ups, posts after them
                 grid.sync()
                 plasticity_cuda.plastic_pre(t, width, pgroup, step, step % 2, dl, pl)
@@ -285,7 +297,7 @@ def step_cuda(d, seed, step, row, gen_lo, gen_hi, blocks, threads, group, pgroup
     """Launch the phases of one step, each over the whole grid (``d``: device arrays;
     ``blocks(n)``: the grid for ``n`` elements; ``group`` and ``pgroup``: the threads
     that share a row of static and of plastic synapses)."""
-    nr, cur, drv, smp, src, dl, rec, pl = _groups(d)
+    nr, cur, drv, smp, src, dl, rec, pl, pr = _groups(d)
     n = nr.v.size
     if gen_hi > gen_lo:
         _generators_kernel[blocks(gen_hi - gen_lo), threads](n, src, gen_lo, gen_hi)
@@ -293,8 +305,8 @@ def step_cuda(d, seed, step, row, gen_lo, gen_hi, blocks, threads, group, pgroup
         step, row, seed, nr, cur, smp, src, dl, rec, pl)
     # a thread per source, synapse or neuron at most (groups share them): this mode
     # serves the simulator's tests, which pay for every thread, and several blocks suffice
-    _deliver_kernel[blocks(dl.fire_list.shape[1]), threads](
-        group, step, dl, pl)
+    _deliver_kernel[blocks(dl.fire_list.shape[1] * max(1, pr.lo.size)), threads](
+        group, step, dl, pl, pr)
     if pl.w.size:
         _pre_kernel[blocks(pl.queue.shape[1]), threads](pgroup, step, dl, pl)
         _post_kernel[blocks(n), threads](pgroup, step, n, dl, pl)
@@ -310,8 +322,9 @@ def steps_fused_cuda(d, seed, step0, row0, n_steps, gen_ptr, blocks, threads, gr
 
 
 def _fused_args(d, seed, step0, row0, n_steps, gen_ptr, group, pgroup):
-    nr, cur, drv, smp, src, dl, rec, pl = _groups(d)
-    return step0, row0, n_steps, seed, group, nr, cur, smp, src, gen_ptr, dl, rec, drv, pl, pgroup
+    nr, cur, drv, smp, src, dl, rec, pl, pr = _groups(d)
+    return (step0, row0, n_steps, seed, group, nr, cur, smp, src, gen_ptr, dl, rec, drv, pl,
+            pgroup, pr)
 
 
 def fused_blocks(d, seed, gen_ptr, threads, group, pgroup):
@@ -320,7 +333,8 @@ def fused_blocks(d, seed, gen_ptr, threads, group, pgroup):
     GPU at once, which a grid-wide barrier needs. Once per chunk, not per launch: the
     argument typing and the occupancy query cost about as much as a launch."""
     elements = max(d["v"].size, d["p_fire"].size, d["fire_list"].shape[1] * group,
-                   d["pl_w"].size, d["pl_queue"].shape[1] * pgroup)
+                   d["pl_w"].size, d["pl_queue"].shape[1] * pgroup,
+                   d["fire_list"].shape[1] * d["pr_lo"].size)
     if simulator_enabled():
         return 1                    # the simulator synchronises one block only
     args = _fused_args(d, seed, 0, 0, 0, gen_ptr, group, pgroup)

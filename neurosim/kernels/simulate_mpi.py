@@ -33,6 +33,7 @@ from ._layout import STREAM_POISSON_GROUP, STREAM_POISSON_INPUT
 from ._model_set import receive_piece, update_piece
 from ._rng import step_key
 from .plasticity import enqueue, plasticity_step
+from .procedural import deliver_procedural, deliver_remote_procedural
 from .elements import drive_events, injected_current, next_source, sample
 
 # piece_*: local neurons as range(lo, hi, stride) inside segment ``seg``;
@@ -139,14 +140,17 @@ def _deliver(syn, buffer, s, step):
 
 
 @njit(cache=True)
-def advance_numba(nr, src, syn, drv, cur, rec, pl, counters, loc, seed, step0, n_steps,
+def advance_numba(nr, src, syn, drv, cur, rec, pl, pr, counters, loc, seed, step0, n_steps,
                   inbox, n_in, inbox_step0, outbox, firing):
     """Deliver ``inbox[:n_in]`` (remote spikes of the interval that began at
     ``inbox_step0``), then advance ``n_steps`` steps from ``step0``.
 
     A remote spike also enters the plastic synapses' queue at the step it was
     emitted: its delay is at least the interval, so none of its arrivals has
-    passed yet.
+    passed yet. ``pl``: the plastic synapses, or None; ``pr``: the procedural
+    projections (``procedural.Procedural``), or None: a spike's row is drawn again
+    on every rank, which adds the synapses onto its own neurons (numba compiles the
+    loop without the code of either where the argument is None).
 
     Returns the number of local spikes written to ``outbox``, each encoded as
     ``index + n_total * (step - step0)`` with ``n_total`` neurons plus sources.
@@ -162,6 +166,9 @@ def advance_numba(nr, src, syn, drv, cur, rec, pl, counters, loc, seed, step0, n
             _deliver(syn, nr.buffer, s, inbox_step0 + code // n_total)
             if pl is not None:      # pruned by numba where there are no plastic synapses
                 enqueue(pl, s, inbox_step0 + code // n_total)
+    if pr is not None:
+        deliver_remote_procedural(pr, inbox, n_in, n_total, loc.is_local, inbox_step0,
+                                  nr.buffer)
     depth = nr.buffer.shape[0]
     # no list of touched buffer entries here: the rank applies its slots whole
     touched, n_touched = np.zeros((depth, 0), np.int32), np.zeros(depth, np.int64)
@@ -192,6 +199,9 @@ def advance_numba(nr, src, syn, drv, cur, rec, pl, counters, loc, seed, step0, n
         slot = step % depth
         for m in range(n_fire):
             _deliver(syn, nr.buffer, firing[m], step)
+        if pr is not None:
+            deliver_procedural(pr, firing, n_fire, step, nr.buffer, touched, n_touched,
+                               loc.is_local)
         if pl is not None:
             plasticity_step(pl, firing, n_fire, n, step, nr.buffer, slot, touched, n_touched)
         _poisson_drives(nr, drv, loc, seed, step, slot)
