@@ -34,10 +34,10 @@ def precompile(distributed=True):
     """
     # The one-thread run compiles (and caches) the whole loop, the parallel neuron
     # update included: n_threads is a run-time argument of the one signature, so
-    # both branches are compiled whatever its value. The second run adds nothing
-    # to the cache; it enters the parallel region once (numba's threading layer
-    # loads), so that a fault there shows here, in the parent, rather than in
-    # every worker. With NUMBA_NUM_THREADS=1 no parallel region can run (run()
+    # both branches are compiled whatever its value. The second run compiles the
+    # loop on threads (kernels.simulate_threads) and enters its parallel region
+    # once (numba's threading layer loads), so that a fault there shows here, in
+    # the parent, rather than in every worker. With NUMBA_NUM_THREADS=1 no parallel region can run (run()
     # refuses n_threads > 1, here and in workers, which inherit the setting), so
     # the first run is all there is to prepare.
     threads = min(2, numba.config.NUMBA_NUM_THREADS)

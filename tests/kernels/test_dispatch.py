@@ -45,6 +45,11 @@ def test_another_model_gets_an_engine_package_named_by_its_sources(tmp_path):
     # the same models give the same package; the model set module calls the new rule
     assert _dispatch.engine_module(set_a, "simulate", tmp_path) is module
     assert "_update_4" in (folder / "_model_set.py").read_text()
+    # the loop on threads too, with the same models
+    threads = _dispatch.engine_module(set_a, "simulate_threads", tmp_path)
+    assert threads.__name__ == module.__name__ + "_threads"
+    text = (folder / "simulate_threads.py").read_text()
+    assert "from ._model_set import" in text and "from neurosim.kernels._atomics" in text
 
 
 def _adaptive():
