@@ -26,7 +26,7 @@ __all__ = ["atomic_add", "atomic_load", "atomic_cas", "barrier", "cpu_yield", "s
 # checks of the counter before a waiting thread sleeps (some microseconds): on an
 # idle machine the other threads mostly arrive within that, and waking a sleeper
 # costs more than the spin
-SPINS = 4000
+SPINS = 30000
 _YIELD = "SwitchToThread" if sys.platform == "win32" else "sched_yield"
 # the futex system call's number, where we know it (else waiting threads yield)
 _SYS_FUTEX = {"x86_64": 202, "aarch64": 98}.get(platform.machine()) \
