@@ -2,6 +2,7 @@
 with the static ones (``_build._build_synapses``) and kept apart from them."""
 import numpy as np
 
+from .kernels._layout import FIXED_SCALE
 from .kernels.plasticity import D_HI, D_LO, STP_R, Plastic, empty_plastic
 from .plasticity import RewardSTDP, parameter_row
 
@@ -18,8 +19,12 @@ def build_plastic(net, offsets, n, n_total, dt):
     for r, s in enumerate(projections):
         first = offsets[id(s.source.root)] + s.source.start
         lo = net._range(offsets, s.target)[0]
-        if s._rules[1] is not None:
-            s._rules[1]._check_weights(s._weight_si, s.name)
+        rule_w = s._rules[1]
+        if rule_w is not None:
+            # the build rounds weights to fixed point: a weight drawn at a bound may lie
+            # half a step beyond it, and is put back on the bound
+            rule_w._check_weights(s._weight_si, s.name, slack=0.5 / FIXED_SCALE)
+            s._weight_si = np.clip(s._weight_si, rule_w.w_min, rule_w.w_max)
         pre.append(s.i.astype(np.int64) + first)
         post.append(s.j.astype(np.int64) + lo)
         target.append(post[-1] + s.channel * n)

@@ -61,10 +61,11 @@ class _LongTerm:
         self.w_min, self.w_max = w_min, w_max
         return self
 
-    def _check_weights(self, w, projection):
-        """Refuse weights outside ``[w_min, w_max]``."""
-        if w.size and (w.min() < self.w_min or w.max() > self.w_max):
-            bad = w[(w < self.w_min) | (w > self.w_max)][0]
+    def _check_weights(self, w, projection, slack=0.0):
+        """Refuse weights outside ``[w_min - slack, w_max + slack]``."""
+        lo, hi = self.w_min - slack, self.w_max + slack
+        if w.size and (w.min() < lo or w.max() > hi):
+            bad = w[(w < lo) | (w > hi)][0]
             raise ValueError(f"{projection}: an initial weight ({bad:g}) lies outside the "
                              f"rule's bounds [w_min, w_max] = [{self.w_min:g}, {self.w_max:g}] "
                              "(SI); draw the weights inside them")

@@ -320,9 +320,14 @@ class Synapses:
         if np.any(w < 0):
             raise ValueError(f"weight={w.min():g} is negative; give magnitudes >= 0, the sign "
                              f"comes from kind={self.kind!r}")
-        w = np.rint(np.broadcast_to(w, self._weight_si.shape) * FIXED_SCALE) / FIXED_SCALE
-        if self._rules[1] is not None:
-            self._rules[1]._check_weights(w, self.name)
+        w = np.broadcast_to(w, self._weight_si.shape)
+        rule = self._rules[1]
+        if rule is not None:
+            rule._check_weights(w, self.name)
+        w = np.rint(w * FIXED_SCALE) / FIXED_SCALE
+        if rule is not None:
+            # the rounding to fixed point must not push a weight at a bound past it
+            w = np.clip(w, rule.w_min, rule.w_max)
         self._network._set_weights(self, w)
         self._weight_si = w                 # stored for lists and plastic synapses only
 

@@ -202,6 +202,27 @@ def test_setting_weights_between_runs():
     assert np.all(ee.weight == W0R)
 
 
+@pytest.mark.parametrize("w_max", [1.0, 0.3, 0.123456789])
+def test_a_weight_at_w_max_is_accepted_whatever_its_fixed_point_rounding(w_max):
+    """Weights are rounded to fixed point (2**-40 V steps) at the build and when set; a
+    weight at a bound that is not on that grid was refused as beyond it (1 mV was)."""
+    src = ns.PoissonGroup(10, 50 * Hz)
+    cell = ns.NeuronGroup(1, ns.LIF(tau_m=10 * ms, v_rest=0 * mV, v_reset=0 * mV,
+                                    v_th=10 * mV, tau_syn_e=5 * ms, tau_syn_i=5 * ms))
+    rule = ns.STDP(tau_plus=20 * ms, tau_minus=20 * ms, a_plus=0.01, a_minus=0.0105,
+                   w_max=w_max * mV)
+    syn = ns.Synapses(src, cell, kind="excitatory", weight=w_max * mV, connect=ns.AllToAll(),
+                      plasticity=rule)
+    net = ns.Network(src, cell, syn)
+    net.build(dt=0.1 * ms, seed=1)
+    np.testing.assert_allclose(syn.weight, w_max * 1e-3, rtol=0, atol=2.0 ** -40)
+    assert syn.weight.max() <= rule.w_max
+    syn.weight = w_max * mV
+    assert syn.weight.max() <= rule.w_max
+    with pytest.raises(ValueError, match="outside the rule's bounds"):
+        syn.weight = w_max * 1.001 * mV
+
+
 def test_bad_input_is_refused():
     cells = ns.NeuronGroup(4, ns.LIF(tau_m=10 * ms, v_rest=-70 * mV, v_reset=-70 * mV,
                                      v_th=-50 * mV))
