@@ -27,15 +27,19 @@ def _idle_cores(loadavg="/proc/loadavg"):
     the threads of other work that are runnable (``loadavg``'s count, less the thread
     that reads it; the median of three readings half a millisecond apart). All cores
     where the count cannot be read (not Linux)."""
+    # the cores this process may run on (a container or taskset may allow fewer than
+    # the machine has)
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") \
+        else (os.cpu_count() or 1)
     readings = []
     for _ in range(3):
         try:
             with open(loadavg) as f:
                 readings.append(int(f.read().split()[3].split("/")[0]) - 1)
         except (OSError, ValueError, IndexError):
-            return os.cpu_count() or 1
+            return cores
         time.sleep(0.0005)
-    return (os.cpu_count() or 1) - int(statistics.median(readings))
+    return cores - int(statistics.median(readings))
 
 
 class NumbaBackend(Backend):
