@@ -7,7 +7,7 @@ import numpy as np
 
 from ._config import get_config
 
-__all__ = ["NetworkTooLargeError", "check_memory", "allocate"]
+__all__ = ["NetworkTooLargeError", "check_memory", "fits", "allocate"]
 
 # bytes per synapse: the CSR arrays hold an int32 target, an int64 fixed-point weight and
 # an int32 delay in steps, written once where they stay (the keyed build keeps nothing
@@ -64,6 +64,11 @@ def check_memory(n, n_src, depth, n_syn, n_stored=0):
             f"the network needs about {_bytes(need)} ({n} neurons, {n_src} sources, "
             f"{n_syn + n_stored:.3g} synapses, delay buffer of {depth} steps) but only "
             f"{_bytes(limit)} is available; shrink it or raise set_config(max_memory=...)")
+
+
+def fits(n_bytes):
+    """Whether ``n_bytes`` more fit in the available memory (or ``max_memory``)."""
+    return n_bytes <= (get_config()["max_memory"] or _available_memory())
 
 
 def allocate(size, dtype):

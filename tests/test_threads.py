@@ -143,6 +143,30 @@ def test_threads_run_one_after_another_give_up_and_the_run_goes_on_on_the_old_en
     assert np.array_equal(mon["spikes"].steps, mon_ref["spikes"].steps)
 
 
+def test_threads_whose_copy_of_the_synapses_would_not_fit_give_way_to_the_old_engine(
+        monkeypatch):
+    """The threads copy the synapses (20 bytes each); where that does not fit in the
+    available memory the run warns and goes on with the same spikes on one loop."""
+    import numba
+    from neurosim.backends import numba_backend
+    if numba.config.NUMBA_NUM_THREADS < 2:
+        pytest.skip("numba has one thread here")
+    sys.path.insert(0, HERE)
+    import networks
+    reference, mon_ref = networks.cuba(n=1000, p=0.05)
+    reference.run(30 * ms, dt=0.1 * ms, backend="numba", seed=2, n_threads=1)
+    net, mon = networks.cuba(n=1000, p=0.05)
+    net.build(dt=0.1 * ms, seed=2)
+    asked = []
+    monkeypatch.setattr(numba_backend, "fits", lambda n_bytes: asked.append(n_bytes) or False)
+    with pytest.warns(RuntimeWarning, match="threads' copy of the synapses"):
+        net.run(30 * ms, backend="numba", n_threads=2)
+    assert asked == [20 * net._arrays.synapses.target.size]
+    assert mon_ref["spikes"].num_spikes > 100
+    assert np.array_equal(mon["spikes"].i, mon_ref["spikes"].i)
+    assert np.array_equal(mon["spikes"].steps, mon_ref["spikes"].steps)
+
+
 def test_a_thread_that_owns_no_neuron_waits_at_the_barriers_and_changes_nothing():
     """13 neurons on 2 threads: blocks are cut at multiples of 8, so thread 0 owns
     none and thread 1 all 13."""

@@ -7,6 +7,7 @@ import warnings
 
 import numba
 
+from .._memory import fits
 from ._base import Backend, plastic_or_none, procedural_or_none
 
 # Below this many neurons, one thread is the default (n_threads=None); from it on,
@@ -20,6 +21,9 @@ from ._base import Backend, plastic_or_none, procedural_or_none
 # so the default takes no more threads than there are idle cores. Pass n_threads
 # to run() to choose explicitly.
 PARALLEL_MIN_NEURONS = 16_000
+# what the threads' copy of the synapses costs (_thread_plan: positions, target, weight
+# and delay), on top of the network's 16 bytes a synapse
+_SPLIT_BYTES_PER_SYNAPSE = 20
 
 
 def _idle_cores(loadavg="/proc/loadavg"):
@@ -80,6 +84,16 @@ class NumbaBackend(Backend):
         """``kernels.simulate_threads`` (compiled only here, for runs on threads);
         -1 where its threads did not run at the same time."""
         from .._thread_plan import owned_synapses
+        if getattr(arrays, "_thread_split", None) is None and not fits(
+                _SPLIT_BYTES_PER_SYNAPSE * arrays.synapses.target.size):
+            # the threads' copies of the synapses would not fit: the same spikes on the
+            # loop whose threads share the neuron update only
+            warnings.warn(f"n_threads={n_threads}: the threads' copy of the synapses "
+                          f"({_SPLIT_BYTES_PER_SYNAPSE} bytes each) does not fit in the "
+                          "available memory; this run goes on with the neuron update alone "
+                          "on threads", RuntimeWarning, stacklevel=2)
+            self._threads_failed = True
+            return -1
         own = getattr(self, "_owned", None)
         # weights and delays gathered once per run (a backend serves one run)
         if own is None or own[0] is not arrays or own[1].lo.size != n_threads:
