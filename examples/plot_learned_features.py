@@ -69,7 +69,7 @@ print(f"{learning.images_seen} images, stopped: {learning.stopped}; convergence 
 # The features as images
 # ----------------------
 # Input ``l`` of a patch is V1's complex cell of scale ``l // 8`` and orientation
-# index ``l % 8`` (:func:`circuits.layers.patches`' order).
+# index ``l % 8`` (the order of ``circuits.layers.patches``).
 orientation = np.deg2rad(np.concatenate([
     v1.metadata(name)["orientation"][np.unique(v1.metadata(name)["feature"],
                                                return_index=True)[1]]
