@@ -35,12 +35,11 @@ from numba import njit, prange
 from ._atomics import (SPINS, atomic_add, atomic_cas, atomic_load, barrier, cpu_yield,
                        seconds_now)
 from ._layout import STREAM_POISSON_INPUT
-from ._model_set import jumps, receive_piece, update_range
+from ._model_set import jumps, receive_jump, receive_piece, update_range
 from ._rng import step_key
-from .elements import drive_events, injected_current, sample
-# the serial loop's, so that the sources fire alike and input arrives alike (in an
-# engine package for other models, its copy of simulate, with the same models)
-from .simulate import _apply_slot_sparse, _sources_fire as _serial_sources_fire
+from .elements import drive_events, injected_current, receive_synaptic, sample
+# the serial loop's, so that the sources fire alike (it names no model)
+from .simulate import _sources_fire as _serial_sources_fire
 
 # lo, hi: the neurons of each thread (multiples of 8 apart from the last hi = n);
 # indptr[t, s]: thread t's synapses of source s are [indptr[t, s], indptr[t, s + 1])
@@ -308,6 +307,27 @@ def _apply_slot_dense(nr, slot, lo, hi):
         if a < b:
             receive_piece(nr, nr.seg_code[g], exc, inh, np.uint64(a), np.uint64(b),
                           np.uint64(1))
+
+
+@njit(cache=True)
+def _apply_slot_sparse(nr, jump, slot, touched, count):
+    # as simulate._apply_slot_sparse, with this engine's models
+    n = np.uint64(nr.v.size)
+    buf = nr.buffer
+    for m in range(count):
+        e = np.uint64(touched[slot, m])
+        k = e - n if e >= n else e
+        if jump[k] >= 0:
+            nr.v[k] = receive_jump(jump[k], nr.v[k], nr.ref[k], nr.spiked[k], buf[slot, k],
+                                   buf[slot, n + k])
+            buf[slot, k] = 0
+            buf[slot, n + k] = 0
+        elif e < n:
+            nr.ge[k] = receive_synaptic(nr.ge[k], buf[slot, e])
+            buf[slot, e] = 0
+        else:
+            nr.gi[k] = receive_synaptic(nr.gi[k], buf[slot, e])
+            buf[slot, e] = 0
 
 
 @njit(cache=True)
