@@ -311,7 +311,9 @@ def _apply_slot_dense(nr, slot, lo, hi):
 
 @njit(cache=True)
 def _apply_slot_sparse(nr, jump, slot, touched, count):
-    # as simulate._apply_slot_sparse, with this engine's models
+    # as simulate._apply_slot_sparse, with this engine's models: in an engine package
+    # for other models an import from simulate resolves to the built-in models' engine
+    # (kernels._dispatch makes it absolute), whose receive_jump knows only those
     n = np.uint64(nr.v.size)
     buf = nr.buffer
     for m in range(count):
