@@ -23,7 +23,7 @@ from numba.core.errors import NumbaError
 
 from ._config import get_config
 from ._model_errors import explain_compile_error
-from ._snapshot import MUTABLE_NEURON_FIELDS
+from ._snapshot import MUTABLE_NEURON_FIELDS, MUTABLE_PLASTIC_FIELDS
 from .kernels.poisson_sources import update_thresholds
 from .monitors import RateMonitor, SpikeMonitor, StateMonitor
 
@@ -91,6 +91,9 @@ class ChunkState:
         self._counters = a.counters.copy()
         self._t_step = net.t_step
         self._monitors = [m._snapshot() for m in net.monitors]
+        pl = getattr(a, "plastic", None)
+        self._plastic = {} if pl is None or pl.w.size == 0 else {
+            f: getattr(pl, f).copy() for f in MUTABLE_PLASTIC_FIELDS}
 
     def roll_back(self):
         """Put the network and its monitors back to this state."""
@@ -102,6 +105,8 @@ class ChunkState:
         self._net.t_step = self._t_step
         for m, snap in zip(self._net.monitors, self._monitors):
             m._restore(snap)
+        for f, arr in self._plastic.items():
+            getattr(a.plastic, f)[...] = arr
 
 
 class InterruptGuard:

@@ -139,6 +139,45 @@ def test_an_exception_inside_a_chunk_rolls_it_back(monkeypatch, backend):
     assert np.array_equal(rate.rate, crate.rate)
 
 
+@pytest.mark.parametrize("backend", ["numpy", "numba"])
+def test_an_exception_inside_a_chunk_rolls_back_the_plastic_synapses(monkeypatch, backend):
+    def network():
+        noise = ns.PoissonGroup(200, 40 * Hz, name="noise")
+        cells = ns.NeuronGroup(100, ns.LIF(10 * ms, -70 * mV, -70 * mV, -55 * mV), name="cells")
+        syn = ns.Synapses(noise, cells, kind="excitatory", weight=ns.Uniform(0 * mV, 2 * mV),
+                          connect=ns.FixedProbability(0.3), name="syn",
+                          plasticity=ns.STDP(tau_plus=20 * ms, tau_minus=20 * ms,
+                                             a_plus=0.05, a_minus=0.06, w_max=2 * mV))
+        spikes = ns.SpikeMonitor(cells)
+        return ns.Network(noise, cells, syn, spikes), syn, spikes
+
+    net, syn, spikes = network()
+    net.run(10 * ms, dt=0.1 * ms, seed=4, backend=backend, chunk_steps=100)
+    be = type(ns.backends.get_backend(backend))
+    real, calls = be.run_chunk, []
+
+    def run_chunk(self, arrays, seed, step0, n_steps, n_threads):
+        calls.extend([n_steps] if n_steps else [])      # not the compile call
+        if len(calls) == 30:
+            raise KeyboardInterrupt
+        return real(self, arrays, seed, step0, n_steps, n_threads)
+
+    monkeypatch.setattr(be, "run_chunk", run_chunk)
+    monkeypatch.setattr(be, "slice_seconds", 1e-9)      # one step a slice
+    with pytest.raises(KeyboardInterrupt):
+        net.run(20 * ms, backend=backend)
+    monkeypatch.setattr(be, "run_chunk", real)
+    assert net.t_step == 100
+    clean, csyn, cspikes = network()
+    clean.run(10 * ms, dt=0.1 * ms, seed=4, backend=backend)
+    assert np.array_equal(syn.weight, csyn.weight)      # the failed chunk's learning undone
+    before = csyn.weight.copy()
+    net.run(20 * ms, backend=backend)
+    clean.run(20 * ms, backend=backend)
+    assert cspikes.num_spikes > 50 and not np.array_equal(csyn.weight, before)   # it learns
+    assert np.array_equal(spikes.i, cspikes.i) and np.array_equal(syn.weight, csyn.weight)
+
+
 def _streamed_network(folder):
     noise = ns.PoissonGroup(200, 40 * Hz, name="noise")
     cells = ns.NeuronGroup(300, ns.LIF(10 * ms, -70 * mV, -70 * mV, -55 * mV, refractory=2 * ms),
