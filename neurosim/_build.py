@@ -12,7 +12,7 @@ from . import mpi as _mpi
 from ._build_keyed import procedural_arrays
 from ._build_plastic import build_plastic
 from ._fixed_point import check_input_bound, to_fixed as _to_fixed
-from ._memory import allocate, check_memory
+from ._memory import allocate, check_memory, delay_dtype
 from ._validation import check_positive, check_seed, steps_of, to_si
 from .distributions import resolve
 from .connectivity import Explicit
@@ -182,9 +182,14 @@ def _build_synapses(net, offsets, n, n_src, dt, keep=None):
     total = int(indptr[-1])
     # the exact count, before the arrays are allocated (the lists' own arrays exist)
     stored = sum(s.i.size for s in net.synapses if s._csr is None and s.i is not None)
-    check_memory(n, n_src, depth=1, n_syn=total, n_stored=stored)
+    # the delays' type, from a bound known before the keyed projections draw them
+    delays = delay_dtype(max([s._keyed.longest_delay_bound() for s, _, _ in placed
+                              if s._keyed is not None]
+                             + [int(s._delay_steps.max()) for s, _, _ in placed
+                                if s._keyed is None and s._delay_steps.size], default=0))
+    check_memory(n, n_src, depth=1, n_syn=total, n_stored=stored, delay_bytes=delays.itemsize)
     syn = SynapseArrays(indptr=indptr, target=allocate(total, np.int32),
-                        weight=allocate(total, np.int64), delay=allocate(total, np.int32))
+                        weight=allocate(total, np.int64), delay=allocate(total, delays))
     cursor = indptr[:-1].copy()          # next free place in each source's row
     for s, first, add in placed:
         rows = slice(first, first + s.source.n)
@@ -194,6 +199,10 @@ def _build_synapses(net, offsets, n, n_src, dt, keep=None):
     longest = [s._summary.max_delay_steps for s in net.synapses
                if s._summary.max_delay_steps is not None]
     depth = max(longest) + 1 if longest else 1
+    if any(s._summary.max_delay_steps is not None
+           and s._summary.max_delay_steps > np.iinfo(delays).max for s, _, _ in placed):
+        raise RuntimeError(f"a drawn delay exceeds the bound its {delays} array was chosen "
+                           "from (a defect of neurosim's build; please report it)")
     return syn, depth
 
 

@@ -18,7 +18,7 @@ import numpy as np
 from ._validation import steps_of, to_si
 from .distributions import Normal, Uniform
 from .kernels import connect as K
-from .kernels._keyed import ARRAY, CONSTANT
+from .kernels._keyed import ARRAY, CONSTANT, UNIFORM
 from .kernels._layout import FIXED_SCALE
 from .kernels.procedural import Procedural, empty_procedural, scan_rows as _scan_rows
 from .units import second
@@ -91,6 +91,23 @@ class KeyedProjection:
         self.d_div = dt if isinstance(syn._delay_spec, (Uniform, Normal)) else 1.0
         self.n_rows = n_post if self.plan.by_target else n_pre
         self.whole = None            # statistics of the whole projection (MPI)
+
+    def longest_delay_bound(self):
+        """An upper bound of the delays (steps) that :meth:`fill` draws, known before
+        they are drawn (the build chooses the delays' integer type from it): the
+        largest given delay, a distribution's upper bound, or 40 standard deviations
+        above a normal's mean where it has none (the keyed normal sampler reaches at
+        most about 14: its tail takes the log of a uniform of 53 bits)."""
+        kind, prm, values = self.d
+        if kind == CONSTANT:
+            top = prm[0]
+        elif kind == ARRAY:
+            top = values.max() if values.size else 0.0
+        elif kind == UNIFORM:
+            top = prm[1]
+        else:
+            top = prm[3] if np.isfinite(prm[3]) else prm[0] + 40.0 * prm[1]
+        return int(np.ceil(top / self.d_div)) + 1
 
     # ------------------------------------------------------------------ passes
     def count(self):
@@ -329,4 +346,4 @@ def _read(name, syn, csr, row_start, row_count, add):
         return (csr.target[pos] - add).astype(np.int32 if syn.target.n < 2 ** 31 else np.int64)
     if name == "_weight_si":
         return csr.weight[pos] / FIXED_SCALE
-    return csr.delay[pos].copy()                          # _delay_steps
+    return csr.delay[pos].astype(np.int32)                # _delay_steps

@@ -7,14 +7,15 @@ import numpy as np
 
 from ._config import get_config
 
-__all__ = ["NetworkTooLargeError", "check_memory", "fits", "allocate"]
+__all__ = ["NetworkTooLargeError", "check_memory", "delay_dtype", "fits", "allocate"]
 
 # bytes per synapse: the CSR arrays hold an int32 target, an int64 fixed-point weight and
-# an int32 delay in steps, written once where they stay (the keyed build keeps nothing
-# else per synapse: PD14 at full scale peaks at 16.1 bytes per synapse); explicit lists
+# the delay in steps (:func:`delay_dtype`), written once where they stay (the keyed
+# build keeps nothing else per synapse: PD14 at full scale peaks at 14.1 bytes per
+# synapse with int16 delays); explicit lists
 # and plastic synapses also keep their own i, j, float weight, delay and position
 # (and the plastic arrays), counted at the old build's measured peak
-_CSR_BYTES_PER_SYNAPSE = 16
+_TARGET_WEIGHT_BYTES = 12
 _STORED_BYTES_PER_SYNAPSE = 64
 
 class NetworkTooLargeError(MemoryError):
@@ -41,7 +42,15 @@ class NetworkTooLargeError(MemoryError):
     """
 
 
-def check_memory(n, n_src, depth, n_syn, n_stored=0):
+def delay_dtype(longest):
+    """The integer type of the synapses' delays (steps), given the longest: int16 where it
+    holds them (any delay below 3.2 s at dt = 0.1 ms), else int32. Not int8: nearly
+    every network then shares one compiled loop (a type is a compilation), for one
+    byte a synapse."""
+    return np.dtype(np.int16 if longest < 2 ** 15 else np.int32)
+
+
+def check_memory(n, n_src, depth, n_syn, n_stored=0, delay_bytes=2):
     """Raise ``NetworkTooLargeError`` unless the network fits in the available memory.
 
     Parameters
@@ -51,13 +60,16 @@ def check_memory(n, n_src, depth, n_syn, n_stored=0):
     depth : int
         Slots of the delay ring buffer (steps).
     n_syn : int
-        Synapses held in the CSR arrays only (16 bytes each).
+        Synapses held in the CSR arrays only (12 bytes each and their delay's).
     n_stored : int, optional
         Synapses that also keep arrays of their own (explicit lists, plastic
         synapses; 64 bytes each).
+    delay_bytes : int, optional
+        Bytes of a delay (:func:`delay_dtype`); before the delays are drawn, those of
+        int16, and the build checks again with the drawn ones before it allocates.
     """
     need = (n * (5 * 8 + 4 + 1) + depth * 2 * n * 8 + (n + n_src) * 24
-            + n_syn * _CSR_BYTES_PER_SYNAPSE + n_stored * _STORED_BYTES_PER_SYNAPSE)
+            + n_syn * (_TARGET_WEIGHT_BYTES + delay_bytes) + n_stored * _STORED_BYTES_PER_SYNAPSE)
     limit = get_config()["max_memory"] or _available_memory()
     if need > limit:
         raise NetworkTooLargeError(

@@ -213,8 +213,9 @@ def fingerprint(net):
     a = net._arrays
     digest = hashlib.sha256()
     per_neuron = (a.neurons.nrn_prm,) if a.neurons.nrn_prm.size else ()
-    for arr in (a.synapses.indptr, a.synapses.target, a.synapses.delay, a.neurons.seg_prm,
-                *per_neuron):
+    # the delays as int32, whatever type holds them (files written before int16 delays)
+    for arr in (a.synapses.indptr, a.synapses.target, a.synapses.delay.astype(np.int32),
+                a.neurons.seg_prm, *per_neuron):
         digest.update(np.ascontiguousarray(arr).tobytes())
     digest.update(b"".join(s._procedural_identity() for s in net.synapses))
     part = getattr(net, "_mpi_part", None)

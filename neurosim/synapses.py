@@ -61,7 +61,7 @@ class Synapses:
         backends.
     storage : {'stored', 'procedural'}, optional
         ``'stored'`` (default): the synapses are drawn once, at the build, and
-        kept (16 bytes each). ``'procedural'``: nothing is kept per synapse; when
+        kept (14 bytes each). ``'procedural'``: nothing is kept per synapse; when
         a source fires, its synapses (targets, weights, delays) are drawn again
         from the same random keys, as GeNN's procedural connectivity does. For
         the same seed the run is identical to the stored one, spike for spike;

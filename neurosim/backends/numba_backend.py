@@ -22,7 +22,7 @@ from ._base import Backend, plastic_or_none, procedural_or_none
 # to run() to choose explicitly.
 PARALLEL_MIN_NEURONS = 16_000
 # what the threads' copy of the synapses costs (_thread_plan: positions, target, weight
-# and delay), on top of the network's 16 bytes a synapse
+# and delay), on top of the network's 14 bytes a synapse
 _SPLIT_BYTES_PER_SYNAPSE = 20
 
 

@@ -297,7 +297,8 @@ def fill_rows(code, seed, streams, m, excluded, k, p_scale, multapses, keep, wid
     ``streams``: the streams of partners, weights and delays; ``first[r]``: the index in
     the whole projection of row ``r``'s first synapse (for ``ARRAY`` values); ``add``:
     added to a target index (its global index and channel). Targets are written as
-    int32, weights as fixed-point int64, delays as int32 steps (``round(d / d_div)``).
+    int32, weights as fixed-point int64, delays as steps (``round(d / d_div)``, int16 or
+    int32: ``_memory.delay_dtype``).
     Without ``write`` nothing is written and every synapse counts (the statistics of
     the whole projection). ``stats[r]``: the row's ``STAT_*``.
     """
