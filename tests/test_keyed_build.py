@@ -323,3 +323,24 @@ def test_memory_estimate_refuses_before_allocating(monkeypatch):
         with pytest.raises(ns.NetworkTooLargeError, match="synapses"):
             ns.Network(cells, syn).build(dt=DT, seed=0)
     assert calls == []
+
+
+def test_delays_are_int16_where_the_longest_fits_and_int32_beyond():
+    from neurosim.units import second
+
+    def network(delay):
+        cells = ns.NeuronGroup(50, ns.LIF(10 * ms, -70 * mV, -70 * mV, -55 * mV), name="c")
+        syn = ns.Synapses(cells, cells, kind="excitatory", weight=1 * mV, delay=delay,
+                          connect=ns.FixedProbability(0.5))
+        net = ns.Network(cells, syn)
+        net.build(dt=0.1 * ms, seed=3)
+        return net, syn
+
+    net, syn = network(ns.Normal(2 * ms, 1 * ms, low=0.1 * ms))
+    assert net._arrays.synapses.delay.dtype == np.int16
+    assert syn.delay.min() >= 0.1e-3 and syn.delay.max() > 4e-3
+    # delays of up to 4 s (40,000 steps): int32, and none wrapped round
+    net, syn = network(ns.Uniform(3 * second, 4 * second))
+    stored = net._arrays.synapses.delay
+    assert stored.dtype == np.int32 and stored.max() > 2 ** 15 and stored.min() >= 30_000
+    assert np.allclose(syn.delay.min(), 3.0, atol=0.01) and syn.delay.max() <= 4.0

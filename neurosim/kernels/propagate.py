@@ -79,7 +79,8 @@ def propagate_numpy(sources, step, indptr, target, weight, delay, buffer):
     offsets = np.repeat(starts - np.cumsum(lengths) + lengths, lengths)
     q = offsets + np.arange(total)
     depth, width = buffer.shape
-    flat = ((step + delay[q]) % depth) * width + target[q]
+    # int64 before the arithmetic: numpy would keep int16 delays int16, and overflow
+    flat = ((step + delay[q].astype(np.int64)) % depth) * width + target[q]
     np.add.at(buffer.reshape(-1), flat, weight[q])
 
 

@@ -97,8 +97,8 @@ def _poisson_drives(nr, drv, loc, seed, step, slot):
             for k in range(start, min(loc.piece_hi[p], drv.hi[d]), stride):
                 count = drive_events(d, k - drv.lo[d], key, drv.n_sub, drv.t_ptr, drv.g_ptr,
                                      drv.shift, drv.k_lo, drv.thresholds, drv.guide)
-                if count > 0:
-                    nr.buffer[slot, drv.channel[d] * n + k] += count * drv.weight[d]
+                # no branch on the count (simulate._poisson_drives says why)
+                nr.buffer[slot, drv.channel[d] * n + k] += count * drv.weight[d]
 
 
 @njit(cache=True)

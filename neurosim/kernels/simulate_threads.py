@@ -34,11 +34,11 @@ from numba import njit, prange
 
 from ._atomics import (SPINS, atomic_add, atomic_cas, atomic_load, barrier, cpu_yield,
                        seconds_now)
-from ._layout import STREAM_POISSON_INPUT
 from ._model_set import jumps, receive_jump, receive_piece, update_range
-from ._rng import step_key
-from .elements import drive_events, injected_current, receive_synaptic, sample
-# the serial loop's, so that the sources fire alike (it names no model)
+from .elements import injected_current, receive_synaptic, sample
+# the serial loop's, so that the sources fire alike and the drives are written once
+# (neither names a model: an engine package's import of .simulate is the built-in one)
+from .simulate import _poisson_drives
 from .simulate import _sources_fire as _serial_sources_fire
 
 # lo, hi: the neurons of each thread (multiples of 8 apart from the last hi = n);
@@ -269,23 +269,6 @@ def _deliver(firing, start, stop, step, t, own, buffer, touched, n_touched, cap)
                 touched[slot, n_touched[slot]] = k
                 n_touched[slot] += 1
             buffer[slot, k] = old + own.weight[q]
-
-
-@njit(cache=True)
-def _poisson_drives(nr, drv, seed, step, slot, lo, hi, touched, n_touched, cap):
-    n = nr.v.size
-    for d in range(drv.lo.size):
-        key = step_key(seed, STREAM_POISSON_INPUT + d, step)
-        for k in range(max(lo, drv.lo[d]), min(hi, drv.hi[d])):
-            count = drive_events(d, k - drv.lo[d], key, drv.n_sub, drv.t_ptr, drv.g_ptr,
-                                 drv.shift, drv.k_lo, drv.thresholds, drv.guide)
-            if count > 0:
-                e = drv.channel[d] * n + k
-                add = count * drv.weight[d]
-                if nr.buffer[slot, e] == 0 and n_touched[slot] < cap and add != 0:
-                    touched[slot, n_touched[slot]] = e
-                    n_touched[slot] += 1
-                nr.buffer[slot, e] += add
 
 
 @njit(cache=True)
