@@ -83,7 +83,8 @@ def _loop_drives(nr, drv, seed, n_steps, drives, pending):
     touched, n_touched = pending(nr.buffer)
     depth = nr.buffer.shape[0]
     for step in range(n_steps):
-        drives(nr, drv, seed, step, step % depth, touched, n_touched)
+        drives(nr, drv, seed, step, step % depth, 0, nr.v.size, touched, n_touched,
+               touched.shape[1])
         n_touched[step % depth] = 0
 
 
