@@ -10,11 +10,11 @@ from ._config import get_config
 __all__ = ["NetworkTooLargeError", "check_memory", "delay_dtype", "fits", "allocate"]
 
 # bytes per synapse: the CSR arrays hold an int32 target, an int64 fixed-point weight and
-# the delay in steps (:func:`delay_dtype`), written once where they stay (the keyed
-# build keeps nothing else per synapse: PD14 at full scale peaks at 14.1 bytes per
-# synapse with int16 delays); explicit lists
-# and plastic synapses also keep their own i, j, float weight, delay and position
-# (and the plastic arrays), counted at the old build's measured peak
+# the delay in steps (delay_dtype), written once where they stay (the keyed build keeps
+# nothing else per synapse: PD14 at full scale peaks at 14.1 bytes per synapse with
+# int16 delays); explicit lists and plastic synapses also keep their own i, j, float
+# weight, delay and position (and the plastic arrays), counted at the old build's
+# measured peak
 _TARGET_WEIGHT_BYTES = 12
 _STORED_BYTES_PER_SYNAPSE = 64
 
