@@ -66,17 +66,6 @@ def _call(spec, timeout):
     return dict(error=(out.stderr or out.stdout).strip().splitlines()[-1:])
 
 
-def _cpu():
-    try:
-        with open("/proc/cpuinfo") as fh:
-            for line in fh:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown CPU"
-
-
 def _median(xs):
     xs = sorted(xs)
     return xs[len(xs) // 2] if xs else float("nan")
@@ -109,8 +98,13 @@ def main(argv=None):
 
 
 def _report(args, results, elapsed):
+    sys.path.insert(0, HERE)
+    from run import machine_info           # the benchmark runner's description
+    m = machine_info()
+    cpu = (f"{m.get('Model name', platform.processor())}, L2 {m.get('L2 cache', '?')}, "
+           f"L3 {m.get('L3 cache', '?')}")
     lines = [f"## Procedural against stored connectivity ({time.strftime('%Y-%m-%d')})", "",
-             f"- CPU: {_cpu()}, {os.cpu_count()} logical cores; one thread "
+             f"- CPU: {cpu}, {os.cpu_count()} logical cores; one thread "
              f"(`NUMBA_NUM_THREADS=1`); load average {os.getloadavg()[0]:.1f} at the end",
              f"- `python benchmarks/procedural_price.py --nets {args.nets} --reps {args.reps}"
              f" --seconds {args.seconds}` ({elapsed / 60:.1f} min), seed {args.seed}",

@@ -113,20 +113,7 @@ def test_an_exception_inside_a_chunk_rolls_it_back(monkeypatch, backend):
     # as a second Ctrl-C would: a KeyboardInterrupt between two slices of a chunk
     net, cells, spikes, rate = _streamed_network(None)
     net.run(10 * ms, dt=0.1 * ms, seed=4, backend=backend, chunk_steps=100)
-    be = type(ns.backends.get_backend(backend))
-    real, calls = be.run_chunk, []
-
-    def run_chunk(self, arrays, seed, step0, n_steps, n_threads):
-        calls.extend([n_steps] if n_steps else [])      # not the compile call
-        if len(calls) == 3:
-            raise KeyboardInterrupt
-        return real(self, arrays, seed, step0, n_steps, n_threads)
-
-    monkeypatch.setattr(be, "run_chunk", run_chunk)
-    monkeypatch.setattr(be, "slice_seconds", 1e-9)      # one step a slice
-    with pytest.raises(KeyboardInterrupt):
-        net.run(20 * ms, backend=backend)
-    monkeypatch.setattr(be, "run_chunk", real)
+    calls = _interrupt_a_run(monkeypatch, net, backend, at_slice=3)
     assert calls[:2] == [1, 1]
     assert net.t_step == 100                # nothing of the failed chunk is kept
     clean, ccells, cspikes, crate = _streamed_network(None)
@@ -153,20 +140,7 @@ def test_an_exception_inside_a_chunk_rolls_back_the_plastic_synapses(monkeypatch
 
     net, syn, spikes = network()
     net.run(10 * ms, dt=0.1 * ms, seed=4, backend=backend, chunk_steps=100)
-    be = type(ns.backends.get_backend(backend))
-    real, calls = be.run_chunk, []
-
-    def run_chunk(self, arrays, seed, step0, n_steps, n_threads):
-        calls.extend([n_steps] if n_steps else [])      # not the compile call
-        if len(calls) == 30:
-            raise KeyboardInterrupt
-        return real(self, arrays, seed, step0, n_steps, n_threads)
-
-    monkeypatch.setattr(be, "run_chunk", run_chunk)
-    monkeypatch.setattr(be, "slice_seconds", 1e-9)      # one step a slice
-    with pytest.raises(KeyboardInterrupt):
-        net.run(20 * ms, backend=backend)
-    monkeypatch.setattr(be, "run_chunk", real)
+    _interrupt_a_run(monkeypatch, net, backend, at_slice=30)
     assert net.t_step == 100
     clean, csyn, cspikes = network()
     clean.run(10 * ms, dt=0.1 * ms, seed=4, backend=backend)
@@ -176,6 +150,26 @@ def test_an_exception_inside_a_chunk_rolls_back_the_plastic_synapses(monkeypatch
     clean.run(20 * ms, backend=backend)
     assert cspikes.num_spikes > 50 and not np.array_equal(csyn.weight, before)   # it learns
     assert np.array_equal(spikes.i, cspikes.i) and np.array_equal(syn.weight, csyn.weight)
+
+
+def _interrupt_a_run(monkeypatch, net, backend, at_slice):
+    """Run ``net`` 20 ms in slices of one step, with a KeyboardInterrupt (as a second
+    Ctrl-C would give) before slice ``at_slice``; returns the slices' step counts."""
+    be = type(ns.backends.get_backend(backend))
+    real, calls = be.run_chunk, []
+
+    def run_chunk(self, arrays, seed, step0, n_steps, n_threads):
+        calls.extend([n_steps] if n_steps else [])      # not the compile call
+        if len(calls) == at_slice:
+            raise KeyboardInterrupt
+        return real(self, arrays, seed, step0, n_steps, n_threads)
+
+    monkeypatch.setattr(be, "run_chunk", run_chunk)
+    monkeypatch.setattr(be, "slice_seconds", 1e-9)      # one step a slice
+    with pytest.raises(KeyboardInterrupt):
+        net.run(20 * ms, backend=backend)
+    monkeypatch.setattr(be, "run_chunk", real)
+    return calls
 
 
 def _streamed_network(folder):
