@@ -209,11 +209,10 @@ def _lost(name, why, k, n, steps_of, dt):
 
 
 def fingerprint(net):
-    """What must match for a checkpoint to belong to ``net`` (JSON-able dict)."""
+    """What must match for a checkpoint to belong to ``net`` (delays as int32: older files)."""
     a = net._arrays
     digest = hashlib.sha256()
     per_neuron = (a.neurons.nrn_prm,) if a.neurons.nrn_prm.size else ()
-    # the delays as int32, whatever type holds them (files written before int16 delays)
     for arr in (a.synapses.indptr, a.synapses.target, a.synapses.delay.astype(np.int32),
                 a.neurons.seg_prm, *per_neuron):
         digest.update(np.ascontiguousarray(arr).tobytes())
