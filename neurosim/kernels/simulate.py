@@ -180,15 +180,18 @@ def _poisson_drives(nr, drv, seed, step, slot, lo, hi, touched, n_touched, cap):
 
 
 @njit(cache=True)
-def _sources_fire(src, seed, step, n, firing, n_fire):
-    # block by block (kernels.poisson_sources), appending in ascending order
+def _sources_fire(src, seed, step, n, firing, n_fire, is_local):
+    # block by block (kernels.poisson_sources), appending in ascending order. Under MPI
+    # every rank walks every block (a draw per block and step) and fires only its own
+    # sources (is_local; empty here: all), so that the draws do not depend on the split
     key = step_key(seed, STREAM_POISSON_GROUP, step)
     for b in range(src.block_lo.size - 1):
         lo, hi = src.block_lo[b], src.block_lo[b + 1]
         s = next_source(lo - 1, lo, hi, b, src.thresholds, key, n, src.fired, src.p_fire)
         while s < hi:
-            firing[n_fire] = n + s
-            n_fire += 1
+            if is_local.size == 0 or is_local[n + s]:
+                firing[n_fire] = n + s
+                n_fire += 1
             s = next_source(s, lo, hi, b, src.thresholds, key, n, src.fired, src.p_fire)
         if src.thresholds[b, 0] < 0:        # spike generators: their flags are read
             src.fired[lo:hi] = False
@@ -261,7 +264,7 @@ def simulate_numba(nr, src, syn, drv, cur, rec, pl, pr, counters, seed, step0, n
     worst = 0
     for k in range(n + n_src):
         worst += rec.mask[k]
-    every_target = np.zeros(0, np.uint8)     # procedural rows: one process keeps them whole
+    all_local = np.zeros(0, np.uint8)   # one process keeps every neuron, source and row
     for i in range(n_steps):
         step = step0 + i
         if counters[1] + worst > rec.spike_i.size:
@@ -276,7 +279,7 @@ def simulate_numba(nr, src, syn, drv, cur, rec, pl, pr, counters, seed, step0, n
         while counters[0] < src.gen_step.size and src.gen_step[counters[0]] == step:
             src.fired[src.gen_source[counters[0]] - n] = True
             counters[0] += 1
-        n_fire = _sources_fire(src, seed, step, n, firing, n_fire)
+        n_fire = _sources_fire(src, seed, step, n, firing, n_fire, all_local)
         slot = step % depth
         propagate_numba(firing, n_fire, step, syn.indptr, syn.target, syn.weight, syn.delay,
                         nr.buffer, touched, n_touched)
@@ -285,7 +288,7 @@ def simulate_numba(nr, src, syn, drv, cur, rec, pl, pr, counters, seed, step0, n
         # compile time of the loop)
         if pr is not None:
             deliver_procedural(pr, firing, n_fire, step, nr.buffer, touched, n_touched,
-                               every_target)
+                               all_local)
         if pl is not None:
             plasticity_step(pl, firing, n_fire, n, step, nr.buffer, slot, touched, n_touched)
         _poisson_drives(nr, drv, seed, step, slot, 0, n, touched, n_touched, touched.shape[1])

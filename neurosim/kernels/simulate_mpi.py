@@ -29,12 +29,15 @@ from collections import namedtuple
 import numpy as np
 from numba import njit
 
-from ._layout import STREAM_POISSON_GROUP, STREAM_POISSON_INPUT
+from ._layout import STREAM_POISSON_INPUT
 from ._model_set import receive_piece, update_piece
 from ._rng import step_key
 from .plasticity import enqueue, plasticity_step
 from .procedural import deliver_procedural, deliver_remote_procedural
-from .elements import drive_events, injected_current, next_source, sample
+from .elements import drive_events, injected_current, sample
+# the one process's (it names no model: an engine package's import of .simulate is
+# the built-in one)
+from .simulate import _sources_fire
 
 # piece_*: local neurons as range(lo, hi, stride) inside segment ``seg``;
 # is_local: 1 for the neurons and sources of this rank (global numbering);
@@ -115,24 +118,6 @@ def _apply_slot(nr, loc, slot):
 
 
 @njit(cache=True)
-def _sources_fire(src, loc, seed, step, n, firing, n_fire):
-    # every rank walks every block (a draw per block and step, kernels.poisson_sources)
-    # and fires its own sources, so that the draws do not depend on the split
-    key = step_key(seed, STREAM_POISSON_GROUP, step)
-    for b in range(src.block_lo.size - 1):
-        lo, hi = src.block_lo[b], src.block_lo[b + 1]
-        s = next_source(lo - 1, lo, hi, b, src.thresholds, key, n, src.fired, src.p_fire)
-        while s < hi:
-            if loc.is_local[n + s]:
-                firing[n_fire] = n + s
-                n_fire += 1
-            s = next_source(s, lo, hi, b, src.thresholds, key, n, src.fired, src.p_fire)
-        if src.thresholds[b, 0] < 0:        # spike generators: their flags are read
-            src.fired[lo:hi] = False
-    return n_fire
-
-
-@njit(cache=True)
 def _deliver(syn, buffer, s, step):
     depth = buffer.shape[0]
     for q in range(syn.indptr[s], syn.indptr[s + 1]):
@@ -195,7 +180,7 @@ def advance_numba(nr, src, syn, drv, cur, rec, pl, pr, counters, loc, seed, step
             if loc.is_local[s]:
                 src.fired[s - n] = True
             counters[0] += 1
-        n_fire = _sources_fire(src, loc, seed, step, n, firing, n_fire)
+        n_fire = _sources_fire(src, seed, step, n, firing, n_fire, loc.is_local)
         slot = step % depth
         for m in range(n_fire):
             _deliver(syn, nr.buffer, firing[m], step)

@@ -41,6 +41,7 @@ from .elements import injected_current, receive_synaptic, sample
 from .simulate import _poisson_drives
 from .simulate import _sources_fire as _serial_sources_fire
 
+_ALL_LOCAL = np.zeros(0, np.uint8)     # _serial_sources_fire: every source fires here
 # lo, hi: the neurons of each thread (multiples of 8 apart from the last hi = n);
 # indptr[t, s]: thread t's synapses of source s are [indptr[t, s], indptr[t, s + 1])
 # of target, weight, delay
@@ -248,7 +249,7 @@ def _sources_fire(src, counters, firing, at, n, seed, step):
     while counters[0] < src.gen_step.size and src.gen_step[counters[0]] == step:
         src.fired[src.gen_source[counters[0]] - n] = True
         counters[0] += 1
-    return _serial_sources_fire(src, seed, step, n, firing, at)
+    return _serial_sources_fire(src, seed, step, n, firing, at, _ALL_LOCAL)
 
 
 @njit(cache=True)
