@@ -31,7 +31,7 @@ import numpy as np
 import neurosim as ns
 from neurosim.units import mV, ms
 
-from .learning_spikes import W_MAX_MV, Presenter, SlotTiming
+from .learning_spikes import W_MAX_MV, Presenter, SlotTiming, check_fields
 
 __all__ = ["STDPParams", "FeatureLearning", "convergence", "learn_features", "feature_responses"]
 
@@ -87,17 +87,9 @@ class STDPParams:
             value = getattr(self, field)
             if not np.isfinite(value) or not 0 < value < 1:
                 raise ValueError(f"{field}={value!r} must lie in (0, 1) (a fraction of w_max)")
-        for field in ("tau_plus", "tau_minus", "threshold", "convergence_threshold",
-                      "adaptation_decay"):
-            value = getattr(self, field)
-            if not np.isfinite(value) or value <= 0:
-                raise ValueError(f"{field}={value!r} must be a positive number")
-        for field in ("patches_per_image", "max_images"):
-            value = getattr(self, field)
-            if not isinstance(value, (int, np.integer)) or value < 1:
-                raise ValueError(f"{field}={value!r} must be an integer >= 1")
-        if not np.isfinite(self.adaptation) or self.adaptation < 0:
-            raise ValueError(f"adaptation={self.adaptation!r} must be a number >= 0")
+        check_fields(self, positive=("tau_plus", "tau_minus", "threshold",
+                                     "convergence_threshold", "adaptation_decay"),
+                     non_negative=("adaptation",), counts=("patches_per_image", "max_images"))
         if not 0 <= self.initial_mean <= 1 or not 0 <= self.initial_sd < 1:
             raise ValueError(f"initial_mean={self.initial_mean!r} must lie in [0, 1] and "
                              f"initial_sd={self.initial_sd!r} in [0, 1)")

@@ -29,7 +29,7 @@ import numpy as np
 import neurosim as ns
 from neurosim.units import Hz, mV, second
 
-from .learning_spikes import W_MAX_MV, Presenter, SlotTiming
+from .learning_spikes import W_MAX_MV, Presenter, SlotTiming, check_fields
 
 __all__ = ["RSTDPParams", "RewardLearning", "normalise", "train_category_units", "predict"]
 
@@ -78,18 +78,9 @@ class RSTDPParams:
     initial_sd: float = 0.05
 
     def __post_init__(self):
-        for field in ("n_per_category", "epochs"):
-            value = getattr(self, field)
-            if not isinstance(value, (int, np.integer)) or value < 1:
-                raise ValueError(f"{field}={value!r} must be an integer >= 1")
-        for field in ("tau_plus", "tau_minus", "tau_c", "tau_d", "threshold"):
-            value = getattr(self, field)
-            if not np.isfinite(value) or value <= 0:
-                raise ValueError(f"{field}={value!r} must be a positive number")
-        for field in ("a_plus", "a_minus", "reward", "punishment"):
-            value = getattr(self, field)
-            if not np.isfinite(value) or value < 0:
-                raise ValueError(f"{field}={value!r} must be a number >= 0")
+        check_fields(self, positive=("tau_plus", "tau_minus", "tau_c", "tau_d", "threshold"),
+                     non_negative=("a_plus", "a_minus", "reward", "punishment"),
+                     counts=("n_per_category", "epochs"))
         if not 0 <= self.initial_mean <= 1 or not 0 <= self.initial_sd < 1:
             raise ValueError(f"initial_mean={self.initial_mean!r} must lie in [0, 1] and "
                              f"initial_sd={self.initial_sd!r} in [0, 1)")

@@ -38,6 +38,23 @@ import numpy as np
 import neurosim as ns
 from neurosim.units import mV, second, volt
 
+
+def check_fields(settings, positive=(), non_negative=(), counts=()):
+    """Refuse a settings object whose named fields are not positive numbers, numbers
+    >= 0 or integers >= 1, naming the field and its value."""
+    for field in positive:
+        value = getattr(settings, field)
+        if not np.isfinite(value) or value <= 0:
+            raise ValueError(f"{field}={value!r} must be a positive number")
+    for field in non_negative:
+        value = getattr(settings, field)
+        if not np.isfinite(value) or value < 0:
+            raise ValueError(f"{field}={value!r} must be a number >= 0")
+    for field in counts:
+        value = getattr(settings, field)
+        if not isinstance(value, (int, np.integer)) or value < 1:
+            raise ValueError(f"{field}={value!r} must be an integer >= 1")
+
 __all__ = ["SlotTiming", "latency_code", "Presenter"]
 
 #: Largest weight of a plastic input synapse, in mV (weights are fractions of it).

@@ -124,11 +124,7 @@ def test_threads_run_one_after_another_give_up_and_the_run_goes_on_on_the_old_en
     import numba
     if numba.config.NUMBA_NUM_THREADS < 2:
         pytest.skip("numba has one thread here")
-    sys.path.insert(0, HERE)
-    import networks
-    reference, mon_ref = networks.cuba(n=1000, p=0.05)
-    reference.run(30 * ms, dt=0.1 * ms, backend="numba", seed=2, n_threads=1)
-    net, mon = networks.cuba(n=1000, p=0.05)
+    mon_ref, net, mon = _reference_and_fresh_cuba()
     previous = numba.get_num_threads()
     numba.set_num_threads(1)
     monkeypatch.setattr(numba, "set_num_threads", lambda n: None)
@@ -151,11 +147,7 @@ def test_threads_whose_copy_of_the_synapses_would_not_fit_give_way_to_the_old_en
     from neurosim.backends import numba_backend
     if numba.config.NUMBA_NUM_THREADS < 2:
         pytest.skip("numba has one thread here")
-    sys.path.insert(0, HERE)
-    import networks
-    reference, mon_ref = networks.cuba(n=1000, p=0.05)
-    reference.run(30 * ms, dt=0.1 * ms, backend="numba", seed=2, n_threads=1)
-    net, mon = networks.cuba(n=1000, p=0.05)
+    mon_ref, net, mon = _reference_and_fresh_cuba()
     net.build(dt=0.1 * ms, seed=2)
     asked = []
     monkeypatch.setattr(numba_backend, "fits", lambda n_bytes: asked.append(n_bytes) or False)
@@ -165,6 +157,17 @@ def test_threads_whose_copy_of_the_synapses_would_not_fit_give_way_to_the_old_en
     assert mon_ref["spikes"].num_spikes > 100
     assert np.array_equal(mon["spikes"].i, mon_ref["spikes"].i)
     assert np.array_equal(mon["spikes"].steps, mon_ref["spikes"].steps)
+
+
+def _reference_and_fresh_cuba():
+    """CUBA (1000 neurons) run 30 ms on one thread, and the same network not yet run:
+    ``(reference monitors, network, its monitors)``."""
+    sys.path.insert(0, HERE)
+    import networks
+    reference, mon_ref = networks.cuba(n=1000, p=0.05)
+    reference.run(30 * ms, dt=0.1 * ms, backend="numba", seed=2, n_threads=1)
+    net, mon = networks.cuba(n=1000, p=0.05)
+    return mon_ref, net, mon
 
 
 def test_a_thread_that_owns_no_neuron_waits_at_the_barriers_and_changes_nothing():
