@@ -163,7 +163,7 @@ def without_inhibition(pathway, keep=()):
     c.weights_changed()
     out = Pathway(c, pathway.config, model=pathway.model, backend=pathway.backend,
                   dt=pathway.dt, coding=pathway.coding, n_threads=pathway.n_threads,
-                  copies=max(pathway.copies.values(), default=1))
+                  copies=max(pathway.copies.values(), default=1), n_jobs=pathway.n_jobs)
     out.align = pathway.align
     return out
 

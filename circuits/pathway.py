@@ -69,8 +69,8 @@ def _areas_prefix(areas):
 
 def build_pathway(size=32, areas="it", model="mcculloch_pitts", backend="numba", *,
                   calibration=None, training=None, learned=None, seed=0, dt=None,
-                  coding="rate", n_threads=1, encoding=None, homeostasis=True, copies=4,
-                  retina=None, templates=None,
+                  coding="rate", n_threads=1, n_jobs=1, encoding=None, homeostasis=True,
+                  copies=4, retina=None, templates=None,
                   v1=None, v2=None, v4=None, it=None):
     """Build the visual pathway up to an area.
 
@@ -101,6 +101,9 @@ def build_pathway(size=32, areas="it", model="mcculloch_pitts", backend="numba",
         spike per cell, earlier for stronger signals).
     n_threads : int, optional
         Threads for neurosim's neuron update (1 is fastest for these sizes).
+    n_jobs : int, optional
+        Processes that share the images of :meth:`Pathway.present` (and of the
+        homeostasis); with ``n_threads=1``. The counts do not depend on it.
     encoding : dict, optional
         Parameters of :func:`circuits.retina.encode`.
     copies : int, optional
@@ -151,7 +154,7 @@ def build_pathway(size=32, areas="it", model="mcculloch_pitts", backend="numba",
             raise ValueError(f"areas={areas!r}: the saved circuit only has {saved['areas']}")
     circuit = _describe(config, calibration, training, learned, templates)
     pathway = Pathway(circuit, config, model=model, backend=backend, dt=dt, coding=coding,
-                      n_threads=n_threads, copies=copies)
+                      n_threads=n_threads, copies=copies, n_jobs=n_jobs)
     if homeostasis and model not in circuit.bias:
         if calibration is None:
             calibration = stimuli.natural_crops(16, size, seed=seed + 1)

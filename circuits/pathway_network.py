@@ -9,6 +9,8 @@ Importable from :mod:`circuits.pathway` and :mod:`circuits`.
 """
 import hashlib
 import json
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor
 
 import numpy as np
 
@@ -63,17 +65,18 @@ class Pathway:
     """
 
     def __init__(self, circuit, config, model="mcculloch_pitts", backend="numba", dt=None,
-                 coding="rate", n_threads=1, copies=4):
+                 coding="rate", n_threads=1, copies=4, n_jobs=1):
         if model not in ("mcculloch_pitts", "lif"):
             raise ValueError(f"model={model!r} must be 'mcculloch_pitts' or 'lif'")
         if coding not in ("rate", "latency"):
             raise ValueError(f"coding={coding!r} must be 'rate' or 'latency'")
+        _check_jobs(n_jobs, n_threads)
         self.circuit, self.config = circuit, config
         self.areas = circuit.area_info
         self.model, self.backend, self.coding = model, backend, coding
         self.dt = (circuit.dt if model == "mcculloch_pitts" else circuit.dt / 2) \
             if dt is None else float(dt)
-        self.n_threads = n_threads
+        self.n_threads, self.n_jobs = n_threads, int(n_jobs)
         single = ("retina_on", "retina_off", "v1_simple", "v1_pushpull")
         self.copies = {n: int(copies) for n in self.populations
                        if model == "mcculloch_pitts" and copies > 1
@@ -229,7 +232,7 @@ class Pathway:
                           damping=damping, interneurons=interneurons)
 
     def present(self, images, trials=1, duration=None, window=None, seed=None,
-                populations=None, progress=False):
+                populations=None, progress=False, n_jobs=None):
         """Show each image for ``duration``, ``trials`` times, and count spikes.
 
         Parameters
@@ -252,6 +255,13 @@ class Pathway:
             Populations to read out (default all).
         progress : bool, optional
             Print a line per image.
+        n_jobs : int, optional
+            Processes that share the images (default :attr:`n_jobs`, set by
+            :func:`~circuits.build_pathway`). With rate coding each presentation's
+            noise is keyed by its image and trial, so the counts are the same for any
+            number of processes. The extra processes are forked (POSIX only) from this
+            one after its network is built, so they share it without copying. Latency
+            coding runs the batch as one network, in this process.
 
         Returns
         -------
@@ -275,7 +285,16 @@ class Pathway:
         counts = {n: np.zeros((len(images), trials, self.circuit.populations[n].n), np.int64)
                   for n in names}
         if self.coding == "rate":
-            self._present_rates(x, trials, duration, windows, names, seed, counts, progress)
+            n_jobs = self.n_jobs if n_jobs is None else n_jobs
+            _check_jobs(n_jobs, self.n_threads)
+            chunks = [c for c in np.array_split(np.arange(len(x)), n_jobs) if len(c)]
+            self.network()  # built once, here: forked workers inherit it
+            parts = _in_processes(
+                lambda idx: self._present_rates(x[idx], trials, duration, windows, names,
+                                                seed, progress), chunks)
+            for idx, part in zip(chunks, parts):
+                for n in names:
+                    counts[n][idx] = part[n]
         else:
             self._present_latency(x, trials, duration, windows, names, seed, counts)
         areas = {a: self.outputs(a) for a in self.areas}
@@ -283,9 +302,12 @@ class Pathway:
                          {n: self.metadata(n) for n in names}, areas,
                          {n: self.copies.get(n, 1) for n in names})
 
-    def _present_rates(self, x, trials, duration, windows, names, seed, counts, progress):
+    def _present_rates(self, x, trials, duration, windows, names, seed, progress):
+        """Spike counts ``{population: (len(x), trials, n)}`` of each presentation."""
         from neurosim.units import Hz, second
         net, groups, monitors, _ = self.network()
+        counts = {n: np.zeros((len(x), trials, self.circuit.populations[n].n), np.int64)
+                  for n in names}
         for k in range(len(x)):
             for r in range(trials):
                 net.restore("onset")
@@ -301,6 +323,7 @@ class Pathway:
                     counts[n][k, r] = np.bincount(unit, minlength=counts[n].shape[2])
             if progress:
                 print(f"[circuits] image {k + 1}/{len(x)}", flush=True)
+        return counts
 
     def _present_latency(self, x, trials, duration, windows, names, seed, counts,
                          t_max=0.02, jitter=5e-4):
@@ -372,3 +395,38 @@ class Pathway:
     def summary(self):
         """A line per population (see :meth:`circuits.core.Circuit.summary`)."""
         return self.circuit.summary()
+
+
+def _check_jobs(n_jobs, n_threads):
+    if isinstance(n_jobs, bool) or not isinstance(n_jobs, (int, np.integer)) or n_jobs < 1:
+        raise ValueError(f"n_jobs={n_jobs!r} must be an integer >= 1")
+    if n_jobs > 1 and n_threads != 1:
+        # numba's thread pool does not survive a fork
+        raise ValueError(f"n_jobs={n_jobs} needs n_threads=1 (got n_threads={n_threads}): "
+                         "use processes or threads, not both")
+
+
+#: The job of the forked workers (:func:`_in_processes`); a global, so that the
+#: workers inherit it instead of receiving it pickled.
+_JOB = None
+
+
+def _run_job(chunk):
+    return _JOB(chunk)
+
+
+def _in_processes(job, chunks):
+    """``[job(c) for c in chunks]``, the first chunk in this process and each other in
+    a process forked from it (which inherits the built network and compiled kernels;
+    only the results travel back)."""
+    global _JOB
+    if len(chunks) <= 1:
+        return [job(c) for c in chunks]
+    _JOB = job
+    try:
+        with ProcessPoolExecutor(len(chunks) - 1,
+                                 mp_context=multiprocessing.get_context("fork")) as pool:
+            rest = [pool.submit(_run_job, c) for c in chunks[1:]]
+            return [job(chunks[0])] + [f.result() for f in rest]
+    finally:
+        _JOB = None

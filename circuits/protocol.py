@@ -69,7 +69,7 @@ class _Log:
 
     def __init__(self, verbose):
         self.t0 = time.perf_counter()
-        self.c0 = time.process_time()
+        self.c0 = _cpu_seconds()
         self.last = self.t0
         self.verbose = verbose
         self.timings = OrderedDict()
@@ -89,8 +89,16 @@ class _Log:
 
     @property
     def cpu(self):
-        """CPU seconds of this process since the start (the machine may be shared)."""
-        return time.process_time() - self.c0
+        """CPU seconds of this process and its finished worker processes since the
+        start (the machine may be shared)."""
+        return _cpu_seconds() - self.c0
+
+
+def _cpu_seconds():
+    """CPU seconds of this process and of its children that have ended."""
+    import resource
+    child = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return time.process_time() + child.ru_utime + child.ru_stime
 
 
 def run_protocol(quick=False, out_dir="docs/results", seed=0, *, config=None,
@@ -237,7 +245,8 @@ def main(argv=None):
     args = parser.parse_args(argv)
     out = args.out or ("figures" if args.quick else os.path.join("docs", "results"))
     if args.decoding:
-        decoding_v6(args.decoding, out, seed=args.seed, circuit_seeds=args.circuit_seeds)
+        decoding_v6(args.decoding, out, seed=args.seed, circuit_seeds=args.circuit_seeds,
+                    n_jobs=2)
         return
     run_protocol(args.quick, out, seed=args.seed, cache_dir=args.cache)
 

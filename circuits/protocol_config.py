@@ -36,6 +36,8 @@ TARGETS = OrderedDict([
 #: ``t5_per_category``: T5 scores on fresh images (that many per category and level, one
 #: trial), its blocks chosen on the whole evaluation set: with the held-out half of 192
 #: images (96) a difference of +0.10 in CKA could not reach p < 0.01.
+#: ``n_jobs``: processes that share the images of every presentation
+#: (:meth:`circuits.Pathway.present`), one per core of the 2 the budget is for.
 #: ``ood_sets``, ``ood_per_category``: the out-of-distribution sets scored
 #: (:mod:`circuits.stimuli_ood`, :mod:`circuits.protocol_ood`; none: empty), images per
 #: category (twice as many for the photographs' four categories). ``imprinting``
@@ -45,12 +47,12 @@ PRESETS = {
     "quick": dict(size=32, n_per_category=4, trials=2, models=("mcculloch_pitts",),
                   circuit_seeds=1, cnn_seeds=1, cnn_train_per_category=32, cnn_epochs=12,
                   n_boot=200, n_boot_slow=10, n_perm=199, decode_repeats=1,
-                  homeostasis=True, time_limit=180.0, ablation=False, t7_phases=0,
+                  homeostasis=True, n_jobs=2, time_limit=180.0, ablation=False, t7_phases=0,
                   t5_per_category=2, ood_sets=("novel glyphs",), ood_per_category=3),
     "full": dict(size=32, n_per_category=8, trials=2, models=("mcculloch_pitts", "lif"),
                  circuit_seeds=2, cnn_seeds=3, cnn_train_per_category=48, cnn_epochs=15,
                  n_boot=200, n_boot_slow=30, n_perm=999, decode_repeats=1,
-                 homeostasis=True, time_limit=900.0, ablation=True, t7_phases=4,
+                 homeostasis=True, n_jobs=2, time_limit=900.0, ablation=True, t7_phases=4,
                  t5_per_category=6,
                  ood_sets=("novel glyphs", "photographs", "high variation"),
                  ood_per_category=6),

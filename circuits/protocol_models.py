@@ -104,7 +104,8 @@ def imprinted_pathway(model="mcculloch_pitts", circuit_seed=0, quick=False, seed
     cfg = settings(quick, config)
     if training is None:
         training = evaluation_images(quick, seed, config).training
-    common = dict(n_threads=1, homeostasis=cfg["homeostasis"], seed=seed + circuit_seed)
+    common = dict(n_threads=1, n_jobs=cfg["n_jobs"], homeostasis=cfg["homeostasis"],
+                  seed=seed + circuit_seed)
     pw = build_pathway(cfg["size"], "it", model="mcculloch_pitts", training=training,
                        **common)
     if model == "mcculloch_pitts":

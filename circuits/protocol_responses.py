@@ -219,6 +219,7 @@ def present_circuits(cfg, seed, images, log):
         for model in cfg["models"] if cs == 0 else ("mcculloch_pitts",):
             learned = runs.pathways[(first, cs)].state() if model != first else None
             pw = build_pathway(cfg["size"], "it", model=model, seed=seed + cs, n_threads=1,
+                               n_jobs=cfg["n_jobs"],
                                training=images.training if learned is None else None,
                                learned=learned, homeostasis=cfg["homeostasis"])
             runs.pathways[(model, cs)] = pw

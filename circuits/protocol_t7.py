@@ -75,7 +75,8 @@ def _measure_t7(pathways, phases, n_boot, homeostasis, seed):
     # V1 alone, rebuilt from what the whole pathway learned: the same V1 (the pathway is
     # feedforward) without simulating V2-IT for the gratings
     v1_only = {model: build_pathway(size, "v1", model=model, seed=seed, n_threads=1,
-                                    learned=pw.state(), homeostasis=homeostasis)
+                                    n_jobs=pw.n_jobs, learned=pw.state(),
+                                    homeostasis=homeostasis)
                for model, pw in pathways.items()}
     # the same bank behind the circuit's retina (its ganglion cells' ON - OFF rates):
     # reported beside the pixel bank, which also sees frequencies the retina removes

@@ -488,7 +488,7 @@ def t8_target(elapsed, cpu, timings, limit, quick):
     return dict(value=elapsed, ci=None, holds=bool(elapsed <= limit),
                 criterion=f"<= {limit:.0f} s on 2 cores ({version} protocol)",
                 detail=f"{version} protocol, wall time to the "
-                       f"table: {elapsed:.0f} s (CPU time of the process "
-                       f"{cpu:.0f} s; on a shared machine the wall time also "
+                       f"table: {elapsed:.0f} s (CPU time of the process and "
+                       f"its workers {cpu:.0f} s; on a shared machine the wall time also "
                        f"counts other jobs); stages: " + ", ".join(
                            f"{k} {v:.0f} s" for k, v in timings.items()))

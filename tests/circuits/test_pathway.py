@@ -85,6 +85,20 @@ def test_trial_noise_is_keyed_by_image_and_trial(small):
     assert len(seeds) == 6 and presentation_seed(0, a, 1) == presentation_seed(0, a.copy(), 1)
 
 
+def test_processes_share_the_images_without_changing_a_count(small):
+    """Each presentation's noise is keyed by its image and trial, so images split over
+    forked processes give the counts of one process, in the same order."""
+    images = stimuli.grating_set(SIZE, orientations=3, spatial_frequencies=(0.25,),
+                                 phases=1, contrast=0.3)[0]
+    names = ["v1_simple_0", "v1_complex_0"]
+    one = small.present(images, trials=2, populations=names, n_jobs=1)
+    assert all(one.counts[n].sum() > 0 for n in names)
+    for n_jobs in (2, 5):  # 5 > 3 images: some processes get none
+        split = small.present(images, trials=2, populations=names, n_jobs=n_jobs)
+        for n in names:
+            assert np.array_equal(split.counts[n], one.counts[n])
+
+
 def test_present_refuses_bad_input_naming_it(small):
     images = np.zeros((2, SIZE, SIZE))
     images[1, 3, 4] = np.nan
@@ -94,6 +108,10 @@ def test_present_refuses_bad_input_naming_it(small):
         small.present(images[:1], trials=0)
     with pytest.raises(ValueError, match=r"populations contains \['v9'\], not in this pathway"):
         small.present(images[:1], populations=["v9"])
+    with pytest.raises(ValueError, match=r"n_jobs=0 must be an integer >= 1"):
+        small.present(images[:1], n_jobs=0)
+    with pytest.raises(ValueError, match=r"n_jobs=2 needs n_threads=1 \(got n_threads=2\)"):
+        build_pathway(SIZE, "v1", n_threads=2, n_jobs=2)
 
 
 def test_recorded_neurons_are_each_areas_principal_cells(full_pathway):
