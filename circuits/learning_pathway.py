@@ -31,11 +31,13 @@ import numpy as np
 
 from .layers import patches as layer_patches
 from .learning import STDPParams, learn_features
+from .learning_rstdp import RSTDPParams, load_units, save_units, train_category_units
 from .learning_spikes import SlotTiming
 from .pathway import build_pathway
 from .protocol_models import cache_folder
 
-__all__ = ["SOURCES", "template_patches", "learned_templates", "learned_pathway"]
+__all__ = ["SOURCES", "template_patches", "learned_templates", "learned_pathway",
+           "category_units"]
 
 #: For each learnable template population: the area below whose outputs it reads and
 #: the patch radius (the defaults of :func:`circuits.v2.build_v2` and
@@ -97,14 +99,66 @@ def learned_templates(pathway, images, population, n_templates, params=None, tim
     return w / np.maximum(w.sum(axis=1, keepdims=True), 1e-12), result
 
 
-def _cache_path(folder, key):
+def _cache_path(folder, key, prefix="stdp-pathway"):
     digest = hashlib.sha1(json.dumps(key, sort_keys=True).encode()).hexdigest()[:16]
-    return os.path.join(folder, f"stdp-pathway-{digest}.npz")
+    return os.path.join(folder, f"{prefix}-{digest}.npz")
+
+
+def _digest(arrays):
+    """SHA-1 of arrays' bytes, in order."""
+    h = hashlib.sha1()
+    for a in arrays:
+        h.update(np.ascontiguousarray(a).tobytes())
+    return h.hexdigest()
+
+
+def category_units(pathway, images, labels, params=None, timing=None, seed=0, cache=None):
+    """IT category units trained by reward-modulated STDP on ``pathway``'s IT.
+
+    The units (:func:`circuits.learning_rstdp.train_category_units`) learn from the
+    rate twin's IT activities (V4's templates pooled over positions; spikes per
+    step) on labelled ``images``, so a trial's spiking IT activity can be read by
+    them (:func:`circuits.learning_rstdp.category_responses`). Cached like
+    :func:`learned_pathway`, keyed by the pathway's state, the images, the labels,
+    the parameters and the seed.
+
+    Parameters
+    ----------
+    pathway : circuits.Pathway
+        Built up to IT.
+    images : ndarray, shape (n, size, size)
+    labels : ndarray of int, shape (n,)
+    params : circuits.learning_rstdp.RSTDPParams, optional
+    timing : circuits.learning_spikes.SlotTiming, optional
+    seed : int, optional
+    cache : str, path or False, optional
+        :func:`circuits.protocol_models.cache_folder` (False: train every time).
+
+    Returns
+    -------
+    circuits.learning_rstdp.RewardLearning
+    """
+    params, timing = params or RSTDPParams(), timing or SlotTiming()
+    state = pathway.state()
+    key = {"pathway": _digest(state[k] for k in sorted(state)),
+           "data": _digest([np.asarray(images, float), np.asarray(labels, np.int64)]),
+           "params": dataclasses.asdict(params), "timing": dataclasses.asdict(timing),
+           "seed": int(seed)}
+    folder = cache_folder(cache)
+    path = _cache_path(folder, key, "rstdp-units") if folder else None
+    if path and os.path.exists(path):
+        return load_units(path)
+    units = train_category_units(pathway.twin(images)["it"], labels, params, timing, seed)
+    if path:
+        os.makedirs(folder, exist_ok=True)
+        save_units(units, path + ".tmp.npz")
+        os.replace(path + ".tmp.npz", path)
+    return units
 
 
 def learned_pathway(size, training, model="mcculloch_pitts", seed=0, learn=("v2_s",),
                     n_templates=None, params=None, timing=None, cache=None,
-                    homeostasis=True, calibration=None):
+                    homeostasis=True, calibration=None, n_jobs=1):
     """The pathway up to IT with the templates of ``learn`` learned by STDP.
 
     V2's templates are learned from V1's responses; with ``"v4_s"`` in ``learn``,
@@ -130,6 +184,7 @@ def learned_pathway(size, training, model="mcculloch_pitts", seed=0, learn=("v2_
         :func:`circuits.protocol_models.cache_folder` (False: learn every time).
     homeostasis : bool, optional
     calibration : ndarray, optional
+    n_jobs : int, optional
         As :func:`circuits.build_pathway`.
 
     Returns
@@ -155,7 +210,7 @@ def learned_pathway(size, training, model="mcculloch_pitts", seed=0, learn=("v2_
            "homeostasis": bool(homeostasis)}
     folder = cache_folder(cache)
     path = _cache_path(folder, key) if folder else None
-    common = dict(seed=seed, n_threads=1, calibration=calibration)
+    common = dict(seed=seed, n_threads=1, calibration=calibration, n_jobs=n_jobs)
     if path and os.path.exists(path):
         return (build_pathway(size, "it", model=model, learned=path, homeostasis=homeostasis,
                               **common), {p: None for p in learn})

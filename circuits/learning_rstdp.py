@@ -22,7 +22,8 @@ decision is about ``c * d * 4 ms``: a dopamine level of 250 Hz turns a full tag
 (``c = a_plus``) into a change of about ``a_plus * w_max``. The tags and the
 dopamine have decayed (to below 1 %) before the next presentation.
 """
-from dataclasses import dataclass
+import json
+from dataclasses import asdict, dataclass
 
 import numpy as np
 
@@ -31,7 +32,8 @@ from neurosim.units import Hz, mV, second
 
 from .learning_spikes import W_MAX_MV, Presenter, SlotTiming, check_fields
 
-__all__ = ["RSTDPParams", "RewardLearning", "normalise", "train_category_units", "predict"]
+__all__ = ["RSTDPParams", "RewardLearning", "normalise", "train_category_units", "predict",
+           "category_responses", "save_units", "load_units"]
 
 
 @dataclass(frozen=True)
@@ -220,6 +222,36 @@ def predict(learning, vectors, timing=None):
     -------
     ndarray of int, shape (n,)
     """
+    winners = _winners(learning, vectors, timing)
+    return np.where(winners >= 0, winners // learning.params.n_per_category, -1)
+
+
+def category_responses(learning, vectors, timing=None):
+    """The category units' responses: 1 for the unit whose first spike decides a
+    vector (the winner-take-all silences the others), 0 for the rest, and none when
+    no unit fired; as :func:`predict`, with learning off.
+
+    Parameters
+    ----------
+    learning : RewardLearning
+    vectors : ndarray, shape (..., n_inputs)
+        E.g. one per image and trial.
+    timing : circuits.learning_spikes.SlotTiming, optional
+
+    Returns
+    -------
+    ndarray, shape (..., n_units)
+    """
+    x = np.asarray(vectors, float)
+    winners = _winners(learning, x.reshape(-1, x.shape[-1]), timing)
+    out = np.zeros((len(winners), len(learning.weights)))
+    fired = winners >= 0
+    out[np.flatnonzero(fired), winners[fired]] = 1.0
+    return out.reshape(x.shape[:-1] + (len(learning.weights),))
+
+
+def _winners(learning, vectors, timing):
+    """Each vector's winning output neuron (-1: none fired)."""
     timing = timing or SlotTiming()
     x, _ = _check(vectors)
     if x.shape[1] != learning.weights.shape[1]:
@@ -230,10 +262,23 @@ def predict(learning, vectors, timing=None):
     layer = Presenter(x, len(w), _rule(learning.params), w, learning.threshold, timing)
     layer.synapses.learning = False
     out = np.full(len(x), -1, np.int64)
-    per = learning.params.n_per_category
     for k in range(len(x)):
         layer.run_volley()
         layer.run_gap()
-        if layer.winner >= 0:
-            out[k] = layer.winner // per
+        out[k] = layer.winner
     return out
+
+
+def save_units(learning, path):
+    """Write trained category units (``np.savez``; :func:`load_units` reads them)."""
+    np.savez(path, weights=learning.weights, centre=learning.centre, scale=learning.scale,
+             threshold=learning.threshold, n_categories=learning.n_categories,
+             correct=learning.correct, params=json.dumps(asdict(learning.params)))
+
+
+def load_units(path):
+    """The category units :func:`save_units` wrote."""
+    with np.load(path, allow_pickle=False) as f:
+        return RewardLearning(f["weights"], f["centre"], f["scale"], float(f["threshold"]),
+                              int(f["n_categories"]),
+                              RSTDPParams(**json.loads(str(f["params"]))), f["correct"])

@@ -36,9 +36,14 @@ class Responses:
     def activity(self, population):
         """Mean over trials of spikes per step (and per copy) in the window:
         ``(n_images, n)``, the units of the rate twin."""
+        return self.trial_activity(population).mean(axis=1)
+
+    def trial_activity(self, population):
+        """Spikes per step (and per copy) in the window, trial by trial:
+        ``(n_images, n_trials, n)``."""
         lo, hi = self.windows[population]
         steps = max(int(round((hi - lo) / self.dt)), 1)
-        return self.counts[population].mean(axis=1) / (steps * self.copies[population])
+        return self.counts[population] / (steps * self.copies[population])
 
     def rates(self, population):
         """Mean firing rate in the window, in Hz: ``(n_images, n)``."""

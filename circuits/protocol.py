@@ -46,8 +46,8 @@ import numpy as np
 
 from . import stimuli
 # AREAS, LEVELS: unused here, importable from here as before the split
-from .protocol_config import (AREAS, CIRCUIT_KEYS, LABELS, LEVELS, PRESETS,  # noqa: F401
-                              SHORT_NAMES, TARGETS)
+from .protocol_config import (AREAS, CIRCUIT_KEYS, LABELS, LEARNED, LEVELS,  # noqa: F401
+                              PRESETS, ROW_ORDER, SHORT_NAMES, TARGETS)
 from .protocol_decoding import decoding_v6
 from .protocol_models import cache_folder, evaluation_images, imprinted_pathway, settings, \
     trained_cnn, training_set, untrained_cnn
@@ -177,19 +177,23 @@ def _run(quick, out_dir, seed, config, cache_dir, verbose):
         if model == "mcculloch_pitts":
             targets.update(got.targets)
         else:
-            lif = OrderedDict(got.targets, T0=t0_target(ev, reference, model),
+            own = OrderedDict(got.targets, T0=t0_target(ev, reference, model),
                               T1=t1[SHORT_NAMES[model]])
-            res["targets_lif"] = OrderedDict((k, lif[k]) for k in TARGETS if k in lif)
+            res.setdefault("circuit_targets", OrderedDict())[ckey] = own
     if cfg.get("ood_sets"):
         res["ood"] = ood_targets(ev, cka, log)
     t7 = None
     if cfg.get("t7_phases"):
         t7 = t7_targets(cfg, seed, ev.runs.pathways)
         for model, got in t7.targets.items():
-            (targets if model == "mcculloch_pitts" else res["targets_lif"])["T7"] = got
+            (targets if model == "mcculloch_pitts"
+             else res["circuit_targets"][CIRCUIT_KEYS[model]])["T7"] = got
         log("T7")
     else:
-        targets["T7"] = t7_not_measured()
+        for own in [targets] + list(res.get("circuit_targets", {}).values()):
+            own["T7"] = t7_not_measured()
+    for ckey, own in res.get("circuit_targets", {}).items():
+        res["circuit_targets"][ckey] = OrderedDict((k, own[k]) for k in ROW_ORDER if k in own)
     res["ablation"] = _inhibition_ablation(ev, log)
 
     figs = figures(out_dir, ev, cka, decoding.accuracy, t7)
@@ -221,7 +225,7 @@ def _inhibition_ablation(ev, log):
                                        spatial_frequencies=(0.25, 0.125), phases=2,
                                        contrast=0.3)
     sel = np.flatnonzero(ev.images.level == "V3")[::4]
-    for model in ev.cfg["models"]:
+    for model in (m for m in ev.cfg["models"] if m not in LEARNED):
         ablation[model] = analysis.inhibition_ablation(
             ev.runs.pathways[(model, 0)], g_img, g_prm["orientation"], ev.images.images[sel])
     log("inhibition ablation")
@@ -242,11 +246,17 @@ def main(argv=None):
                              "category at V6 (decoding_v6)")
     parser.add_argument("--circuit-seeds", type=int, default=1, metavar="K",
                         help="with --decoding: circuits built at seeds seed .. seed+K-1")
+    parser.add_argument("--models", default="mcculloch_pitts,lif",
+                        help="with --decoding: the circuits, comma-separated (of "
+                             f"{', '.join(CIRCUIT_KEYS)})")
+    parser.add_argument("--cnn-seeds", type=int, default=0, metavar="K",
+                        help="with --decoding: also the full protocol's CNNs 0 .. K-1")
     args = parser.parse_args(argv)
     out = args.out or ("figures" if args.quick else os.path.join("docs", "results"))
     if args.decoding:
         decoding_v6(args.decoding, out, seed=args.seed, circuit_seeds=args.circuit_seeds,
-                    n_jobs=2)
+                    models=tuple(args.models.split(",")), cnn_seeds=args.cnn_seeds,
+                    cache_dir=args.cache, n_jobs=2)
         return
     run_protocol(args.quick, out, seed=args.seed, cache_dir=args.cache)
 

@@ -6,16 +6,23 @@ modules); depends on nothing else of the protocol.
 from collections import OrderedDict
 
 __all__ = ["AREAS", "LABELS", "LEVELS", "TARGETS", "PRESETS", "CIRCUIT_KEYS", "SHORT_NAMES",
-           "CNN_TRAIN"]
+           "NEURON_MODELS", "LEARNED", "T6_CATEGORY_UNITS", "ROW_ORDER", "CNN_TRAIN"]
 
 #: The circuit's areas compared, and the CNN blocks (and labels) that go with them.
 AREAS = ("v1", "v2", "v4", "it")
 LABELS = ("V1", "V2", "V4", "IT")
 #: The variation levels of the evaluation images (:func:`circuits.stimuli.object_set`).
 LEVELS = ("V0", "V3", "V6")
-#: Each circuit model's name among the representations, and in the targets' details.
-CIRCUIT_KEYS = {"mcculloch_pitts": "circuit MP", "lif": "circuit LIF"}
-SHORT_NAMES = {"mcculloch_pitts": "MP", "lif": "LIF"}
+#: The circuits compared (``cfg["models"]``): each one's name among the representations
+#: and in the targets' details, its short name, its neuron model, and (``LEARNED``) the
+#: template populations whose features it learns by STDP
+#: (:func:`circuits.learning_pathway.learned_pathway`) instead of imprinting them.
+CIRCUIT_KEYS = {"mcculloch_pitts": "circuit MP", "lif": "circuit LIF",
+                "mcculloch_pitts_learned": "circuit MP learned"}
+SHORT_NAMES = {"mcculloch_pitts": "MP", "lif": "LIF", "mcculloch_pitts_learned": "MP learned"}
+NEURON_MODELS = {"mcculloch_pitts": "mcculloch_pitts", "lif": "lif",
+                 "mcculloch_pitts_learned": "mcculloch_pitts"}
+LEARNED = {"mcculloch_pitts_learned": ("v2_s",)}
 
 #: The targets of section 5 of the plan, in table order.
 TARGETS = OrderedDict([
@@ -29,6 +36,12 @@ TARGETS = OrderedDict([
     ("T7", "V1 orientation / spatial-frequency distributions vs De Valois (1982)"),
     ("T8", "time"),
 ])
+
+#: T6 on a learned circuit's IT category units (reward-modulated STDP), reported beside
+#: T6 on its IT (V4's templates pooled, as every circuit's), and the rows of a
+#: circuit's table in order.
+T6_CATEGORY_UNITS = "T6 category units"
+ROW_ORDER = ("T0", "T1", "T2", "T3", "T4", "T5", "T6", T6_CATEGORY_UNITS, "T7", "T8")
 
 #: Settings of the two versions; any can be overridden through ``run_protocol(config=)``.
 #: ``n_boot`` >= 200: T5's resampling p is at least ``1 / (1 + n_boot)``; with 100 the
@@ -44,12 +57,14 @@ TARGETS = OrderedDict([
 #: (not in the presets; default ``"categories"``): ``"broad"`` imprints the templates
 #: from :func:`circuits.stimuli_ood.broad_diet` instead (measured, not adopted).
 PRESETS = {
-    "quick": dict(size=32, n_per_category=4, trials=2, models=("mcculloch_pitts",),
+    "quick": dict(size=32, n_per_category=4, trials=2,
+                  models=("mcculloch_pitts", "mcculloch_pitts_learned"),
                   circuit_seeds=1, cnn_seeds=1, cnn_train_per_category=32, cnn_epochs=12,
                   n_boot=200, n_boot_slow=10, n_perm=199, decode_repeats=1,
                   homeostasis=True, n_jobs=2, time_limit=180.0, ablation=False, t7_phases=0,
                   t5_per_category=2, ood_sets=("novel glyphs",), ood_per_category=3),
-    "full": dict(size=32, n_per_category=8, trials=2, models=("mcculloch_pitts", "lif"),
+    "full": dict(size=32, n_per_category=8, trials=2,
+                 models=("mcculloch_pitts", "lif", "mcculloch_pitts_learned"),
                  circuit_seeds=2, cnn_seeds=3, cnn_train_per_category=48, cnn_epochs=15,
                  n_boot=200, n_boot_slow=30, n_perm=999, decode_repeats=1,
                  homeostasis=True, n_jobs=2, time_limit=900.0, ablation=True, t7_phases=4,

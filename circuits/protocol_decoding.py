@@ -11,7 +11,7 @@ from collections import OrderedDict
 import numpy as np
 
 from . import metrics, stimuli
-from .protocol_config import AREAS, LABELS, PRESETS
+from .protocol_config import AREAS, CIRCUIT_KEYS, LABELS, LEARNED, NEURON_MODELS, PRESETS
 from .protocol_report import _ci
 from .protocol_responses import _twin_of
 from .protocol_stats import _cv_correct
@@ -21,7 +21,7 @@ __all__ = ["decoding_v6"]
 
 def decoding_v6(n_per_category=32, out_dir="docs/results", seed=0,
                 models=("mcculloch_pitts", "lif"), level="V6", n_boot=1000, trials=2,
-                circuit_seeds=1, verbose=True, **build):
+                circuit_seeds=1, cnn_seeds=0, cache_dir=None, verbose=True, **build):
     """Category decoding along the hierarchy on a larger set of one variation level.
 
     The protocol's decoding uses 64 images per level (full), where an accuracy has a
@@ -35,16 +35,28 @@ def decoding_v6(n_per_category=32, out_dir="docs/results", seed=0,
     V1 - pixels, IT - V1 and IT - C2 of each image's correctness averaged over the
     seeds. A circuit's representation is, as in the protocol, its spike counts
     averaged over ``trials`` noisy presentations (2, the protocol's number).
+    ``models`` may name the learned circuit (``"mcculloch_pitts_learned"``: V2 learned
+    by STDP, :data:`circuits.protocol_config.LEARNED`; its features learned once per
+    seed and cached in ``cache_dir``, as :func:`circuits.protocol_models.cache_folder`).
+    With ``cnn_seeds``, the full protocol's trained CNNs (seeds ``0 .. cnn_seeds - 1``,
+    from the cache or trained) are decoded too, each image's correctness averaged over
+    them; and the IT of the first two models of ``models`` are compared with each
+    other and with every CNN's IT block.
 
     Writes ``visual-pathway-decoding-<level>.md`` and returns, per representation,
     ``accuracy`` (mean over seeds; pixels, V1, V2, V4, IT), ``per_seed`` (the IT
-    accuracy at each seed) and the three differences as ``(estimate, low, high)``;
+    accuracy at each seed) and the three differences as ``(estimate, low, high)``, and
+    (with two circuits, or with CNNs) ``it_differences``, ``{(a, b): (estimate, low, high)}``;
     ``build``: more arguments of :func:`circuits.build_pathway` (e.g. ``it={...}``).
     """
     if int(circuit_seeds) != circuit_seeds or circuit_seeds < 1:
         raise ValueError(f"circuit_seeds={circuit_seeds!r} must be a whole number >= 1")
+    unknown = [m for m in models if m not in CIRCUIT_KEYS]
+    if unknown or not models:
+        raise ValueError(f"models={models!r}: each must be one of {list(CIRCUIT_KEYS)}")
     from threadpoolctl import threadpool_limits
     from . import hmax as hmax_mod
+    from .learning_pathway import learned_pathway
     from .pathway import build_pathway
     t0, c0 = time.perf_counter(), time.process_time()
     size = PRESETS["full"]["size"]
@@ -58,10 +70,15 @@ def decoding_v6(n_per_category=32, out_dir="docs/results", seed=0,
             reps = {"HMAX": {a: hf[hmax_mod.AREAS[lab]] for a, lab in zip(AREAS, LABELS)}}
             learned = None
             for model in models:
-                pw = build_pathway(size, "it", model=model, seed=cs, n_threads=1,
-                                   training=training if learned is None else None,
-                                   learned=learned, **build)
-                learned = learned or pw.state()
+                if model in LEARNED:
+                    pw = learned_pathway(size, training, model=NEURON_MODELS[model], seed=cs,
+                                         learn=LEARNED[model], cache=cache_dir,
+                                         n_jobs=build.get("n_jobs", 1))[0]
+                else:
+                    pw = build_pathway(size, "it", model=model, seed=cs, n_threads=1,
+                                       training=training if learned is None else None,
+                                       learned=learned, **build)
+                    learned = learned or pw.state()
                 names = [p for a in AREAS for p in pw.recorded(a)]
                 r = pw.present(images, trials=trials, populations=names)
                 reps[f"circuit {model}"] = {a: r.area_activity(a, pw.recorded(a))
@@ -75,6 +92,8 @@ def decoding_v6(n_per_category=32, out_dir="docs/results", seed=0,
             if verbose:
                 print(f"[decoding] circuit seed {cs}: IT " + ", ".join(
                     f"{k} {v[-1][4].mean():.3f}" for k, v in correct.items()), flush=True)
+        if cnn_seeds:
+            correct["CNN"] = _cnn_correct(images, labels, cnn_seeds, seed, cache_dir)
     hmax_seeds = correct.pop("HMAX")
     c2 = np.mean(hmax_seeds, 0)[4]
     rows, out = [], {}
@@ -96,7 +115,10 @@ def decoding_v6(n_per_category=32, out_dir="docs/results", seed=0,
         "|---|" + "---|" * circuit_seeds]
     for name, per_seed in list(correct.items()) + [("HMAX C2", hmax_seeds)]:
         accs = " | ".join(f"{c[4].mean():.3f}" for c in per_seed)
-        seeds_table.append(f"| {name} | {accs} |")
+        seeds_table.append(f"| {name}{' (CNN seeds)' if name == 'CNN' else ''} | {accs} |")
+    it_pairs = _it_differences(correct, [f"circuit {m}" for m in models[:2]], n_boot, seed)
+    if it_pairs:
+        out["it_differences"] = it_pairs
     wall, cpu = time.perf_counter() - t0, time.process_time() - c0
     md = os.path.join(out_dir, f"visual-pathway-decoding-{level}.md")
     os.makedirs(out_dir, exist_ok=True)
@@ -120,9 +142,41 @@ def decoding_v6(n_per_category=32, out_dir="docs/results", seed=0,
         "|---|---|---|---|---|---|---|---|---|"] + rows
     if circuit_seeds > 1:
         lines += [""] + seeds_table
+    if it_pairs:
+        lines += ["", "IT against IT, each image's correctness averaged over the seeds "
+                      "(95 % bootstrap CI over images):", "",
+                  "| IT of | minus IT of | difference |", "|---|---|---|"]
+        lines += [f"| {a} | {b} | {e:+.3f} {_ci(lo, hi)} |" for (a, b), (e, lo, hi)
+                  in it_pairs.items()]
     with open(md, "w") as f:
         f.write("\n".join(lines) + "\n")
     if verbose:
         print("\n".join(rows), flush=True)
     return out
 
+
+def _cnn_correct(images, labels, cnn_seeds, seed, cache_dir):
+    """Each trained CNN's per-image correctness, pixels then its blocks (as the
+    circuits'), one ``(5, n_images)`` array per CNN seed."""
+    from . import cnn
+    from .protocol_models import trained_cnn
+    pix = _cv_correct(images.reshape(len(images), -1), labels, 1, seed)
+    out = []
+    for s in range(cnn_seeds):
+        feats = cnn.extract_features(trained_cnn(s, seed=seed, cache=cache_dir), images,
+                                     pool="flatten")
+        out.append(np.array([pix] + [_cv_correct(feats[b], labels, 1, seed) for b in LABELS],
+                            float))
+    return out
+
+
+def _it_differences(correct, circuits, n_boot, seed):
+    """IT's correctness of the first circuit minus the second's, and of each minus the
+    CNNs' IT block's (each minus HMAX C2's is in the main table):
+    ``{(a, b): (estimate, low, high)}``."""
+    it = {name: np.mean(correct[name], 0)[4] for name in circuits + ["CNN"] if name in correct}
+    pairs = [tuple(circuits)] if len(circuits) == 2 and all(c in it for c in circuits) else []
+    pairs += [(c, "CNN") for c in circuits if c in it and "CNN" in it]
+    return OrderedDict(((a, b), tuple(metrics.bootstrap(np.mean, it[a] - it[b], n_boot=n_boot,
+                                                        seed=seed, method="replace")[:3]))
+                       for a, b in pairs)

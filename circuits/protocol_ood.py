@@ -13,7 +13,7 @@ from collections import OrderedDict
 import numpy as np
 
 from . import stimuli_ood
-from .protocol_config import AREAS, CIRCUIT_KEYS, LABELS
+from .protocol_config import AREAS, CIRCUIT_KEYS, LABELS, SHORT_NAMES
 from .protocol_report import _ci, _fmt
 from .protocol_responses import CircuitRuns, CNNs, Evaluation, Images, hmax_features, \
     rate_twin_and_shuffled, representations
@@ -32,14 +32,12 @@ def ood_evaluation(ev, name, images, labels):
     cfg = ev.cfg
     imgs = Images(images, labels, np.full(len(images), name), np.full(len(images), -1),
                   ev.images.training, images)
-    runs = CircuitRuns(ev.runs.pathways, {}, {}, {}, {})
+    runs = CircuitRuns(ev.runs.pathways, category_units=ev.runs.category_units)
     for (model, cs), pw in ev.runs.pathways.items():
         names = [p for a in AREAS for p in pw.recorded(a)]
-        r = pw.present(images, trials=cfg["trials"] if cs == 0 else 1, populations=names)
-        runs.areas[(model, cs)] = {a: r.area_activity(a, pw.recorded(a)) for a in AREAS}
+        runs.record(model, cs, pw, pw.present(images, trials=cfg["trials"] if cs == 0 else 1,
+                                              populations=names))
         if cs == 0:
-            runs.it_counts[model] = r.area("it", pw.recorded("it"))[0]
-            runs.v1_outputs[model] = {p: r.activity(p) for p in pw.outputs("v1")}
             runs.t5_areas[model] = runs.areas[(model, cs)]
     twins = rate_twin_and_shuffled(runs.reference, imgs, ev.seed)
     hmax = hmax_features(imgs, ev.seed)
@@ -87,8 +85,7 @@ def ood_targets(ev, cka, log):
             ckey = CIRCUIT_KEYS[model]
             got = model_targets(eo, model, ckey, cka_o, decoding, t6, lambda _: None,
                                 t5_cka=cka)
-            short = ckey.split()[-1]
-            res["targets"][ckey] = OrderedDict(T1=t1[short], **got.targets)
+            res["targets"][ckey] = OrderedDict(T1=t1[SHORT_NAMES[model]], **got.targets)
             res["pairs"][ckey] = got.pairs
         out[name] = res
         log(f"OOD {name}: targets")

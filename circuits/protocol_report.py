@@ -11,7 +11,7 @@ import os
 import numpy as np
 
 from . import metrics
-from .protocol_config import CIRCUIT_KEYS, LABELS, LEVELS, TARGETS
+from .protocol_config import CIRCUIT_KEYS, LABELS, LEVELS, T6_CATEGORY_UNITS, TARGETS
 
 __all__ = ["write_report", "figures"]
 
@@ -24,6 +24,13 @@ def _holds_cell(key, target):
         holds += (" (aim +0.05 with CI > 0 on these images: "
                   + ("met" if target.get("aim") else "not met") + ")")
     return holds
+
+
+def _row_label(key, name):
+    """A row of circuit ``name``'s table: ``T2 LIF: hierarchy score ...``."""
+    if key == T6_CATEGORY_UNITS:
+        return f"T6 {name}, IT category units: {TARGETS['T6']}"
+    return f"{key} {name}: {TARGETS[key]}"
 
 
 def _fmt(v, d=3):
@@ -73,7 +80,12 @@ def _markdown(res, cfg, quick, dec, figs, cnn_acc, n):
              "(`Pathway.recorded`: V1 simple and complex cells; V2, V4 template and "
              "pooling units; IT: V4's templates pooled over every position), in spikes per "
              "step; T0 compares the V1 complex cells. "
-             "CIs are 95 % half-sampling bootstrap intervals over images unless noted.", "",
+             + ("The learned circuit (`mcculloch_pitts_learned`) is the McCulloch-Pitts "
+                "circuit whose V2 templates are learned by STDP from the same training "
+                "images (`circuits.learning_pathway.learned_pathway`; V4 and IT imprinted "
+                "on the learned V2, as usual). " if "mcculloch_pitts_learned" in cfg["models"]
+                else "")
+             + "CIs are 95 % half-sampling bootstrap intervals over images unless noted.", "",
              "| target | holds when | value | 95 % CI | holds |", "|---|---|---|---|---|"]
     for key, what in TARGETS.items():
         v = t[key]
@@ -84,23 +96,27 @@ def _markdown(res, cfg, quick, dec, figs, cnn_acc, n):
         if v.get("ci_label"):
             ci += f" ({v['ci_label']})"
         lines.append(f"| {key}: {what} | {v['criterion']} | {val} | {ci} | {holds} |")
-    lif = res.get("targets_lif")
-    if lif:
-        lines += ["", "The same targets for the LIF circuit (T8 is shared):", "",
-                  "| target (LIF circuit) | holds when | value | 95 % CI | holds |",
+    others = res.get("circuit_targets", {})
+    for ckey, own in others.items():
+        name = ckey.replace("circuit ", "")
+        lines += ["", f"The same targets for the {name} circuit (T8 is shared):", "",
+                  f"| target ({name} circuit) | holds when | value | 95 % CI | holds |",
                   "|---|---|---|---|---|"]
-        for key, v in lif.items():
+        for key, v in own.items():
             holds = _holds_cell(key, v)
             ci = _ci(*v["ci"]) if v.get("ci") else "-"
             if v.get("ci_label"):
                 ci += f" ({v['ci_label']})"
-            lines.append(f"| {key} LIF: {TARGETS[key]} | {v['criterion']} | "
+            lines.append(f"| {_row_label(key, name)} | {v['criterion']} | "
                          f"{_fmt(v['value'])} | {ci} | {holds} |")
     lines += ["", "## Details", ""]
     for key in TARGETS:
         lines.append(f"- **{key}**: {t[key]['detail']}")
-        if lif and key in lif:
-            lines.append(f"- **{key} LIF**: {lif[key]['detail']}")
+        for ckey, own in others.items():
+            for k in (key, T6_CATEGORY_UNITS) if key == "T6" else (key,):
+                if k in own:
+                    label = _row_label(k, ckey.replace("circuit ", "")).split(":")[0]
+                    lines.append(f"- **{label}**: {own[k]['detail']}")
     lines += ["", "## Category decoding along the hierarchy", "",
               "Cross-validated logistic regression (5 folds or as many as the smallest "
               "category allows) at each variation level; columns pixels, V1, V2, V4, IT "

@@ -15,12 +15,13 @@ of it for the targets (:mod:`circuits.protocol_targets`). Also here: the referen
 """
 import copy
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from . import stimuli
-from .protocol_config import AREAS, CIRCUIT_KEYS, LABELS, LEVELS
+from .learning_rstdp import category_responses
+from .protocol_config import AREAS, CIRCUIT_KEYS, LABELS, LEARNED, LEVELS, NEURON_MODELS
 from .protocol_models import trained_cnn, training_set, untrained_cnn
 
 __all__ = ["Images", "CircuitRuns", "Twins", "CNNs", "Evaluation", "draw_images",
@@ -80,13 +81,37 @@ class CircuitRuns:
         Per model, ``{population: (n_images, n)}`` of V1's output populations.
     t5_areas : dict of str to dict
         Per model, ``{area: (n_t5_images, n)}`` on T5's images (one trial).
+    category_units : dict of str to RewardLearning
+        Per learned circuit (first circuit seed), its IT category units trained by
+        reward-modulated STDP (:func:`circuits.learning_pathway.category_units`).
+    category_spikes : dict of str to ndarray
+        Per learned circuit, its category units' spikes (1 for the winner) for each
+        image and trial's IT activity (:func:`circuits.learning_rstdp.category_responses`),
+        ``(n_images, trials, n_units)``.
     """
 
     pathways: dict
-    areas: dict
-    it_counts: dict
-    v1_outputs: dict
-    t5_areas: dict
+    areas: dict = field(default_factory=dict)
+    it_counts: dict = field(default_factory=dict)
+    v1_outputs: dict = field(default_factory=dict)
+    t5_areas: dict = field(default_factory=dict)
+    category_units: dict = field(default_factory=dict)
+    category_spikes: dict = field(default_factory=dict)
+
+    def record(self, model, cs, pathway, responses):
+        """Keep what the targets read of ``responses`` (every recorded population)
+        of circuit ``model`` at circuit seed index ``cs``."""
+        self.areas[(model, cs)] = {a: responses.area_activity(a, pathway.recorded(a))
+                                   for a in AREAS}
+        if cs:
+            return
+        self.it_counts[model] = responses.area("it", pathway.recorded("it"))[0]
+        self.v1_outputs[model] = {p: responses.activity(p) for p in pathway.outputs("v1")}
+        if model in self.category_units:
+            self.category_spikes[model] = category_responses(
+                self.category_units[model],
+                np.concatenate([responses.trial_activity(p) for p in pathway.recorded("it")],
+                               axis=2))
 
     @property
     def reference(self):
@@ -201,40 +226,66 @@ def draw_images(cfg, seed):
     return Images(images, labels, level, fonts, training, t5_images)
 
 
-def present_circuits(cfg, seed, images, log):
+def present_circuits(cfg, seed, images, log, cache_dir=None):
     """Build each circuit and present the images to it.
 
-    Every model of ``cfg["models"]`` at the first circuit seed (``seed``; ``cfg["trials"]``
-    trials, and T5's images once), McCulloch-Pitts alone at the others (``seed + 1``, ...;
-    one trial). Models after the first get the first's templates and thresholds.
+    Every circuit of ``cfg["models"]`` at the first circuit seed (``seed``;
+    ``cfg["trials"]`` trials, and T5's images once), McCulloch-Pitts alone at the others
+    (``seed + 1``, ...; one trial). Imprinted circuits after the first get the first's
+    templates and thresholds; a learned one (:data:`LEARNED`) learns its features from
+    the same training images, or loads them from ``cache_dir`` (a folder, or None:
+    learn every time).
 
     Returns
     -------
     CircuitRuns
     """
-    from .pathway import build_pathway
-    runs = CircuitRuns({}, {}, {}, {}, {})
-    first = cfg["models"][0]
+    runs = CircuitRuns({})
     for cs in range(cfg["circuit_seeds"]):
         for model in cfg["models"] if cs == 0 else ("mcculloch_pitts",):
-            learned = runs.pathways[(first, cs)].state() if model != first else None
-            pw = build_pathway(cfg["size"], "it", model=model, seed=seed + cs, n_threads=1,
-                               n_jobs=cfg["n_jobs"],
-                               training=images.training if learned is None else None,
-                               learned=learned, homeostasis=cfg["homeostasis"])
+            pw = _build_circuit(cfg, seed + cs, model, images.training,
+                                runs.pathways.get((cfg["models"][0], cs)), cache_dir)
             runs.pathways[(model, cs)] = pw
+            if model in LEARNED and cs == 0:
+                runs.category_units[model] = _category_units(pw, cfg, seed, cache_dir)
             names = [p for a in AREAS for p in pw.recorded(a)]
             trials = cfg["trials"] if cs == 0 else 1
-            r = pw.present(images.images, trials=trials, populations=names)
-            runs.areas[(model, cs)] = {a: r.area_activity(a, pw.recorded(a)) for a in AREAS}
+            runs.record(model, cs, pw, pw.present(images.images, trials=trials,
+                                                  populations=names))
             if cs == 0:
-                runs.it_counts[model] = r.area("it", pw.recorded("it"))[0]
-                runs.v1_outputs[model] = {p: r.activity(p) for p in pw.outputs("v1")}
                 r5 = pw.present(images.t5_images, trials=1, populations=names)
                 runs.t5_areas[model] = {a: r5.area_activity(a, pw.recorded(a)) for a in AREAS}
             log(f"circuit {model} seed {seed + cs} ({trials} trials"
                 + (f"; {len(images.t5_images)} T5 images, 1 trial)" if cs == 0 else ")"))
     return runs
+
+
+def _build_circuit(cfg, seed, model, training, first, cache_dir):
+    """The pathway of circuit ``model``: learned (its features from ``training``),
+    imprinted from ``training``, or with the templates and thresholds of ``first``
+    (the first circuit's pathway, None for the first itself)."""
+    from .learning_pathway import learned_pathway
+    from .pathway import build_pathway
+    common = dict(model=NEURON_MODELS[model], seed=seed, n_jobs=cfg["n_jobs"],
+                  homeostasis=cfg["homeostasis"])
+    if model in LEARNED:
+        return learned_pathway(cfg["size"], training, learn=LEARNED[model],
+                               cache=cache_dir or False, **common)[0]
+    state = None if first is None or model == cfg["models"][0] else first.state()
+    return build_pathway(cfg["size"], "it", n_threads=1, learned=state,
+                         training=training if state is None else None, **common)
+
+
+def _category_units(pathway, cfg, seed, cache_dir):
+    """The learned circuit's IT category units (:func:`circuits.learning_pathway.category_units`),
+    trained on labelled objects of their own (offset 300: 16 per category at V3 and at
+    V6, as ``python -m circuits.learning_measure``), none of them evaluation images."""
+    from .learning_pathway import category_units
+    parts = [stimuli.object_set(16, lv, cfg["size"], seed=seed + 300 + k)
+             for k, lv in enumerate(("V3", "V6"))]
+    return category_units(pathway, np.concatenate([p[0] for p in parts]),
+                          np.concatenate([p[1] for p in parts]), seed=seed,
+                          cache=cache_dir or False)
 
 
 def rate_twin_and_shuffled(pathway, images, seed):
@@ -299,9 +350,8 @@ def cnn_features(cfg, seed, images, cache_dir, log):
 def representations(runs, twins, hmax):
     """The representations compared with the CNNs, in the results' order: the
     circuits at the first circuit seed, the rate twin, the shuffled circuit, HMAX."""
-    reps = OrderedDict([(CIRCUIT_KEYS["mcculloch_pitts"], runs.areas[("mcculloch_pitts", 0)])])
-    if ("lif", 0) in runs.areas:
-        reps[CIRCUIT_KEYS["lif"]] = runs.areas[("lif", 0)]
+    reps = OrderedDict((key, runs.areas[(model, 0)]) for model, key in CIRCUIT_KEYS.items()
+                       if (model, 0) in runs.areas)
     reps["rate twin"] = twins.twin
     reps["shuffled"] = twins.shuffled
     reps["HMAX"] = hmax
@@ -317,7 +367,7 @@ def collect_responses(cfg, seed, cache_dir, log):
     """
     images = draw_images(cfg, seed)
     log("images")
-    runs = present_circuits(cfg, seed, images, log)
+    runs = present_circuits(cfg, seed, images, log, cache_dir)
     twins = rate_twin_and_shuffled(runs.reference, images, seed)
     log("rate twin and shuffled circuit")
     hmax = hmax_features(images, seed)

@@ -20,7 +20,7 @@ import numpy as np
 from scipy import stats
 
 from . import metrics, robust
-from .protocol_config import AREAS, LABELS, LEVELS, SHORT_NAMES
+from .protocol_config import AREAS, LABELS, LEVELS, SHORT_NAMES, T6_CATEGORY_UNITS
 from .protocol_report import _ci
 from .protocol_responses import _twin_of
 from .protocol_stats import _cv_correct, _per_image_r, _reduce, _t6_positive_control, \
@@ -266,6 +266,16 @@ def model_targets(ev, model, ckey, cka, decoding, t6, log, t5_cka=None):
     counts_it = ev.runs.it_counts.get(model)
     if ev.cnns.trained and counts_it is not None and counts_it.shape[1] >= 2:
         targets["T6"] = _t6_target(ev, counts_it, t6)
+        spikes = ev.runs.category_spikes.get(model)
+        if spikes is not None:
+            got = _t6_target(ev, spikes, t6)
+            units = ev.runs.category_units[model]
+            got["detail"] = (f"IT read by its {len(units.weights)} category units trained "
+                             f"by reward-modulated STDP ({units.params.n_per_category} per "
+                             "category; on each trial the unit whose first spike decides "
+                             "fires, circuits.learning_rstdp.category_responses): "
+                             + got["detail"])
+            targets[T6_CATEGORY_UNITS] = got
         log(f"{ckey}: T6")
     return ModelTargets(targets, pairs, t3)
 

@@ -8,8 +8,9 @@ import pytest
 
 from circuits import build_pathway, stimuli
 from circuits.learning import STDPParams, convergence, feature_responses, learn_features
-from circuits.learning_pathway import learned_pathway
-from circuits.learning_rstdp import RSTDPParams, normalise, predict, train_category_units
+from circuits.learning_pathway import category_units, learned_pathway
+from circuits.learning_rstdp import (RSTDPParams, category_responses, normalise, predict,
+                                     train_category_units)
 from circuits.learning_spikes import Presenter, SlotTiming, latency_code
 
 SIDE = 5
@@ -108,6 +109,31 @@ def test_reward_stdp_units_decide_held_out_samples_above_chance():
     assert np.mean(decided >= 0) > 0.9, "the category units hardly fired"
     # 60 samples at chance (0.5): P(>= 48 right) < 1e-5
     assert np.sum(decided == truth) >= 48
+    # as responses: the winner fires (one-hot), the others are silent
+    spikes = category_responses(units, held_out)
+    assert spikes.shape == (60, 4) and set(np.unique(spikes)) <= {0.0, 1.0}
+    assert np.array_equal(spikes.sum(axis=1), (decided >= 0).astype(float))
+    fired = decided >= 0
+    assert np.array_equal(spikes[fired].argmax(axis=1) // 2, decided[fired])
+    trials = category_responses(units, np.stack([held_out, held_out], axis=1))
+    assert trials.shape == (60, 2, 4) and np.array_equal(trials[:, 1], spikes)
+
+
+def test_category_units_round_trip_through_the_cache(tmp_path):
+    training = stimuli.object_set(1, "V3", 32, seed=3)[0]
+    pathway = build_pathway(32, "it", seed=0, training=training, homeostasis=False)
+    images, labels, _ = stimuli.object_set(2, "V3", 32, seed=5)
+    params = RSTDPParams(epochs=2)
+    first = category_units(pathway, images, labels, params, cache=tmp_path)
+    assert len(list(tmp_path.glob("rstdp-units-*.npz"))) == 1
+    again = category_units(pathway, images, labels, params, cache=tmp_path)
+    assert len(list(tmp_path.glob("rstdp-units-*.npz"))) == 1       # loaded
+    for name in ("weights", "centre", "scale", "correct"):
+        assert np.array_equal(getattr(first, name), getattr(again, name))
+    assert again.params == params and again.threshold == first.threshold
+    other = category_units(pathway, images, labels[::-1], params, cache=tmp_path)
+    assert len(list(tmp_path.glob("rstdp-units-*.npz"))) == 2       # other labels
+    assert not np.array_equal(other.weights, first.weights)
 
 
 def test_learned_pathway_round_trip_through_the_cache(tmp_path):
@@ -152,7 +178,34 @@ def test_learned_pathway_round_trip_through_the_cache(tmp_path):
     (lambda: learned_pathway(16, np.zeros((1, 16, 16)), learn=("v3_s",), cache=False),
      "learn="),
     (lambda: build_pathway(16, "v2", templates={}, learned={}), "templates="),
+    (lambda: category_responses(train_category_units(*_two_categories(8, 0),
+                                                     RSTDPParams(epochs=1)), np.ones((3, 5))),
+     r"vectors have 5 inputs; the units were trained on 20"),
 ])
 def test_bad_parameters_are_refused_with_their_name(make, name):
     with pytest.raises(ValueError, match=name):
         make()
+
+
+def test_a_circuit_that_learns_past_v1_has_the_imprinted_circuits_v1():
+    """T7 measures V1 once for circuits whose V1 is the same (weights and biases):
+    a circuit that learns only V2 has the imprinted circuit's V1; another seed does
+    not."""
+    from circuits.protocol_t7 import _same_state
+    training = stimuli.object_set(1, "V3", 32, seed=3)[0]
+    params = STDPParams(patches_per_image=4, max_images=8)
+    learned, _ = learned_pathway(32, training, seed=0, n_templates={"v2_s": 8},
+                                 params=params, cache=False, homeostasis=False)
+    imprinted = build_pathway(32, "it", seed=0, training=training, homeostasis=False)
+    assert not np.array_equal(learned.circuit.templates["v2_s"],
+                              imprinted.circuit.templates["v2_s"][:8])
+
+    def v1(pw):
+        return build_pathway(32, "v1", seed=0, learned=pw.state(), homeostasis=False)
+    assert _same_state(v1(learned), v1(imprinted))
+    # a bias of an area past V1 (from the homeostasis of the whole pathway) is not V1's
+    state = dict(learned.state(), **{"bias/mcculloch_pitts/v2_s": np.array(0.5)})
+    assert _same_state(build_pathway(32, "v1", seed=0, learned=state, homeostasis=False),
+                       v1(imprinted))
+    other = build_pathway(32, "v1", seed=1, training=training, homeostasis=False)
+    assert not _same_state(v1(imprinted), other)

@@ -18,7 +18,16 @@ def test_tiny_protocol_writes_every_target(extra, tmp_path):
                                 cache_dir=str(tmp_path / "cache"), verbose=False)
     text = (tmp_path / "visual-pathway.md").read_text()
     table = [line for line in text.splitlines() if line.startswith("| T")]
-    assert [line.split(":")[0] for line in table] == [f"| T{k}" for k in range(9)]
+    assert [line.split(":")[0] for line in table if line[4] == ":"] == \
+        [f"| T{k}" for k in range(9)]
+    # the circuit with V2 learned by STDP has a table of its own, T8 shared
+    assert list(res["circuit_targets"]) == ["circuit MP learned"]
+    assert [line.split(":")[0] for line in table if "MP learned:" in line] == \
+        [f"| T{k} MP learned" for k in range(8)]
+    # and T6 on its IT category units (reward-modulated STDP) besides T6 on its IT
+    units = res["circuit_targets"]["circuit MP learned"]["T6 category units"]
+    assert "category units trained by reward-modulated STDP" in units["detail"]
+    assert "| T6 MP learned, IT category units:" in text
     for line in table:
         assert line.rstrip().endswith(("| yes |", "| **no** |", "| not measured |")) or \
             "(aim" in line, line
@@ -154,3 +163,22 @@ def test_t2_counts_a_tie_against_the_order_and_wants_h_above_the_untrained():
     assert ok["holds"] and ok["value"] == 1.0 and ok["H_untrained"] == 0.0
     assert not bad["holds"] and bad["value"] >= 0.8
     assert "V4=IT" in bad["detail"] or "IT=V4" in bad["detail"]
+
+
+def test_decoding_compares_it_with_it_image_by_image():
+    """The IT-against-IT table: differences of each image's correctness averaged over
+    the seeds, first circuit against the second, and each against the CNNs' IT."""
+    from circuits import protocol_decoding
+    rng = np.random.default_rng(0)
+    seeds = lambda p: [(rng.random((5, 64)) < p).astype(float) for _ in range(3)]  # noqa: E731
+    correct = {"circuit a": seeds(0.7), "circuit b": seeds(0.4), "CNN": seeds(0.9)}
+    got = protocol_decoding._it_differences(correct, ["circuit a", "circuit b"], 200, 0)
+    assert list(got) == [("circuit a", "circuit b"), ("circuit a", "CNN"), ("circuit b", "CNN")]
+    it = {k: np.mean(v, 0)[4] for k, v in correct.items()}
+    est, lo, hi = got[("circuit a", "circuit b")]
+    assert est == pytest.approx(np.mean(it["circuit a"] - it["circuit b"])) and lo < est < hi
+    assert got[("circuit b", "CNN")][0] == pytest.approx(np.mean(it["circuit b"] - it["CNN"]))
+    assert got[("circuit b", "CNN")][2] < 0                        # 0.4 vs 0.9 correct
+    with pytest.raises(ValueError, match=r"models=\('v9',\): each must be one of"):
+        protocol_decoding.decoding_v6(2, "unused", models=("v9",))
+
