@@ -62,7 +62,7 @@ docs: $(VENV)/.docs-installed
 	@echo "documentation written to docs/_build/html/index.html"
 
 # `make vp-bench`: the visual pathway's full comparison protocol (circuit vs CNN, HMAX,
-# nulls; targets T0-T8, and the out-of-distribution sets), about 17-19 minutes on 2
+# nulls; targets T0-T8, and the out-of-distribution sets), about 14 minutes on 2
 # cores, written to docs/results/;
 # `make vp-demo`: its quick version (about 3 minutes), written to figures/.
 # Both need the `circuits` extra (scikit-learn, scikit-image, PyTorch); trained CNNs

@@ -404,6 +404,9 @@ def _check_jobs(n_jobs, n_threads):
         # numba's thread pool does not survive a fork
         raise ValueError(f"n_jobs={n_jobs} needs n_threads=1 (got n_threads={n_threads}): "
                          "use processes or threads, not both")
+    if n_jobs > 1 and "fork" not in multiprocessing.get_all_start_methods():
+        raise ValueError(f"n_jobs={n_jobs} needs processes started by fork (POSIX); "
+                         "this platform has none: use n_jobs=1")
 
 
 #: The job of the forked workers (:func:`_in_processes`); a global, so that the

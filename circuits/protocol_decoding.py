@@ -128,12 +128,20 @@ def decoding_v6(n_per_category=32, out_dir="docs/results", seed=0,
     lines = [
         f"# Category decoding along the hierarchy at {level} ({len(images)} images)", "",
         f"Written by `python -m circuits.protocol --decoding {n_per_category}"
-        + (f" --circuit-seeds {circuit_seeds}" if circuit_seeds > 1 else "") + "` "
+        + (f" --circuit-seeds {circuit_seeds}" if circuit_seeds > 1 else "")
+        + (f" --models {','.join(models)}" if tuple(models) != ("mcculloch_pitts", "lif")
+           else "")
+        + (f" --cnn-seeds {cnn_seeds}" if cnn_seeds else "") + "` "
         f"(`circuits.protocol.decoding_v6`): {n_per_category} objects per category at "
         f"{level} (every font), 32 x 32 px, each area's recorded neurons "
         f"(`Pathway.recorded`), each spiking circuit's responses averaged "
-        f"over {trials} trials ({seeds_text}; the LIF circuit has the McCulloch-Pitts "
-        f"circuit's templates; HMAX fitted on each seed's training images), "
+        f"over {trials} trials ({seeds_text}"
+        + ("; the LIF circuit has the McCulloch-Pitts circuit's templates"
+           if "lif" in models and "mcculloch_pitts" in models else "")
+        + ("; the learned circuits' V2 learned by STDP from the same training images"
+           if any(m in LEARNED for m in models) else "")
+        + (f"; CNN: the full protocol's, seeds 0-{cnn_seeds - 1}" if cnn_seeds else "")
+        + "; HMAX fitted on each seed's training images), "
         f"cross-validated logistic regression (5 folds), chance 0.125. HMAX C2 decodes "
         f"{c2.mean():.3f}. Differences: mean over images of correct(a) - correct(b), 95 % "
         f"bootstrap CI over images ({n_boot} resamples). {wall:.0f} s wall, "

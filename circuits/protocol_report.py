@@ -11,7 +11,8 @@ import os
 import numpy as np
 
 from . import metrics
-from .protocol_config import CIRCUIT_KEYS, LABELS, LEVELS, T6_CATEGORY_UNITS, TARGETS
+from .protocol_config import (CIRCUIT_KEYS, LABELS, LEARNED, LEVELS, T6_CATEGORY_UNITS,
+                              TARGETS)
 
 __all__ = ["write_report", "figures"]
 
@@ -24,6 +25,19 @@ def _holds_cell(key, target):
         holds += (" (aim +0.05 with CI > 0 on these images: "
                   + ("met" if target.get("aim") else "not met") + ")")
     return holds
+
+
+def _learned_sentence(models):
+    """What the learned circuits among ``models`` are (empty without one)."""
+    learned = [m for m in models if m in LEARNED]
+    if not learned:
+        return ""
+    names = ", ".join(f"`{m}`" for m in learned)
+    return (f"A learned circuit ({names}) is the circuit of its neuron model whose V2 "
+            "templates are learned by STDP from the same training images "
+            "(`circuits.learning_pathway.learned_pathway`; V4 and IT imprinted on the "
+            "learned V2, as usual); T6 is also measured on its IT's category units, "
+            "trained by reward-modulated STDP (`circuits.learning_pathway.category_units`). ")
 
 
 def _row_label(key, name):
@@ -80,11 +94,7 @@ def _markdown(res, cfg, quick, dec, figs, cnn_acc, n):
              "(`Pathway.recorded`: V1 simple and complex cells; V2, V4 template and "
              "pooling units; IT: V4's templates pooled over every position), in spikes per "
              "step; T0 compares the V1 complex cells. "
-             + ("The learned circuit (`mcculloch_pitts_learned`) is the McCulloch-Pitts "
-                "circuit whose V2 templates are learned by STDP from the same training "
-                "images (`circuits.learning_pathway.learned_pathway`; V4 and IT imprinted "
-                "on the learned V2, as usual). " if "mcculloch_pitts_learned" in cfg["models"]
-                else "")
+             + _learned_sentence(cfg["models"])
              + "CIs are 95 % half-sampling bootstrap intervals over images unless noted.", "",
              "| target | holds when | value | 95 % CI | holds |", "|---|---|---|---|---|"]
     for key, what in TARGETS.items():
