@@ -228,8 +228,8 @@ def predict(learning, vectors, timing=None):
 
 def category_responses(learning, vectors, timing=None):
     """The category units' responses: 1 for the unit whose first spike decides a
-    vector (the winner-take-all silences the others), 0 for the rest, and none when
-    no unit fired; as :func:`predict`, with learning off.
+    vector (the winner-take-all silences the others), 0 for the rest (all 0 when no
+    unit fired); as :func:`predict`, with learning off.
 
     Parameters
     ----------
