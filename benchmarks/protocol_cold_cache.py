@@ -21,7 +21,7 @@ from circuits.learning_pathway import learned_pathway
 from circuits.pathway import build_pathway
 from circuits.protocol_config import PRESETS
 from circuits.protocol_models import trained_cnn
-from circuits.protocol_responses import _category_units, draw_images
+from circuits.protocol_responses import circuit_category_units, draw_images
 
 
 def _cpu_name():
@@ -47,7 +47,7 @@ def main():
         print(f"learned circuit (STDP, imprinting, homeostasis): "
               f"{time.perf_counter() - t:.1f} s")
         t = time.perf_counter()
-        _category_units(pathway, cfg, 0, False)
+        circuit_category_units(pathway, cfg, 0, False)
         print(f"IT category units (reward-modulated STDP): {time.perf_counter() - t:.1f} s")
         t = time.perf_counter()
         trained_cnn(0, cache=False)

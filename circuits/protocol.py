@@ -26,9 +26,10 @@ figures in :mod:`circuits.protocol_report`, and the larger decoding set in
 
 The models compared are public, importable from here (:mod:`circuits.protocol_models`):
 :func:`trained_cnn`, :func:`untrained_cnn`, :func:`training_set`,
-:func:`imprinted_pathway` and :func:`evaluation_images` give what the protocol uses, so
-that any number of its report can be reproduced in a short script; trained CNNs are
-cached in the user's cache folder (:func:`cache_folder`).
+:func:`imprinted_pathway`, :func:`learned_circuit` and :func:`evaluation_images` give
+what the protocol uses, so that any number of its report can be reproduced in a short
+script; trained CNNs, learned features and category units are cached in the user's
+cache folder (:func:`cache_folder`).
 
 Command line::
 
@@ -49,8 +50,8 @@ from . import stimuli
 from .protocol_config import (AREAS, CIRCUIT_KEYS, LABELS, LEARNED, LEVELS,  # noqa: F401
                               PRESETS, ROW_ORDER, SHORT_NAMES, TARGETS)
 from .protocol_decoding import decoding_v6
-from .protocol_models import cache_folder, evaluation_images, imprinted_pathway, settings, \
-    trained_cnn, training_set, untrained_cnn
+from .protocol_models import cache_folder, evaluation_images, imprinted_pathway, \
+    learned_circuit, settings, trained_cnn, training_set, untrained_cnn
 from .protocol_ood import ood_targets
 from .protocol_report import figures, write_report
 from .protocol_responses import collect_responses, gabor_reference, shuffled_circuit
@@ -60,7 +61,8 @@ from .protocol_targets import cka_matrices, decode_levels, model_targets, t0_tar
 
 __all__ = ["run_protocol", "PRESETS", "TARGETS", "shuffled_circuit", "gabor_reference",
            "decoding_v6", "settings", "cache_folder", "evaluation_images",
-           "imprinted_pathway", "training_set", "trained_cnn", "untrained_cnn"]
+           "imprinted_pathway", "learned_circuit", "training_set", "trained_cnn",
+           "untrained_cnn"]
 
 
 class _Log:

@@ -31,7 +31,7 @@ import numpy as np
 from .protocol_config import CNN_TRAIN, PRESETS
 
 __all__ = ["settings", "cache_folder", "evaluation_images", "imprinted_pathway",
-           "training_set", "trained_cnn", "untrained_cnn"]
+           "learned_circuit", "training_set", "trained_cnn", "untrained_cnn"]
 
 
 def settings(quick=False, config=None):
@@ -111,6 +111,37 @@ def imprinted_pathway(model="mcculloch_pitts", circuit_seed=0, quick=False, seed
     if model == "mcculloch_pitts":
         return pw
     return build_pathway(cfg["size"], "it", model=model, learned=pw.state(), **common)
+
+
+def learned_circuit(model="mcculloch_pitts_learned", quick=False, seed=0, config=None,
+                    cache=None):
+    """The protocol's learned circuit (first circuit seed) and its IT category units,
+    learned once, then loaded from the cache.
+
+    Parameters
+    ----------
+    model : {'mcculloch_pitts_learned', 'lif_learned'}, optional
+        V2's features learned by STDP (:data:`circuits.protocol_config.LEARNED`).
+    quick, seed, config
+        As :func:`circuits.protocol.run_protocol`.
+    cache : str, path or False, optional
+        :func:`cache_folder`.
+
+    Returns
+    -------
+    pathway : circuits.Pathway
+    units : circuits.learning_rstdp.RewardLearning
+        Its IT category units (reward-modulated STDP).
+    """
+    from .protocol_config import LEARNED
+    from .protocol_responses import circuit_category_units, circuit_pathway
+    if model not in LEARNED:
+        raise ValueError(f"model={model!r} must be one of {sorted(LEARNED)}")
+    cfg = settings(quick, config)
+    folder = cache_folder(cache)
+    pathway = circuit_pathway(cfg, seed, model, evaluation_images(quick, seed, config).training,
+                              cache_dir=folder)
+    return pathway, circuit_category_units(pathway, cfg, seed, folder)
 
 
 def training_set(quick=False, seed=0, config=None, cache=None):

@@ -25,7 +25,8 @@ from .protocol_config import AREAS, CIRCUIT_KEYS, LABELS, LEARNED, LEVELS, NEURO
 from .protocol_models import trained_cnn, training_set, untrained_cnn
 
 __all__ = ["Images", "CircuitRuns", "Twins", "CNNs", "Evaluation", "draw_images",
-           "present_circuits", "rate_twin_and_shuffled", "hmax_features", "cnn_features",
+           "circuit_pathway", "circuit_category_units", "present_circuits",
+           "rate_twin_and_shuffled", "hmax_features", "cnn_features",
            "representations", "collect_responses",
            "shuffled_circuit", "gabor_reference"]
 
@@ -243,11 +244,11 @@ def present_circuits(cfg, seed, images, log, cache_dir=None):
     runs = CircuitRuns({})
     for cs in range(cfg["circuit_seeds"]):
         for model in cfg["models"] if cs == 0 else ("mcculloch_pitts",):
-            pw = _build_circuit(cfg, seed + cs, model, images.training,
+            pw = circuit_pathway(cfg, seed + cs, model, images.training,
                                 runs.pathways.get((cfg["models"][0], cs)), cache_dir)
             runs.pathways[(model, cs)] = pw
             if model in LEARNED and cs == 0:
-                runs.category_units[model] = _category_units(pw, cfg, seed, cache_dir)
+                runs.category_units[model] = circuit_category_units(pw, cfg, seed, cache_dir)
             names = [p for a in AREAS for p in pw.recorded(a)]
             trials = cfg["trials"] if cs == 0 else 1
             runs.record(model, cs, pw, pw.present(images.images, trials=trials,
@@ -260,10 +261,29 @@ def present_circuits(cfg, seed, images, log, cache_dir=None):
     return runs
 
 
-def _build_circuit(cfg, seed, model, training, first, cache_dir):
-    """The pathway of circuit ``model``: learned (its features from ``training``),
-    imprinted from ``training``, or with the templates and thresholds of ``first``
-    (the first circuit's pathway, None for the first itself)."""
+def circuit_pathway(cfg, seed, model, training, first=None, cache_dir=None):
+    """The pathway of one of the protocol's circuits, as the protocol builds it.
+
+    Parameters
+    ----------
+    cfg : dict
+        The protocol's settings (``size``, ``n_jobs``, ``homeostasis``, ``models``).
+    seed : int
+        The circuit's seed.
+    model : str
+        A key of :data:`circuits.protocol_config.CIRCUIT_KEYS`.
+    training : ndarray, shape (n, size, size)
+        The images templates are imprinted (or features learned) from.
+    first : circuits.Pathway, optional
+        The pathway of ``cfg["models"][0]`` at this seed: an imprinted circuit after
+        it takes its templates and thresholds (None: imprint from ``training``).
+    cache_dir : str or None, optional
+        Where a learned circuit's features are kept (None: learned every time).
+
+    Returns
+    -------
+    circuits.Pathway
+    """
     from .learning_pathway import learned_pathway
     from .pathway import build_pathway
     common = dict(model=NEURON_MODELS[model], seed=seed, n_jobs=cfg["n_jobs"],
@@ -276,10 +296,27 @@ def _build_circuit(cfg, seed, model, training, first, cache_dir):
                          training=training if state is None else None, **common)
 
 
-def _category_units(pathway, cfg, seed, cache_dir):
-    """The learned circuit's IT category units (:func:`circuits.learning_pathway.category_units`),
-    trained on labelled objects of their own (offset 300: 16 per category at V3 and at
-    V6, as ``python -m circuits.learning_measure``), none of them evaluation images."""
+def circuit_category_units(pathway, cfg, seed, cache_dir=None):
+    """A learned circuit's IT category units, as the protocol trains them.
+
+    :func:`circuits.learning_pathway.category_units` on labelled objects of their own
+    (seed offsets 300-301: 16 per category at V3 and at V6, as ``python -m
+    circuits.learning_measure``), none of them evaluation images.
+
+    Parameters
+    ----------
+    pathway : circuits.Pathway
+    cfg : dict
+        The protocol's settings (``size``).
+    seed : int
+        The circuit's seed.
+    cache_dir : str or None, optional
+        Where the units are kept (None: trained every time).
+
+    Returns
+    -------
+    circuits.learning_rstdp.RewardLearning
+    """
     from .learning_pathway import category_units
     parts = [stimuli.object_set(16, lv, cfg["size"], seed=seed + 300 + k)
              for k, lv in enumerate(("V3", "V6"))]

@@ -40,3 +40,23 @@ def test_evaluation_images_are_the_protocols(extra):
     again = protocol.evaluation_images(quick=True, config=dict(n_per_category=1,
                                                                t5_per_category=1))
     assert np.array_equal(ev.images, again.images)
+
+
+def test_learned_circuit_is_learned_once_then_loaded(extra, tmp_path):
+    """The protocol's learned circuit and its category units: learned from the
+    protocol's training images, cached, then loaded with the same templates and units;
+    its V2 templates are not the imprinted circuit's."""
+    config = dict(homeostasis=False)
+    pathway, units = protocol.learned_circuit(quick=True, config=config, cache=tmp_path)
+    assert len(list(tmp_path.glob("stdp-pathway-*.npz"))) == 1
+    assert len(list(tmp_path.glob("rstdp-units-*.npz"))) == 1
+    assert units.weights.shape == (16, pathway.circuit.populations["it"].n)
+    again, units_again = protocol.learned_circuit(quick=True, config=config, cache=tmp_path)
+    assert len(list(tmp_path.glob("*.npz"))) == 2                  # loaded, nothing new
+    assert np.array_equal(again.circuit.templates["v2_s"], pathway.circuit.templates["v2_s"])
+    assert np.array_equal(units_again.weights, units.weights)
+    imprinted = protocol.imprinted_pathway(quick=True, config=config)
+    assert not np.array_equal(pathway.circuit.templates["v2_s"],
+                              imprinted.circuit.templates["v2_s"])
+    with pytest.raises(ValueError, match=r"model='lif' must be one of"):
+        protocol.learned_circuit("lif", quick=True, cache=False)
