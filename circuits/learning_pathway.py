@@ -203,7 +203,7 @@ def learned_pathway(size, training, model="mcculloch_pitts", seed=0, learn=("v2_
     per = {p: per.get(p) or STDPParams() for p in learn}
     timing = timing or SlotTiming()
     training = np.asarray(training, float)
-    key = {"data": hashlib.sha1(np.ascontiguousarray(training).tobytes()).hexdigest(),
+    key = {"data": _digest([training]),
            "size": int(size), "model": model, "seed": int(seed), "learn": list(learn),
            "n_templates": counts, "timing": dataclasses.asdict(timing),
            "params": {p: dataclasses.asdict(v) for p, v in per.items()},

@@ -11,9 +11,10 @@ from collections import OrderedDict
 import numpy as np
 
 from . import metrics, stimuli
-from .protocol_config import AREAS, CIRCUIT_KEYS, LABELS, LEARNED, NEURON_MODELS, PRESETS
+from .protocol_config import AREAS, CIRCUIT_KEYS, LABELS, LEARNED, PRESETS
 from .protocol_report import _ci
-from .protocol_responses import _twin_of
+from .protocol_models import cache_folder
+from .protocol_responses import _twin_of, circuit_pathway
 from .protocol_stats import _cv_correct
 
 __all__ = ["decoding_v6"]
@@ -56,8 +57,10 @@ def decoding_v6(n_per_category=32, out_dir="docs/results", seed=0,
         raise ValueError(f"models={models!r}: each must be one of {list(CIRCUIT_KEYS)}")
     from threadpoolctl import threadpool_limits
     from . import hmax as hmax_mod
-    from .learning_pathway import learned_pathway
     from .pathway import build_pathway
+    folder = cache_folder(cache_dir)
+    learned_cfg = dict(size=PRESETS["full"]["size"], n_jobs=build.get("n_jobs", 1),
+                       homeostasis=build.get("homeostasis", True), models=models)
     t0, c0 = time.perf_counter(), time.process_time()
     size = PRESETS["full"]["size"]
     images, labels, _ = stimuli.object_set(n_per_category, level, size, seed=seed + 700)
@@ -71,9 +74,7 @@ def decoding_v6(n_per_category=32, out_dir="docs/results", seed=0,
             learned = None
             for model in models:
                 if model in LEARNED:
-                    pw = learned_pathway(size, training, model=NEURON_MODELS[model], seed=cs,
-                                         learn=LEARNED[model], cache=cache_dir,
-                                         n_jobs=build.get("n_jobs", 1))[0]
+                    pw = circuit_pathway(learned_cfg, cs, model, training, cache_dir=folder)
                 else:
                     pw = build_pathway(size, "it", model=model, seed=cs, n_threads=1,
                                        training=training if learned is None else None,
@@ -163,7 +164,7 @@ def decoding_v6(n_per_category=32, out_dir="docs/results", seed=0,
     return out
 
 
-def _cnn_correct(images, labels, cnn_seeds, seed, cache_dir):
+def _cnn_correct(images, labels, cnn_seeds, seed, cache):
     """Each trained CNN's per-image correctness, pixels then its blocks (as the
     circuits'), one ``(5, n_images)`` array per CNN seed."""
     from . import cnn
@@ -171,7 +172,7 @@ def _cnn_correct(images, labels, cnn_seeds, seed, cache_dir):
     pix = _cv_correct(images.reshape(len(images), -1), labels, 1, seed)
     out = []
     for s in range(cnn_seeds):
-        feats = cnn.extract_features(trained_cnn(s, seed=seed, cache=cache_dir), images,
+        feats = cnn.extract_features(trained_cnn(s, seed=seed, cache=cache), images,
                                      pool="flatten")
         out.append(np.array([pix] + [_cv_correct(feats[b], labels, 1, seed) for b in LABELS],
                             float))
