@@ -268,6 +268,7 @@ from neurosim.units import ms
 import networks, test_threads
 
 CASES = {
+    "cuba": lambda: networks.cuba(n=2000, p=0.05),        # no delay: one slot
     "cuba_delays": lambda: networks.cuba(n=2000, p=0.05, delay=0.5 * ms),
     "brunel": lambda: networks.brunel(n_e=2000),
     "poisson_delays": lambda: networks.poisson_delays(n=600, n_sources=300),
@@ -317,7 +318,7 @@ def _child(names):
             for name, t, way, threaded, dig, n in rows}
 
 
-@pytest.mark.parametrize("names", [("cuba_delays", "brunel"), ("poisson_delays", "mixed")])
+@pytest.mark.parametrize("names", [("cuba", "cuba_delays", "brunel"), ("poisson_delays", "mixed")])
 def test_one_two_and_three_threads_give_identical_spikes_state_and_rates(names):
     got = _child(names)
     for name in names:

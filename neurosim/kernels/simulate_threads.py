@@ -36,6 +36,7 @@ from ._atomics import (SPINS, atomic_add, atomic_cas, atomic_load, barrier, cpu_
                        seconds_now)
 from ._model_set import jumps, receive_jump, receive_piece, update_range
 from .elements import injected_current, receive_synaptic, sample
+from .propagate import propagate_numba
 # the serial loop's, so that the sources fire alike and the drives are written once
 # (neither names a model: an engine package's import of .simulate is the built-in one)
 from .simulate import _poisson_drives
@@ -151,7 +152,7 @@ def _steps(t, nr, src, drv, cur, rec, own, counters, seed, step0, n_steps, work,
     n_threads, n = own.lo.size, nr.v.size
     lo, hi = own.lo[t], own.hi[t]
     depth = nr.buffer.shape[0]
-    cap = max(1, 2 * (hi - lo) // 16)
+    cap = touched.shape[1]      # the same for every thread (the delivery reads it there)
     _pending_input(nr.buffer, lo, hi, touched, n_touched, cap)
     n_rec = counters[1]
     for i in range(n_steps):
@@ -170,8 +171,9 @@ def _steps(t, nr, src, drv, cur, rec, own, counters, seed, step0, n_steps, work,
         barrier(flags, _BARRIER, n_threads, i + 1)
         slot = step % depth
         for u in range(n_threads):
-            _deliver(firing[p], own.lo[u], own.lo[u] + n_part[p, u * _PAD], step, t, own,
-                     nr.buffer, touched, n_touched, cap)
+            # the serial loop's delivery, on the thread's own synapses (its targets)
+            propagate_numba(firing[p, own.lo[u]:], n_part[p, u * _PAD], step, own.indptr[t],
+                            own.target, own.weight, own.delay, nr.buffer, touched, n_touched)
         _poisson_drives(nr, drv, seed, step, slot, lo, hi, touched, n_touched, cap)
         _apply_slot(nr, jump, slot, lo, hi, touched, n_touched, cap)
         for u in range(n_threads):
@@ -250,26 +252,6 @@ def _sources_fire(src, counters, firing, at, n, seed, step):
         src.fired[src.gen_source[counters[0]] - n] = True
         counters[0] += 1
     return _serial_sources_fire(src, seed, step, n, firing, at, _ALL_LOCAL)
-
-
-@njit(cache=True)
-def _deliver(firing, start, stop, step, t, own, buffer, touched, n_touched, cap):
-    # propagate.propagate_numba for the synapses of thread t: one compare instead of
-    # a % per synapse, unsigned indices
-    depth = buffer.shape[0]
-    base = step % depth
-    for m in range(start, stop):
-        s = firing[m]
-        for q in range(np.uint64(own.indptr[t, s]), np.uint64(own.indptr[t, s + 1])):
-            slot = base + own.delay[q]
-            if slot >= depth:
-                slot -= depth
-            k = np.uint64(own.target[q])
-            old = buffer[slot, k]
-            if n_touched[slot] < cap and old == 0 and own.weight[q] != 0:
-                touched[slot, n_touched[slot]] = k
-                n_touched[slot] += 1
-            buffer[slot, k] = old + own.weight[q]
 
 
 @njit(cache=True)
