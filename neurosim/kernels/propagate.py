@@ -12,7 +12,7 @@ from numba import njit
 from numba.extending import register_jitable
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def propagate_numba(sources, n_sources, step, indptr, target, weight, delay, buffer,
                     touched, n_touched):
     """Scatter the spikes of ``sources[:n_sources]`` into ``buffer`` (in place).
@@ -48,7 +48,7 @@ def propagate_numba(sources, n_sources, step, indptr, target, weight, delay, buf
             buffer[slot, t] = old + weight[q]
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def _propagate_undelayed(sources, n_sources, indptr, target, weight, row, touched, n_touched):
     # Every delay is 0 (one slot): the delays are not read and the list's length
     # stays in a register instead of being reloaded after every store.

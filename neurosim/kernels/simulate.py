@@ -67,7 +67,7 @@ class Arrays:
         return engines[name]
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def _update_neurons(nr, seed, step, with_current):
     for g in range(nr.seg_lo.size):
         update_range(nr, nr.seg_code[g], nr.seg_prm[g], nr.seg_lo[g], nr.seg_hi[g], seed, step,
@@ -108,7 +108,7 @@ def _pending_input(buffer):
     return touched, n_touched
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def _apply_slot(nr, jump, slot, touched, n_touched):
     # Adds the input held in the slot to the synaptic variables and empties it.
     if n_touched[slot] >= touched.shape[1]:
@@ -118,7 +118,7 @@ def _apply_slot(nr, jump, slot, touched, n_touched):
     n_touched[slot] = 0
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def _apply_slot_sparse(nr, jump, slot, touched, count):
     # Only the listed entries: the same additions as the dense pass, which adds
     # 0 everywhere else. A neuron whose input jumps on v (``jump[k]``: its model,
@@ -142,7 +142,7 @@ def _apply_slot_sparse(nr, jump, slot, touched, count):
             buf[slot, t] = 0
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def _injected_currents(nr, cur, step):
     # i_ext is a copy of i_bias (set by the build) unless time-varying currents exist
     if cur.n_rows.size == 0:
@@ -152,7 +152,7 @@ def _injected_currents(nr, cur, step):
                                        cur.values, cur.n_rows, cur.n_cols, cur.ratio)
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def _poisson_drives(nr, drv, seed, step, slot, lo, hi, touched, n_touched, cap):
     # The drives' input to the neurons lo..hi-1 (all of them here, a thread's in
     # simulate_threads), listed in touched[slot] up to cap entries. Without a branch
@@ -179,7 +179,7 @@ def _poisson_drives(nr, drv, seed, step, slot, lo, hi, touched, n_touched, cap):
     n_touched[slot] = listed
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def _sources_fire(src, seed, step, n, firing, n_fire, is_local):
     # block by block (kernels.poisson_sources), appending in ascending order. Under MPI
     # every rank walks every block (a draw per block and step) and fires only its own
@@ -198,7 +198,7 @@ def _sources_fire(src, seed, step, n, firing, n_fire, is_local):
     return n_fire
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def _sample_states(nr, rec, pl, step):
     for c in range(rec.st_var.size):
         if step % rec.st_every[c] == 0:
@@ -211,7 +211,7 @@ def _sample_states(nr, rec, pl, step):
             rec.st_count[c] += 1
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def _sample_synapse(pl, var, k, step):
     if pl is None:      # no plastic synapse, no such column (pruned when compiled)
         return np.nan
@@ -219,7 +219,7 @@ def _sample_synapse(pl, var, k, step):
                           pl.dopamine_integral, pl.window)
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def _gather_spikes(spiked, firing):
     # Spikes are rare: test eight flags at once (``spiked`` is padded to a multiple
     # of 8), which makes the scan about 8x faster than one flag at a time.
@@ -269,8 +269,12 @@ def simulate_numba(nr, src, syn, drv, cur, rec, pl, pr, counters, seed, step0, n
         step = step0 + i
         if counters[1] + worst > rec.spike_i.size:
             return i
+        # A call that passes the named tuples costs ~2 ns per array in them (numba
+        # counts a reference to each, atomically, around the call): ~0.1-0.2 us a
+        # call, so calls with nothing to do are skipped (5 % of COBA 4k's step)
         _injected_currents(nr, cur, step)
-        _sample_states(nr, rec, pl, step)
+        if rec.st_var.size:
+            _sample_states(nr, rec, pl, step)
         if n_threads > 1:
             _update_neurons_parallel(nr, seed, step, n_threads, with_current)
         else:
@@ -279,10 +283,12 @@ def simulate_numba(nr, src, syn, drv, cur, rec, pl, pr, counters, seed, step0, n
         while counters[0] < src.gen_step.size and src.gen_step[counters[0]] == step:
             src.fired[src.gen_source[counters[0]] - n] = True
             counters[0] += 1
-        n_fire = _sources_fire(src, seed, step, n, firing, n_fire, all_local)
+        if src.block_lo.size > 1:
+            n_fire = _sources_fire(src, seed, step, n, firing, n_fire, all_local)
         slot = step % depth
-        propagate_numba(firing, n_fire, step, syn.indptr, syn.target, syn.weight, syn.delay,
-                        nr.buffer, touched, n_touched)
+        if n_fire:
+            propagate_numba(firing, n_fire, step, syn.indptr, syn.target, syn.weight,
+                            syn.delay, nr.buffer, touched, n_touched)
         # numba drops a branch on an argument that is None, so a network without
         # procedural or plastic synapses is compiled without their code (half the
         # compile time of the loop)
@@ -292,12 +298,13 @@ def simulate_numba(nr, src, syn, drv, cur, rec, pl, pr, counters, seed, step0, n
         if pl is not None:
             plasticity_step(pl, firing, n_fire, n, step, nr.buffer, slot, touched, n_touched)
         _poisson_drives(nr, drv, seed, step, slot, 0, n, touched, n_touched, touched.shape[1])
-        _apply_slot(nr, jump, slot, touched, n_touched)
+        if n_touched[slot]:             # else the slot holds no input (every entry
+            _apply_slot(nr, jump, slot, touched, n_touched)     # that gets some is listed)
         _record(rec, counters, firing, n_fire, i, step)
     return n_steps
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def _record(rec, counters, firing, n_fire, i, step):
     # Two separate loops: merged into one, the spike and the rate recording ran
     # 3-4x slower than both apart (1 us per spike in the balanced binary network).
