@@ -25,6 +25,9 @@ were chosen looking at the accuracy on 64 V6 objects drawn with seed 700, so wit
 the default ``--eval-seed 700`` that accuracy is not wholly out of sample: ``--eval-seed
 900`` gives objects nothing was chosen on.
 
+``--neuron mcculloch_pitts`` learns the features with binary units instead of LIF
+neurons (``STDPParams(neuron=...)``, :mod:`circuits.learning_spikes`).
+
 Representations are the rate twin's activities (no trial noise), or with
 ``--spiking mcculloch_pitts`` (or ``lif``) the spiking circuit's, one trial per image.
 Learned weights come from the cache (:func:`circuits.learning_pathway.learned_pathway`).
@@ -35,6 +38,7 @@ import time
 import numpy as np
 
 from . import metrics, stimuli
+from .learning import STDPParams
 from .learning_pathway import learned_pathway
 from .learning_rstdp import predict, train_category_units
 from .metrics_similarity import cka
@@ -86,7 +90,7 @@ def _representations(pathway, images, spiking):
 
 
 def measure(seeds=1, per_category=32, rstdp_per_category=16, learn=("v2_s",), n_boot=1000,
-            eval_seed=700, spiking=None, cache=None, verbose=True):
+            eval_seed=700, spiking=None, cache=None, verbose=True, neuron="lif"):
     """The measurements of the module's description.
 
     Parameters
@@ -108,13 +112,16 @@ def measure(seeds=1, per_category=32, rstdp_per_category=16, learn=("v2_s",), n_
     cache : str, path or False, optional
         Of :func:`circuits.learning_pathway.learned_pathway`.
     verbose : bool, optional
+    neuron : {'lif', 'mcculloch_pitts'}, optional
+        The feature neurons that learn (``STDPParams.neuron``).
 
     Returns
     -------
     dict
         ``decoding`` (per representation and circuit: accuracy), ``differences``
         (learned - imprinted: estimate, low, high), ``eta_squared``, ``cka``,
-        ``rstdp`` and ``logistic_same_split`` (accuracy, low, high), ``seconds``.
+        ``rstdp`` and ``logistic_same_split`` (accuracy, low, high), ``seconds``,
+        ``it_correct`` (per circuit: each image's IT correctness, mean over seeds).
     """
     t0 = time.perf_counter()
     images, labels, _ = stimuli.object_set(per_category, "V6", SIZE, seed=eval_seed)
@@ -125,7 +132,7 @@ def measure(seeds=1, per_category=32, rstdp_per_category=16, learn=("v2_s",), n_
         imprinted = build_pathway(SIZE, "it", model=model, seed=cs, training=training,
                                   n_threads=1)
         learned, _ = learned_pathway(SIZE, training, model=model, seed=cs, learn=learn,
-                                     cache=cache)
+                                     params=STDPParams(neuron=neuron), cache=cache)
         reps = {"imprinted": _representations(imprinted, images, spiking),
                 "learned": _representations(learned, images, spiking)}
         for circuit, rep in reps.items():
@@ -160,6 +167,8 @@ def measure(seeds=1, per_category=32, rstdp_per_category=16, learn=("v2_s",), n_
         "rstdp": _ci(np.mean(rstdp, axis=0), n_boot, 0),
         "logistic_same_split": _ci(np.mean(logistic, axis=0), n_boot, 0),
         "chance": 1.0 / N_CATEGORIES,
+        "it_correct": {c: mean[("IT", c)].tolist() for c in ("imprinted", "learned")},
+        "neuron": neuron,
         "n_images": len(images), "seeds": seeds, "learn": list(learn), "eval_seed": eval_seed,
         "representation": f"spiking {spiking}, one trial" if spiking else "rate twin",
         "seconds": time.perf_counter() - t0,
@@ -168,7 +177,8 @@ def measure(seeds=1, per_category=32, rstdp_per_category=16, learn=("v2_s",), n_
 
 def _report(out):
     lines = [f"{out['n_images']} held-out V6 objects (seed {out['eval_seed']}), circuit seeds "
-             f"0-{out['seeds'] - 1}, learned {', '.join(out['learn'])}, "
+             f"0-{out['seeds'] - 1}, learned {', '.join(out['learn'])} by "
+             f"{out['neuron']} neurons, "
              f"{out['representation']} ({out['seconds']:.0f} s)"]
     for key, acc in out["decoding"].items():
         lines.append(f"  decoding {key}: {acc:.3f}")
@@ -196,10 +206,12 @@ def main(argv=None):
                         help="measure this spiking circuit instead of the rate twin")
     parser.add_argument("--learn", default="v2_s",
                         help="template populations learned, comma-separated (v2_s,v4_s)")
+    parser.add_argument("--neuron", choices=("lif", "mcculloch_pitts"), default="lif",
+                        help="the feature neurons that learn")
     args = parser.parse_args(argv)
     print(_report(measure(args.seeds, args.per_category, args.rstdp_per_category,
                           tuple(args.learn.split(",")), eval_seed=args.eval_seed,
-                          spiking=args.spiking)))
+                          spiking=args.spiking, neuron=args.neuron)))
 
 
 if __name__ == "__main__":

@@ -30,6 +30,20 @@ Thorpe (2007) and Kheradpisheh et al. (2018):
 The output neurons are ``ns.LIF`` with delta synapses (a spike makes ``v`` jump by
 the weight; ``tau_m`` long, near the non-leaky neurons of Kheradpisheh et al.), a
 threshold ``v_th`` in mV and weights in ``[0, w_max]`` with ``w_max = 1 mV``.
+
+**Binary units** (``neuron="mcculloch_pitts"``): ``ns.McCullochPitts`` units hold no
+potential from one step to the next (their input is the weighted sum of the previous
+step's spikes), so a latency code spread over many steps never adds up in them.
+They see a **binary code** instead: every input at ``min_fraction`` of the vector's
+largest or more fires at the slot's first step, the others in the last volley. A
+unit is active one step later if its summed weight over the active inputs reaches
+its threshold (dimensionless weights in ``[0, 1]``); the units that do are tied, and
+the one with the largest sum less its homeostatic offset wins
+(:meth:`Presenter.run_volley`), the others' changes being undone. Pair-based STDP
+over steps then gives the winner the classic competitive Hebbian rule (Rumelhart &
+Zipser 1985): each active input (one step before its spike) is potentiated by
+``a_plus exp(-dt/tau_plus)``, each inactive one (the last volley, after it) depressed
+by ``a_minus exp(-(latency_steps + 2) dt/tau_minus)``.
 """
 from dataclasses import dataclass
 
@@ -55,10 +69,24 @@ def check_fields(settings, positive=(), non_negative=(), counts=()):
         if not isinstance(value, (int, np.integer)) or value < 1:
             raise ValueError(f"{field}={value!r} must be an integer >= 1")
 
-__all__ = ["SlotTiming", "latency_code", "Presenter"]
+__all__ = ["SlotTiming", "latency_code", "Presenter", "NEURONS", "stdp_bound"]
 
 #: Largest weight of a plastic input synapse, in mV (weights are fractions of it).
 W_MAX_MV = 1.0
+#: The output neurons a :class:`Presenter` can have.
+NEURONS = ("lif", "mcculloch_pitts")
+
+
+def stdp_bound(neuron):
+    """``w_max`` of a plastic input synapse onto ``neuron`` (``ns.STDP``'s argument):
+    1 mV for LIF neurons, 1 for binary units (dimensionless weights)."""
+    _check_neuron(neuron)
+    return W_MAX_MV * mV if neuron == "lif" else 1.0
+
+
+def _check_neuron(neuron):
+    if neuron not in NEURONS:
+        raise ValueError(f"neuron={neuron!r} must be one of {NEURONS}")
 
 
 @dataclass(frozen=True)
@@ -154,34 +182,54 @@ class Presenter:
         Of :func:`latency_code`.
     seed : int, optional
         The network's seed (nothing in it is random; kept for neurosim's build).
+    neuron : {'lif', 'mcculloch_pitts'}, optional
+        The output neurons: LIF (latency code; ``threshold`` in mV, ``rule``'s
+        ``w_max`` 1 mV) or binary units (binary code, see the module's description;
+        ``threshold`` dimensionless, ``w_max`` 1): :func:`stdp_bound`.
     """
 
     def __init__(self, vectors, n_outputs, rule, initial, threshold, timing, tau_m=0.1,
-                 min_fraction=0.05, seed=0):
+                 min_fraction=0.05, seed=0, neuron="lif"):
+        _check_neuron(neuron)
         x = np.asarray(vectors, float)
         n_slots, n_in = x.shape
         self.timing, self.n_outputs, self.n_inputs = timing, int(n_outputs), n_in
+        self.neuron = neuron
         steps = latency_code(x, timing, min_fraction)
+        last = timing.latency_steps + 3
+        if neuron == "mcculloch_pitts":     # binary: on at the first step, or last
+            steps = np.where(steps < last, 0, last)
         self._latency = steps
         slot, inp = np.nonzero(np.ones_like(steps, bool))
         times = (slot * timing.steps + steps[slot, inp]) * timing.dt
         self._source = ns.SpikeGeneratorGroup(n_in, inp, times * second, name="latency_input")
-        stop_t = (np.arange(n_slots) * timing.steps + timing.latency_steps + 2) * timing.dt
+        # the end-of-slot inhibition: a step before the last volley for LIF neurons
+        # (it must be in v first); with it for binary units, whose input is one step's
+        # (absolute inhibition vetoes a unit whatever its excitation)
+        binary = neuron == "mcculloch_pitts"
+        stop_t = (np.arange(n_slots) * timing.steps + last - 1 + binary) * timing.dt
         stop = ns.SpikeGeneratorGroup(1, np.zeros(n_slots, np.int64), stop_t * second,
                                       name="end_of_slot")
-        model = ns.LIF(tau_m=tau_m * second, v_rest=0 * mV, v_reset=0 * mV,
-                       v_th=threshold * mV, refractory=timing.t_max * second)
+        if binary:
+            model, unit = ns.McCullochPitts(theta=threshold, absolute_inhibition=True), 1.0
+        else:
+            model = ns.LIF(tau_m=tau_m * second, v_rest=0 * mV, v_reset=0 * mV,
+                           v_th=threshold * mV, refractory=timing.t_max * second)
+            unit = mV
+        self._w_max = 1.0 if binary else W_MAX_MV * 1e-3
+        self._unit = 1.0 if binary else volt
         self.cells = ns.NeuronGroup(self.n_outputs, model, name="learning_layer")
         pre = np.tile(np.arange(n_in), self.n_outputs)
         post = np.repeat(np.arange(self.n_outputs), n_in)
+        initial = np.asarray(initial, float).ravel()
         self.synapses = ns.Synapses(self._source, self.cells, kind="excitatory",
-                                    weight=_volts(np.asarray(initial, float).ravel()) * volt,
+                                    weight=self._grid(initial) * self._unit,
                                     connect=(pre, post), plasticity=rule, name="plastic_input")
         big = 100.0 * (threshold + n_in * W_MAX_MV)    # silences any neuron for the slot
         li, lj = np.nonzero(~np.eye(self.n_outputs, dtype=bool))
-        lateral = ns.Synapses(self.cells, self.cells, kind="inhibitory", weight=big * mV,
+        lateral = ns.Synapses(self.cells, self.cells, kind="inhibitory", weight=big * unit,
                               connect=(li, lj), name="winner_take_all")
-        silence = ns.Synapses(stop, self.cells, kind="inhibitory", weight=big * mV,
+        silence = ns.Synapses(stop, self.cells, kind="inhibitory", weight=big * unit,
                               connect=ns.AllToAll(), name="end_of_slot_inhibition")
         self.spikes = ns.SpikeMonitor(self.cells)
         self.net = ns.Network(self._source, stop, self.cells, self.synapses, lateral,
@@ -201,7 +249,7 @@ class Presenter:
     def weights(self):
         """Current weights, fractions of ``w_max``: ``(n_outputs, n_inputs)``."""
         w = np.zeros((self.n_outputs, self.n_inputs))
-        w[self.synapses.j, self.synapses.i] = self.synapses.weight / (W_MAX_MV * 1e-3)
+        w[self.synapses.j, self.synapses.i] = self.synapses.weight / self._w_max
         return w
 
     @property
@@ -219,7 +267,8 @@ class Presenter:
             none.
         """
         self._before = self.weights
-        self.cells.v = -self.offset * mV
+        if self.neuron == "lif":            # binary units: the offset acts in _break_tie
+            self.cells.v = -self.offset * mV
         self.net.run(self.volley_steps * self.timing.dt * second, backend="numba")
         start = self.slot * self.timing.steps
         s, i = self.spikes.steps[self._seen:], self.spikes.i[self._seen:]
@@ -236,8 +285,9 @@ class Presenter:
         Neurons that cross the threshold on the same input spike fire in the same step,
         before the winner-take-all can act. As Kheradpisheh et al. (2018) do, the one
         with the highest potential wins: the summed weights (at the slot's start) of
-        the inputs that had fired by then. The others' weight changes are undone
-        (:meth:`settle`), as if the inhibition had silenced them.
+        the inputs that had fired by then (binary units: less their offsets, which
+        for LIF neurons are already in the potential). The others' weight changes
+        are undone (:meth:`settle`), as if the inhibition had silenced them.
         """
         fired = np.flatnonzero(first >= 0)
         self._losers = np.array([], np.int64)
@@ -249,6 +299,8 @@ class Presenter:
             return int(tied[0])
         arrived = self._latency[self.slot] <= at
         potential = self._before[tied][:, arrived].sum(axis=1)
+        if self.neuron == "mcculloch_pitts":
+            potential = potential - self.offset[tied]
         best = int(tied[np.argmax(potential)])
         self._losers = fired[fired != best]
         return best
@@ -278,7 +330,7 @@ class Presenter:
             return
         w = self.weights - self._undo
         self._undo[:] = 0.0
-        self.synapses.weight = _volts(w[self.synapses.j, self.synapses.i]) * volt
+        self.synapses.weight = self._grid(w[self.synapses.j, self.synapses.i]) * self._unit
 
     def present(self):
         """Run the next slot whole; return its first spikes (see :meth:`run_volley`)."""
@@ -287,11 +339,13 @@ class Presenter:
         return first
 
 
-def _volts(fractions):
-    """Weights given as fractions of ``w_max``, in volts, within the rule's bounds.
+    def _grid(self, fractions):
+        """Weights given as fractions of ``w_max``, in SI units (volts, or none for
+        binary units), within the rule's bounds.
 
-    neurosim rounds weights to its fixed-point grid (2**-40 V), which can put
-    ``w_max`` itself just above the bound it then refuses: stay a grid step below.
-    """
-    w_max = W_MAX_MV * 1e-3
-    return np.clip(np.asarray(fractions, float) * w_max, 0.0, w_max - 2.0 ** -39)
+        neurosim rounds weights to its fixed-point grid (2**-40 of the unit), which
+        can put ``w_max`` itself just above the bound it then refuses: stay a grid
+        step below.
+        """
+        w_max = self._w_max
+        return np.clip(np.asarray(fractions, float) * w_max, 0.0, w_max - 2.0 ** -39)

@@ -51,6 +51,52 @@ def test_weights_at_the_upper_bound_are_accepted_and_kept_within_it():
     assert layer.weights.max() <= 1.0 and layer.weights.min() > 0.99
 
 
+def test_binary_units_win_by_their_summed_weight_and_learn_by_competitive_hebb():
+    """McCulloch-Pitts units on the binary code: the tied unit with the largest summed
+    weight over the active inputs, less its offset, wins; STDP over steps then moves
+    the winner's active weights up by a_plus exp(-dt/tau_plus) (input one step
+    before its spike) and its inactive ones down by a_minus exp(-(L + 2) dt/tau_minus)
+    (the last volley), and the losers' changes are undone."""
+    import neurosim as ns
+    from neurosim.units import ms
+    timing = SlotTiming(t_max=5e-3, gap=50e-3, dt=0.5e-3)       # L = 10 latency steps
+    a_plus, a_minus, tau = 0.1, 0.05, 20e-3
+    rule = ns.STDP(tau_plus=tau * 1e3 * ms, tau_minus=tau * 1e3 * ms, a_plus=a_plus,
+                   a_minus=a_minus, w_max=1.0)
+    initial = np.array([[0.5, 0.5, 0.5, 0.5],       # sum over the active inputs 1.0
+                        [0.6, 0.5, 0.5, 0.2],       # 1.1
+                        [0.6, 0.6, 0.5, 0.5],       # 1.2, but its offset is 0.3
+                        [0.1, 0.1, 0.2, 0.9]])      # 0.2: below threshold here
+    layer = Presenter([[1.0, 0.5, 0.0, 0.01], [0.0, 0.0, 1.0, 0.9]], 4, rule, initial,
+                      0.9, timing, neuron="mcculloch_pitts")
+    layer.offset[2] = 0.3
+    first = layer.present()
+    assert first.tolist() == [1, 1, 1, -1]           # the code's step, one step later
+    assert layer.winner == 1
+    layer.settle()
+    w = layer.weights
+    up = a_plus * np.exp(-timing.dt / tau)
+    down = a_minus * np.exp(-(timing.latency_steps + 2) * timing.dt / tau)
+    assert w[1] == pytest.approx([0.6 + up, 0.5 + up, 0.5 - down, 0.2 - down], abs=1e-9)
+    assert w[[0, 2, 3]] == pytest.approx(initial[[0, 2, 3]], abs=1e-9)  # losers undone
+    assert layer.present()[3] == 1 and layer.winner == 3          # inputs 2, 3: 1.1
+
+
+def test_binary_feature_units_become_selective_to_the_bars():
+    x, orientation = _bars(240, seed=0)
+    params = STDPParams(patches_per_image=2, max_images=120, neuron="mcculloch_pitts")
+    learning = learn_features(x.reshape(120, 2, -1), 4, params, seed=0)
+    assert np.mean(learning.winners >= 0) > 0.9, "the binary units hardly fired"
+    test, orientation = _bars(40, seed=5)
+    response = feature_responses(learning.weights, test)
+    best = [int(np.argmax(response[orientation == o].mean(axis=0))) for o in (0, 1)]
+    assert best[0] != best[1]
+    for own, k in ((ROW, best[0]), (COLUMN, best[1])):
+        assert learning.weights[k, own].mean() > 0.9                    # its bar
+    with pytest.raises(ValueError, match="neuron='izhikevich'"):
+        STDPParams(neuron="izhikevich")
+
+
 def test_normalise_centres_inputs_on_their_training_mean():
     x = np.array([[1.0, 2.0, 5.0], [3.0, 2.0, 5.0]])
     out = normalise(x, x.mean(axis=0), x.std(axis=0))
@@ -175,6 +221,7 @@ def test_learned_pathway_round_trip_through_the_cache(tmp_path):
     (lambda: learn_features(-np.ones((2, 3, 4)), 2), "non-negative"),
     (lambda: train_category_units(np.ones((4, 3)), [0, 0, 0, 0]), "single category"),
     (lambda: latency_code([[1.0, 0.5]], SlotTiming(), min_fraction=0.0), "min_fraction"),
+    (lambda: STDPParams(neuron="mcculloch_pitts", min_fraction=1.5), "min_fraction=1.5"),
     (lambda: learned_pathway(16, np.zeros((1, 16, 16)), learn=("v3_s",), cache=False),
      "learn="),
     (lambda: build_pathway(16, "v2", templates={}, learned={}), "templates="),
