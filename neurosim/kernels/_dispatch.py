@@ -177,6 +177,7 @@ Rendered by neurosim.kernels._dispatch; do not edit (``render`` writes it again)
 import numpy as np
 from numba import njit
 
+from neurosim.kernels._jit import step_helper
 from neurosim.kernels._layout import SHARED  # noqa: F401
 from neurosim.kernels.elements import receive_synaptic
 {header}
@@ -184,7 +185,7 @@ from neurosim.kernels.elements import receive_synaptic
 # the models' rules, compiled for the CPU, and their parameter tuples
 {rules}
 
-@njit(cache=True, _nrt=False)
+@step_helper
 def update_range(nr, model, row, lo, hi, seed, step, with_current, hoff):
     """Update neurons ``[lo, hi)`` of one segment of model ``model`` for ``step``.
 
@@ -199,7 +200,7 @@ def update_range(nr, model, row, lo, hi, seed, step, with_current, hoff):
     start, stop = np.uint64(lo), np.uint64(hi)
 {_branches(model_set, update, _same_update)}
 
-@njit(cache=True, _nrt=False)
+@step_helper
 def update_piece(nr, model, row, start, stop, stride, seed, step, hoff):
     """Update the neurons ``range(start, stop, stride)`` of one segment (an MPI rank's
     piece of it)."""
@@ -207,7 +208,7 @@ def update_piece(nr, model, row, start, stop, stride, seed, step, hoff):
     table = nr.nrn_prm
 {_branches(model_set, update_piece, _same_update)}
 
-@njit(cache=True, _nrt=False)
+@step_helper
 def apply_slot_dense(nr, slot):
     """Apply slot ``slot`` of the ring buffer to every neuron, segment by segment by
     its model's rule (one loop each, so that each vectorises), and empty it."""
@@ -219,7 +220,7 @@ def apply_slot_dense(nr, slot):
         start, stop = np.uint64(nr.seg_lo[g]), np.uint64(nr.seg_hi[g])
     {_branches(model_set, receive("range(start, stop)"), _same_receive).replace(chr(10) + "    ", chr(10) + "        ")}
 
-@njit(cache=True, _nrt=False)
+@step_helper
 def receive_piece(nr, model, exc, inh, start, stop, stride):
     """The same for the neurons ``range(start, stop, stride)`` (an MPI rank's piece)."""
     v, ge, gi, ref, spiked = nr.v, nr.ge, nr.gi, nr.ref, nr.spiked

@@ -5,6 +5,7 @@ Rendered by neurosim.kernels._dispatch; do not edit (``render`` writes it again)
 import numpy as np
 from numba import njit
 
+from neurosim.kernels._jit import step_helper
 from neurosim.kernels._layout import SHARED  # noqa: F401
 from neurosim.kernels.elements import receive_synaptic
 from neurosim.kernels.models import BUILTIN as _KERNELS
@@ -19,7 +20,7 @@ _P3 = _KERNELS[3].Parameters
 _receive_1 = njit(inline="always")(_KERNELS[1].receive)
 
 
-@njit(cache=True, _nrt=False)
+@step_helper
 def update_range(nr, model, row, lo, hi, seed, step, with_current, hoff):
     """Update neurons ``[lo, hi)`` of one segment of model ``model`` for ``step``.
 
@@ -56,7 +57,7 @@ def update_range(nr, model, row, lo, hi, seed, step, with_current, hoff):
             v[k], ge[k], gi[k], ref[k], spiked[k] = _update_3(v[k], ge[k], gi[k], ref[k], i_ext[k], p3, seed, step, k)
 
 
-@njit(cache=True, _nrt=False)
+@step_helper
 def update_piece(nr, model, row, start, stop, stride, seed, step, hoff):
     """Update the neurons ``range(start, stop, stride)`` of one segment (an MPI rank's
     piece of it)."""
@@ -76,7 +77,7 @@ def update_piece(nr, model, row, start, stop, stride, seed, step, hoff):
             v[k], ge[k], gi[k], ref[k], spiked[k] = _update_3(v[k], ge[k], gi[k], ref[k], i_ext[k], p3, seed, step, k)
 
 
-@njit(cache=True, _nrt=False)
+@step_helper
 def apply_slot_dense(nr, slot):
     """Apply slot ``slot`` of the ring buffer to every neuron, segment by segment by
     its model's rule (one loop each, so that each vectorises), and empty it."""
@@ -99,7 +100,7 @@ def apply_slot_dense(nr, slot):
                 inh[k] = 0
 
 
-@njit(cache=True, _nrt=False)
+@step_helper
 def receive_piece(nr, model, exc, inh, start, stop, stride):
     """The same for the neurons ``range(start, stop, stride)`` (an MPI rank's piece)."""
     v, ge, gi, ref, spiked = nr.v, nr.ge, nr.gi, nr.ref, nr.spiked

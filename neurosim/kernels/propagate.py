@@ -8,11 +8,12 @@ sums are exact whatever the order of addition, and every backend agrees bit for
 bit.
 """
 import numpy as np
-from numba import njit
 from numba.extending import register_jitable
 
+from ._jit import step_helper
 
-@njit(cache=True, _nrt=False)
+
+@step_helper
 def propagate_numba(sources, n_sources, step, indptr, target, weight, delay, buffer,
                     touched, n_touched):
     """Scatter the spikes of ``sources[:n_sources]`` into ``buffer`` (in place).
@@ -48,7 +49,7 @@ def propagate_numba(sources, n_sources, step, indptr, target, weight, delay, buf
             buffer[slot, t] = old + weight[q]
 
 
-@njit(cache=True, _nrt=False)
+@step_helper
 def _propagate_undelayed(sources, n_sources, indptr, target, weight, row, touched, n_touched):
     # Every delay is 0 (one slot): the delays are not read and the list's length
     # stays in a register instead of being reloaded after every store.

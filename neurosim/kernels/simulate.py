@@ -21,6 +21,7 @@ from collections import namedtuple
 import numpy as np
 from numba import njit, prange
 
+from ._jit import step_helper
 from ._layout import STREAM_POISSON_GROUP, STREAM_POISSON_INPUT, VAR_SYNAPSE
 from ._model_set import apply_slot_dense, jumps, receive_jump, update_range
 from ._rng import step_key
@@ -67,7 +68,7 @@ class Arrays:
         return engines[name]
 
 
-@njit(cache=True, _nrt=False)
+@step_helper
 def _update_neurons(nr, seed, step, with_current):
     for g in range(nr.seg_lo.size):
         update_range(nr, nr.seg_code[g], nr.seg_prm[g], nr.seg_lo[g], nr.seg_hi[g], seed, step,
@@ -108,7 +109,7 @@ def _pending_input(buffer):
     return touched, n_touched
 
 
-@njit(cache=True, _nrt=False)
+@step_helper
 def _apply_slot(nr, jump, slot, touched, n_touched):
     # Adds the input held in the slot to the synaptic variables and empties it.
     if n_touched[slot] >= touched.shape[1]:
@@ -118,7 +119,7 @@ def _apply_slot(nr, jump, slot, touched, n_touched):
     n_touched[slot] = 0
 
 
-@njit(cache=True, _nrt=False)
+@step_helper
 def _apply_slot_sparse(nr, jump, slot, touched, count):
     # Only the listed entries: the same additions as the dense pass, which adds
     # 0 everywhere else. A neuron whose input jumps on v (``jump[k]``: its model,
@@ -142,7 +143,7 @@ def _apply_slot_sparse(nr, jump, slot, touched, count):
             buf[slot, t] = 0
 
 
-@njit(cache=True, _nrt=False)
+@step_helper
 def _injected_currents(nr, cur, step):
     # i_ext is a copy of i_bias (set by the build) unless time-varying currents exist
     if cur.n_rows.size == 0:
@@ -152,7 +153,7 @@ def _injected_currents(nr, cur, step):
                                        cur.values, cur.n_rows, cur.n_cols, cur.ratio)
 
 
-@njit(cache=True, _nrt=False)
+@step_helper
 def _poisson_drives(nr, drv, seed, step, slot, lo, hi, touched, n_touched, cap):
     # The drives' input to the neurons lo..hi-1 (all of them here, a thread's in
     # simulate_threads), listed in touched[slot] up to cap entries. Without a branch
@@ -179,7 +180,7 @@ def _poisson_drives(nr, drv, seed, step, slot, lo, hi, touched, n_touched, cap):
     n_touched[slot] = listed
 
 
-@njit(cache=True, _nrt=False)
+@step_helper
 def _sources_fire(src, seed, step, n, firing, n_fire, is_local):
     # block by block (kernels.poisson_sources), appending in ascending order. Under MPI
     # every rank walks every block (a draw per block and step) and fires only its own
@@ -198,7 +199,7 @@ def _sources_fire(src, seed, step, n, firing, n_fire, is_local):
     return n_fire
 
 
-@njit(cache=True, _nrt=False)
+@step_helper
 def _sample_states(nr, rec, pl, step):
     for c in range(rec.st_var.size):
         if step % rec.st_every[c] == 0:
@@ -211,7 +212,7 @@ def _sample_states(nr, rec, pl, step):
             rec.st_count[c] += 1
 
 
-@njit(cache=True, _nrt=False)
+@step_helper
 def _sample_synapse(pl, var, k, step):
     if pl is None:      # no plastic synapse, no such column (pruned when compiled)
         return np.nan
@@ -219,7 +220,7 @@ def _sample_synapse(pl, var, k, step):
                           pl.dopamine_integral, pl.window)
 
 
-@njit(cache=True, _nrt=False)
+@step_helper
 def _gather_spikes(spiked, firing):
     # Spikes are rare: test eight flags at once (``spiked`` is padded to a multiple
     # of 8), which makes the scan about 8x faster than one flag at a time.
@@ -304,7 +305,7 @@ def simulate_numba(nr, src, syn, drv, cur, rec, pl, pr, counters, seed, step0, n
     return n_steps
 
 
-@njit(cache=True, _nrt=False)
+@step_helper
 def _record(rec, counters, firing, n_fire, i, step):
     # Two separate loops: merged into one, the spike and the rate recording ran
     # 3-4x slower than both apart (1 us per spike in the balanced binary network).

@@ -29,6 +29,7 @@ from collections import namedtuple
 import numpy as np
 from numba import njit
 
+from ._jit import step_helper
 from ._layout import STREAM_POISSON_INPUT
 from ._model_set import receive_piece, update_piece
 from ._rng import step_key
@@ -47,7 +48,7 @@ Local = namedtuple("Local", "piece_lo piece_hi piece_stride piece_seg is_local s
                             "scan_lo scan_hi")
 
 
-@njit(cache=True, _nrt=False)
+@step_helper
 def _update_piece(nr, model, row, lo, hi, stride, seed, step, hoff):
     # by the segment's model (``_model_set``); unsigned bounds and stride 1 for
     # contiguous pieces, which numba compiles without negative-index handling
@@ -58,7 +59,7 @@ def _update_piece(nr, model, row, lo, hi, stride, seed, step, hoff):
         update_piece(nr, model, row, lo, hi, stride, seed, step, hoff)
 
 
-@njit(cache=True, _nrt=False)
+@step_helper
 def _first_at_or_after(lo, stride, a):
     """Smallest ``k >= a`` of the piece ``range(lo, ., stride)``."""
     if a <= lo:
@@ -66,7 +67,7 @@ def _first_at_or_after(lo, stride, a):
     return lo + ((a - lo + stride - 1) // stride) * stride
 
 
-@njit(cache=True, _nrt=False)
+@step_helper
 def _injected_currents(nr, cur, loc, step):
     if cur.n_rows.size == 0:
         return
@@ -76,7 +77,7 @@ def _injected_currents(nr, cur, loc, step):
                                            cur.values, cur.n_rows, cur.n_cols, cur.ratio)
 
 
-@njit(cache=True, _nrt=False)
+@step_helper
 def _sample_states(nr, rec, loc, step):
     # every rank counts every sample; only the owner writes a value (the others
     # leave 0), so the ranks' buffers add up to the one-process buffer
@@ -89,7 +90,7 @@ def _sample_states(nr, rec, loc, step):
             rec.st_count[c] += 1
 
 
-@njit(cache=True, _nrt=False)
+@step_helper
 def _poisson_drives(nr, drv, loc, seed, step, slot):
     n = nr.v.size
     for d in range(drv.lo.size):
@@ -104,7 +105,7 @@ def _poisson_drives(nr, drv, loc, seed, step, slot):
                 nr.buffer[slot, drv.channel[d] * n + k] += count * drv.weight[d]
 
 
-@njit(cache=True, _nrt=False)
+@step_helper
 def _apply_slot(nr, loc, slot):
     n = nr.v.size
     exc, inh = nr.buffer[slot, :n], nr.buffer[slot, n:]
@@ -117,7 +118,7 @@ def _apply_slot(nr, loc, slot):
             receive_piece(nr, model, exc, inh, lo, hi, stride)
 
 
-@njit(cache=True, _nrt=False)
+@step_helper
 def _deliver(syn, buffer, s, step):
     depth = buffer.shape[0]
     for q in range(syn.indptr[s], syn.indptr[s + 1]):

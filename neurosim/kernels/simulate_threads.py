@@ -32,6 +32,7 @@ from collections import namedtuple
 import numpy as np
 from numba import njit, prange
 
+from ._jit import step_helper
 from ._atomics import (SPINS, atomic_add, atomic_cas, atomic_load, barrier, cpu_yield,
                        seconds_now)
 from ._model_set import jumps, receive_jump, receive_piece, update_range
@@ -187,7 +188,7 @@ def _steps(t, nr, src, drv, cur, rec, own, counters, seed, step0, n_steps, work,
     return n_steps
 
 
-@njit(cache=True, _nrt=False)
+@step_helper
 def _pending_input(buffer, lo, hi, touched, n_touched, cap):
     # the entries of [lo, hi) (both channels) that hold input, per slot, as
     # simulate._pending_input for the whole buffer
@@ -200,7 +201,7 @@ def _pending_input(buffer, lo, hi, touched, n_touched, cap):
                     n_touched[slot] += 1
 
 
-@njit(cache=True, _nrt=False)
+@step_helper
 def _injected_currents(nr, cur, step, lo, hi):
     if cur.n_rows.size == 0:
         return
@@ -209,7 +210,7 @@ def _injected_currents(nr, cur, step, lo, hi):
                                        cur.values, cur.n_rows, cur.n_cols, cur.ratio)
 
 
-@njit(cache=True, _nrt=False)
+@step_helper
 def _sample_states(nr, rec, step, lo, hi):
     # each sample has one owner: the thread of its neuron
     for c in range(rec.st_var.size):
@@ -220,7 +221,7 @@ def _sample_states(nr, rec, step, lo, hi):
             rec.st_count[c] += 1
 
 
-@njit(cache=True, _nrt=False)
+@step_helper
 def _update_neurons(nr, seed, step, with_current, lo, hi):
     for g in range(nr.seg_lo.size):
         a, b = max(lo, nr.seg_lo[g]), min(hi, nr.seg_hi[g])
@@ -229,7 +230,7 @@ def _update_neurons(nr, seed, step, with_current, lo, hi):
                          nr.seg_hoff[g])
 
 
-@njit(cache=True, _nrt=False)
+@step_helper
 def _gather_spikes(spiked, firing, lo, hi):
     # eight flags at a time, as simulate._gather_spikes; the thread's neurons start
     # on a word (lo is a multiple of 8), and only the last thread's end is not one
@@ -244,7 +245,7 @@ def _gather_spikes(spiked, firing, lo, hi):
     return count
 
 
-@njit(cache=True, _nrt=False)
+@step_helper
 def _sources_fire(src, counters, firing, at, n, seed, step):
     """Generators' and Poisson sources' spikes of ``step`` into ``firing`` from ``at``,
     as the serial loop fires them; returns where the list ends."""
@@ -254,7 +255,7 @@ def _sources_fire(src, counters, firing, at, n, seed, step):
     return _serial_sources_fire(src, seed, step, n, firing, at, _ALL_LOCAL)
 
 
-@njit(cache=True, _nrt=False)
+@step_helper
 def _apply_slot(nr, jump, slot, lo, hi, touched, n_touched, cap):
     # the thread's entries of the slot: listed ones, or all when the list is full
     if n_touched[slot] >= cap:
@@ -264,7 +265,7 @@ def _apply_slot(nr, jump, slot, lo, hi, touched, n_touched, cap):
     n_touched[slot] = 0
 
 
-@njit(cache=True, _nrt=False)
+@step_helper
 def _apply_slot_dense(nr, slot, lo, hi):
     n = nr.v.size
     exc, inh = nr.buffer[slot, :n], nr.buffer[slot, n:]
@@ -275,7 +276,7 @@ def _apply_slot_dense(nr, slot, lo, hi):
                           np.uint64(1))
 
 
-@njit(cache=True, _nrt=False)
+@step_helper
 def _apply_slot_sparse(nr, jump, slot, touched, count):
     # as simulate._apply_slot_sparse, with this engine's models: in an engine package
     # for other models an import from simulate resolves to the built-in models' engine
@@ -298,7 +299,7 @@ def _apply_slot_sparse(nr, jump, slot, touched, count):
             buf[slot, e] = 0
 
 
-@njit(cache=True, _nrt=False)
+@step_helper
 def _record(rec, part, i, step, n_rec):
     # simulate._record for one thread's part of the list, from record n_rec on
     for m in range(part.size):
