@@ -17,7 +17,6 @@ import time
 
 from threadpoolctl import threadpool_limits
 
-from circuits.learning import STDPParams
 from circuits.learning_pathway import learned_pathway
 from circuits.pathway import build_pathway
 from circuits.protocol_config import PRESETS
@@ -44,7 +43,7 @@ def main():
         print(f"imprinted circuit (homeostasis included): {time.perf_counter() - t:.1f} s")
         t = time.perf_counter()
         pathway, _ = learned_pathway(cfg["size"], images.training, seed=0, cache=False,
-                                     params=STDPParams(neuron="mcculloch_pitts"), n_jobs=2)
+                                     n_jobs=2)
         print(f"learned circuit (STDP, imprinting, homeostasis): "
               f"{time.perf_counter() - t:.1f} s")
         t = time.perf_counter()

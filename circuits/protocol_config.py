@@ -17,8 +17,8 @@ LEVELS = ("V0", "V3", "V6")
 #: and in the targets' details, its short name, its neuron model, and (``LEARNED``) the
 #: template populations whose features it learns by STDP
 #: (:func:`circuits.learning_pathway.learned_pathway`) instead of imprinting them, with
-#: feature neurons of its own kind (``STDPParams(neuron=...)``: binary units for the
-#: McCulloch-Pitts circuit, LIF neurons for the LIF circuit).
+#: LIF feature neurons for both circuits (binary units learn worse over six seeds:
+#: docs/results/learning.md, "Binary units").
 #: ``lif_learned`` is in no preset (the full protocol's 15 minutes leave no room for it):
 #: ``config={"models": (..., "lif_learned")}``.
 CIRCUIT_KEYS = {"mcculloch_pitts": "circuit MP", "lif": "circuit LIF",

@@ -34,10 +34,8 @@ def _learned_sentence(models):
         return ""
     names = ", ".join(f"`{m}`" for m in learned)
     return (f"A learned circuit ({names}) is the circuit of its neuron model whose V2 "
-            "templates are learned by STDP from the same training images, by feature "
-            "neurons of its own kind (binary units on a binary code for the "
-            "McCulloch-Pitts circuit, LIF neurons on a latency code for the LIF one; "
-            "`circuits.learning_pathway.learned_pathway`; V4 and IT imprinted on the "
+            "templates are learned by STDP from the same training images "
+            "(`circuits.learning_pathway.learned_pathway`; V4 and IT imprinted on the "
             "learned V2, as usual); T6 is also measured on its IT's category units, "
             "trained by reward-modulated STDP (`circuits.learning_pathway.category_units`). ")
 

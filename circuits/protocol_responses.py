@@ -284,14 +284,12 @@ def circuit_pathway(cfg, seed, model, training, first=None, cache_dir=None):
     -------
     circuits.Pathway
     """
-    from .learning import STDPParams
     from .learning_pathway import learned_pathway
     from .pathway import build_pathway
     common = dict(model=NEURON_MODELS[model], seed=seed, n_jobs=cfg["n_jobs"],
                   homeostasis=cfg["homeostasis"])
-    if model in LEARNED:       # its features learned by neurons of its own kind
+    if model in LEARNED:       # features learned by LIF neurons (docs/results/learning.md)
         return learned_pathway(cfg["size"], training, learn=LEARNED[model],
-                               params=STDPParams(neuron=NEURON_MODELS[model]),
                                cache=cache_dir or False, **common)[0]
     state = None if first is None or model == cfg["models"][0] else first.state()
     return build_pathway(cfg["size"], "it", n_threads=1, learned=state,
