@@ -270,9 +270,8 @@ def simulate_numba(nr, src, syn, drv, cur, rec, pl, pr, counters, seed, step0, n
         step = step0 + i
         if counters[1] + worst > rec.spike_i.size:
             return i
-        # A call that passes the named tuples costs ~2 ns per array in them (numba
-        # counts a reference to each, atomically, around the call): ~0.1-0.2 us a
-        # call, so calls with nothing to do are skipped (5 % of COBA 4k's step)
+        # calls with nothing to do are skipped: each still copies the named tuples'
+        # arrays (what a call cost before step_helper: kernels._jit)
         _injected_currents(nr, cur, step)
         if rec.st_var.size:
             _sample_states(nr, rec, pl, step)
