@@ -4,15 +4,17 @@ import warnings
 import numpy as np
 
 from .inputs import CurrentInput, PoissonGroup
+from ._build_plastic import neuron_traces_from_synapses
 from .kernels.plasticity import LEARNING
 
-__all__ = ["take_snapshot", "apply_snapshot", "changeable", "warn_replaced", "CheckpointWarning"]
+__all__ = ["take_snapshot", "apply_snapshot", "upgrade_plastic", "changeable", "warn_replaced", "CheckpointWarning"]
 
 # the state arrays a snapshot copies (the rest is fixed once built)
 MUTABLE_NEURON_FIELDS = ("v", "ge", "gi", "ref", "aux", "i_bias", "i_ext", "spiked", "buffer")
 # ... and of the plastic synapses (prm: the rules' parameters, learning switched on or off)
 MUTABLE_PLASTIC_FIELDS = ("w", "trace", "last", "queue", "queue_n", "prm", "dopamine",
-                          "dopamine_due", "dopamine_integral", "window")
+                          "dopamine_due", "dopamine_integral", "window", "x_pre", "x_post",
+                          "epoch")
 
 
 def take_snapshot(net):
@@ -105,3 +107,17 @@ class CheckpointWarning(UserWarning):
     >>> caught[0].category.__name__
     'CheckpointWarning'
     """
+
+
+def upgrade_plastic(plastic, version, pl, step):
+    """The plastic synapses' arrays of a checkpoint of format ``version`` (read from
+    the file, changed in place) in today's form, for plastic synapses ``pl`` restored at
+    ``step``: the rule rows grew in version 3; version 4 keeps the traces of pair and
+    triplet rules with one delay per neuron, made here from the file's per-synapse
+    traces."""
+    if version == 2 and "prm" in plastic:
+        old = plastic["prm"]
+        plastic["prm"] = np.zeros((old.shape[0], pl.prm.shape[1]))
+        plastic["prm"][:, :old.shape[1]] = old
+    if version in (2, 3) and "trace" in plastic:
+        plastic.update(neuron_traces_from_synapses(pl, plastic["trace"], plastic["last"], step))

@@ -40,13 +40,14 @@ import zipfile
 
 import numpy as np
 
+from ._snapshot import upgrade_plastic
 from ._version import __version__
 
 __all__ = ["CheckpointError", "RecordingError", "save_spikes", "load_spikes", "to_neo",
            "load_recording"]
 
 FORMAT = "neurosim-checkpoint"
-VERSION = 3  # 2: plastic synapses ("plastic/..."); 3: their dopamine; 1 and 2 still read
+VERSION = 4  # 2: plastic synapses; 3: their dopamine; 4: traces per neuron; 1-3 still read
 
 
 class CheckpointError(ValueError):
@@ -284,7 +285,7 @@ def read_checkpoint(path, net):
     if header.get("format") != FORMAT:
         raise CheckpointError(f"{path!r} is not a neurosim checkpoint (format "
                               f"{header.get('format')!r})")
-    if header.get("version") not in (1, 2, VERSION):
+    if header.get("version") not in (1, 2, 3, VERSION):
         raise CheckpointError(f"{path!r} has checkpoint format version {header.get('version')}; "
                               f"this neurosim ({__version__}) reads versions 1 to {VERSION}")
     mine, theirs = fingerprint(net), header.get("fingerprint", {})
@@ -299,10 +300,7 @@ def read_checkpoint(path, net):
             raise CheckpointError(f"{path!r}: state/{k} has shape {v.shape}, the network "
                                   f"{getattr(a.neurons, k).shape}")
     plastic = {k[len("plastic/"):]: v for k, v in content.items() if k.startswith("plastic/")}
-    if header.get("version") == 2 and "prm" in plastic:     # rule rows grew in version 3
-        old = plastic["prm"]
-        plastic["prm"] = np.zeros((old.shape[0], a.plastic.prm.shape[1]))
-        plastic["prm"][:, :old.shape[1]] = old
+    upgrade_plastic(plastic, header.get("version"), a.plastic, int(content["t_step"]))
     for k, v in (plastic or {"w": np.zeros(0)}).items():
         if v.shape != getattr(a.plastic, k).shape:
             raise CheckpointError(f"{path!r}: plastic/{k} has shape {v.shape}, the network "

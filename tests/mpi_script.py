@@ -141,7 +141,8 @@ def plastic():
     synapse), inhibitory ones that depress (Tsodyks-Markram) and Poisson input through
     facilitating synapses that learn by the triplet rule, and excitatory synapses onto
     the inhibitory neurons tagged by reward-modulated STDP whose dopamine comes from
-    Poisson sources: every plasticity rule over the exchange of spikes between ranks."""
+    Poisson sources, and a projection with one delay whose traces are kept per neuron:
+    every plasticity rule over the exchange of spikes between ranks."""
     lif = ns.LIF(tau_m=20 * ms, v_rest=-60 * mV, v_reset=-60 * mV, v_th=-50 * mV,
                  refractory=2 * ms, tau_syn_e=5 * ms, tau_syn_i=10 * ms)
     cells = ns.NeuronGroup(120, lif, v=ns.Uniform(-60 * mV, -50 * mV), name="plastic")
@@ -170,7 +171,15 @@ def plastic():
                ns.Synapses(noise, cells, kind="excitatory", weight=9 * mV, delay=0.5 * ms,
                            connect=ns.FixedProbability(0.3), name="ne", plasticity=(
                                ns.TsodyksMarkram(U=0.5, tau_rec=40 * ms, tau_facil=100 * ms),
-                               triplet))]
+                               triplet)),
+               # one delay: traces per neuron (kernels.neuron_traces), their sources on
+               # every rank
+               ns.Synapses(exc, exc, kind="excitatory", weight=ns.Uniform(0.2 * mV, 1 * mV),
+                           connect=ns.FixedProbability(0.1), delay=1 * ms, name="ee_one_delay",
+                           plasticity=ns.TripletSTDP(
+                               tau_plus=10 * ms, tau_minus=30 * ms, tau_x=100 * ms,
+                               tau_y=120 * ms, a2_plus=0.01, a3_plus=0.02, a2_minus=0.01,
+                               a3_minus=0.001, w_max=2 * mV, pairing="nearest"))]
     spikes = ns.SpikeMonitor(cells)
     return ns.Network(*objects, spikes), {"spikes": spikes}
 

@@ -138,10 +138,14 @@ def test_numba_equals_numpy_oracle():
 
 
 @pytest.mark.brian2
-def test_brian2_gives_the_same_spikes_and_weights():
+@pytest.mark.parametrize("delay", ["heterogeneous", "uniform"])
+def test_brian2_gives_the_same_spikes_and_weights(delay):
+    # one delay for E->E: its traces are kept per neuron (kernels.neuron_traces),
+    # Brian2 keeps them per synapse
     from neurosim.interop.brian2 import to_brian2
-    net, (ee, ne, ie), spikes = _recurrent(seconds=0.3)
+    net, (ee, ne, ie), spikes = _recurrent(**({"delay": 1 * ms} if delay == "uniform" else {}))
     net.build(dt=0.1 * ms, seed=7)
+    assert (net._arrays.plastic.slot[ee._rule_row] >= 0) == (delay == "uniform")
     start = [ee.weight, ne.weight]
     exported = to_brian2(net)
     net.run(300 * ms)
@@ -452,7 +456,8 @@ def test_transmission_after_the_depression():
 
 def _report(seconds=10.0):
     """The 10 s comparisons of docs/validation.md ("Plastic synapses"): Song et al.
-    (2000) and the recurrent network above, neurosim (numba) against Brian2 (numpy
+    (2000) and the recurrent network above, with drawn delays on E->E (traces per
+    synapse) and with one (per neuron), neurosim (numba) against Brian2 (numpy
     target) from the same built network; prints spikes, the first divergence and the
     largest weight difference."""
     import time
@@ -463,7 +468,9 @@ def _report(seconds=10.0):
     print("|---|---|---|---|---|---|---|")
     cases = (("Song et al. 2000: 1000 Poisson inputs, one LIF, STDP", song, 3, 0.6e-3),
              ("recurrent E/I, N = 120: STDP on E->E, triplet + facilitation on input, "
-              "depression on I->all", lambda: _recurrent(seconds=seconds), 7, 3e-3))
+              "depression on I->all", lambda: _recurrent(seconds=seconds), 7, 3e-3),
+             ("the same with one E->E delay (1 ms): its traces per neuron",
+              lambda: _recurrent(delay=1 * ms, seconds=seconds), 7, 3e-3))
     for label, make, seed, w_max in cases:
         made = make()
         net, spikes = made[0], made[-1]

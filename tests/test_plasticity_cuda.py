@@ -6,7 +6,9 @@ One small network holds a projection of each rule, so that the slow simulator ru
 it once per launch mode: pair STDP (all-to-all and additive, nearest-spike and
 multiplicative), TripletSTDP, TsodyksMarkram combined with STDP, short-term
 plasticity alone and RewardSTDP with a dopamine source. Delays are drawn per
-synapse, so that the spikes of one source arrive over several steps.
+synapse, so that the spikes of one source arrive over several steps. A second
+network holds the rules that keep their traces per neuron (one delay per projection,
+``kernels.neuron_traces``) next to one that keeps them per synapse.
 """
 import os
 import sys
@@ -127,3 +129,83 @@ def test_learning_switched_off_and_dopamine_set_between_runs(small_cuda):
     assert np.array_equal(got[0], want[0]) and np.array_equal(got[1], want[1])
     for x, y, name in zip(got[2:], want[2:], ("reward", "dopamine", "triplet")):
         assert_equal_records(np.asarray(x), np.asarray(y), err_msg=name)
+
+
+def _by_neuron_network():
+    """24 LIF neurons and 10 Poisson sources. Pair STDP (all-to-all, additive) among the
+    neurons with no delay and triplet STDP (nearest-spike, multiplicative, transmitting
+    the depressed weight) from the sources with a delay of 2 steps keep their traces
+    per neuron; pair STDP from the same sources, with delays drawn per synapse, keeps
+    them per synapse. Time constants of 0.2-0.6 ms move the traces' origin every 64
+    steps (``neuron_traces.epoch_every``)."""
+    lif = ns.LIF(tau_m=20 * ms, v_rest=-60 * mV, v_reset=-60 * mV, v_th=-50 * mV,
+                 refractory=1 * ms, tau_syn_e=5 * ms, tau_syn_i=10 * ms)
+    cells = ns.NeuronGroup(24, lif, v=ns.Uniform(-54 * mV, -49 * mV), name="cells")
+    noise = ns.PoissonGroup(10, 800 * Hz, name="noise")
+    fast = dict(tau_plus=0.2 * ms, tau_minus=0.3 * ms, a_plus=0.05, a_minus=0.06)
+    rules = {
+        "pair": (cells, 0 * ms, ns.STDP(**fast, w_max=3 * mV)),
+        "triplet": (noise, 0.2 * ms, ns.TripletSTDP(
+            tau_plus=0.2 * ms, tau_minus=0.2 * ms, tau_x=0.4 * ms, tau_y=0.6 * ms,
+            a2_plus=0.05, a3_plus=0.1, a2_minus=0.05, a3_minus=0.05, w_max=5 * mV,
+            pairing="nearest", weight_dependence="multiplicative", transmit_first=False)),
+        "by_synapse": (noise, ns.Uniform(0 * ms, 0.3 * ms), ns.STDP(**fast, w_max=5 * mV)),
+    }
+    syn = {name: ns.Synapses(pre, cells, kind="excitatory", delay=delay, plasticity=rule,
+                             weight=ns.Uniform(0.5 * mV, 2.5 * mV if pre is cells else 4 * mV),
+                             connect=ns.FixedProbability(0.3), name=name)
+           for name, (pre, delay, rule) in rules.items()}
+    variables = {"pair": ["weight", "x_pre", "x_post"], "triplet": ["weight", "r1", "o1", "r2",
+                                                                   "o2"],
+                 "by_synapse": ["x_pre", "x_post"]}
+    monitors = {name: ns.StateMonitor(s, variables[name], record=[0, 3, 7])
+                for name, s in syn.items()}
+    spikes = ns.SpikeMonitor(cells)
+    net = ns.Network(cells, noise, *syn.values(), *monitors.values(), spikes)
+    return net, syn, monitors, spikes
+
+
+def _run_by_neuron(backend, pieces):
+    """Run :func:`_by_neuron_network` in ``pieces`` (steps), the pair rule's learning
+    switched off after the first; returns the spikes, the weights (initial, after the
+    first piece, final), the samples and the neuron traces."""
+    net, syn, monitors, spikes = _by_neuron_network()
+    net.build(dt=0.1 * ms, seed=3)
+    weights = [{name: s.weight.copy() for name, s in syn.items()}]
+    for i, steps in enumerate(pieces):
+        net.run(steps * 0.1 * ms, backend=backend)
+        if i == 0:
+            weights.append({name: s.weight.copy() for name, s in syn.items()})
+            syn["pair"].learning = False
+    weights.append({name: s.weight for name, s in syn.items()})
+    samples = {name: {v: getattr(m, v) for v in m.variables} for name, m in monitors.items()}
+    pl = net._arrays.plastic
+    traces = {"x_pre": pl.x_pre, "x_post": pl.x_post, "epoch": pl.epoch, "slot": pl.slot}
+    return (spikes.i, spikes.steps), weights, samples, traces
+
+
+@pytest.mark.parametrize("mode, pieces", [("fused", (50, 40)), ("per_phase", (40, 30))])
+def test_cuda_gives_numba_neuron_traces(small_cuda, monkeypatch, mode, pieces):
+    # the rules with traces per neuron (kernels.neuron_traces) next to one with traces
+    # per synapse, across moves of the traces' origin, a switch of learning and runs
+    # cut into more pieces on cuda than on numba
+    monkeypatch.setattr(small_cuda, "launch", mode)
+    want = _run_by_neuron("numba", pieces)
+    first, rest = pieces
+    got = _run_by_neuron("cuda", (first, rest // 2, rest - rest // 2))
+    (i, steps), (initial, middle, final), samples, traces = want
+    assert np.array_equal(traces["slot"], [0, 1, -1])       # pair, triplet: per neuron
+    assert traces["epoch"][0] >= traces["epoch"][1] == 64   # the origin moved
+    assert i.size > 15 and np.unique(i).size > 5
+    for name in initial:
+        assert not np.array_equal(middle[name], initial[name]), name
+    assert not np.array_equal(final["triplet"], middle["triplet"])
+    assert np.array_equal(final["pair"], middle["pair"])    # learning switched off
+    assert np.count_nonzero(traces["x_pre"]) and np.count_nonzero(traces["x_post"])
+    assert np.array_equal(got[0][0], i) and np.array_equal(got[0][1], steps)
+    for name in initial:
+        assert_equal_records(got[1][2][name], final[name], err_msg=name)
+        for var, x in samples[name].items():
+            assert_equal_records(got[2][name][var], x, err_msg=f"{name}.{var}")
+    for name in ("x_pre", "x_post", "epoch"):
+        assert_equal_records(got[3][name], traces[name], err_msg=name)

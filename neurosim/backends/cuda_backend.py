@@ -34,10 +34,14 @@ _STATIC = ("seg_hi", "seg_code", "seg_prm", "seg_hoff", "nrn_prm", "i_bias", "in
 _BETWEEN_RUNS = ("p_fire", "thresholds", "i_bias", "weight", "seg_prm", "nrn_prm", "cur_values")
 # the plastic synapses' arrays (kernels.plasticity.Plastic): fixed once built, and the
 # state, copied in and out every chunk like the neurons' (prm only in: learning is
-# switched on and off between runs)
-_PLASTIC_STATIC = ("rule", "pre_ptr", "target", "delay", "col_ptr", "col_syn", "delay_range")
+# switched on and off between runs); the rules with traces per neuron add their slots,
+# rows and column index, and their traces and origin (gain, the step's factors, is
+# scratch on the device)
+_PLASTIC_STATIC = ("rule", "pre_ptr", "target", "delay", "col_ptr", "col_syn", "delay_range",
+                   "slot", "slot_rule", "slot_delay", "slot_base", "row_lo", "row_hi",
+                   "ncol_ptr", "ncol_syn", "ncol_pre")
 _PLASTIC_CHANGING = ("w", "trace", "last", "queue", "queue_n", "dopamine", "dopamine_due",
-                     "dopamine_integral", "window")
+                     "dopamine_integral", "window", "x_pre", "x_post", "epoch")
 # the procedural projections' arrays (kernels.procedural.Procedural without the CPU's
 # scratch sizes: simulate_cuda.ProceduralRows)
 _PROCEDURAL = ("lo", "hi", "row0", "excluded", "k", "code", "m", "add", "p_scale",
@@ -140,6 +144,7 @@ class CudaBackend(Backend):
             cache["fired"] = _cuda.cuda.to_device(np.zeros(src.p_fire.size, dtype=np.bool_))
             cache["spiked"] = _cuda.cuda.to_device(np.zeros(nr.v.size, dtype=np.bool_))
             cache["fire_list"] = _cuda.cuda.device_array((2, n_src), dtype=np.int64)
+            cache["pl_gain"] = _cuda.cuda.to_device(pl.gain)
             arrays._cuda = cache
         return dict(cache)
 

@@ -50,6 +50,7 @@ from ..monitors import RateMonitor, SpikeMonitor, StateMonitor
 from ..synapses import Synapses
 from ..units import second
 from ..kernels.plasticity import STP_R, STP_U
+from ..kernels.plasticity_numpy import sample_plastic_numpy
 from ._brian2_models import Brian2ExportError, _model_spec
 from ._brian2_random import _async_updates, _native_drive, _realise_poisson, _realised_drives
 from ._brian2_recordings import RateRecording, SpikeRecording, StateRecording
@@ -294,7 +295,8 @@ class Brian2Export:
                    j=np.asarray(s.j + s.target.start, dtype=np.int64))
         bs.w_[:] = s.weight
         if s.plasticity is not None:
-            _set_plastic_state(bs, s, self.network._arrays.plastic, self.dt)
+            _set_plastic_state(bs, s, self.network._arrays.plastic, self.dt,
+                               self.network.t_step)
         if not homogeneous:
             bs.delay[:] = delays * b2.second
         self.synapses[s] = bs
@@ -447,8 +449,10 @@ def _synapse_monitor(export, m):
                            record=np.asarray(m.record), when="start", **kw)
 
 
-def _set_plastic_state(bs, s, pl, dt):
-    """The traces of ``s``'s plastic synapses as they are now (rested after a build)."""
+def _set_plastic_state(bs, s, pl, dt, step):
+    """The traces of ``s``'s plastic synapses as they are now (rested after a build).
+    Traces kept per neuron are given to each synapse as they are at ``step``, its last
+    update."""
     short, long = s._rules
     rows = {}
     if long is not None:
@@ -460,6 +464,11 @@ def _set_plastic_state(bs, s, pl, dt):
         if short.tau_facil > 0:
             rows["u"] = STP_U
     q = s._positions
+    if pl.slot[s._rule_row] >= 0:
+        for name, row in rows.items():
+            getattr(bs, name)[:] = sample_plastic_numpy(np.full(q.size, 1 + row), q, step, pl)
+        bs.lastupdate_[:] = step * dt
+        return
     for name, row in rows.items():
         getattr(bs, name)[:] = pl.trace[row, q]
     bs.lastupdate_[:] = pl.last[q] * dt

@@ -35,6 +35,11 @@ such synapses are brought up to date and the sum starts again. Dopamine spikes
 The two rules are plain functions of one synapse (element functions), compiled
 with ``inline="always"`` into the CPU loop; :func:`plasticity_step_numpy` is the
 vectorised oracle.
+
+Pair and triplet rules without short-term plasticity whose synapses share one delay
+keep their traces per neuron instead (:mod:`neurosim.kernels.neuron_traces`, "slots"):
+their synapses' rows of ``trace`` and ``last`` are not used, and the step hands them to
+``arrive_by_neuron`` and ``post_by_neuron``.
 """
 import math
 from collections import namedtuple
@@ -43,27 +48,32 @@ import numpy as np
 from numba import njit
 from numba.extending import register_jitable
 
+from ._jit import step_helper
 from ._layout import FIXED_SCALE
-
-# the columns of a projection's parameter row (filled by neurosim.plasticity's rules)
-(KIND, TAU_PLUS, TAU_MINUS, TAU_X, TAU_Y, A_PLUS, A_MINUS, A3_PLUS, A3_MINUS, W_MIN, W_MAX,
- NEAREST, MULTIPLICATIVE, LEARNING, DT, STP, U, TAU_REC, TAU_FACIL, TRANSMIT_LAST,
- TAU_C, DECAY_D, GAIN_D, GAIN_BASELINE, D_JUMP, D_DELAY, D_LO, D_HI) = range(28)
-N_RULE_PARAMS = 28
-# KIND: which long-term rule changes the weights
-NO_LEARNING, PAIR, TRIPLET, REWARD = 0, 1, 2, 3
-R1, O1, R2, O2, STP_U, STP_R = range(6)
-ELIG = R2           # reward-modulated STDP has no triplet traces: its eligibility is here
+from .neuron_traces import (advance_epoch, arrive_by_neuron, post_by_neuron,
+                            sample_neuron_trace)
+# the rule rows' columns and the trace rows, re-exported for the engines
+from .plasticity_rows import (  # noqa: F401
+    A3_MINUS, A3_PLUS, A_MINUS, A_PLUS, D_DELAY, D_HI, D_JUMP, D_LO, DECAY_D, DT, ELIG,
+    GAIN_BASELINE, GAIN_D, KIND, LEARNING, MULTIPLICATIVE, N_RULE_PARAMS, NEAREST, NO_LEARNING,
+    O1, O2, PAIR, R1, R2, REWARD, STP, STP_R, STP_U, TAU_C, TAU_FACIL, TAU_MINUS, TAU_PLUS,
+    TAU_REC, TAU_X, TAU_Y, TRANSMIT_LAST, TRIPLET, U, W_MAX, W_MIN)
 
 # prm: a row per plastic projection; rule: its row per synapse; target: channel * n +
 # neuron; queue[slot, :queue_n[slot]]: the plastic sources that fired at a step;
 # delay_range: the smallest and the largest delay of a plastic synapse (steps);
 # dopamine: each projection's level d (1/s); dopamine_due[r, step % depth]: jumps of d
 # due at a step; dopamine_integral[r, k]: the window's running sum (above), with one
-# column when no rule is reward-modulated; window: the step the window began
+# column when no rule is reward-modulated; window: the step the window began. The rest
+# are the rules with traces per neuron (kernels.neuron_traces): slot[rule] (-1: traces
+# per synapse), each slot's rule, delay and target channel offset, the traces x_pre and
+# x_post, their origin epoch = [step, steps between moves], the step's factors gain;
+# each slot's synapses from source s lie in row_lo[slot, s]:row_hi[slot, s], those onto
+# neuron j are ncol_syn[ncol_ptr[slot, j]:ncol_ptr[slot, j + 1]] (sources ncol_pre)
 Plastic = namedtuple("Plastic", "prm rule pre_ptr target delay w trace last col_ptr col_syn "
                                 "queue queue_n delay_range dopamine dopamine_due "
-                                "dopamine_integral window")
+                                "dopamine_integral window slot slot_rule slot_delay slot_base "
+                                "x_pre x_post epoch gain row_lo row_hi ncol_ptr ncol_syn ncol_pre")
 
 
 @register_jitable
@@ -233,6 +243,20 @@ def sample_plastic(code, q, step, w, trace, last, prm, rule, integral, window):
     return _decay(trace[row, q], elapsed, tau)
 
 
+@step_helper
+def sample_synapse(pl, code, q, step):
+    """:func:`sample_plastic` of synapse ``q``, its traces read from its neurons where
+    its rule keeps them per neuron."""
+    r = pl.rule[q]
+    k = pl.slot[r]
+    if k >= 0 and code > 0:
+        pre = np.searchsorted(pl.pre_ptr, q, side="right") - 1
+        return sample_neuron_trace(code - 1, pre, pl.target[q] - pl.slot_base[k], k, step,
+                                   pl.prm, r, pl.x_pre, pl.x_post, pl.epoch)
+    return sample_plastic(code, q, step, pl.w, pl.trace, pl.last, pl.prm, r,
+                          pl.dopamine_integral, pl.window)
+
+
 on_pre = njit(cache=True, inline="always")(_on_pre)
 on_post = njit(cache=True, inline="always")(_on_post)
 
@@ -246,7 +270,19 @@ def empty_plastic(n_total):
                    col_syn=np.zeros(0, np.int64), queue=np.zeros((1, 1), np.int64),
                    queue_n=np.zeros(1, np.int64), delay_range=np.zeros(2, np.int64),
                    dopamine=np.zeros(0), dopamine_due=np.zeros((0, 1)),
-                   dopamine_integral=np.zeros((0, 1)), window=np.zeros(1, np.int64))
+                   dopamine_integral=np.zeros((0, 1)), window=np.zeros(1, np.int64),
+                   **no_neuron_traces(n_total, n_total, 0))
+
+
+def no_neuron_traces(n_total, n, n_rules):
+    """The neuron-trace fields of plastic synapses that keep every trace per synapse."""
+    return dict(slot=np.full(n_rules, -1, np.int64), slot_rule=np.zeros(0, np.int64),
+                slot_delay=np.zeros(0, np.int64), slot_base=np.zeros(0, np.int64),
+                x_pre=np.zeros((1, 0, n_total)), x_post=np.zeros((1, 0, n)),
+                epoch=np.array([0, 1 << 62], np.int64), gain=np.zeros((0, 4, 2)),
+                row_lo=np.zeros((0, n_total), np.int64), row_hi=np.zeros((0, n_total), np.int64),
+                ncol_ptr=np.zeros((0, n + 1), np.int64), ncol_syn=np.zeros(0, np.int64),
+                ncol_pre=np.zeros(0, np.int64))
 
 
 @njit(cache=True)
@@ -304,8 +340,10 @@ BATCH = 64
 def plasticity_step(pl, firing, n_fire, n, step, buffer, slot, touched, n_touched):
     """The plastic synapses' part of a step, after the static deliveries: queue this
     step's firing sources, let every spike that arrives now act (transmission into
-    ``buffer[slot]``, then :func:`_on_pre`), then the postsynaptic spikes
-    (:func:`_on_post`); with reward-modulated rules, the dopamine around them."""
+    ``buffer[slot]``, then :func:`_on_pre`, or for the rules with traces per neuron
+    ``neuron_traces.arrive_by_neuron``), then the postsynaptic spikes (:func:`_on_post`,
+    ``neuron_traces.post_by_neuron``); with reward-modulated rules, the dopamine around
+    them."""
     if pl.w.size == 0:
         return
     reward = pl.dopamine_integral.shape[1] > 1
@@ -320,28 +358,37 @@ def plasticity_step(pl, firing, n_fire, n, step, buffer, slot, touched, n_touche
             pl.queue[now, count] = s
             count += 1
     pl.queue_n[now] = count
+    slots = pl.slot_rule.size
+    if slots:
+        advance_epoch(step, pl.epoch, pl.slot_rule, pl.prm, pl.x_pre, pl.x_post, pl.gain)
     sent = np.empty(BATCH)
-    for d in range(pl.delay_range[0], pl.delay_range[1] + 1):
-        e = now - d
-        if e < 0:
-            e += depth
-        for m in range(pl.queue_n[e]):
-            s = pl.queue[e, m]
-            q = pl.pre_ptr[s]
-            end = pl.pre_ptr[s + 1]
-            while q < end and pl.delay[q] < d:      # a row is sorted by delay
-                q += 1
-            while q < end and pl.delay[q] == d:
-                q = _arrive(pl, q, end, d, step, buffer, slot, touched, n_touched, sent)
+    if slots < pl.prm.shape[0]:             # some rules keep their traces per synapse
+        for d in range(pl.delay_range[0], pl.delay_range[1] + 1):
+            e = now - d
+            if e < 0:
+                e += depth
+            for m in range(pl.queue_n[e]):
+                s = pl.queue[e, m]
+                q = pl.pre_ptr[s]
+                end = pl.pre_ptr[s + 1]
+                while q < end and pl.delay[q] < d:      # a row is sorted by delay
+                    q += 1
+                while q < end and pl.delay[q] == d:
+                    q = _arrive(pl, q, end, d, step, buffer, slot, touched, n_touched, sent)
+    for k in range(slots):
+        arrive_by_neuron(pl, k, now, buffer, slot, touched, n_touched)
     rows = pl.trace.shape[0]
     w, last = np.empty(BATCH), np.empty(BATCH, np.int64)
     trace, rule = np.empty((rows, BATCH)), np.empty(BATCH, np.int32)
-    for m in range(n_fire):
-        k = firing[m]
-        if k < n:
-            for c in range(pl.col_ptr[k], pl.col_ptr[k + 1], BATCH):
-                _post_batch(pl, c, min(c + BATCH, pl.col_ptr[k + 1]), step, w, last, trace,
-                            rule)
+    if pl.col_syn.size:
+        for m in range(n_fire):
+            k = firing[m]
+            if k < n:
+                for c in range(pl.col_ptr[k], pl.col_ptr[k + 1], BATCH):
+                    _post_batch(pl, c, min(c + BATCH, pl.col_ptr[k + 1]), step, w, last,
+                                trace, rule)
+    for k in range(slots):
+        post_by_neuron(pl, k, firing, n_fire, n)
     if reward:
         _dopamine_advance(pl, firing, n_fire, step)
 
@@ -349,11 +396,16 @@ def plasticity_step(pl, firing, n_fire, n, step, buffer, slot, touched, n_touche
 @njit(cache=True, inline="always")
 def _arrive(pl, q, end, d, step, buffer, slot, touched, n_touched, sent):
     """Up to ``BATCH`` synapses from ``q`` on with delay ``d`` act (:func:`_on_pre`),
-    then their efficacies enter the buffer; returns the next synapse."""
+    then their efficacies enter the buffer; returns the next synapse. Synapses whose
+    rule keeps its traces per neuron send nothing here (``arrive_by_neuron``)."""
     k = 0
     while q < end and k < BATCH and pl.delay[q] == d:
-        sent[k] = on_pre(q, step, pl.w, pl.trace, pl.last, pl.prm, pl.rule[q],
-                         pl.dopamine_integral, pl.window)
+        r = pl.rule[q]
+        if pl.slot[r] >= 0:
+            sent[k] = 0.0
+        else:
+            sent[k] = on_pre(q, step, pl.w, pl.trace, pl.last, pl.prm, r,
+                             pl.dopamine_integral, pl.window)
         q += 1
         k += 1
     cap = touched.shape[1]

@@ -7,6 +7,7 @@ import math
 import numpy as np
 
 from ._layout import FIXED_SCALE
+from .neuron_traces import G_O1, G_O2, G_R1, G_R2, TAUS, DOWN, UP
 from .plasticity import (A3_MINUS, A3_PLUS, A_MINUS, A_PLUS, DECAY_D, DT, ELIG, GAIN_BASELINE,
                          GAIN_D, KIND, LEARNING, MULTIPLICATIVE, NEAREST, NO_LEARNING, O1, O2,
                          R1, R2, REWARD, STP, STP_R, STP_U, TAU_C, TAU_FACIL, TAU_MINUS,
@@ -199,19 +200,94 @@ def plasticity_step_numpy(pl, firing, n, step, buffer, slot):
     fired = firing[pl.pre_ptr[firing + 1] > pl.pre_ptr[firing]]
     pl.queue[now, :fired.size] = fired
     pl.queue_n[now] = fired.size
+    if pl.slot_rule.size:
+        _advance_epoch_numpy(pl, step)
     for d in range(pl.delay_range[0], pl.delay_range[1] + 1):
         srcs = pl.queue[(now - d) % depth, :pl.queue_n[(now - d) % depth]]
         q = _ranges(pl.pre_ptr[srcs], pl.pre_ptr[srcs + 1])
-        q = q[pl.delay[q] == d]         # a synapse arrives at most once per step
+        q = q[(pl.delay[q] == d) & (pl.slot[pl.rule[q]] < 0)]   # each arrives once a step
         if q.size:
             sent = _arrive_numpy(pl, q, step)
             np.add.at(buffer[slot], pl.target[q], np.rint(sent * FIXED_SCALE).astype(np.int64))
+    for k, d in enumerate(pl.slot_delay.tolist()):
+        e = (now - d) % depth
+        srcs = pl.queue[e, :pl.queue_n[e]]
+        q = _ranges(pl.row_lo[k, srcs], pl.row_hi[k, srcs])
+        src = np.repeat(srcs, pl.row_hi[k, srcs] - pl.row_lo[k, srcs])
+        if q.size:
+            sent = pre_events_numpy(pl, k, q, src)
+            np.add.at(buffer[slot], pl.target[q], np.rint(sent * FIXED_SCALE).astype(np.int64))
+        jumps_numpy(pl.x_pre, k, srcs, pl.prm[pl.slot_rule[k]], pl.gain[k, [G_R1, G_R2], UP])
     post = firing[firing < n]
     q = pl.col_syn[_ranges(pl.col_ptr[post], pl.col_ptr[post + 1])]
     if q.size:
         _post_numpy(pl, q, step)
+    for k in range(pl.slot_rule.size):
+        c = _ranges(pl.ncol_ptr[k, post], pl.ncol_ptr[k, post + 1])
+        if c.size:
+            post_events_numpy(pl, k, c, np.repeat(post, pl.ncol_ptr[k, post + 1]
+                                                  - pl.ncol_ptr[k, post]))
+        jumps_numpy(pl.x_post, k, post, pl.prm[pl.slot_rule[k]], pl.gain[k, [G_O1, G_O2], UP])
     if reward:
         _dopamine_advance_numpy(pl, firing, step)
+
+
+def _advance_epoch_numpy(pl, step):
+    """:func:`neuron_traces.advance_epoch`."""
+    start, every = pl.epoch.tolist()
+    if step - start >= every:
+        for k, r in enumerate(pl.slot_rule.tolist()):
+            p = pl.prm[r]
+            elapsed = step * p[DT] - start * p[DT]
+            for row in range(pl.x_pre.shape[0]):
+                if p[TAUS[2 * row]] > 0.0:
+                    pl.x_pre[row, k] *= math.exp(-elapsed / p[TAUS[2 * row]])
+                    pl.x_post[row, k] *= math.exp(-elapsed / p[TAUS[2 * row + 1]])
+        pl.epoch[0] = start = step
+    for k, r in enumerate(pl.slot_rule.tolist()):
+        p = pl.prm[r]
+        elapsed = step * p[DT] - start * p[DT]
+        for g, col in enumerate(TAUS):
+            if p[col] > 0.0:
+                pl.gain[k, g] = math.exp(-elapsed / p[col]), math.exp(elapsed / p[col])
+
+
+def pre_events_numpy(pl, k, q, src):
+    """:func:`neuron_traces.depress` at the synapses ``q`` of slot ``k`` from sources
+    ``src``: returns what they transmit."""
+    p = pl.prm[pl.slot_rule[k]]
+    before = pl.w[q]
+    o1 = pl.x_post[0, k, pl.target[q] - pl.slot_base[k]] * pl.gain[k, G_O1, DOWN]
+    amount = p[A_MINUS]
+    if p[KIND] == TRIPLET:
+        amount = amount + p[A3_MINUS] * (pl.x_pre[1, k, src] * pl.gain[k, G_R2, DOWN])
+    span = before - p[W_MIN] if p[MULTIPLICATIVE] != 0.0 else p[W_MAX] - p[W_MIN]
+    pl.w[q] = np.minimum(np.maximum(before - p[LEARNING] * amount * span * o1, p[W_MIN]),
+                         p[W_MAX])
+    return pl.w[q] if p[TRANSMIT_LAST] != 0.0 else before
+
+
+def post_events_numpy(pl, k, c, post):
+    """:func:`neuron_traces.potentiate` for the column entries ``c`` of slot ``k``
+    (targets ``post``)."""
+    p = pl.prm[pl.slot_rule[k]]
+    q = pl.ncol_syn[c]
+    r1 = pl.x_pre[0, k, pl.ncol_pre[c]] * pl.gain[k, G_R1, DOWN]
+    amount = p[A_PLUS]
+    if p[KIND] == TRIPLET:
+        amount = amount + p[A3_PLUS] * (pl.x_post[1, k, post] * pl.gain[k, G_O2, DOWN])
+    w = pl.w[q]
+    span = p[W_MAX] - w if p[MULTIPLICATIVE] != 0.0 else p[W_MAX] - p[W_MIN]
+    pl.w[q] = np.minimum(np.maximum(w + p[LEARNING] * amount * span * r1, p[W_MIN]),
+                         p[W_MAX])
+
+
+def jumps_numpy(x, k, neurons, p, up):
+    """:func:`neuron_traces.jump_pre` / ``jump_post`` of ``neurons`` (each once) in
+    rows ``x[:, k]`` (``up``: the step's factors of the two rows)."""
+    rows = x.shape[0] if p[KIND] == TRIPLET else 1
+    for row in range(rows):
+        x[row, k, neurons] = up[row] if p[NEAREST] != 0.0 else x[row, k, neurons] + up[row]
 
 
 def sample_plastic_numpy(codes, q, step, pl):
@@ -237,7 +313,24 @@ def sample_plastic_numpy(codes, q, step, pl):
             out[c] = _recover_numpy(x, elapsed[c], p[TAU_REC][c])
         else:
             out[c] = _decay_numpy(x, elapsed[c], p[taus[row]][c])
+    by_neuron = (pl.slot[pl.rule[q]] >= 0) & (codes > 0)
+    if by_neuron.any():
+        out[by_neuron] = _sample_neuron_traces_numpy(codes[by_neuron] - 1, q[by_neuron],
+                                                     step, pl)
     return out
+
+
+def _sample_neuron_traces_numpy(rows, q, step, pl):
+    """:func:`neuron_traces.sample_neuron_trace` of trace ``rows`` of synapses ``q``."""
+    r = pl.rule[q]
+    k, p = pl.slot[r], pl.prm[r].T
+    pre = np.searchsorted(pl.pre_ptr, q, side="right") - 1
+    post = pl.target[q] - pl.slot_base[k]
+    tau = p[np.array(TAUS)[rows], np.arange(q.size)]
+    factor = _exp_numpy(-(step * p[DT] - pl.epoch[0] * p[DT]) / tau)
+    value = np.where(rows % 2 == 0, pl.x_pre[rows // 2 % pl.x_pre.shape[0], k, pre],
+                     pl.x_post[rows // 2 % pl.x_post.shape[0], k, post])
+    return value * factor
 
 
 def _ranges(starts, stops):

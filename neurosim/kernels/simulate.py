@@ -25,7 +25,7 @@ from ._jit import step_helper
 from ._layout import STREAM_POISSON_GROUP, STREAM_POISSON_INPUT, VAR_SYNAPSE
 from ._model_set import apply_slot_dense, jumps, receive_jump, update_range
 from ._rng import step_key
-from .plasticity import plasticity_step, sample_plastic
+from .plasticity import plasticity_step, sample_synapse
 from .elements import drive_events, injected_current, next_source, receive_synaptic, sample
 from .procedural import deliver_procedural
 from .propagate import propagate_numba
@@ -216,8 +216,7 @@ def _sample_states(nr, rec, pl, step):
 def _sample_synapse(pl, var, k, step):
     if pl is None:      # no plastic synapse, no such column (pruned when compiled)
         return np.nan
-    return sample_plastic(var, k, step, pl.w, pl.trace, pl.last, pl.prm, pl.rule[k],
-                          pl.dopamine_integral, pl.window)
+    return sample_synapse(pl, var, k, step)
 
 
 @step_helper

@@ -26,7 +26,9 @@ thread that then samples and updates that neuron, so a step needs two grid-wide
 barriers and no more. Plastic synapses (``plasticity_cuda``) add their parts to
 *fire* and *deliver* and two phases of their own after *deliver*, **pre** (the
 spikes that arrive now) and **post** (the neurons' spikes), each behind a barrier:
-four a step in a network with plastic synapses. Two launch modes run the phases:
+four a step in a network with plastic synapses, and a fifth, **jump** (the traces
+kept per neuron that *pre* and *post* read as they were), where some rules keep
+their traces per neuron. Two launch modes run the phases:
 
 * ``steps_fused_cuda``: one cooperative launch runs many steps, with a grid-wide
   barrier (``cuda.cg.this_grid().sync()``) between phases and as many blocks as the
@@ -260,6 +262,10 @@ if cuda is not None:
                                      dl, pl)
 
     @cuda.jit
+    def _jump_kernel(step, n, dl, pl):
+        plasticity_cuda.plastic_jump(cuda.grid(1), cuda.gridsize(1), step, step % 2, n, dl, pl)
+
+    @cuda.jit
     def _apply_kernel(step, seed, nr, drv, buffer):
         _apply_phase(cuda.grid(1), cuda.gridsize(1), step, seed, nr, drv, buffer)
 
@@ -272,6 +278,7 @@ if cuda is not None:
         t, width = cuda.grid(1), cuda.gridsize(1)
         n = nr.v.size
         plastic = pl.w.size > 0     # the same in every thread: all meet the extra barriers
+        by_neuron = plastic and pl.slot_rule.size > 0
         _flag_generators(t, width, n, src, gen_ptr[0], gen_ptr[1])
         grid.sync()
         for i in range(n_steps):
@@ -286,6 +293,9 @@ if cuda is not None:
                 plasticity_cuda.plastic_pre(t, width, pgroup, step, step % 2, dl, pl)
                 grid.sync()
                 plasticity_cuda.plastic_post(t, width, pgroup, step, step % 2, n, dl, pl)
+            if by_neuron:           # neuron traces jump once pre and post have read them
+                grid.sync()
+                plasticity_cuda.plastic_jump(t, width, step, step % 2, n, dl, pl)
             if i + 1 < n_steps:
                 _flag_generators(t, width, n, src, gen_ptr[i + 1], gen_ptr[i + 2])
             grid.sync()
@@ -310,6 +320,8 @@ def step_cuda(d, seed, step, row, gen_lo, gen_hi, blocks, threads, group, pgroup
     if pl.w.size:
         _pre_kernel[blocks(pl.queue.shape[1]), threads](pgroup, step, dl, pl)
         _post_kernel[blocks(n), threads](pgroup, step, n, dl, pl)
+        if pl.slot_rule.size:
+            _jump_kernel[blocks(n), threads](step, n, dl, pl)
     _apply_kernel[blocks(n), threads](step, seed, nr, drv, dl.buffer)
 
 

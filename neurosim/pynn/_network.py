@@ -30,6 +30,9 @@ from pyNN import errors
 from pyNN.standardmodels.synapses import AdditiveWeightDependence, TsodyksMarkramSynapse
 
 import neurosim as ns
+from neurosim._build_plastic import neuron_traces_from_synapses
+from neurosim.kernels.plasticity import KIND, TRIPLET
+from neurosim.kernels.plasticity_numpy import sample_plastic_numpy
 from neurosim.units import Hz, mV, ms, nA, nF, second, uS, volt
 
 from .standardmodels import cells
@@ -385,6 +388,7 @@ class Engine:
             return
         before, now = previous._positions(), self._positions()
         rows = min(old.trace.shape[0], new.trace.shape[0])
+        t, known = self.state.t_step, np.zeros(new.w.size, dtype=bool)
         for prj, where in now.items():
             was = before.get(prj)
             if was is None or was.size != where.size:
@@ -393,9 +397,19 @@ class Engine:
             a, b = was[both], where[both]
             new.trace[:rows, b] = old.trace[:rows, a]
             new.last[b] = old.last[a]
+            _traces_of_neurons_to_synapses(old, a, new, b, t)
+            known[b] = True
             if prj.plastic and prj._synced is not None:
                 kept = (prj._weight == prj._synced)[both]     # not set by the user since
                 new.w[b[kept]] = old.w[a[kept]]
+        if new.slot_rule.size:      # then the traces kept per neuron
+            same = all(getattr(old, f).shape == getattr(new, f).shape
+                       and np.array_equal(getattr(old, f), getattr(new, f))
+                       for f in ("slot", "slot_rule", "row_lo", "row_hi"))
+            fields = ({f: getattr(old, f) for f in ("x_pre", "x_post", "epoch")} if same
+                      else neuron_traces_from_synapses(new, new.trace, new.last, t, known))
+            for name, value in fields.items():
+                getattr(new, name)[...] = value
         # the ring of firing plastic sources: the spikes of the last steps still arrive
         t, d_old, d_new = self.state.t_step, old.queue.shape[0], new.queue.shape[0]
         has = new.pre_ptr[1:] > new.pre_ptr[:-1]
@@ -492,3 +506,17 @@ class Engine:
         """The values of ``variable`` now, for the neurons ``idx`` of ``pop`` (PyNN units)."""
         x = self.net.get_state(self.groups[pop], NS_VARIABLES[variable])[idx]
         return x / np.broadcast_to(scale_to_ns(pop, variable), pop.size)[idx]
+
+
+def _traces_of_neurons_to_synapses(old, a, new, b, step):
+    """Synapses ``a`` of ``old`` whose traces are kept per neuron give them, as they are
+    at ``step``, to synapses ``b`` of ``new`` (rows of ``new.trace``, last update
+    ``step``)."""
+    by_neuron = old.slot[old.rule[a]] >= 0
+    a, b = a[by_neuron], b[by_neuron]
+    triplet = old.prm[old.rule[a], KIND] == TRIPLET
+    for row in range(min(4, new.trace.shape[0])):
+        take = triplet if row >= 2 else np.ones(a.size, dtype=bool)
+        new.trace[row, b[take]] = sample_plastic_numpy(np.full(take.sum(), 1 + row), a[take],
+                                                       step, old)
+    new.last[b] = step

@@ -74,7 +74,8 @@ def _plastic(rng):
                      queue_n=np.zeros(DEPTH, np.int64),
                      delay_range=np.array([0, DEPTH - 1], np.int64),
                      dopamine=np.array([0.0, 0.0, 0.0, 25.0]), dopamine_due=due,
-                     dopamine_integral=integral, window=np.array([START], np.int64))
+                     dopamine_integral=integral, window=np.array([START], np.int64),
+                     **K.no_neuron_traces(n_total, N, 4))
 
 
 def _copy(pl):

@@ -12,11 +12,12 @@ TAU_PLUS, TAU_MINUS, A_PLUS, A_MINUS = 16.8, 33.7, 0.05, 0.03
 
 
 def stdp_network(sim, duration=300.0, n_in=10, w_high=0.5, kick=3.0, i_offset=0.6,
-                 tau_refrac=2.0, a_minus=A_MINUS,
+                 tau_refrac=2.0, a_minus=A_MINUS, delay=None,
                  **setup):
     """Run the network; returns (weights before, weights after, in the order of the
     (pre, post) pairs; spikes as sorted (cell, time); input spike times; the
-    connections (pre, post, weight, delay))."""
+    connections (pre, post, weight, delay)). ``delay`` (ms): one delay for every plastic
+    connection instead of drawn ones."""
     rng = np.random.default_rng(7)
     sim.setup(timestep=0.1, min_delay=0.1, **setup)
     n_out = 3
@@ -33,6 +34,8 @@ def stdp_network(sim, duration=300.0, n_in=10, w_high=0.5, kick=3.0, i_offset=0.
                    sim.StaticSynapse(weight=kick, delay=0.5))
     pairs = [(i, j, float(rng.uniform(0.1, w_high)), float(np.round(rng.uniform(0.1, 3.0), 1)))
              for i in range(n_in) for j in range(n_out)]
+    if delay is not None:
+        pairs = [(i, j, w, delay) for i, j, w, _ in pairs]
     stdp = sim.STDPMechanism(
         timing_dependence=sim.SpikePairRule(tau_plus=TAU_PLUS, tau_minus=TAU_MINUS,
                                             A_plus=A_PLUS, A_minus=a_minus),

@@ -72,7 +72,7 @@ def test_same_as_pynn_brian2(a_minus):
     assert np.max(np.abs(w1 - v1) / v1) < 1e-9
 
 
-def _two_runs(sim, change):
+def _two_runs(sim, change, **kw):
     """The STDP network of ``stdp_script`` run as 150 + 150 ms, ``change`` between."""
     import stdp_script
     real_run = sim.run
@@ -84,17 +84,20 @@ def _two_runs(sim, change):
 
     sim.run = split_run
     try:
-        return stdp_script.stdp_network(sim, backend="numba")
+        return stdp_script.stdp_network(sim, backend="numba", **kw)
     finally:
         sim.run = real_run
 
 
-def test_weights_and_traces_survive_a_rebuild():
+@pytest.mark.parametrize("delay", [None, 1.0])
+def test_weights_and_traces_survive_a_rebuild(delay):
+    # drawn delays: traces per synapse; one delay: per neuron (kernels.neuron_traces)
     import neurosim.pynn as sim
-    w0, w1, spikes, *_ = stdp_network(sim, backend="numba")
+    w0, w1, spikes, *_ = stdp_network(sim, backend="numba", delay=delay)
+    assert not np.array_equal(w0, w1) and len(spikes) > 10
     from neurosim.pynn.simulator import state
     # what a change of parameters or recordings does: rebuild the neurosim network
-    v0, v1, spikes2, *_ = _two_runs(sim, lambda s: state.mark_stale())
+    v0, v1, spikes2, *_ = _two_runs(sim, lambda s: state.mark_stale(), delay=delay)
     assert spikes2 == spikes
     assert np.array_equal(v1, w1)
 
