@@ -110,7 +110,12 @@ def _neuron_trace_fields(projections, prm, slot, n, n_total, dt, pre, post, rule
     for k, r in enumerate(chosen):
         mine = rule == r
         q = np.flatnonzero(mine)        # sorted by source: each row is one run
-        # a source's synapses of one rule and one delay lie together in its row
+        # a source's synapses of one rule and one delay lie together in its row (rows
+        # sorted by delay, stably, and the projections concatenated in rule order)
+        same_source = pre[q][1:] == pre[q][:-1]
+        if not np.all(np.diff(q)[same_source] == 1):    # pragma: no cover - a bug
+            raise RuntimeError(f"{projections[r].name}: its synapses of one source are "
+                               "not contiguous in the plastic order")
         first = np.unique(pre[q], return_index=True)
         row_lo[k, first[0]] = q[first[1]]
         row_hi[k, first[0]] = row_lo[k, first[0]] + np.bincount(pre[q])[first[0]]
