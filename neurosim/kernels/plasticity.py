@@ -374,7 +374,12 @@ def plasticity_step(pl, firing, n_fire, n, step, buffer, slot, touched, n_touche
                 while q < end and pl.delay[q] < d:      # a row is sorted by delay
                     q += 1
                 while q < end and pl.delay[q] == d:
-                    q = _arrive(pl, q, end, d, step, buffer, slot, touched, n_touched, sent)
+                    k = pl.slot[pl.rule[q]]
+                    if k >= 0:      # the rule's synapses of s lie together: its own loop's
+                        q = pl.row_hi[k, s]
+                    else:
+                        q = _arrive(pl, q, end, d, step, buffer, slot, touched, n_touched,
+                                    sent)
     for k in range(slots):
         arrive_by_neuron(pl, k, now, buffer, slot, touched, n_touched)
     rows = pl.trace.shape[0]
@@ -396,16 +401,12 @@ def plasticity_step(pl, firing, n_fire, n, step, buffer, slot, touched, n_touche
 @njit(cache=True, inline="always")
 def _arrive(pl, q, end, d, step, buffer, slot, touched, n_touched, sent):
     """Up to ``BATCH`` synapses from ``q`` on with delay ``d`` act (:func:`_on_pre`),
-    then their efficacies enter the buffer; returns the next synapse. Synapses whose
-    rule keeps its traces per neuron send nothing here (``arrive_by_neuron``)."""
+    then their efficacies enter the buffer; returns the next synapse. It stops before
+    a synapse whose rule keeps its traces per neuron (``arrive_by_neuron``'s)."""
     k = 0
-    while q < end and k < BATCH and pl.delay[q] == d:
-        r = pl.rule[q]
-        if pl.slot[r] >= 0:
-            sent[k] = 0.0
-        else:
-            sent[k] = on_pre(q, step, pl.w, pl.trace, pl.last, pl.prm, r,
-                             pl.dopamine_integral, pl.window)
+    while q < end and k < BATCH and pl.delay[q] == d and pl.slot[pl.rule[q]] < 0:
+        sent[k] = on_pre(q, step, pl.w, pl.trace, pl.last, pl.prm, pl.rule[q],
+                         pl.dopamine_integral, pl.window)
         q += 1
         k += 1
     cap = touched.shape[1]
