@@ -7,7 +7,8 @@ from .inputs import CurrentInput, PoissonGroup
 from ._build_plastic import neuron_traces_from_synapses
 from .kernels.plasticity import LEARNING
 
-__all__ = ["take_snapshot", "apply_snapshot", "upgrade_plastic", "changeable", "warn_replaced", "CheckpointWarning"]
+__all__ = ["take_snapshot", "apply_snapshot", "upgrade_plastic", "changeable", "warn_replaced",
+           "CheckpointWarning"]
 
 # the state arrays a snapshot copies (the rest is fixed once built)
 MUTABLE_NEURON_FIELDS = ("v", "ge", "gi", "ref", "aux", "i_bias", "i_ext", "spiked", "buffer")
