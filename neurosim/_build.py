@@ -9,7 +9,7 @@ import time
 import numpy as np
 
 from . import mpi as _mpi
-from ._build_keyed import procedural_arrays
+from ._build_keyed import constant_weight, procedural_arrays
 from ._build_plastic import build_plastic
 from ._fixed_point import check_input_bound, to_fixed as _to_fixed
 from ._memory import allocate, check_memory, delay_dtype
@@ -28,6 +28,7 @@ from .monitors import SpikeMonitor, StateMonitor
 from .plasticity import plastic_variables
 from .synapses import Synapses
 from .units import second
+from ._weights import mark_rows, shared_table
 
 __all__ = ["build_network"]
 
@@ -53,7 +54,9 @@ def build_network(net, dt, seed):
             continue
         stored = s.plasticity is not None or isinstance(s.rule, Explicit)
         expected[stored] += s.expected_count() * (1.0 if keep is None else keep[lo:hi].mean())
-    check_memory(n, n_src, depth=1, n_syn=int(expected[0]), n_stored=int(expected[1]))
+    shared = _shared_weights(net) is not None
+    check_memory(n, n_src, depth=1, n_syn=int(expected[0]), n_stored=int(expected[1]),
+                 weight_bytes=1 if shared else 8)
     for model in {id(g.model): g.model for g in net.groups}.values():
         model.validate_dt(dt)
     net.dt, net.seed = dt, int(seed)
@@ -158,6 +161,13 @@ def _segments(group, lo, code, dt, rng):
     return [(lo, lo + group.n, code, row, rows)]
 
 
+def _shared_weights(net):
+    """The table of the network's shared weights (``_weights``), or None: the stored
+    static projections (those of the CSR arrays) must all have constant weights."""
+    return shared_table([constant_weight(s) for s in net.synapses
+                         if s.storage != "procedural" and s.plasticity is None])
+
+
 def _build_synapses(net, offsets, n, n_src, dt, keep=None):
     """CSR arrays of every synapse: rows by source, in projection then rule order.
 
@@ -187,13 +197,22 @@ def _build_synapses(net, offsets, n, n_src, dt, keep=None):
                               if s._keyed is not None]
                              + [int(s._delay_steps.max()) for s, _, _ in placed
                                 if s._keyed is None and s._delay_steps.size], default=0))
-    check_memory(n, n_src, depth=1, n_syn=total, n_stored=stored, delay_bytes=delays.itemsize)
-    syn = SynapseArrays(indptr=indptr, target=allocate(total, np.int32),
-                        weight=allocate(total, np.int64), delay=allocate(total, delays))
+    table = _shared_weights(net)
+    check_memory(n, n_src, depth=1, n_syn=total, n_stored=stored, delay_bytes=delays.itemsize,
+                 weight_bytes=8 if table is None else 1)
+    if table is None:
+        weight, code = allocate(total, np.int64), np.zeros(0, np.uint8)
+    else:
+        weight, code = table, allocate(total, np.uint8)
+    syn = SynapseArrays(indptr=indptr, target=allocate(total, np.int32), weight=weight,
+                        delay=allocate(total, delays), weight_code=code)
     cursor = indptr[:-1].copy()          # next free place in each source's row
     for s, first, add in placed:
         rows = slice(first, first + s.source.n)
         s._place(syn, cursor[rows], add)
+        if table is not None:
+            mark_rows(code, cursor[rows], _row_counts(s),
+                      np.uint8(np.searchsorted(table, constant_weight(s))))
         cursor[rows] += _row_counts(s)
     # from the whole projections: under MPI the same on every rank
     longest = [s._summary.max_delay_steps for s in net.synapses

@@ -22,6 +22,7 @@ from .kernels._keyed import ARRAY, CONSTANT, UNIFORM
 from .kernels._layout import FIXED_SCALE
 from .kernels.procedural import Procedural, empty_procedural, scan_rows as _scan_rows
 from .units import second
+from ._weights import fixed_weights
 
 __all__ = ["KeyedProjection", "PerSynapse", "streams", "STREAM_BUILD", "procedural_arrays"]
 
@@ -47,6 +48,15 @@ def _spec(name, value, convert):
     if arr.ndim == 0:
         return CONSTANT, np.array([float(arr)]), _EMPTY_F
     return ARRAY, _EMPTY_F, np.ascontiguousarray(arr.ravel())
+
+
+def constant_weight(syn):
+    """The fixed-point weight of projection ``syn`` if it has one constant weight (that
+    the build accepts), else None (``_weights.shared_table``)."""
+    kind, prm, _ = _spec("weight", syn._weight_spec, syn.target.model.weight_to_si)
+    if kind != CONSTANT or not 0.0 <= prm[0] * FIXED_SCALE < 2.0 ** 53:
+        return None
+    return int(np.rint(prm[0] * FIXED_SCALE))
 
 
 def _blocks_of(n_rows):
@@ -178,7 +188,9 @@ class KeyedProjection:
         if base is None:
             base = np.zeros((max(1, numba.get_num_threads()), 0), dtype=np.int64) \
                 if p.by_target else _EMPTY_I
-        out = (csr.target, csr.weight, csr.delay) if write else (
+        # shared weights: none written here, their codes by the caller (Synapses._place)
+        out = (csr.target, _EMPTY_I if csr.weight_code.size else csr.weight,
+               csr.delay) if write else (
             np.zeros(0, np.int32), np.zeros(0, np.int64), np.zeros(0, np.int32))
         args = (p.code, self.seed, self.streams, p.m, p.excluded, p.k, p.p_scale, p.multapses,
                 self.keep, p.width)
@@ -345,5 +357,5 @@ def _read(name, syn, csr, row_start, row_count, add):
     if name == "j":
         return (csr.target[pos] - add).astype(np.int32 if syn.target.n < 2 ** 31 else np.int64)
     if name == "_weight_si":
-        return csr.weight[pos] / FIXED_SCALE
+        return fixed_weights(csr.weight, csr.weight_code, pos) / FIXED_SCALE
     return csr.delay[pos].astype(np.int32)                # _delay_steps

@@ -50,7 +50,8 @@ def check_input_bound(synapses, drives, n, names, plastic=None, procedural=None)
         procedural synapses (drawn once at the build, ``_build_keyed.procedural_arrays``).
     """
     # compiled: no temporary array per synapse (PD14 holds 3e8)
-    worst = input_bound(synapses.target, synapses.weight, 2 * n, numba.get_num_threads())
+    worst = input_bound(synapses.target, synapses.weight, synapses.weight_code, 2 * n,
+                        numba.get_num_threads())
     if procedural is not None:
         worst = worst + procedural
     if plastic is not None and plastic.w.size:

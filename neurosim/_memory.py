@@ -9,13 +9,13 @@ from ._config import get_config
 
 __all__ = ["NetworkTooLargeError", "check_memory", "delay_dtype", "fits", "allocate"]
 
-# bytes per synapse: the CSR arrays hold an int32 target, an int64 fixed-point weight and
-# the delay in steps (delay_dtype), written once where they stay (the keyed build keeps
-# nothing else per synapse: PD14 at full scale peaks at 14.1 bytes per synapse with
-# int16 delays); explicit lists and plastic synapses also keep their own i, j, float
-# weight, delay and position (and the plastic arrays), counted at the old build's
-# measured peak
-_TARGET_WEIGHT_BYTES = 12
+# bytes per synapse: the CSR arrays hold an int32 target, an int64 fixed-point weight (or
+# a uint8 code where weights are shared: _weights) and the delay in steps (delay_dtype),
+# written once where they stay (the keyed build keeps nothing else per synapse: PD14 at
+# full scale peaks at 14.1 bytes per synapse with int16 delays); explicit lists and
+# plastic synapses also keep their own i, j, float weight, delay and position (and the
+# plastic arrays), counted at the old build's measured peak
+_TARGET_BYTES = 4
 _STORED_BYTES_PER_SYNAPSE = 64
 
 class NetworkTooLargeError(MemoryError):
@@ -50,7 +50,7 @@ def delay_dtype(longest):
     return np.dtype(np.int16 if longest < 2 ** 15 else np.int32)
 
 
-def check_memory(n, n_src, depth, n_syn, n_stored=0, delay_bytes=2):
+def check_memory(n, n_src, depth, n_syn, n_stored=0, delay_bytes=2, weight_bytes=8):
     """Raise ``NetworkTooLargeError`` unless the network fits in the available memory.
 
     Parameters
@@ -60,16 +60,20 @@ def check_memory(n, n_src, depth, n_syn, n_stored=0, delay_bytes=2):
     depth : int
         Slots of the delay ring buffer (steps).
     n_syn : int
-        Synapses held in the CSR arrays only (12 bytes each and their delay's).
+        Synapses held in the CSR arrays only (4 bytes each, their weight's and their
+        delay's).
     n_stored : int, optional
         Synapses that also keep arrays of their own (explicit lists, plastic
         synapses; 64 bytes each).
     delay_bytes : int, optional
         Bytes of a delay (:func:`delay_dtype`); before the delays are drawn, those of
         int16, and the build checks again with the drawn ones before it allocates.
+    weight_bytes : int, optional
+        Bytes of a weight: 8 (int64 fixed point), or 1 where the weights are shared
+        (a uint8 code into a table, ``_weights``).
     """
     need = (n * (5 * 8 + 4 + 1) + depth * 2 * n * 8 + (n + n_src) * 24
-            + n_syn * (_TARGET_WEIGHT_BYTES + delay_bytes) + n_stored * _STORED_BYTES_PER_SYNAPSE)
+            + n_syn * (_TARGET_BYTES + weight_bytes + delay_bytes) + n_stored * _STORED_BYTES_PER_SYNAPSE)
     limit = get_config()["max_memory"] or _available_memory()
     if need > limit:
         raise NetworkTooLargeError(

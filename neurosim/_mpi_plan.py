@@ -30,6 +30,8 @@ import hashlib
 
 import numpy as np
 
+from ._weights import subset
+
 PLACEMENTS = ("population", "round_robin")
 
 
@@ -137,8 +139,8 @@ def _local_synapses(syn, is_local_neuron, n):
     # end (an index equal to the length) are empty, as any other empty row
     before = np.concatenate([[0], np.cumsum(keep, dtype=np.int64)])
     indptr = before[syn.indptr].astype(syn.indptr.dtype)
-    return Synapses(indptr=indptr, target=syn.target[positions], weight=syn.weight[positions],
-                    delay=syn.delay[positions]), positions
+    return Synapses(indptr=indptr, target=syn.target[positions], delay=syn.delay[positions],
+                    **subset(syn, positions)), positions
 
 
 # --------------------------------------------------------------- agreement checks

@@ -6,6 +6,7 @@ import numpy as np
 from .inputs import CurrentInput, PoissonGroup
 from ._build_plastic import neuron_traces_from_synapses
 from .kernels.plasticity import LEARNING
+from ._weights import fixed_weights, restore as restore_weights
 
 __all__ = ["take_snapshot", "apply_snapshot", "upgrade_plastic", "changeable", "warn_replaced",
            "CheckpointWarning"]
@@ -26,6 +27,7 @@ def take_snapshot(net):
         "neurons": {f: getattr(a.neurons, f).copy() for f in MUTABLE_NEURON_FIELDS},
         "plastic": {f: getattr(a.plastic, f).copy() for f in MUTABLE_PLASTIC_FIELDS},
         "p_fire": a.sources.p_fire.copy(), "weight": a.synapses.weight.copy(),
+        "weight_code": a.synapses.weight_code.copy(),
         "counters": a.counters.copy(),
         "monitors": [m._snapshot() for m in net.monitors],
         # the user-facing copies of what can change between runs
@@ -43,7 +45,7 @@ def apply_snapshot(net, saved):
         if s._rules[1] is not None:
             s._learning = bool(a.plastic.prm[s._rule_row, LEARNING])
     a.sources.p_fire[:] = saved["p_fire"]
-    a.synapses.weight[:] = saved["weight"]
+    restore_weights(a, saved["weight"], saved["weight_code"])
     a.counters[:] = saved["counters"]
     net.t_step, net.seed = saved["t_step"], saved["seed"]
     for m, snap in zip(net.monitors, saved["monitors"]):
@@ -72,7 +74,9 @@ def warn_replaced(net, saved):
             differ.append(f"{getattr(obj, 'name', type(obj).__name__)}.{what} (e.g. "
                           f"{np.ravel(value)[k]:g} in the file, {np.ravel(now)[k]:g} in the "
                           "script, SI units)")
-    if not differ and not np.array_equal(saved["weight"], a.synapses.weight):
+    if not differ and not np.array_equal(
+            fixed_weights(saved["weight"], saved["weight_code"]),
+            fixed_weights(a.synapses.weight, a.synapses.weight_code)):
         differ.append("synaptic weights")
     if differ:
         warnings.warn("restore(filename=...) replaces values that differ in this script with "

@@ -6,6 +6,7 @@ from ._build import _group_at
 from ._fixed_point import check_input_bound, to_fixed as _to_fixed
 from .groups import NeuronGroup, _Population
 from .kernels.plasticity_numpy import catch_up_numpy, sample_plastic_numpy
+from ._weights import set_fixed
 
 __all__ = ["state_slot", "set_rates", "set_bias", "set_model", "set_weights"]
 
@@ -68,17 +69,20 @@ def plastic_weights(net, synapses):
 def set_weights(net, synapses, weights):
     """New weights of a projection, refused (and undone) if input could overflow."""
     a = net._built()
+    q = synapses._positions
     if synapses.plasticity is not None:     # plastic weights: floats, apart from the CSR
         # reward-modulated weights first brought to now: the new ones start from here
-        catch_up_numpy(a.plastic, synapses._positions, net.t_step)
-        target, new = a.plastic.w, weights
+        catch_up_numpy(a.plastic, q, net.t_step)
+        old = a.plastic.w[q]
+        a.plastic.w[q] = weights
+
+        def undo():
+            a.plastic.w[q] = old
     else:
-        target, new = a.synapses.weight, _to_fixed(weights)
-    old = target[synapses._positions]
-    target[synapses._positions] = new
+        undo = set_fixed(a, q, _to_fixed(weights))
     try:
         check_input_bound(a.synapses, a.drives, a.n, lambda k: _group_at(net, a.offsets, k),
                           a.plastic, getattr(a, "procedural_bound", None))
     except OverflowError:
-        target[synapses._positions] = old
+        undo()
         raise

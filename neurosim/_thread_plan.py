@@ -13,6 +13,7 @@ are gathered again for every run (``Synapses.weight = ...`` between runs).
 import numpy as np
 
 from .kernels.simulate_threads import Owned
+from ._weights import subset
 
 __all__ = ["thread_ranges", "owned_synapses"]
 
@@ -69,4 +70,4 @@ def owned_synapses(arrays, n_threads):
     if split is None or split.of is not syn.target or split.n_threads != n_threads:
         split = arrays._thread_split = _Split(syn, arrays.n, n_threads)
     return Owned(lo=split.lo, hi=split.hi, indptr=split.indptr, target=split.target,
-                 weight=syn.weight[split.positions], delay=syn.delay[split.positions])
+                 delay=syn.delay[split.positions], **subset(syn, split.positions))

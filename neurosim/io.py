@@ -1,29 +1,28 @@
 """Files: checkpoints of a whole network, and spike trains for other tools.
 
-Checkpoint format (version 1): one ``.npz`` archive (numpy's documented zip
-format) holding
+Checkpoint format (version 5; 1-4 are read): one ``.npz`` archive (numpy's zip format) of
 
 * ``header``: JSON with ``format = "neurosim-checkpoint"``, ``version``, the
   neurosim version that wrote it and the network's *fingerprint* (time step,
   seed, sizes of every group, model parameters, a hash of the connectivity);
 * ``state/<name>``: the neuron state arrays (``v``, ``ge``, ``gi``, ``ref``,
   ``i_bias``, ``i_ext``, ``spiked``) and the delay ring buffer of input sums;
-* ``p_fire``, ``weight``, ``counters``, ``t_step``: source rates, synaptic
-  weights (int64 fixed point), generator position and the current step;
+* ``p_fire``, ``weight``, ``weight_code``, ``counters``, ``t_step``: source rates,
+  synaptic weights (int64 fixed point: one per synapse, or the table of shared
+  weights that ``weight_code`` indexes), generator position and the current step;
 * ``param/<k>``: the user-facing copies of changeable parameters;
 * ``monitor/<k>/<column>``: every monitor's recording so far (a streamed monitor
   stores the names of its chunk files instead, ``monitor/<k>/chunks``, and their
   number, ``monitor/<k>/n_chunks``; restoring continues the recording in its
   folder, after removing the chunks written after the checkpoint).
 
-A file is written to a temporary name (``<file>.<host>.<pid>.tmp.npz``) and
-renamed, so a crash never leaves half a checkpoint; a write that fails removes
-its temporary file. Under MPI every rank writes its own file (it holds the synapses
-of its own neurons only), named after the rank: ``state.npz`` becomes
-``state.rank00000.npz``, ``state.rank00001.npz``...; restoring needs the same
-number of ranks and placement. Reading validates everything before touching the network: a
-damaged file, a file of another format version or of another network is
-refused with :class:`~neurosim.CheckpointError`, and the network is left as it was.
+A file is written to a temporary name (``<file>.<host>.<pid>.tmp.npz``) and renamed, so a
+crash never leaves half a checkpoint; a write that fails removes its temporary file. Under
+MPI every rank writes its own file (it holds the synapses of its own neurons only), named
+after the rank: ``state.npz`` becomes ``state.rank00000.npz``, ``state.rank00001.npz``...;
+restoring needs the same number of ranks and placement. Reading validates everything
+before touching the network: a damaged file, a file of another format version or of another
+network is refused with :class:`~neurosim.CheckpointError`, and the network is left as it was.
 
 Spike trains: :func:`~neurosim.save_spikes` writes ``i`` (int32, index in the
 group), ``t`` (float64, seconds), ``n`` and ``name`` to an ``.npz``;
@@ -41,22 +40,22 @@ import zipfile
 import numpy as np
 
 from ._snapshot import upgrade_plastic
+from ._weights import check_saved
 from ._version import __version__
 
 __all__ = ["CheckpointError", "RecordingError", "save_spikes", "load_spikes", "to_neo",
            "load_recording"]
 
 FORMAT = "neurosim-checkpoint"
-VERSION = 4  # 2: plastic synapses; 3: their dopamine; 4: traces per neuron; 1-3 still read
+VERSION = 5  # 2: plastic synapses; 3: their dopamine; 4: traces per neuron; 5: shared weights
 
 
 class CheckpointError(ValueError):
     """A checkpoint file that cannot be restored into this network.
 
-    Raised by :meth:`Network.restore` for a damaged file, a file of another
-    format version, or a checkpoint of another network (other sizes, models,
-    time step, seed or connectivity); the network is left as it was. A
-    subclass of :class:`ValueError`.
+    Raised by :meth:`Network.restore` for a damaged file, a file of another format version,
+    or a checkpoint of another network (other sizes, models, time step, seed or
+    connectivity); the network is left as it was. A subclass of :class:`ValueError`.
 
     Examples
     --------
@@ -252,9 +251,8 @@ def write_checkpoint(path, net, snapshot):
                                              "fingerprint": fingerprint(net)}))}
     arrays.update({f"state/{k}": v for k, v in snapshot["neurons"].items()})
     arrays.update({f"plastic/{k}": v for k, v in snapshot["plastic"].items()})
-    arrays.update(p_fire=snapshot["p_fire"], weight=snapshot["weight"],
-                  counters=snapshot["counters"], t_step=np.int64(snapshot["t_step"]),
-                  seed=np.int64(snapshot["seed"]))
+    arrays.update({k: snapshot[k] for k in ("p_fire", "weight", "weight_code", "counters")},
+                  t_step=np.int64(snapshot["t_step"]), seed=np.int64(snapshot["seed"]))
     arrays.update({f"param/{k}": value for k, (_, _, value) in enumerate(snapshot["parameters"])})
     for k, (m, chunks) in enumerate(zip(net.monitors, snapshot["monitors"])):
         if m.stream_to is not None:
@@ -285,7 +283,7 @@ def read_checkpoint(path, net):
     if header.get("format") != FORMAT:
         raise CheckpointError(f"{path!r} is not a neurosim checkpoint (format "
                               f"{header.get('format')!r})")
-    if header.get("version") not in (1, 2, 3, VERSION):
+    if header.get("version") not in range(1, VERSION + 1):
         raise CheckpointError(f"{path!r} has checkpoint format version {header.get('version')}; "
                               f"this neurosim ({__version__}) reads versions 1 to {VERSION}")
     mine, theirs = fingerprint(net), header.get("fingerprint", {})
@@ -305,6 +303,9 @@ def read_checkpoint(path, net):
         if v.shape != getattr(a.plastic, k).shape:
             raise CheckpointError(f"{path!r}: plastic/{k} has shape {v.shape}, the network "
                                   f"{getattr(a.plastic, k).shape} (plastic synapses)")
+    content.setdefault("weight_code", np.zeros(0, np.uint8))     # versions 1-4: none
+    check_saved(content["weight"], content["weight_code"], a.synapses.target.size, path,
+                CheckpointError)
     changeable = net._changeable()
     monitors = []
     for k, m in enumerate(net.monitors):
@@ -315,8 +316,8 @@ def read_checkpoint(path, net):
         chunk = {key[len(prefix):]: v for key, v in content.items() if key.startswith(prefix)}
         monitors.append([chunk] if chunk else [])
     return {"t_step": int(content["t_step"]), "seed": int(content["seed"]), "neurons": neurons,
-            "plastic": plastic,
-            "p_fire": content["p_fire"], "weight": content["weight"],
+            "plastic": plastic, "p_fire": content["p_fire"], "weight": content["weight"],
+            "weight_code": content["weight_code"],
             "counters": content["counters"], "monitors": monitors,
             "parameters": [(obj, attr, content[f"param/{k}"])
                            for k, (obj, attr) in enumerate(changeable)]}

@@ -227,7 +227,8 @@ class Synapses:
     def _place(self, csr, base, add):
         """Write this static projection's synapses into the network's CSR arrays ``csr``:
         source ``s``'s from ``base[s]`` on (the second pass); ``add`` is added to the
-        target indices (their global index and channel)."""
+        target indices (their global index and channel). Shared weights (``csr``'s
+        ``weight_code`` not empty) are not written here: the build writes their codes."""
         if self._keyed is not None:
             self._summary = ProjectionSummary(*self._keyed.fill(csr, base, add))
             self._keyed = None
@@ -241,7 +242,8 @@ class Synapses:
         pos = np.empty(order.size, dtype=np.int32 if csr.target.size < 2**31 else np.int64)
         pos[order] = place
         csr.target[pos] = self.j + add
-        csr.weight[pos] = np.rint(self._weight_si * FIXED_SCALE).astype(np.int64)
+        if not csr.weight_code.size:    # else shared: codes written by the build
+            csr.weight[pos] = np.rint(self._weight_si * FIXED_SCALE).astype(np.int64)
         csr.delay[pos] = self._delay_steps
         self._positions = pos                       # to change weights later
 
@@ -465,11 +467,12 @@ def _indices(x):
 
 
 def _connect_csr(size):
-    """Arrays for ``size`` synapses, as the network's CSR holds them."""
-    return _CSR(np.empty(size, np.int32), np.empty(size, np.int64), np.empty(size, np.int32))
+    """Arrays for ``size`` synapses, as the network's CSR holds them (a weight each)."""
+    return _CSR(np.empty(size, np.int32), np.empty(size, np.int64), np.empty(size, np.int32),
+                np.zeros(0, np.uint8))
 
 
-_CSR = namedtuple("_CSR", "target weight delay")
+_CSR = namedtuple("_CSR", "target weight delay weight_code")
 
 
 def _keyed_values(syn, what, size, seed, stream, dt):

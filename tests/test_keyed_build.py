@@ -310,16 +310,20 @@ def test_static_projection_keeps_no_copy_of_its_synapses():
     assert np.all(syn.weight == np.rint(3e-3 * FIXED_SCALE) / FIXED_SCALE)
 
 
-def test_memory_estimate_refuses_before_allocating(monkeypatch):
-    """The exact count is checked before the CSR arrays are allocated."""
+@pytest.mark.parametrize("weight, limit", [(1 * mV, 10_000_000),
+                                           (ns.Uniform(1 * mV, 2 * mV), 20_000_000)])
+def test_memory_estimate_refuses_before_allocating(monkeypatch, weight, limit):
+    """The exact count is checked before the CSR arrays are allocated: 2e6 synapses need
+    14 MB with a constant weight (4 + 1 + 2 bytes: target, code of a shared weight,
+    delay) and 28 MB with weights drawn (4 + 8 + 2)."""
     calls = []
     from neurosim import _build
     real = _build.allocate
     monkeypatch.setattr(_build, "allocate", lambda *a: calls.append(a) or real(*a))
     cells = ns.NeuronGroup(2000, _lif())
-    syn = ns.Synapses(cells, cells, kind="excitatory", weight=1 * mV,
+    syn = ns.Synapses(cells, cells, kind="excitatory", weight=weight,
                       connect=ns.FixedProbability(0.5))
-    with ns.config_context(max_memory=20_000_000):       # 2e6 synapses need 32 MB
+    with ns.config_context(max_memory=limit):
         with pytest.raises(ns.NetworkTooLargeError, match="synapses"):
             ns.Network(cells, syn).build(dt=DT, seed=0)
     assert calls == []

@@ -11,6 +11,7 @@ import pytest
 
 import neurosim as ns
 from neurosim.kernels.simulate import simulate_numba
+from neurosim._weights import fixed_weights
 from neurosim.units import Hz, mV, ms
 
 sys.path.insert(0, os.path.dirname(__file__))
@@ -228,8 +229,8 @@ def test_parameter_sweep_in_one_network_compiles_nothing():
         counts.append(mon["spikes"].num_spikes - before)
         # the changes took effect: the run read the new values from its arrays
         a = net._arrays
-        assert np.all(a.synapses.weight[syn._positions] == np.rint((0.2 + 0.1 * k) * 1e-3
-                                                                   * 2.0 ** 40))
+        w = fixed_weights(a.synapses.weight, a.synapses.weight_code, syn._positions)
+        assert np.all(w == np.rint((0.2 + 0.1 * k) * 1e-3 * 2.0 ** 40))
         assert np.allclose(stim.rates, rate) and np.allclose(bias.amplitude, k * 0.5e-3)
     assert len(simulate_numba.signatures) == signatures
     assert sum(simulate_numba.stats.cache_misses.values()) == misses

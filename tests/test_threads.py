@@ -69,7 +69,8 @@ def test_each_thread_owns_a_block_of_neurons_and_the_synapses_onto_them_in_order
     indptr = np.concatenate([[0], np.cumsum(lengths)])
     target = rng.integers(0, 2 * n, indptr[-1])      # channel * n + neuron
     weight, delay = rng.integers(1, 99, target.size), rng.integers(0, 5, target.size)
-    arrays = SimpleNamespace(n=n, synapses=Synapses(indptr, target, weight, delay))
+    arrays = SimpleNamespace(n=n, synapses=Synapses(indptr, target, weight, delay,
+                                                    np.zeros(0, np.uint8)))
     for n_threads in (1, 2, 3, 7):
         lo, hi = thread_ranges(n, n_threads)
         assert lo[0] == 0 and hi[-1] == n and np.array_equal(lo[1:], hi[:-1])

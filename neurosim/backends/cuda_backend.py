@@ -23,7 +23,7 @@ _CHANGING = ("v", "ge", "gi", "ref", "aux", "buffer")
 # (the keys of the kernels' groups, simulate_cuda._groups: a current's fields prefixed
 # "cur_", a drive's "d_", a state monitor's "st_")
 _STATIC = ("seg_hi", "seg_code", "seg_prm", "seg_hoff", "nrn_prm", "i_bias", "indptr", "target",
-           "weight", "delay", "p_fire", "block_lo", "thresholds", "gen_source", "mask",
+           "weight", "weight_code", "delay", "p_fire", "block_lo", "thresholds", "gen_source", "mask",
            "rate_lo", "rate_hi", "st_var", "st_every",
            "st_ncol", "st_nptr", "cur_lo", "cur_hi", "cur_vptr", "cur_values", "cur_n_rows",
            "cur_n_cols", "cur_ratio", "d_lo", "d_hi", "d_channel", "d_weight", "d_n_sub",
@@ -31,7 +31,8 @@ _STATIC = ("seg_hi", "seg_code", "seg_prm", "seg_hoff", "nrn_prm", "i_bias", "in
            "st_scol", "st_idx")
 # what a user may change between runs (rates, constant currents, weights, a model's
 # parameters, time-varying currents): copied again at the start of every run
-_BETWEEN_RUNS = ("p_fire", "thresholds", "i_bias", "weight", "seg_prm", "nrn_prm", "cur_values")
+_BETWEEN_RUNS = ("p_fire", "thresholds", "i_bias", "weight", "weight_code", "seg_prm", "nrn_prm",
+                 "cur_values")
 # the plastic synapses' arrays (kernels.plasticity.Plastic): fixed once built, and the
 # state, copied in and out every chunk like the neurons' (prm only in: learning is
 # switched on and off between runs); the rules with traces per neuron add their slots,
@@ -92,7 +93,10 @@ class CudaBackend(Backend):
         if cache is not None:
             host = self._host_arrays(net._arrays)
             for k in _BETWEEN_RUNS:
-                cache[k].copy_to_device(np.ascontiguousarray(host[k]))
+                if cache[k].shape == host[k].shape:
+                    cache[k].copy_to_device(np.ascontiguousarray(host[k]))
+                else:       # shared weights made one per synapse (_weights.set_fixed)
+                    cache[k] = _cuda.cuda.to_device(np.ascontiguousarray(host[k]))
 
     @staticmethod
     def _host_arrays(arrays):
@@ -105,7 +109,8 @@ class CudaBackend(Backend):
                     nrn_prm=nr.nrn_prm if nr.nrn_prm.shape[0] else
                     np.zeros((1, nr.seg_prm.shape[1]), nr.seg_prm.dtype),
                     i_bias=nr.i_bias, indptr=syn.indptr,
-                    target=syn.target, weight=syn.weight, delay=syn.delay,
+                    target=syn.target, weight=syn.weight, weight_code=syn.weight_code,
+                    delay=syn.delay,
                     p_fire=src.p_fire, block_lo=src.block_lo, thresholds=src.thresholds,
                     gen_source=src.gen_source, mask=rec.mask,
                     rate_lo=rec.rate_lo, rate_hi=rec.rate_hi, st_var=rec.st_var,

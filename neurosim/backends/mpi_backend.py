@@ -35,6 +35,7 @@ import numpy as np
 from .._mpi_gpu import _GpuRank
 from .._mpi_plan import DistributedError, _check_agreement, _check_min_delay, _Plan, fingerprint
 from ..monitors import RateMonitor
+from .._weights import subset
 from ._base import plastic_or_none, procedural_or_none
 from .cuda_backend import CudaBackend, refuse_distinct_rows
 
@@ -92,7 +93,7 @@ class DistributedBackend:
         self.interval = max(1, min(chunk, min_delay or chunk))
         # weights may have changed since the last run (Synapses.weight = ...)
         self.syn = a.synapses if plan.positions is None else \
-            plan.synapses._replace(weight=a.synapses.weight[plan.positions])
+            plan.synapses._replace(**subset(a.synapses, plan.positions))
         a.neurons.spiked[:a.n][~plan.neuron_mask] = False   # the scan sees local spikes only
         self.outbox = np.empty(max(1, plan.n_local * self.interval), np.int64)
         self.firing = np.empty(max(1, plan.n_local), np.int64)

@@ -46,8 +46,8 @@ class NumpyBackend(Backend):
                                      src.thresholds)
             firing = np.concatenate([np.flatnonzero(nr.spiked), n + np.flatnonzero(fired)])
             slot = step % nr.buffer.shape[0]
-            propagate_numpy(firing, step, syn.indptr, syn.target, syn.weight, syn.delay,
-                            nr.buffer)
+            propagate_numpy(firing, step, syn.indptr, syn.target, syn.weight, syn.weight_code,
+                            syn.delay, nr.buffer)
             pr = getattr(arrays, "procedural", None)
             if pr is not None:
                 deliver_procedural_numpy(pr, firing, step, nr.buffer)

@@ -31,6 +31,7 @@ from ._keyed import (CONSTANT, NORMAL, UNIFORM, below, draw, normal, synapse_ind
                      unit, unit_open)
 from ._layout import FIXED_SCALE
 from ._rng import step_key
+from .propagate import synapse_weight
 
 __all__ = ["ALL", "ONE", "PROB", "DEGREE", "row_partners", "next_partner", "synapse_at",
            "count_rows", "fill_rows",
@@ -282,7 +283,8 @@ def _draw_row(code, seed, streams, r, m, excluded, k, p_scale, multapses, keep, 
                 at = cursor[t]
                 cursor[t] = at + 1
             target[at] = (r if transposed else t) + add
-            weight[at] = fixed
+            if weight.size:         # else shared weights (neurosim._weights): not per synapse
+                weight[at] = fixed
             delay[at] = steps
             at += 1
     _row_stats(st, n, kept, pairs, wsum, dsum, dmin, dmax, bad, wmin)
@@ -297,8 +299,8 @@ def fill_rows(code, seed, streams, m, excluded, k, p_scale, multapses, keep, wid
     ``streams``: the streams of partners, weights and delays; ``first[r]``: the index in
     the whole projection of row ``r``'s first synapse (for ``ARRAY`` values); ``add``:
     added to a target index (its global index and channel). Targets are written as
-    int32, weights as fixed-point int64, delays as steps (``round(d / d_div)``, int16 or
-    int32: ``_memory.delay_dtype``).
+    int32, weights as fixed-point int64 (none where ``weight`` is empty: shared weights),
+    delays as steps (``round(d / d_div)``, int16 or int32: ``_memory.delay_dtype``).
     Without ``write`` nothing is written and every synapse counts (the statistics of
     the whole projection). ``stats[r]``: the row's ``STAT_*``.
     """
@@ -378,16 +380,17 @@ def row_synapses(code, seed, streams, r, m, excluded, k, p_scale, multapses, w_k
 
 
 @njit(cache=True, parallel=True)
-def input_bound(target, weight, n_targets, n_blocks):
+def input_bound(target, weight, weight_code, n_targets, n_blocks):
     """The sum of ``|weight|`` (as float) onto each target: the largest input it can
-    receive in one step, without a temporary array per synapse."""
+    receive in one step, without a temporary array per synapse (``weight_code``: see
+    ``propagate.synapse_weight``)."""
     size = target.size
     part = np.zeros((n_blocks, n_targets))
     block = (size + n_blocks - 1) // n_blocks
     for b in prange(n_blocks):
         row = part[b]
         for q in range(b * block, min(size, (b + 1) * block)):
-            row[target[q]] += abs(np.float64(weight[q]))
+            row[target[q]] += abs(np.float64(synapse_weight(weight, weight_code, q)))
     out = np.zeros(n_targets)
     for b in range(n_blocks):
         out += part[b]

@@ -36,7 +36,9 @@ Neurons = namedtuple("Neurons", "v ge gi ref aux i_bias i_ext spiked buffer "
                                 "seg_lo seg_hi seg_code seg_prm seg_hoff nrn_prm")
 # block_lo, thresholds: the Poisson sources' blocks (kernels.poisson_sources)
 Sources = namedtuple("Sources", "p_fire gen_step gen_source fired block_lo thresholds")
-Synapses = namedtuple("Synapses", "indptr target weight delay")
+# weight: one per synapse, or a table that weight_code (uint8, one per synapse; else
+# empty) indexes (kernels.propagate)
+Synapses = namedtuple("Synapses", "indptr target weight delay weight_code")
 # drives and currents act on contiguous ranges [lo, hi) of neurons (a group or a slice)
 # (each drive's Poisson tables: kernels.poisson; n_sub draws per target and step)
 Drives = namedtuple("Drives", "lo hi channel weight n_sub k_lo k_max t_ptr g_ptr shift "
@@ -287,7 +289,7 @@ def simulate_numba(nr, src, syn, drv, cur, rec, pl, pr, counters, seed, step0, n
         slot = step % depth
         if n_fire:
             propagate_numba(firing, n_fire, step, syn.indptr, syn.target, syn.weight,
-                            syn.delay, nr.buffer, touched, n_touched)
+                            syn.weight_code, syn.delay, nr.buffer, touched, n_touched)
         # numba drops a branch on an argument that is None, so a network without
         # procedural or plastic synapses is compiled without their code (half the
         # compile time of the loop)

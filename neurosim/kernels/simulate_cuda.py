@@ -59,6 +59,7 @@ from ._layout import STREAM_POISSON_GROUP, STREAM_POISSON_INPUT
 from ._model_set_cuda import receive_one, update_one
 from ._rng import step_key
 from .plasticity import Plastic
+from .propagate import _synapse_weight
 from .simulate import Drives
 from . import elements
 from . import plasticity_cuda
@@ -85,7 +86,8 @@ Samples = namedtuple("Samples", "nptr ncol var every off count buf scol idx")
 Sources = namedtuple("Sources", "p_fire fired gen_source block_lo thresholds")
 # the step's firing sources (two lists, alternating by step), their rows of synapses
 # and the delay ring buffer the rows are added into
-Delivery = namedtuple("Delivery", "fire_list fire_count indptr target weight delay buffer")
+Delivery = namedtuple("Delivery", "fire_list fire_count indptr target weight delay buffer "
+                                   "weight_code")
 # recorded spikes (counters[0]: how many) and population rates
 Record = namedtuple("Record", "mask spike_i spike_step counters rate_lo rate_hi rate_buf")
 
@@ -115,6 +117,7 @@ if cuda is not None:
     drive_events = cuda.jit(device=True)(elements._drive_events)
     next_source = cuda.jit(device=True)(elements._next_source)
     sample = cuda.jit(device=True)(elements._sample)
+    synapse_weight = cuda.jit(device=True)(_synapse_weight)
 
     # ------------------------------------------------ phases, one element each
     @cuda.jit(device=True)
@@ -183,7 +186,7 @@ if cuda is not None:
         depth = dl.buffer.shape[0]
         for q in range(dl.indptr[g] + lane, dl.indptr[g + 1], group):
             cuda.atomic.add(dl.buffer, ((step + dl.delay[q]) % depth, dl.target[q]),
-                            dl.weight[q])
+                            synapse_weight(dl.weight, dl.weight_code, q))
 
     @cuda.jit(device=True)
     def _drive_one(k, step, seed, slot, n, buffer, drv):

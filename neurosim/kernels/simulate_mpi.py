@@ -35,6 +35,7 @@ from ._model_set import receive_piece, update_piece
 from ._rng import step_key
 from .plasticity import enqueue, plasticity_step
 from .procedural import deliver_procedural, deliver_remote_procedural
+from .propagate import synapse_weight
 from .elements import drive_events, injected_current, sample
 # the one process's (it names no model: an engine package's import of .simulate is
 # the built-in one)
@@ -122,7 +123,8 @@ def _apply_slot(nr, loc, slot):
 def _deliver(syn, buffer, s, step):
     depth = buffer.shape[0]
     for q in range(syn.indptr[s], syn.indptr[s + 1]):
-        buffer[(step + syn.delay[q]) % depth, syn.target[q]] += syn.weight[q]
+        buffer[(step + syn.delay[q]) % depth, syn.target[q]] += synapse_weight(
+            syn.weight, syn.weight_code, q)
 
 
 @njit(cache=True)

@@ -47,7 +47,7 @@ _ALL_LOCAL = np.zeros(0, np.uint8)     # _serial_sources_fire: every source fire
 # lo, hi: the neurons of each thread (multiples of 8 apart from the last hi = n);
 # indptr[t, s]: thread t's synapses of source s are [indptr[t, s], indptr[t, s + 1])
 # of target, weight, delay
-Owned = namedtuple("Owned", "lo hi indptr target weight delay")
+Owned = namedtuple("Owned", "lo hi indptr target weight delay weight_code")
 # the shared work space of one call: flags (_atomics' counters), the firing list and
 # its parts' lengths by step parity, each thread's lists of buffer entries holding
 # input (simulate._pending_input), and jump codes per neuron
@@ -174,7 +174,8 @@ def _steps(t, nr, src, drv, cur, rec, own, counters, seed, step0, n_steps, work,
         for u in range(n_threads):
             # the serial loop's delivery, on the thread's own synapses (its targets)
             propagate_numba(firing[p, own.lo[u]:], n_part[p, u * _PAD], step, own.indptr[t],
-                            own.target, own.weight, own.delay, nr.buffer, touched, n_touched)
+                            own.target, own.weight, own.weight_code, own.delay, nr.buffer,
+                            touched, n_touched)
         _poisson_drives(nr, drv, seed, step, slot, lo, hi, touched, n_touched, cap)
         _apply_slot(nr, jump, slot, lo, hi, touched, n_touched, cap)
         for u in range(n_threads):
