@@ -8,6 +8,8 @@ Usage::
 
     python benchmarks/procedural_1e9.py                 # 1 s of activity
     python benchmarks/procedural_1e9.py --n 102400 --seconds 0.2    # a check
+    python benchmarks/procedural_1e9.py --seconds 0.002 --max-memory-gib 4
+                                    # a machine of 4 GiB: the stored network refused
 
 Every neuron receives on average ``C_E = 800`` excitatory and ``C_I = 200``
 inhibitory synapses (``FixedProbability``: each neuron projects onto 1,000 on
@@ -55,7 +57,12 @@ def main():
     ap.add_argument("--n", type=int, default=1_024_000)
     ap.add_argument("--seconds", type=float, default=1.0)
     ap.add_argument("--threads", type=int, default=None)
+    ap.add_argument("--max-memory-gib", type=float, default=None,
+                    help="the memory neurosim may use (ns.set_config(max_memory=...)); "
+                         "default: what the machine has available")
     args = ap.parse_args()
+    if args.max_memory_gib is not None:
+        ns.set_config(max_memory=int(args.max_memory_gib * 2**30))
     # procedural first, so that the peak resident memory it reports is its own
     net, rate = network(args.n, "procedural")
     t0 = time.perf_counter()
@@ -75,9 +82,14 @@ def main():
     del net, rate
     net, _ = network(args.n, "stored")
     try:
+        t0 = time.perf_counter()
         net.build(dt=0.1 * ms, seed=1)
-        print(f"stored: built (the machine holds it), peak resident memory "
-              f"{_peak_gib():.2f} GiB")
+        build = time.perf_counter() - t0
+        s = net._arrays.synapses
+        at_rest = sum(a.nbytes for a in (s.indptr, s.target, s.weight, s.delay, s.weight_code))
+        print(f"stored: built in {build:.1f} s (the machine holds it), peak resident memory "
+              f"{_peak_gib():.2f} GiB; synapse arrays at rest {at_rest / s.target.size:.2f} "
+              f"bytes per synapse ({'shared weights' if s.weight_code.size else 'a weight each'})")
     except ns.NetworkTooLargeError as e:
         print(f"stored: refused up front: {e}")
 
