@@ -58,12 +58,13 @@ def _loop_scan(spiked, n_steps, out, gather):
 
 
 @njit
-def _loop_propagate(ptr, ids, indptr, target, weight, delay, buffer, propagate, pending):
+def _loop_propagate(ptr, ids, indptr, target, weight, weight_code, delay, buffer, propagate,
+                    pending):
     touched, n_touched = pending(buffer)
     depth = buffer.shape[0]
     for step in range(ptr.size - 1):
         propagate(ids[ptr[step]:], ptr[step + 1] - ptr[step], step, indptr, target, weight,
-                  delay, buffer, touched, n_touched)
+                  weight_code, delay, buffer, touched, n_touched)
         n_touched[step % depth] = 0
     return n_touched
 
@@ -132,10 +133,12 @@ def profile(name, threads=1, duration=1.0, seed=1):
         ptr = np.searchsorted(steps[order], np.arange(n_steps + 1))
         ids = np.concatenate([ids[order], np.zeros(1, np.int64)])
         buf = np.zeros_like(nr.buffer)
-        _loop_propagate(ptr[:2], ids, syn.indptr, syn.target, syn.weight, syn.delay, buf,
+        _loop_propagate(ptr[:2], ids, syn.indptr, syn.target, syn.weight, syn.weight_code,
+                        syn.delay, buf,
                         propagate_numba, sim._pending_input)
         t0 = clock()
-        _loop_propagate(ptr, ids, syn.indptr, syn.target, syn.weight, syn.delay, buf,
+        _loop_propagate(ptr, ids, syn.indptr, syn.target, syn.weight, syn.weight_code,
+                        syn.delay, buf,
                         propagate_numba, sim._pending_input)
         out["propagate"] = clock() - t0
         out["ns_per_event"] = out["propagate"] / max(1, spikes * n_syn / a.n) * 1e9
