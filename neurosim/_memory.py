@@ -73,7 +73,8 @@ def check_memory(n, n_src, depth, n_syn, n_stored=0, delay_bytes=2, weight_bytes
         (a uint8 code into a table, ``_weights``).
     """
     need = (n * (5 * 8 + 4 + 1) + depth * 2 * n * 8 + (n + n_src) * 24
-            + n_syn * (_TARGET_BYTES + weight_bytes + delay_bytes) + n_stored * _STORED_BYTES_PER_SYNAPSE)
+            + n_syn * (_TARGET_BYTES + weight_bytes + delay_bytes)
+            + n_stored * _STORED_BYTES_PER_SYNAPSE)
     limit = get_config()["max_memory"] or _available_memory()
     if need > limit:
         raise NetworkTooLargeError(

@@ -64,9 +64,11 @@ def set_fixed(arrays, positions, new):
     """Give the synapses at ``positions`` the fixed-point weights ``new``; returns a
     function that undoes it.
 
-    Shared weights stay shared while the network's distinct weights fit in the
-    table (new ones are appended, so no other code changes); else every weight of the
-    network becomes its own (a new ``arrays.synapses``)."""
+    Shared weights stay shared while the network's distinct weights in use fit in the
+    table: new values are appended (no other code changes) while there is room, and a
+    full table is rebuilt from the values still in use (a sweep over weights keeps two
+    entries, not one per value tried); else every weight of the network becomes its
+    own (a new ``arrays.synapses``)."""
     syn = arrays.synapses
     if not syn.weight_code.size:
         old = syn.weight[positions]
@@ -79,20 +81,38 @@ def set_fixed(arrays, positions, new):
     values = np.unique(new)
     table = np.concatenate([syn.weight, values[~np.isin(values, syn.weight)]])
     if table.size <= TABLE_SIZE:
-        order = np.argsort(table, kind="stable")
         old = syn.weight_code[positions]
-        syn.weight_code[positions] = order[np.searchsorted(table[order], new)]
+        syn.weight_code[positions] = _codes(table, new)
         arrays.synapses = syn._replace(weight=table)
+
+        def undo():
+            syn.weight_code[positions] = old
+            arrays.synapses = syn
+        return undo
+    # codes still in use elsewhere, then a new table of those and the new values
+    in_use = np.bincount(syn.weight_code, minlength=syn.weight.size)
+    in_use -= np.bincount(syn.weight_code[positions], minlength=syn.weight.size)
+    table = np.union1d(syn.weight[in_use > 0], values)
+    if table.size <= TABLE_SIZE:
+        code = _codes(table, syn.weight).astype(np.uint8)[syn.weight_code]
+        code[positions] = _codes(table, new)
+        arrays.synapses = syn._replace(weight=table, weight_code=code)
     else:
         full = syn.weight[syn.weight_code]
         full[positions] = new
         arrays.synapses = syn._replace(weight=full, weight_code=_NO_CODE)
 
     def undo():
-        if table.size <= TABLE_SIZE:
-            syn.weight_code[positions] = old
         arrays.synapses = syn
     return undo
+
+
+def _codes(table, values):
+    """The index in ``table`` (any order) of each of ``values``; a value that is not in
+    it gets some index (the build of a table uses that only for codes no synapse keeps)."""
+    order = np.argsort(table, kind="stable")
+    at = np.minimum(np.searchsorted(table[order], values), table.size - 1)
+    return order[at]
 
 
 def restore(arrays, weight, weight_code):

@@ -98,6 +98,21 @@ def test_changed_weights_stay_shared_while_the_table_holds_them_then_become_per_
         assert np.array_equal(a, b)
 
 
+def test_a_sweep_over_many_weights_keeps_the_table_of_those_in_use():
+    nets = [_network(own) for own in (False, True)]
+    for k in range(300):                # more distinct values than a table holds
+        for net, _, ee, _ in nets:
+            ee.weight = (1.0 + 0.01 * k) * mV
+    shared = nets[0][0]._arrays.synapses
+    assert shared.weight_code.size == shared.target.size and shared.weight.size <= 50
+    runs = []
+    for net, mon, ee, ie in nets:
+        net.run(30 * ms, backend="numba")
+        runs.append(_spikes(mon))
+        assert np.all(ee.weight == np.rint(3.99e-3 * 2.0 ** 40) / 2.0 ** 40)
+    assert runs[0].shape[1] > 200 and np.array_equal(runs[0], runs[1])
+
+
 def test_restore_brings_back_the_table_after_weights_went_per_synapse(tmp_path):
     net, mon, ee, ie = _network(False)
     net.store()

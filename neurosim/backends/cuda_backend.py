@@ -23,8 +23,8 @@ _CHANGING = ("v", "ge", "gi", "ref", "aux", "buffer")
 # (the keys of the kernels' groups, simulate_cuda._groups: a current's fields prefixed
 # "cur_", a drive's "d_", a state monitor's "st_")
 _STATIC = ("seg_hi", "seg_code", "seg_prm", "seg_hoff", "nrn_prm", "i_bias", "indptr", "target",
-           "weight", "weight_code", "delay", "p_fire", "block_lo", "thresholds", "gen_source", "mask",
-           "rate_lo", "rate_hi", "st_var", "st_every",
+           "weight", "weight_code", "delay", "p_fire", "block_lo", "thresholds", "gen_source",
+           "mask", "rate_lo", "rate_hi", "st_var", "st_every",
            "st_ncol", "st_nptr", "cur_lo", "cur_hi", "cur_vptr", "cur_values", "cur_n_rows",
            "cur_n_cols", "cur_ratio", "d_lo", "d_hi", "d_channel", "d_weight", "d_n_sub",
            "d_k_lo", "d_k_max", "d_t_ptr", "d_g_ptr", "d_shift", "d_thresholds", "d_guide",
