@@ -54,9 +54,9 @@ def build_network(net, dt, seed):
             continue
         stored = s.plasticity is not None or isinstance(s.rule, Explicit)
         expected[stored] += s.expected_count() * (1.0 if keep is None else keep[lo:hi].mean())
-    shared = _shared_weights(net) is not None
+    table = _shared_weights(net)
     check_memory(n, n_src, depth=1, n_syn=int(expected[0]), n_stored=int(expected[1]),
-                 weight_bytes=1 if shared else 8)
+                 weight_bytes=8 if table is None else 1)
     for model in {id(g.model): g.model for g in net.groups}.values():
         model.validate_dt(dt)
     net.dt, net.seed = dt, int(seed)
@@ -65,7 +65,7 @@ def build_network(net, dt, seed):
     # the models the engines dispatch to: the built-in ones, then any other in use
     model_set = _kernels.model_set([g.model.kernel for g in net.groups])
     neurons = _build_neurons(net, offsets, n, dt, root.spawn(1)[0], model_set)
-    syn, depth = _build_synapses(net, offsets, n, n_src, dt, keep)
+    syn, depth = _build_synapses(net, offsets, n, n_src, dt, table, keep)
     procedural, procedural_bound = procedural_arrays(net, offsets, n)
     # the synapses are allocated by now (and count against the available memory):
     # what remains is the delay buffer, whose depth only the drawn delays give
@@ -168,14 +168,15 @@ def _shared_weights(net):
                          if s.storage != "procedural" and s.plasticity is None])
 
 
-def _build_synapses(net, offsets, n, n_src, dt, keep=None):
+def _build_synapses(net, offsets, n, n_src, dt, table, keep=None):
     """CSR arrays of every synapse: rows by source, in projection then rule order.
 
     Each projection counts its synapses per source first (``Synapses._build``);
     the CSR arrays are then allocated once, at their final size (after a memory
     check on the exact count), and every projection draws its synapses again
     straight into its places (``Synapses._place``), so that the peak memory is the
-    final bytes (PD14 holds 3e8 synapses).
+    final bytes (PD14 holds 3e8 synapses). ``table``: the shared weights
+    (``_shared_weights``), whose codes are written instead of a weight each, or None.
     """
     counts = np.zeros(n + n_src, dtype=np.int64)
     placed = []                          # (projection, first source, target add)
@@ -197,7 +198,6 @@ def _build_synapses(net, offsets, n, n_src, dt, keep=None):
                               if s._keyed is not None]
                              + [int(s._delay_steps.max()) for s, _, _ in placed
                                 if s._keyed is None and s._delay_steps.size], default=0))
-    table = _shared_weights(net)
     check_memory(n, n_src, depth=1, n_syn=total, n_stored=stored, delay_bytes=delays.itemsize,
                  weight_bytes=8 if table is None else 1)
     if table is None:
