@@ -6,7 +6,8 @@ modules); depends on nothing else of the protocol.
 from collections import OrderedDict
 
 __all__ = ["AREAS", "LABELS", "LEVELS", "TARGETS", "PRESETS", "CIRCUIT_KEYS", "SHORT_NAMES",
-           "NEURON_MODELS", "LEARNED", "T6_CATEGORY_UNITS", "ROW_ORDER", "CNN_TRAIN"]
+           "NEURON_MODELS", "LEARNED", "T6_CATEGORY_UNITS", "ROW_ORDER", "CNN_TRAIN",
+           "seeds_of", "max_seeds"]
 
 #: The circuit's areas compared, and the CNN blocks (and labels) that go with them.
 AREAS = ("v1", "v2", "v4", "it")
@@ -57,6 +58,9 @@ ROW_ORDER = ("T0", "T1", "T2", "T3", "T4", "T5", "T6", T6_CATEGORY_UNITS, "T7", 
 #: images (96) a difference of +0.10 in CKA could not reach p < 0.01.
 #: ``n_jobs``: processes that share the images of every presentation
 #: (:meth:`circuits.Pathway.present`), one per core of the 2 the budget is for.
+#: ``circuit_seeds``: how many seeds each circuit is built at, ``{model: count}`` (a
+#: model not named: 1; an integer: that many for the first of ``models``, 1 for the
+#: others). The first seed is shown ``trials`` times with T5's images; the others once.
 #: ``ood_sets``, ``ood_per_category``: the out-of-distribution sets scored
 #: (:mod:`circuits.stimuli_ood`, :mod:`circuits.protocol_ood`; none: empty), images per
 #: category (twice as many for the photographs' four categories). ``imprinting``
@@ -71,13 +75,34 @@ PRESETS = {
                   t5_per_category=2, ood_sets=("novel glyphs",), ood_per_category=3),
     "full": dict(size=32, n_per_category=8, trials=2,
                  models=("mcculloch_pitts", "lif", "mcculloch_pitts_learned"),
-                 circuit_seeds=2, cnn_seeds=3, cnn_train_per_category=48, cnn_epochs=15,
+                 circuit_seeds={"mcculloch_pitts": 2, "lif": 3}, cnn_seeds=3,
+                 cnn_train_per_category=48, cnn_epochs=15,
                  n_boot=200, n_boot_slow=30, n_perm=999, decode_repeats=1,
                  homeostasis=True, n_jobs=2, time_limit=900.0, ablation=True, t7_phases=4,
                  t5_per_category=6,
                  ood_sets=("novel glyphs", "photographs", "high variation"),
                  ood_per_category=6),
 }
+
+
+def seeds_of(cfg, model):
+    """How many circuit seeds ``model`` is built at under the settings ``cfg``."""
+    seeds = cfg["circuit_seeds"]
+    if isinstance(seeds, dict):
+        count = seeds.get(model, 1)
+    else:
+        count = seeds if model == cfg["models"][0] else 1
+    if isinstance(count, bool) or int(count) != count or count < 1:
+        raise ValueError(f"circuit_seeds={seeds!r}: the count of {model!r} must be a whole "
+                         f"number >= 1")
+    return int(count)
+
+
+def max_seeds(cfg):
+    """The most circuit seeds any model of ``cfg["models"]`` is built at."""
+    return max(seeds_of(cfg, m) for m in cfg["models"])
+
+
 #: Arguments of :func:`circuits.cnn.train`. Adam at 1e-3: at 3e-3 the network (no
 #: normalisation layers, as CORnet-Z) collapses in the first epoch to a constant output
 #: (loss stuck at ln 8 = 2.08, accuracy 0.12 = chance); at 1e-3 the loss falls to ~0.2

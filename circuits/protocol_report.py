@@ -12,7 +12,7 @@ import numpy as np
 
 from . import metrics
 from .protocol_config import (CIRCUIT_KEYS, LABELS, LEARNED, LEVELS, T6_CATEGORY_UNITS,
-                              TARGETS)
+                              TARGETS, seeds_of)
 
 __all__ = ["write_report", "figures"]
 
@@ -87,8 +87,10 @@ def _markdown(res, cfg, quick, dec, figs, cnn_acc, n):
              f"(`circuits/protocol.py`). {n} evaluation images ({cfg['n_per_category']} per "
              f"category x 8 categories x V0/V3/V6, every font, 2 held out of CNN training), "
              f"{cfg['size']} x {cfg['size']} px for every model; circuit: "
-             f"{', '.join(cfg['models'])}, {cfg['trials']} trials, {cfg['circuit_seeds']} "
-             f"circuit seed(s); CNN: {cfg['cnn_seeds']} training seed(s) + untrained; "
+             f"{', '.join(cfg['models'])}, {cfg['trials']} trials at the first circuit seed "
+             f"and 1 at the others (circuit seeds: "
+             + ", ".join(f"{m} {seeds_of(cfg, m)}" for m in cfg["models"])
+             + f"); CNN: {cfg['cnn_seeds']} training seed(s) + untrained; "
              f"HMAX (2 bands, 256 S2 templates imprinted from the circuit's training images). "
              "Each circuit area is represented by its recorded neurons "
              "(`Pathway.recorded`: V1 simple and complex cells; V2, V4 template and "

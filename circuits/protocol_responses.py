@@ -21,7 +21,8 @@ import numpy as np
 
 from . import stimuli
 from .learning_rstdp import category_responses
-from .protocol_config import AREAS, CIRCUIT_KEYS, LABELS, LEARNED, LEVELS, NEURON_MODELS
+from .protocol_config import (AREAS, CIRCUIT_KEYS, LABELS, LEARNED, LEVELS, NEURON_MODELS,
+                              max_seeds, seeds_of)
 from .protocol_models import trained_cnn, training_set, untrained_cnn
 
 __all__ = ["Images", "CircuitRuns", "Twins", "CNNs", "Evaluation", "draw_images",
@@ -231,9 +232,9 @@ def present_circuits(cfg, seed, images, log, cache_dir=None):
     """Build each circuit and present the images to it.
 
     Every circuit of ``cfg["models"]`` at the first circuit seed (``seed``;
-    ``cfg["trials"]`` trials, and T5's images once), McCulloch-Pitts alone at the others
-    (``seed + 1``, ...; one trial). Imprinted circuits after the first get the first's
-    templates and thresholds; a learned one (:data:`LEARNED`) learns its features from
+    ``cfg["trials"]`` trials, and T5's images once), and at as many more (``seed + 1``,
+    ...; one trial) as :func:`~circuits.protocol_config.seeds_of` says. Imprinted
+    circuits after the first of a seed get the first's templates and thresholds; a learned one (:data:`LEARNED`) learns its features from
     the same training images, or loads them from ``cache_dir`` (a folder, or None:
     learn every time).
 
@@ -242,10 +243,11 @@ def present_circuits(cfg, seed, images, log, cache_dir=None):
     CircuitRuns
     """
     runs = CircuitRuns({})
-    for cs in range(cfg["circuit_seeds"]):
-        for model in cfg["models"] if cs == 0 else ("mcculloch_pitts",):
+    for cs in range(max_seeds(cfg)):
+        for model in (m for m in cfg["models"] if cs < seeds_of(cfg, m)):
+            # a seed at which the first model is not built: imprinted from the images
             pw = circuit_pathway(cfg, seed + cs, model, images.training,
-                                runs.pathways.get((cfg["models"][0], cs)), cache_dir)
+                                 runs.pathways.get((cfg["models"][0], cs)), cache_dir)
             runs.pathways[(model, cs)] = pw
             if model in LEARNED and cs == 0:
                 runs.category_units[model] = circuit_category_units(pw, cfg, seed, cache_dir)

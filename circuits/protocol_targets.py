@@ -20,7 +20,7 @@ import numpy as np
 from scipy import stats
 
 from . import metrics, robust
-from .protocol_config import AREAS, LABELS, LEVELS, SHORT_NAMES, T6_CATEGORY_UNITS
+from .protocol_config import AREAS, LABELS, LEVELS, SHORT_NAMES, T6_CATEGORY_UNITS, seeds_of
 from .protocol_report import _ci
 from .protocol_responses import _twin_of
 from .protocol_stats import _cv_correct, _per_image_r, _reduce, _t6_positive_control, \
@@ -289,7 +289,7 @@ def _best_blocks(ev, model):
     CNN): BlockChoice})``."""
     best, pairs, choices = {}, [], {}
     halves = robust.half_samples(ev.images.n, ev.cfg["n_boot"], ev.seed)
-    for cs in range(ev.cfg["circuit_seeds"]):
+    for cs in range(seeds_of(ev.cfg, model)):
         if (model, cs) not in ev.runs.areas:
             continue
         areas_cs = {a: ev.runs.areas[(model, cs)][a] for a in AREAS}

@@ -182,3 +182,16 @@ def test_decoding_compares_it_with_it_image_by_image():
     with pytest.raises(ValueError, match=r"models=\('v9',\): each must be one of"):
         protocol_decoding.decoding_v6(2, "unused", models=("v9",))
 
+
+
+def test_circuit_seeds_per_model():
+    from circuits.protocol_config import PRESETS, max_seeds, seeds_of
+    full = PRESETS["full"]
+    assert [seeds_of(full, m) for m in full["models"]] == [2, 3, 1] and max_seeds(full) == 3
+    # an integer counts for the first model only, as in earlier releases
+    cfg = dict(models=("lif", "mcculloch_pitts"), circuit_seeds=2)
+    assert (seeds_of(cfg, "lif"), seeds_of(cfg, "mcculloch_pitts"), max_seeds(cfg)) == (2, 1, 2)
+    for bad in (0, 1.5, True):
+        with pytest.raises(ValueError, match=r"circuit_seeds=.*the count of 'lif' must be a "
+                                             r"whole number >= 1"):
+            seeds_of(dict(cfg, circuit_seeds={"lif": bad}), "lif")
