@@ -3,6 +3,7 @@
 Shared by the protocol's stages (:mod:`circuits.protocol` and the ``protocol_*``
 modules); depends on nothing else of the protocol.
 """
+import numbers
 from collections import OrderedDict
 
 __all__ = ["AREAS", "LABELS", "LEVELS", "TARGETS", "PRESETS", "CIRCUIT_KEYS", "SHORT_NAMES",
@@ -89,12 +90,16 @@ def seeds_of(cfg, model):
     """How many circuit seeds ``model`` is built at under the settings ``cfg``."""
     seeds = cfg["circuit_seeds"]
     if isinstance(seeds, dict):
+        unknown = sorted(set(seeds) - set(CIRCUIT_KEYS))
+        if unknown:
+            raise ValueError(f"circuit_seeds={seeds!r} names {unknown}, not circuit models; "
+                             f"they are {sorted(CIRCUIT_KEYS)}")
         count = seeds.get(model, 1)
     else:
         count = seeds if model == cfg["models"][0] else 1
-    if isinstance(count, bool) or int(count) != count or count < 1:
-        raise ValueError(f"circuit_seeds={seeds!r}: the count of {model!r} must be a whole "
-                         f"number >= 1")
+    if isinstance(count, bool) or not isinstance(count, numbers.Integral) or count < 1:
+        raise ValueError(f"circuit_seeds={seeds!r}: the count of {model!r} must be an "
+                         f"integer >= 1")
     return int(count)
 
 

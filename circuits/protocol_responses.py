@@ -234,9 +234,10 @@ def present_circuits(cfg, seed, images, log, cache_dir=None):
     Every circuit of ``cfg["models"]`` at the first circuit seed (``seed``;
     ``cfg["trials"]`` trials, and T5's images once), and at as many more (``seed + 1``,
     ...; one trial) as :func:`~circuits.protocol_config.seeds_of` says. Imprinted
-    circuits after the first of a seed get the first's templates and thresholds; a learned one (:data:`LEARNED`) learns its features from
-    the same training images, or loads them from ``cache_dir`` (a folder, or None:
-    learn every time).
+    circuits after the first of a seed get the first's templates and thresholds (at a
+    seed without the first, they imprint their own from the same images); a learned
+    one (:data:`LEARNED`) learns its features from the same training images, or loads
+    them from ``cache_dir`` (a folder, or None: learn every time).
 
     Returns
     -------
@@ -245,7 +246,6 @@ def present_circuits(cfg, seed, images, log, cache_dir=None):
     runs = CircuitRuns({})
     for cs in range(max_seeds(cfg)):
         for model in (m for m in cfg["models"] if cs < seeds_of(cfg, m)):
-            # a seed at which the first model is not built: imprinted from the images
             pw = circuit_pathway(cfg, seed + cs, model, images.training,
                                  runs.pathways.get((cfg["models"][0], cs)), cache_dir)
             runs.pathways[(model, cs)] = pw

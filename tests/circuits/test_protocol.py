@@ -191,7 +191,10 @@ def test_circuit_seeds_per_model():
     # an integer counts for the first model only, as in earlier releases
     cfg = dict(models=("lif", "mcculloch_pitts"), circuit_seeds=2)
     assert (seeds_of(cfg, "lif"), seeds_of(cfg, "mcculloch_pitts"), max_seeds(cfg)) == (2, 1, 2)
-    for bad in (0, 1.5, True):
-        with pytest.raises(ValueError, match=r"circuit_seeds=.*the count of 'lif' must be a "
-                                             r"whole number >= 1"):
+    for bad in (0, 1.5, True, "3"):
+        with pytest.raises(ValueError, match=r"circuit_seeds=.*the count of 'lif' must be an "
+                                             r"integer >= 1"):
             seeds_of(dict(cfg, circuit_seeds={"lif": bad}), "lif")
+    with pytest.raises(ValueError, match=r"circuit_seeds=.*names \['LIF'\], not circuit "
+                                         r"models; they are \['lif', "):
+        seeds_of(dict(cfg, circuit_seeds={"LIF": 3}), "lif")
