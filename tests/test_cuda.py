@@ -15,7 +15,7 @@ import pytest
 import neurosim as ns
 from neurosim.backends.cuda_backend import CudaBackend
 from neurosim.kernels import _cuda
-from neurosim.units import Hz, ms
+from neurosim.units import Hz, ms, mV
 
 sys.path.insert(0, os.path.dirname(__file__))
 from networks import (assert_equal_records, balanced_binary, brunel, coba, cuba,  # noqa: E402
@@ -59,12 +59,28 @@ def _assert_same(a, b, dtype=np.float64):
             assert_equal_records(y, x, err_msg=name, dtype=dtype)
 
 
+def _many_short_rows():
+    cells = ns.NeuronGroup(30, ns.LIF(tau_m=10 * ms, v_rest=-65 * mV, v_reset=-65 * mV,
+                                      v_th=-50 * mV, tau_syn_e=2 * ms, tau_syn_i=4 * ms),
+                           v=ns.Uniform(-65 * mV, -50 * mV), name="cells")
+    noise = ns.PoissonGroup(100, rates=2000 * Hz, name="noise")
+    syn = [ns.Synapses(noise, cells, kind="excitatory", weight=4 * mV,
+                       delay=ns.Uniform(0.1 * ms, 0.5 * ms), connect=ns.FixedProbability(0.03)),
+           ns.Synapses(cells, cells, kind="inhibitory", weight=1 * mV,
+                       connect=ns.FixedProbability(0.1))]
+    monitors = {"spikes": ns.SpikeMonitor(cells), "sources": ns.SpikeMonitor(noise)}
+    return ns.Network(cells, noise, *syn, *monitors.values()), monitors
+
+
 NETWORKS = {
     "mcculloch_pitts": lambda: balanced_binary(k=8, n=40),
     "cuba": lambda: cuba(n=50, p=0.2),
     "cuba_reset_by_subtraction": lambda: cuba(n=50, p=0.2, reset="subtract"),
-    # rows of ~50 synapses, longer than a delivery group of 16 threads
+    # rows of ~50 synapses, longer than a block of 16 threads
     "cuba_dense": lambda: cuba(n=100, p=0.5),
+    # ~20 sources firing a step, more than a block of 16 threads scans at once, most of
+    # their rows empty or of one synapse
+    "many_short_rows": lambda: _many_short_rows(),
     "coba": lambda: coba(n=50, p=0.2),
     "brunel_delays": lambda: brunel(g=5.0, eta=2.0, n_e=40),
     "poisson_delays": lambda: poisson_delays(n=30, n_sources=40, rate=300 * Hz, p=0.3),
@@ -73,6 +89,7 @@ NETWORKS = {
 
 @pytest.mark.parametrize("name,mode", [(name, "fused") for name in sorted(NETWORKS)]
                          + [("cuba", "per_phase"), ("cuba_dense", "per_phase"),
+                            ("many_short_rows", "per_phase"),
                             ("brunel_delays", "per_phase"),
                             ("poisson_delays", "per_phase")])
 def test_cuda_spikes_equal_numba_spikes(name, mode, monkeypatch):

@@ -185,10 +185,9 @@ class CudaBackend(Backend):
         gen_ptr = np.searchsorted(src.gen_step, step0 + np.arange(n_steps + 1), side="left")
         fused = self.launch == "fused"
         threads = self.fused_threads if fused else self.threads_per_block
-        group = engine.delivery_group(arrays.synapses.indptr, threads)
         pgroup = engine.delivery_group(pl.pre_ptr, threads)
         if fused:                           # also Network._compile's 0-step call
-            blocks = engine.fused_blocks(d, seed, to_dev(gen_ptr[:1]), threads, group, pgroup)
+            blocks = engine.fused_blocks(d, seed, to_dev(gen_ptr[:1]), threads, pgroup)
         done = 0
         with warnings.catch_warnings():
             # the simulator runs the uint64 hash in Python, where wrap-around warns
@@ -200,12 +199,11 @@ class CudaBackend(Backend):
                 if fused:
                     engine.steps_fused_cuda(d, seed, step0 + done, done, block,
                                      to_dev(gen_ptr[done:done + block + 1]), blocks, threads,
-                                     group, pgroup)
+                                     pgroup)
                 else:
                     for i in range(done, done + block):
                         engine.step_cuda(d, seed, step0 + i, i, int(gen_ptr[i]),
-                                         int(gen_ptr[i + 1]), self._blocks, threads, group,
-                                         pgroup)
+                                         int(gen_ptr[i + 1]), self._blocks, threads, pgroup)
                 self._copy_spikes(d, rec, ctr)
                 done += block
         for k in _CHANGING:

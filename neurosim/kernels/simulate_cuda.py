@@ -14,11 +14,11 @@ A step has two phases, each a loop of device functions over its elements:
   the step's list of firing sources (an atomic counter; the list alternates
   between two buffers from step to step, so that it can be reset without a
   barrier of its own);
-* **deliver**: groups of ``group`` threads (a warp up to a block, chosen from the
-  mean out-degree) take the firing sources one by one and add their rows into the
-  delay ring buffer, the synapses of one row spread over the group's threads; the
-  rows of procedural projections are drawn again, a thread a (firing source,
-  projection) pair (``procedural_cuda``).
+* **deliver**: the grid's threads share the synapses of the firing sources' rows,
+  a synapse each in turn (each block finds which row a synapse is in from a prefix
+  sum of the row lengths in shared memory), and add them into the delay ring
+  buffer; the rows of procedural projections are drawn again, a thread a (firing
+  source, projection) pair (``procedural_cuda``).
 
 The slot of the ring buffer that a step fills last (its Poisson drives, and the
 rows of zero delay) is applied to a neuron at the start of the next *fire* by the
@@ -54,6 +54,8 @@ at the call. The backend hands over its dict of device arrays, from which
 """
 from collections import namedtuple
 
+import numpy as np
+
 from ._cuda import cuda, simulator_enabled
 from ._layout import STREAM_POISSON_GROUP, STREAM_POISSON_INPUT
 from ._model_set_cuda import receive_one, update_one
@@ -68,6 +70,9 @@ from . import procedural_cuda
 # registers per thread of the fused kernel: 136 without a limit allowed one block of 256
 # threads per SM of an H100 (12.5 % occupancy, every phase waiting on memory latency)
 FUSED_MAX_REGISTERS = 64
+# the most threads a block can have (CUDA's limit): the size of the delivery's scan
+# in shared memory (8 kB a block), so that no launch writes past it
+_MAX_BLOCK = 1024
 
 # ---------------------------------------------------- the groups of device arrays
 # the neurons' state and segments (aux: the models' extra state, one row each; a
@@ -182,11 +187,50 @@ if cuda is not None:
                 src.fired[s] = False
 
     @cuda.jit(device=True)
-    def _deliver_row(g, step, lane, group, dl):
+    def _deliver_rows(t, width, step, par, dl):
+        """Add the rows of the step's firing sources into the ring buffer, spread over
+        the whole grid: each block sums the row lengths of up to ``blockDim`` listed
+        sources at a time (a prefix sum in shared memory, every block alike), and the
+        grid's threads share the synapses of those rows, thread ``t`` taking synapses ``t``,
+        ``t + width``, ... of their concatenation. A row is not walked by one thread or
+        group, so a step with a few long rows (PD14: ~47 of ~3,900 synapses) keeps every
+        thread busy. Each block reaches the same barriers: ``count`` is the same for all."""
+        scan = cuda.shared.array(_MAX_BLOCK, np.int64)
+        lane, size = cuda.threadIdx.x, cuda.blockDim.x
         depth = dl.buffer.shape[0]
-        for q in range(dl.indptr[g] + lane, dl.indptr[g + 1], group):
-            cuda.atomic.add(dl.buffer, ((step + dl.delay[q]) % depth, dl.target[q]),
-                            synapse_weight(dl.weight, dl.weight_code, q))
+        base = step % depth
+        count = dl.fire_count[par]
+        for first in range(0, count, size):
+            length = 0
+            if first + lane < count:
+                g = dl.fire_list[par, first + lane]
+                length = dl.indptr[g + 1] - dl.indptr[g]
+            scan[lane] = length
+            cuda.syncthreads()
+            rows = min(size, count - first)
+            # the prefix sum by one thread: two barriers a chunk instead of 2 log2(blockDim)
+            # for a parallel scan, which made the simulator's tests 10x slower (its cost on
+            # a GPU, against the parallel scan's, is not measured: issue 35)
+            if lane == 0:
+                for r in range(1, rows):
+                    scan[r] += scan[r - 1]
+            cuda.syncthreads()
+            for e in range(t, scan[rows - 1], width):
+                lo, hi = 0, rows - 1        # the row of synapse e: first scan[r] > e
+                while lo < hi:
+                    mid = (lo + hi) // 2
+                    if scan[mid] > e:
+                        hi = mid
+                    else:
+                        lo = mid + 1
+                g = dl.fire_list[par, first + lo]
+                q = dl.indptr[g] + e - (scan[lo - 1] if lo > 0 else 0)
+                slot = base + dl.delay[q]   # a compare, not a % (delays < depth)
+                if slot >= depth:
+                    slot -= depth
+                cuda.atomic.add(dl.buffer, (slot, dl.target[q]),
+                                synapse_weight(dl.weight, dl.weight_code, q))
+            cuda.syncthreads()              # the scan is read before the next rows'
 
     @cuda.jit(device=True)
     def _drive_one(k, step, seed, slot, n, buffer, drv):
@@ -220,10 +264,9 @@ if cuda is not None:
             _sources_fire(b, step, seed, n, row, par, src, dl, rec)
 
     @cuda.jit(device=True)
-    def _deliver_phase(t, width, group, step, dl, pl, pr):
+    def _deliver_phase(t, width, step, dl, pl, pr):
         par = step % 2
-        for j in range(t // group, dl.fire_count[par], width // group):
-            _deliver_row(dl.fire_list[par, j], step, t % group, group, dl)
+        _deliver_rows(t, width, step, par, dl)
         procedural_cuda.procedural_deliver(t, width, step, par, dl, pr)
         plasticity_cuda.plastic_deliver(t, width, step, par, dl, pl)
 
@@ -251,8 +294,8 @@ if cuda is not None:
                     pl)
 
     @cuda.jit
-    def _deliver_kernel(group, step, dl, pl, pr):
-        _deliver_phase(cuda.grid(1), cuda.gridsize(1), group, step, dl, pl, pr)
+    def _deliver_kernel(step, dl, pl, pr):
+        _deliver_phase(cuda.grid(1), cuda.gridsize(1), step, dl, pl, pr)
 
     @cuda.jit
     def _pre_kernel(group, step, dl, pl):
@@ -275,8 +318,8 @@ if cuda is not None:
     # ------------------------------------------- many steps in one launch
     # (the simulator's cuda.jit takes no register limit)
     @cuda.jit(**({} if simulator_enabled() else dict(max_registers=FUSED_MAX_REGISTERS)))
-    def _fused_cuda_kernel(step0, row0, n_steps, seed, group, nr, cur, smp, src, gen_ptr, dl,
-                           rec, drv, pl, pgroup, pr):
+    def _fused_cuda_kernel(step0, row0, n_steps, seed, nr, cur, smp, src, gen_ptr, dl, rec, drv,
+                           pl, pgroup, pr):
         grid = cuda.cg.this_grid()
         t, width = cuda.grid(1), cuda.gridsize(1)
         n = nr.v.size
@@ -290,7 +333,7 @@ if cuda is not None:
                 _apply_phase(t, width, step - 1, seed, nr, drv, dl.buffer)
             _fire_phase(t, width, step, row0 + i, seed, nr, cur, smp, src, dl, rec, pl)
             grid.sync()
-            _deliver_phase(t, width, group, step, dl, pl, pr)
+            _deliver_phase(t, width, step, dl, pl, pr)
             if plastic:             # arrivals after the queue and catch-ups, posts after them
                 grid.sync()
                 plasticity_cuda.plastic_pre(t, width, pgroup, step, step % 2, dl, pl)
@@ -306,20 +349,19 @@ if cuda is not None:
             _apply_phase(t, width, step0 + n_steps - 1, seed, nr, drv, dl.buffer)
 
 
-def step_cuda(d, seed, step, row, gen_lo, gen_hi, blocks, threads, group, pgroup):
+def step_cuda(d, seed, step, row, gen_lo, gen_hi, blocks, threads, pgroup):
     """Launch the phases of one step, each over the whole grid (``d``: device arrays;
-    ``blocks(n)``: the grid for ``n`` elements; ``group`` and ``pgroup``: the threads
-    that share a row of static and of plastic synapses)."""
+    ``blocks(n)``: the grid for ``n`` elements; ``pgroup``: the threads that share a
+    row of plastic synapses)."""
     nr, cur, drv, smp, src, dl, rec, pl, pr = _groups(d)
     n = nr.v.size
     if gen_hi > gen_lo:
         _generators_kernel[blocks(gen_hi - gen_lo), threads](n, src, gen_lo, gen_hi)
     _fire_kernel[blocks(max(n, src.p_fire.size, smp.scol.size)), threads](
         step, row, seed, nr, cur, smp, src, dl, rec, pl)
-    # a thread per source, synapse or neuron at most (groups share them): this mode
-    # serves the simulator's tests, which pay for every thread, and several blocks suffice
-    _deliver_kernel[blocks(dl.fire_list.shape[1] * max(1, pr.lo.size)), threads](
-        group, step, dl, pl, pr)
+    # two blocks, whose threads stride over the synapses: this mode serves the
+    # simulator's tests, which pay for every thread and every barrier of every block
+    _deliver_kernel[2, threads](step, dl, pl, pr)
     if pl.w.size:
         _pre_kernel[blocks(pl.queue.shape[1]), threads](pgroup, step, dl, pl)
         _post_kernel[blocks(n), threads](pgroup, step, n, dl, pl)
@@ -328,31 +370,31 @@ def step_cuda(d, seed, step, row, gen_lo, gen_hi, blocks, threads, group, pgroup
     _apply_kernel[blocks(n), threads](step, seed, nr, drv, dl.buffer)
 
 
-def steps_fused_cuda(d, seed, step0, row0, n_steps, gen_ptr, blocks, threads, group, pgroup):
+def steps_fused_cuda(d, seed, step0, row0, n_steps, gen_ptr, blocks, threads, pgroup):
     """Run ``n_steps`` steps in one cooperative launch of ``blocks`` (from
     :func:`fused_blocks`); ``gen_ptr`` on the device holds the generator-spike range of
     each step (``n_steps + 1`` entries)."""
     _fused_cuda_kernel[blocks, threads](*_fused_args(d, seed, step0, row0, n_steps, gen_ptr,
-                                                     group, pgroup))
+                                                     pgroup))
 
 
-def _fused_args(d, seed, step0, row0, n_steps, gen_ptr, group, pgroup):
+def _fused_args(d, seed, step0, row0, n_steps, gen_ptr, pgroup):
     nr, cur, drv, smp, src, dl, rec, pl, pr = _groups(d)
-    return (step0, row0, n_steps, seed, group, nr, cur, smp, src, gen_ptr, dl, rec, drv, pl,
-            pgroup, pr)
+    return (step0, row0, n_steps, seed, nr, cur, smp, src, gen_ptr, dl, rec, drv, pl, pgroup,
+            pr)
 
 
-def fused_blocks(d, seed, gen_ptr, threads, group, pgroup):
+def fused_blocks(d, seed, gen_ptr, threads, pgroup):
     """Compile the fused kernel for these arrays (at the first call) and return its grid:
     enough blocks for one element per thread, but no more than can be resident on the
     GPU at once, which a grid-wide barrier needs. Once per chunk, not per launch: the
     argument typing and the occupancy query cost about as much as a launch."""
-    elements = max(d["v"].size, d["p_fire"].size, d["fire_list"].shape[1] * group,
+    elements = max(d["v"].size, d["p_fire"].size, d["target"].size,
                    d["pl_w"].size, d["pl_queue"].shape[1] * pgroup,
                    d["fire_list"].shape[1] * d["pr_lo"].size)
     if simulator_enabled():
         return 1                    # the simulator synchronises one block only
-    args = _fused_args(d, seed, 0, 0, 0, gen_ptr, group, pgroup)
+    args = _fused_args(d, seed, 0, 0, 0, gen_ptr, pgroup)
     # a group is typed as a named tuple of arrays, which the launch flattens
     compiled = _fused_cuda_kernel.compile(tuple(_fused_cuda_kernel.typeof_pyval(a)
                                                 for a in args))
@@ -361,10 +403,10 @@ def fused_blocks(d, seed, gen_ptr, threads, group, pgroup):
 
 
 def delivery_group(indptr, threads):
-    """Threads that deliver one firing source's row together: a power of two from a
-    warp (32) to the block, about a quarter of the mean out-degree, so that a row of
-    thousands of synapses (PD14: about 3,900) is spread over a block while rows of
-    tens share a warp. Never more than ``threads``."""
+    """Threads that treat one firing source's row of plastic synapses together
+    (``plasticity_cuda``): a power of two from a warp (32) to the block, about a
+    quarter of the mean out-degree, so that a row of thousands of synapses is spread
+    over a block while rows of tens share a warp. Never more than ``threads``."""
     n_src = max(1, indptr.size - 1)
     mean = (indptr[-1] - indptr[0]) / n_src if indptr.size else 0.0
     group = 32
