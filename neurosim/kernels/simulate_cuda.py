@@ -149,13 +149,13 @@ if cuda is not None:
                 smp.count[c] += 1
 
     @cuda.jit(device=True)
-    def _segment_of(k, seg_hi):
-        """The segment that holds neuron ``k``: the first with ``seg_hi > k`` (a binary
-        search: a group with per-neuron parameters is a segment per neuron)."""
-        lo, hi = 0, seg_hi.size - 1
+    def _first_above(a, n, x):
+        """The first index of the ascending ``a[:n]`` whose value is above ``x`` (a
+        binary search; ``n - 1`` when none is)."""
+        lo, hi = 0, n - 1
         while lo < hi:
             mid = (lo + hi) // 2
-            if seg_hi[mid] > k:
+            if a[mid] > x:
                 hi = mid
             else:
                 lo = mid + 1
@@ -165,7 +165,9 @@ if cuda is not None:
     def _update_one(k, step, seed, nr, cur):
         i_ext = injected_current(k, step, nr.i_bias[k], cur.lo, cur.hi, cur.vptr, cur.values,
                                  cur.n_rows, cur.n_cols, cur.ratio)
-        g = _segment_of(k, nr.seg_hi)
+        # the segment that holds neuron k (a group with per-neuron parameters is a
+        # segment per neuron)
+        g = _first_above(nr.seg_hi, nr.seg_hi.size, k)
         return update_one(nr.seg_code[g], k, nr.v, nr.ge, nr.gi, nr.ref, nr.aux, nr.spiked,
                           nr.nrn_prm, nr.seg_hoff[g],
                           i_ext, nr.seg_prm[g], seed, step)
@@ -216,15 +218,9 @@ if cuda is not None:
                     scan[r] += scan[r - 1]
             cuda.syncthreads()
             for e in range(t, scan[rows - 1], width):
-                lo, hi = 0, rows - 1        # the row of synapse e: first scan[r] > e
-                while lo < hi:
-                    mid = (lo + hi) // 2
-                    if scan[mid] > e:
-                        hi = mid
-                    else:
-                        lo = mid + 1
-                g = dl.fire_list[par, first + lo]
-                q = dl.indptr[g] + e - (scan[lo - 1] if lo > 0 else 0)
+                r = _first_above(scan, rows, e)     # the row of synapse e
+                g = dl.fire_list[par, first + r]
+                q = dl.indptr[g] + e - (scan[r - 1] if r > 0 else 0)
                 slot = base + dl.delay[q]   # a compare, not a % (delays < depth)
                 if slot >= depth:
                     slot -= depth
@@ -245,7 +241,7 @@ if cuda is not None:
 
     @cuda.jit(device=True)
     def _apply_one(k, slot, n, nr, buffer):
-        g = _segment_of(k, nr.seg_hi)
+        g = _first_above(nr.seg_hi, nr.seg_hi.size, k)     # neuron k's segment
         receive_one(nr.seg_code[g], k, slot, n, nr.v, nr.ge, nr.gi, nr.ref, nr.spiked, buffer)
 
     # ------------------------------------------------- the two phases, grid-wide
