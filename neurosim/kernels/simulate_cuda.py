@@ -226,7 +226,8 @@ if cuda is not None:
                     slot -= depth
                 cuda.atomic.add(dl.buffer, (slot, dl.target[q]),
                                 synapse_weight(dl.weight, dl.weight_code, q))
-            cuda.syncthreads()              # the scan is read before the next rows'
+            if first + size < count:        # more rows: the sums are read before they
+                cuda.syncthreads()          # are overwritten (the same for every thread)
 
     @cuda.jit(device=True)
     def _drive_one(k, step, seed, slot, n, buffer, drv):
