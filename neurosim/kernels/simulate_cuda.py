@@ -211,8 +211,8 @@ if cuda is not None:
             cuda.syncthreads()
             rows = min(size, count - first)
             # the prefix sum by one thread: two barriers a chunk instead of 2 log2(blockDim)
-            # for a parallel scan, which made the simulator's tests 10x slower (its cost on
-            # a GPU, against the parallel scan's, is not measured: issue 35)
+            # for a parallel scan; the simulator's tests pay for every barrier (which is
+            # faster on a GPU is not measured: issue 35)
             if lane == 0:
                 for r in range(1, rows):
                     scan[r] += scan[r - 1]
