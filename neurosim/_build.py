@@ -83,6 +83,7 @@ def build_network(net, dt, seed):
         drives=drives, currents=currents, plastic=plastic, procedural=procedural,
         procedural_bound=procedural_bound,
         recorders=None, counters=np.zeros(2, dtype=np.int64), offsets=offsets, n=n,
+        min_delay=_mpi.min_delay_steps(net),
         model_set=model_set, cache_dir=get_config()["cache_dir"])
     _build_recorders(net)
     _take_members(net)

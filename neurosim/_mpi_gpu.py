@@ -78,7 +78,7 @@ class _GpuRank:
                             currents=a.currents, recorders=self.recorders,
                             counters=np.zeros(2, np.int64), model_set=a.model_set,
                             cache_dir=a.cache_dir, procedural=a.procedural,
-                            procedural_keep=plan.local.is_local)
+                            procedural_keep=plan.local.is_local, min_delay=a.min_delay)
         self.backend = CudaBackend()
         self.net = net
         self.backend.run_chunk(self._view_of_chunk(0), net.seed, net.t_step, 0, 1)

@@ -78,6 +78,9 @@ NETWORKS = {
     "cuba_reset_by_subtraction": lambda: cuba(n=50, p=0.2, reset="subtract"),
     # rows of ~50 synapses, longer than a block of 16 threads
     "cuba_dense": lambda: cuba(n=100, p=0.5),
+    # every delay one step: the rows delivered in the phase that fires the next step
+    # fill the slot applied right after it (one barrier a step, fused)
+    "cuba_one_step_delay": lambda: cuba(n=50, p=0.2, delay=0.1 * ms),
     # ~20 sources firing a step, more than a block of 16 threads scans at once, most of
     # their rows empty or of one synapse
     "many_short_rows": lambda: _many_short_rows(),
@@ -108,6 +111,53 @@ def test_cuda_float32_spikes_equal_numba_float32_spikes(name):
         net, monitors = NETWORKS[name]()
         return ns.Network(*net.objects, dtype="float32"), monitors
     _assert_same(_record(build, "numba", 4 * ms), _record(build, "cuda", 4 * ms), np.float32)
+
+
+def test_one_grid_barrier_a_step_only_where_no_spike_is_due_in_the_next_phase(monkeypatch):
+    """Launches take one barrier a step where every delay is at least a step, no
+    synapse is plastic and no generator fires after the launch's first step; two
+    otherwise. Each choice gives numba's spikes (the fused cases of the test above)."""
+    from neurosim.kernels import simulate_cuda
+    chosen = []
+    fused = simulate_cuda.steps_fused_cuda
+
+    def spy(d, seed, step0, row0, n_steps, *args):
+        chosen.append((step0, n_steps, args[-1]))
+        return fused(d, seed, step0, row0, n_steps, *args)
+    monkeypatch.setattr(simulate_cuda, "steps_fused_cuda", spy)
+    _use_launch_mode(monkeypatch, "fused")
+
+    def launches(build, duration=2 * ms):
+        chosen.clear()
+        _record(build, "cuda", duration)
+        return [c for c in chosen if c[1] > 0]
+
+    def one_barrier_in(build):
+        return {single for _, _, single in launches(build)}
+    assert one_barrier_in(NETWORKS["cuba_one_step_delay"]) == {True}
+    assert one_barrier_in(NETWORKS["brunel_delays"]) == {True}
+    assert one_barrier_in(NETWORKS["cuba"]) == {False}               # no delay
+    assert one_barrier_in(NETWORKS["many_short_rows"]) == {False}    # some of no delay
+
+    def kicked():
+        units = ns.NeuronGroup(5, ns.McCullochPitts(theta=1), name="units")
+        kick = ns.SpikeGeneratorGroup(1, [0, 0], [0.0, 8.0] * ms)
+        syn = ns.Synapses(kick, units, kind="excitatory", weight=1, connect=ns.AllToAll(),
+                          delay=0.1 * ms)
+        mon = ns.SpikeMonitor(units)
+        return ns.Network(units, kick, syn, mon), {"spikes": mon}
+    # the launch in which the generator's second spike (step 80) falls after the first
+    # step takes two barriers a step, the others one
+    runs = launches(kicked, 20 * ms)
+    assert [single for *_, single in runs] == [not (s0 < 80 < s0 + n) for s0, n, _ in runs]
+    assert {single for *_, single in runs} == {True, False}
+    want, got = _record(kicked, "numba", 20 * ms), _record(kicked, "cuda", 20 * ms)
+    assert want["spikes"][0].size > 5
+    _assert_same(want, got)
+    assert simulate_cuda.one_barrier(None, False, np.zeros(3))
+    assert not simulate_cuda.one_barrier(0, False, np.zeros(3))
+    assert not simulate_cuda.one_barrier(2, True, np.zeros(3))
+    assert simulate_cuda.one_barrier(2, False, np.array([1, 0, 0]))
 
 
 def test_cuda_synchronous_mcculloch_pitts_chain_equals_numba():

@@ -148,7 +148,7 @@ class CudaBackend(Backend):
                      + tuple(f"pr_{f}" for f in _PROCEDURAL + ("keep",))}
             cache["fired"] = _cuda.cuda.to_device(np.zeros(src.p_fire.size, dtype=np.bool_))
             cache["spiked"] = _cuda.cuda.to_device(np.zeros(nr.v.size, dtype=np.bool_))
-            cache["fire_list"] = _cuda.cuda.device_array((2, n_src), dtype=np.int64)
+            cache["fire_list"] = _cuda.cuda.device_array((3, n_src), dtype=np.int64)
             cache["pl_gain"] = _cuda.cuda.to_device(pl.gain)
             arrays._cuda = cache
         return dict(cache)
@@ -181,7 +181,7 @@ class CudaBackend(Backend):
         d["spike_i"] = _cuda.cuda.device_array(worst * SYNC_STEPS, dtype=np.int64)
         d["spike_step"] = _cuda.cuda.device_array(worst * SYNC_STEPS, dtype=np.int64)
         d["counters"] = to_dev(np.zeros(1, dtype=np.int64))
-        d["fire_count"] = to_dev(np.zeros(2, dtype=np.int64))
+        d["fire_count"] = to_dev(np.zeros(3, dtype=np.int64))
         gen_ptr = np.searchsorted(src.gen_step, step0 + np.arange(n_steps + 1), side="left")
         fused = self.launch == "fused"
         threads = self.fused_threads if fused else self.threads_per_block
@@ -197,9 +197,10 @@ class CudaBackend(Backend):
                 if ctr[1] + worst * block > rec.spike_i.size:
                     break                      # the caller grows the host buffer
                 if fused:
-                    engine.steps_fused_cuda(d, seed, step0 + done, done, block,
-                                     to_dev(gen_ptr[done:done + block + 1]), blocks, threads,
-                                     pgroup)
+                    ptr = gen_ptr[done:done + block + 1]
+                    single = engine.one_barrier(arrays.min_delay, pl.w.size > 0, np.diff(ptr))
+                    engine.steps_fused_cuda(d, seed, step0 + done, done, block, to_dev(ptr),
+                                            blocks, threads, pgroup, single)
                 else:
                     for i in range(done, done + block):
                         engine.step_cuda(d, seed, step0 + i, i, int(gen_ptr[i]),

@@ -50,9 +50,10 @@ Recorders = namedtuple("Recorders", "mask spike_i spike_step st_var st_idx st_ev
 
 class Arrays:
     """Everything the backends touch: the named groups above, the counters, the
-    offsets of the populations, the number of neurons ``n``, the network's
-    ``model_set`` (kernels, indexed by ``seg_code``) and the ``cache_dir`` of
-    engines generated for models beyond the built-in ones."""
+    offsets of the populations, the number of neurons ``n``, the shortest delay
+    ``min_delay`` (steps; None without synapses), the network's ``model_set``
+    (kernels, indexed by ``seg_code``) and the ``cache_dir`` of engines generated for
+    models beyond the built-in ones."""
 
     def __init__(self, **parts):
         self.__dict__.update(parts)

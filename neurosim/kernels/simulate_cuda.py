@@ -11,9 +11,8 @@ A step has two phases, each a loop of device functions over its elements:
 
 * **fire**: every thread samples, updates and thresholds its own neurons and draws
   its Poisson sources; a neuron or source that fires is recorded and appended to
-  the step's list of firing sources (an atomic counter; the list alternates
-  between two buffers from step to step, so that it can be reset without a
-  barrier of its own);
+  the step's list of firing sources (an atomic counter; three lists take turns
+  from step to step, so that one can be reset without a barrier of its own);
 * **deliver**: the grid's threads share the synapses of the firing sources' rows,
   a synapse each in turn (each block finds which row a synapse is in from a prefix
   sum of the row lengths in shared memory), and add them into the delay ring
@@ -23,7 +22,9 @@ A step has two phases, each a loop of device functions over its elements:
 The slot of the ring buffer that a step fills last (its Poisson drives, and the
 rows of zero delay) is applied to a neuron at the start of the next *fire* by the
 thread that then samples and updates that neuron, so a step needs two grid-wide
-barriers and no more. Plastic synapses (``plasticity_cuda``) add their parts to
+barriers and no more; one, where every delay is at least a step: the last step's rows
+are then delivered in the phase that fires this step, as none of them is due before
+the next phase (``one_barrier``). Plastic synapses (``plasticity_cuda``) add their parts to
 *fire* and *deliver* and two phases of their own after *deliver*, **pre** (the
 spikes that arrive now) and **post** (the neurons' spikes), each behind a barrier:
 four a step in a network with plastic synapses, and a fifth, **jump** (the traces
@@ -73,6 +74,9 @@ FUSED_MAX_REGISTERS = 64
 # the most threads a block can have (CUDA's limit): the size of the delivery's scan
 # in shared memory (8 kB a block), so that no launch writes past it
 _MAX_BLOCK = 1024
+# the firing lists, by step % _LISTS: a step fills its own while the phase delivers the
+# last step's (one barrier a step) and clears the next step's
+_LISTS = 3
 
 # ---------------------------------------------------- the groups of device arrays
 # the neurons' state and segments (aux: the models' extra state, one row each; a
@@ -249,9 +253,9 @@ if cuda is not None:
     @cuda.jit(device=True)
     def _fire_phase(t, width, step, row, seed, nr, cur, smp, src, dl, rec, pl):
         n = nr.v.size
-        par = step % 2
-        if t == 0:                 # the other list was read in the last step's deliver
-            dl.fire_count[1 - par] = 0
+        par = step % _LISTS
+        if t == 0:    # the list of step - 2 (and step + 1): read by its deliver already
+            dl.fire_count[(step + 1) % _LISTS] = 0
         plasticity_cuda.plastic_fire(t, width, step, smp, pl)
         for k in range(t, n, width):
             _sample_neuron(k, step, nr, smp)
@@ -262,7 +266,7 @@ if cuda is not None:
 
     @cuda.jit(device=True)
     def _deliver_phase(t, width, step, dl, pl, pr):
-        par = step % 2
+        par = step % _LISTS
         _deliver_rows(t, width, step, par, dl)
         procedural_cuda.procedural_deliver(t, width, step, par, dl, pr)
         plasticity_cuda.plastic_deliver(t, width, step, par, dl, pl)
@@ -296,27 +300,53 @@ if cuda is not None:
 
     @cuda.jit
     def _pre_kernel(group, step, dl, pl):
-        plasticity_cuda.plastic_pre(cuda.grid(1), cuda.gridsize(1), group, step, step % 2, dl,
-                                    pl)
+        plasticity_cuda.plastic_pre(cuda.grid(1), cuda.gridsize(1), group, step,
+                                    step % _LISTS, dl, pl)
 
     @cuda.jit
     def _post_kernel(group, step, n, dl, pl):
-        plasticity_cuda.plastic_post(cuda.grid(1), cuda.gridsize(1), group, step, step % 2, n,
-                                     dl, pl)
+        plasticity_cuda.plastic_post(cuda.grid(1), cuda.gridsize(1), group, step,
+                                     step % _LISTS, n, dl, pl)
 
     @cuda.jit
     def _jump_kernel(step, n, dl, pl):
-        plasticity_cuda.plastic_jump(cuda.grid(1), cuda.gridsize(1), step, step % 2, n, dl, pl)
+        plasticity_cuda.plastic_jump(cuda.grid(1), cuda.gridsize(1), step, step % _LISTS, n, dl,
+                                     pl)
 
     @cuda.jit
     def _apply_kernel(step, seed, nr, drv, buffer):
         _apply_phase(cuda.grid(1), cuda.gridsize(1), step, seed, nr, drv, buffer)
 
     # ------------------------------------------- many steps in one launch
+    @cuda.jit(device=True)
+    def _steps_one_barrier(t, width, step0, row0, n_steps, seed, nr, cur, smp, src, dl,
+                           rec, drv, pl, pr):
+        """The steps of a launch with one grid-wide barrier each, where every delay is at
+        least one step (and no synapse is plastic, and no generator fires after the
+        launch's first step): the rows of step s - 1 are delivered in the phase that fires
+        step s. They fill slots s - 1 + delay, never slot s - 1, which that phase applies
+        (the ring is one slot deeper than the longest delay), and the earliest of them is
+        applied in the next phase, behind the barrier. The phase reads the firing list
+        of step s - 1 while step s fills its own and clears that of step s + 1 (three
+        lists, by step % 3)."""
+        grid = cuda.cg.this_grid()
+        for i in range(n_steps):
+            step = step0 + i
+            if i > 0:
+                _apply_phase(t, width, step - 1, seed, nr, drv, dl.buffer)
+            _fire_phase(t, width, step, row0 + i, seed, nr, cur, smp, src, dl, rec, pl)
+            if i > 0:
+                _deliver_phase(t, width, step - 1, dl, pl, pr)
+            grid.sync()
+        if n_steps > 0:
+            last = step0 + n_steps - 1
+            _apply_phase(t, width, last, seed, nr, drv, dl.buffer)
+            _deliver_phase(t, width, last, dl, pl, pr)
+
     # (the simulator's cuda.jit takes no register limit)
     @cuda.jit(**({} if simulator_enabled() else dict(max_registers=FUSED_MAX_REGISTERS)))
     def _fused_cuda_kernel(step0, row0, n_steps, seed, nr, cur, smp, src, gen_ptr, dl, rec, drv,
-                           pl, pgroup, pr):
+                           pl, pgroup, pr, one_barrier):
         grid = cuda.cg.this_grid()
         t, width = cuda.grid(1), cuda.gridsize(1)
         n = nr.v.size
@@ -324,6 +354,10 @@ if cuda is not None:
         by_neuron = plastic and pl.slot_rule.size > 0
         _flag_generators(t, width, n, src, gen_ptr[0], gen_ptr[1])
         grid.sync()
+        if one_barrier:
+            _steps_one_barrier(t, width, step0, row0, n_steps, seed, nr, cur, smp, src,
+                               dl, rec, drv, pl, pr)
+            return
         for i in range(n_steps):
             step = step0 + i
             if i > 0:              # the last step's input, applied by the thread that updates
@@ -333,12 +367,12 @@ if cuda is not None:
             _deliver_phase(t, width, step, dl, pl, pr)
             if plastic:             # arrivals after the queue and catch-ups, posts after them
                 grid.sync()
-                plasticity_cuda.plastic_pre(t, width, pgroup, step, step % 2, dl, pl)
+                plasticity_cuda.plastic_pre(t, width, pgroup, step, step % _LISTS, dl, pl)
                 grid.sync()
-                plasticity_cuda.plastic_post(t, width, pgroup, step, step % 2, n, dl, pl)
+                plasticity_cuda.plastic_post(t, width, pgroup, step, step % _LISTS, n, dl, pl)
             if by_neuron:           # neuron traces jump once pre and post have read them
                 grid.sync()
-                plasticity_cuda.plastic_jump(t, width, step, step % 2, n, dl, pl)
+                plasticity_cuda.plastic_jump(t, width, step, step % _LISTS, n, dl, pl)
             if i + 1 < n_steps:
                 _flag_generators(t, width, n, src, gen_ptr[i + 1], gen_ptr[i + 2])
             grid.sync()
@@ -367,18 +401,30 @@ def step_cuda(d, seed, step, row, gen_lo, gen_hi, blocks, threads, pgroup):
     _apply_kernel[blocks(n), threads](step, seed, nr, drv, dl.buffer)
 
 
-def steps_fused_cuda(d, seed, step0, row0, n_steps, gen_ptr, blocks, threads, pgroup):
+def steps_fused_cuda(d, seed, step0, row0, n_steps, gen_ptr, blocks, threads, pgroup,
+                     one_barrier):
     """Run ``n_steps`` steps in one cooperative launch of ``blocks`` (from
     :func:`fused_blocks`); ``gen_ptr`` on the device holds the generator-spike range of
-    each step (``n_steps + 1`` entries)."""
+    each step (``n_steps + 1`` entries); ``one_barrier`` (from :func:`one_barrier`):
+    a grid-wide barrier a step instead of two."""
     _fused_cuda_kernel[blocks, threads](*_fused_args(d, seed, step0, row0, n_steps, gen_ptr,
-                                                     pgroup))
+                                                     pgroup, one_barrier))
 
 
-def _fused_args(d, seed, step0, row0, n_steps, gen_ptr, pgroup):
+def one_barrier(min_delay, plastic, gen_steps):
+    """Whether a launch may run its steps with one grid-wide barrier each: every delay
+    is at least a step (``min_delay``: the network's shortest, in steps, None without
+    synapses), no synapse is ``plastic`` (their phases have barriers of their own), and
+    no generator spike falls after the launch's first step (``gen_steps``: the
+    generator spikes of each of its steps; flags are set a phase ahead, which would
+    then be the phase that reads them)."""
+    return (min_delay is None or min_delay >= 1) and not plastic and not np.any(gen_steps[1:])
+
+
+def _fused_args(d, seed, step0, row0, n_steps, gen_ptr, pgroup, one_barrier=False):
     nr, cur, drv, smp, src, dl, rec, pl, pr = _groups(d)
     return (step0, row0, n_steps, seed, nr, cur, smp, src, gen_ptr, dl, rec, drv, pl, pgroup,
-            pr)
+            pr, one_barrier)
 
 
 def fused_blocks(d, seed, gen_ptr, threads, pgroup):
