@@ -3,7 +3,7 @@ CPU and GPU: run time against network size
 ==========================================
 
 The same network runs on every backend: ``backend="numba"`` compiles the
-whole time loop for the CPU, ``backend="cuda"`` runs 64 steps per GPU kernel
+whole time loop for the CPU, ``backend="cuda"`` runs up to 1,024 steps per GPU kernel
 launch (with the ``neurosim[cuda]`` extra and an NVIDIA GPU). Both give
 the same spikes, so the choice is one of speed. This example times the CUBA
 network with 80 inputs per neuron (Vogels & Abbott 2005, the benchmark series

@@ -127,9 +127,9 @@ def test_one_grid_barrier_a_step_only_where_no_spike_is_due_in_the_next_phase(mo
     monkeypatch.setattr(simulate_cuda, "steps_fused_cuda", spy)
     _use_launch_mode(monkeypatch, "fused")
 
-    def launches(build, duration=2 * ms):
+    def launches(build, duration=2 * ms, **run):
         chosen.clear()
-        _record(build, "cuda", duration)
+        _record(build, "cuda", duration, **run)
         return [c for c in chosen if c[1] > 0]
 
     def one_barrier_in(build):
@@ -141,15 +141,16 @@ def test_one_grid_barrier_a_step_only_where_no_spike_is_due_in_the_next_phase(mo
 
     def kicked():
         units = ns.NeuronGroup(5, ns.McCullochPitts(theta=1), name="units")
-        kick = ns.SpikeGeneratorGroup(1, [0, 0], [0.0, 8.0] * ms)
+        kick = ns.SpikeGeneratorGroup(1, [0, 0, 0, 0], [0.0, 8.0, 8.1, 8.2] * ms)
         syn = ns.Synapses(kick, units, kind="excitatory", weight=1, connect=ns.AllToAll(),
                           delay=0.1 * ms)
         mon = ns.SpikeMonitor(units)
         return ns.Network(units, kick, syn, mon), {"spikes": mon}
-    # the launch in which the generator's second spike (step 80) falls after the first
-    # step takes two barriers a step, the others one
-    runs = launches(kicked, 20 * ms)
-    assert [single for *_, single in runs] == [not (s0 < 80 < s0 + n) for s0, n, _ in runs]
+    # a launch in which a generator spike (steps 80-82) falls after the first step takes
+    # two barriers a step, the others one
+    runs = launches(kicked, 20 * ms, chunk_steps=50)
+    assert [single for *_, single in runs] == [not any(s0 < k < s0 + n for k in (80, 81, 82))
+                                               for s0, n, _ in runs]
     assert {single for *_, single in runs} == {True, False}
     want, got = _record(kicked, "numba", 20 * ms), _record(kicked, "cuda", 20 * ms)
     assert want["spikes"][0].size > 5
@@ -176,13 +177,32 @@ def test_cuda_synchronous_mcculloch_pitts_chain_equals_numba():
     assert np.array_equal(np.diff(first), np.ones(19))
 
 
-def test_cuda_continued_runs_equal_one_run():
-    one = _record(lambda: cuba(n=40, p=0.25), "cuda", 6 * ms)
+@pytest.mark.parametrize("rows", [None, 8])
+def test_cuda_continued_runs_equal_one_run(rows, monkeypatch):
+    """Also with spike bits of 8 rows, so that launches of up to 8 steps wrap around
+    them (at 13 steps a chunk)."""
+    if rows:
+        from neurosim.backends import cuda_backend
+        monkeypatch.setattr(cuda_backend, "MIN_LAUNCH_STEPS", rows)
+        monkeypatch.setattr(cuda_backend, "MAX_LAUNCH_STEPS", rows)
+    one = _record(lambda: cuba(n=40, p=0.25), "numba", 6 * ms)
     net, monitors = cuba(n=40, p=0.25)
     net.run(2 * ms, dt=0.1 * ms, backend="cuda", seed=7)
     net.run(4 * ms, backend="cuda", chunk_steps=13)
     np.testing.assert_array_equal(monitors["spikes"].i, one["spikes"][0])
     np.testing.assert_array_equal(monitors["spikes"].steps, one["spikes"][1])
+
+
+def test_spike_bits_are_read_in_the_order_of_step_and_index():
+    from neurosim.backends.cuda_backend import _set_bits
+    rng = np.random.default_rng(3)
+    on = rng.random((7, 96)) < 0.1
+    on[:, 31] = on[3, :] = True          # the top bit of a word, a full row
+    words = np.packbits(on, axis=1, bitorder="little").view("<u4")
+    i, row = _set_bits(words)
+    want_row, want_i = np.nonzero(on)
+    np.testing.assert_array_equal(i, want_i)
+    np.testing.assert_array_equal(row, want_row)
 
 
 def test_cuda_and_numba_can_alternate_on_one_network():

@@ -3,8 +3,9 @@
 Static arrays (connectivity, parameters) are copied to the GPU once per network
 and kept until the network is deleted; the state is copied in and out once per
 chunk (about a second of simulated time), so that runs on different backends
-continue from the same state. Spikes are recorded on the device and copied back
-every ``SYNC_STEPS`` steps, the only host synchronisation inside a chunk.
+continue from the same state. A kernel launch runs up to ``MAX_LAUNCH_STEPS`` steps
+and records their spikes on the device as bits, a row a step, which are copied back
+into pinned memory after the launch: the only host synchronisation inside a chunk.
 """
 import warnings
 
@@ -17,7 +18,10 @@ from ..kernels.plasticity import empty_plastic
 from ..kernels.procedural import empty_procedural
 from ._base import Backend
 
-SYNC_STEPS = 64
+# the steps of one launch: as many as the spike bits' rows that fit in
+# SPIKE_BITS_BYTES, from MIN_LAUNCH_STEPS (where sources are many) to MAX_LAUNCH_STEPS
+MIN_LAUNCH_STEPS, MAX_LAUNCH_STEPS = 64, 1024
+SPIKE_BITS_BYTES = 32 * 2**20
 # the state copied to the GPU and back every chunk
 _CHANGING = ("v", "ge", "gi", "ref", "aux", "buffer")
 # (the keys of the kernels' groups, simulate_cuda._groups: a current's fields prefixed
@@ -59,7 +63,7 @@ class CudaBackend(Backend):
     # 256: the fused kernel's registers allow at most 256-511 threads a block (1024
     # failed with CUDA_ERROR_LAUNCH_OUT_OF_RESOURCES on an H100)
     fused_threads = 256
-    # "fused": SYNC_STEPS steps in one cooperative launch (steps_fused_cuda);
+    # "fused": up to MAX_LAUNCH_STEPS steps in one cooperative launch (steps_fused_cuda);
     # "per_phase": one launch per phase and step (step_cuda), for the simulator's tests
     launch = "fused"
 
@@ -142,6 +146,7 @@ class CudaBackend(Backend):
             host["pr_keep"] = np.zeros(0, np.uint8) if keep is None else keep
             self.check_memory(sum(a.nbytes for a in host.values()) + 8 * nr.buffer.size
                               + 40 * nr.v.size + 16 * n_src
+                              + 8 * launch_steps(n_src) * -(-n_src // 32)
                               + sum(getattr(pl, f).nbytes for f in _PLASTIC_CHANGING))
             cache = {k: _cuda.cuda.to_device(np.ascontiguousarray(host[k]))
                      for k in _STATIC + tuple(f"pl_{f}" for f in _PLASTIC_STATIC)
@@ -150,6 +155,9 @@ class CudaBackend(Backend):
             cache["spiked"] = _cuda.cuda.to_device(np.zeros(nr.v.size, dtype=np.bool_))
             cache["fire_list"] = _cuda.cuda.device_array((3, n_src), dtype=np.int64)
             cache["pl_gain"] = _cuda.cuda.to_device(pl.gain)
+            cache["bits"] = _cuda.cuda.to_device(np.zeros((launch_steps(n_src), -(-n_src // 32)),
+                                                          np.uint32))
+            cache["bits_host"] = _cuda.cuda.pinned_array(cache["bits"].shape, np.uint32)
             arrays._cuda = cache
         return dict(cache)
 
@@ -177,35 +185,33 @@ class CudaBackend(Backend):
         pl = self._plastic(arrays)
         for f in _PLASTIC_CHANGING + ("prm",):
             d[f"pl_{f}"] = to_dev(getattr(pl, f))
-        worst = max(1, int(rec.mask.sum()))
-        d["spike_i"] = _cuda.cuda.device_array(worst * SYNC_STEPS, dtype=np.int64)
-        d["spike_step"] = _cuda.cuda.device_array(worst * SYNC_STEPS, dtype=np.int64)
-        d["counters"] = to_dev(np.zeros(1, dtype=np.int64))
         d["fire_count"] = to_dev(np.zeros(3, dtype=np.int64))
         gen_ptr = np.searchsorted(src.gen_step, step0 + np.arange(n_steps + 1), side="left")
+        gen_dev = to_dev(gen_ptr)
         fused = self.launch == "fused"
         threads = self.fused_threads if fused else self.threads_per_block
         pgroup = engine.delivery_group(pl.pre_ptr, threads)
         if fused:                           # also Network._compile's 0-step call
-            blocks = engine.fused_blocks(d, seed, to_dev(gen_ptr[:1]), threads, pgroup)
+            blocks = engine.fused_blocks(d, seed, gen_dev[:1], threads, pgroup)
+        rows = d["bits"].shape[0]
         done = 0
         with warnings.catch_warnings():
             # the simulator runs the uint64 hash in Python, where wrap-around warns
             warnings.filterwarnings("ignore", "overflow encountered", RuntimeWarning)
             while done < n_steps:
-                block = min(SYNC_STEPS, n_steps - done)
-                if ctr[1] + worst * block > rec.spike_i.size:
-                    break                      # the caller grows the host buffer
+                block = min(rows, n_steps - done)
                 if fused:
                     ptr = gen_ptr[done:done + block + 1]
                     single = engine.one_barrier(arrays.min_delay, pl.w.size > 0, np.diff(ptr))
-                    engine.steps_fused_cuda(d, seed, step0 + done, done, block, to_dev(ptr),
-                                            blocks, threads, pgroup, single)
+                    engine.steps_fused_cuda(d, seed, step0 + done, done, block,
+                                            gen_dev[done:done + block + 1], blocks, threads,
+                                            pgroup, single)
                 else:
+                    engine.clear_spikes(d, step0 + done, block, threads)
                     for i in range(done, done + block):
                         engine.step_cuda(d, seed, step0 + i, i, int(gen_ptr[i]),
                                          int(gen_ptr[i + 1]), self._blocks, threads, pgroup)
-                self._copy_spikes(d, rec, ctr)
+                self._copy_spikes(arrays, d, step0 + done, block)
                 done += block
         for k in _CHANGING:
             if getattr(nr, k).size:
@@ -220,16 +226,51 @@ class CudaBackend(Backend):
         return done
 
     @staticmethod
-    def _copy_spikes(d, rec, ctr):
-        count = int(d["counters"].copy_to_host()[0])
-        if count:
-            i = d["spike_i"][:count].copy_to_host()
-            steps = d["spike_step"][:count].copy_to_host()
-            order = np.lexsort((i, steps))      # threads record in any order
-            rec.spike_i[ctr[1]:ctr[1] + count] = i[order]
-            rec.spike_step[ctr[1]:ctr[1] + count] = steps[order]
-            ctr[1] += count
-            d["counters"].copy_to_device(np.zeros(1, dtype=np.int64))
+    def _copy_spikes(arrays, d, step0, n_steps):
+        """Append the spikes of steps ``step0`` to ``step0 + n_steps`` (``n_steps`` at
+        most the bits' rows) to the host's record, in the order of (step, index),
+        growing the record where they do not fit (the run loop keeps the grown one)."""
+        bits, host, ctr = d["bits"], d["bits_host"], arrays.counters
+        rows = bits.shape[0]
+        first = step0 % rows
+        # the launch's rows, in the order of its steps: from `first`, wrapping around
+        for lo, hi in ((first, min(rows, first + n_steps)), (0, first + n_steps - rows)):
+            if hi > lo:
+                bits[lo:hi].copy_to_host(host[lo:hi])
+                i, row = _set_bits(host[lo:hi])
+                rec, end = arrays.recorders, ctr[1] + i.size
+                if end > rec.spike_i.size:
+                    size = max(end, 2 * rec.spike_i.size)
+                    rec = arrays.recorders = rec._replace(
+                        spike_i=_grown(rec.spike_i[:ctr[1]], size),
+                        spike_step=_grown(rec.spike_step[:ctr[1]], size))
+                rec.spike_i[ctr[1]:end] = i
+                rec.spike_step[ctr[1]:end] = step0 + (row + lo - first) % rows
+                ctr[1] = end
+
+
+def _grown(kept, size):
+    out = np.zeros(size, kept.dtype)
+    out[:kept.size] = kept
+    return out
+
+
+def _set_bits(words):
+    """The set bits of ``words`` (steps x words of 32 sources): their sources and rows,
+    in the order of (row, source)."""
+    flat = words.ravel()
+    nonzero = np.flatnonzero(flat)
+    per_byte = flat[nonzero].astype("<u4").view(np.uint8).reshape(-1, 4)
+    k, bit = np.nonzero(np.unpackbits(per_byte, axis=1, bitorder="little"))
+    where = nonzero[k]
+    return (where % words.shape[1]) * 32 + bit, where // words.shape[1]
+
+
+def launch_steps(n_sources):
+    """The steps of one launch for a network of ``n_sources`` neurons and sources (the
+    rows of its spike bits)."""
+    row = 4 * -(-n_sources // 32)
+    return int(min(MAX_LAUNCH_STEPS, max(MIN_LAUNCH_STEPS, SPIKE_BITS_BYTES // row)))
 
 
 def _procedural(arrays):

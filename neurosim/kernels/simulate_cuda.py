@@ -4,8 +4,8 @@ The neuron update calls the same scalar rules as the CPU (the models' kernels,
 through ``_model_set_cuda``, compiled as device functions), randomness comes from
 the same counter-based generator, and synaptic input is summed with int64 atomics
 in fixed point, so the order in which threads add does not change a single bit. Spikes are
-recorded on the device with an atomic counter and sorted by (step, index) on
-the host, which makes the record identical to the CPU one.
+recorded on the device as bits, a row a step, which the host reads in the order of
+(step, index), the CPU record's.
 
 A step has two phases, each a loop of device functions over its elements:
 
@@ -97,8 +97,9 @@ Sources = namedtuple("Sources", "p_fire fired gen_source block_lo thresholds")
 # and the delay ring buffer the rows are added into
 Delivery = namedtuple("Delivery", "fire_list fire_count indptr target weight delay buffer "
                                    "weight_code")
-# recorded spikes (counters[0]: how many) and population rates
-Record = namedtuple("Record", "mask spike_i spike_step counters rate_lo rate_hi rate_buf")
+# recorded spikes, a bit a source and a row a step (source g of step s: bit g % 32 of
+# bits[s % rows, g // 32]), and population rates
+Record = namedtuple("Record", "mask bits rate_lo rate_hi rate_buf")
 
 # the procedural projections (procedural.Procedural without the CPU's scratch sizes),
 # and keep: on an MPI GPU rank its own neurons (1; global numbering), whose synapses
@@ -134,10 +135,8 @@ if cuda is not None:
         """Source ``g`` fired: record it and append it to the step's firing list."""
         dl.fire_list[par, cuda.atomic.add(dl.fire_count, par, 1)] = g
         if rec.mask[g]:
-            pos = cuda.atomic.add(rec.counters, 0, 1)
-            if pos < rec.spike_i.size:
-                rec.spike_i[pos] = g
-                rec.spike_step[pos] = step
+            cuda.atomic.or_(rec.bits, (step % rec.bits.shape[0], g >> 5),
+                            np.uint32(1) << np.uint32(g & 31))
         for r in range(rec.rate_lo.size):
             if rec.rate_lo[r] <= g < rec.rate_hi[r]:
                 cuda.atomic.add(rec.rate_buf, (row, r), 1)
@@ -280,11 +279,22 @@ if cuda is not None:
             _apply_one(k, slot, n, nr, buffer)
 
     @cuda.jit(device=True)
+    def _clear_spikes(t, width, step0, n_steps, rec):
+        # the spike bits of the launch's steps, before it starts (read by the host after)
+        rows, cols = rec.bits.shape
+        for j in range(t, n_steps * cols, width):
+            rec.bits[(step0 + j // cols) % rows, j % cols] = 0
+
+    @cuda.jit(device=True)
     def _flag_generators(t, width, n, src, gen_lo, gen_hi):
         for m in range(gen_lo + t, gen_hi, width):
             src.fired[src.gen_source[m] - n] = True
 
     # ------------------------------------------------- one launch per phase
+    @cuda.jit
+    def _clear_kernel(step0, n_steps, rec):
+        _clear_spikes(cuda.grid(1), cuda.gridsize(1), step0, n_steps, rec)
+
     @cuda.jit
     def _generators_kernel(n, src, gen_lo, gen_hi):
         _flag_generators(cuda.grid(1), cuda.gridsize(1), n, src, gen_lo, gen_hi)
@@ -353,6 +363,7 @@ if cuda is not None:
         plastic = pl.w.size > 0     # the same in every thread: all meet the extra barriers
         by_neuron = plastic and pl.slot_rule.size > 0
         _flag_generators(t, width, n, src, gen_ptr[0], gen_ptr[1])
+        _clear_spikes(t, width, step0, n_steps, rec)
         grid.sync()
         if one_barrier:
             _steps_one_barrier(t, width, step0, row0, n_steps, seed, nr, cur, smp, src,
@@ -378,6 +389,12 @@ if cuda is not None:
             grid.sync()
         if n_steps > 0:
             _apply_phase(t, width, step0 + n_steps - 1, seed, nr, drv, dl.buffer)
+
+
+def clear_spikes(d, step0, n_steps, threads):
+    """Zero the spike bits of steps ``step0`` to ``step0 + n_steps`` before they are run
+    by :func:`step_cuda` (a fused launch zeroes its own)."""
+    _clear_kernel[2, threads](step0, n_steps, _groups(d)[6])
 
 
 def step_cuda(d, seed, step, row, gen_lo, gen_hi, blocks, threads, pgroup):
