@@ -83,3 +83,15 @@ vp-demo: $(VENV)/.circuits-installed
 	mkdir -p figures
 	$(PY) -m circuits.protocol --quick --out figures
 	@echo "results written to figures/visual-pathway.md"
+
+# Issue 35's device check (benchmarks/gpu_check.py): the older tree it compares with
+# (GPU_BEFORE: the commit before the grid-wide delivery) and the Brian2 wheel that the
+# GPU machine lacks, in the ignored folders the device tool carries
+GPU_BEFORE ?= 2f5eab8
+gpu-check-prep: $(VENV)/.installed
+	rm -rf .gpu_before .whl && mkdir -p .gpu_before
+	git archive $(GPU_BEFORE) neurosim tests/networks.py | tar -x -C .gpu_before
+	mv .gpu_before/tests/networks.py .gpu_before/ && rmdir .gpu_before/tests
+	$(PY) -m pip download -q --no-deps --only-binary=:all: --python-version 3.12 \
+	    --implementation cp --platform manylinux2014_x86_64 -d .whl brian2==2.10.1
+.PHONY: gpu-check-prep
