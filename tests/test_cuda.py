@@ -121,9 +121,11 @@ def test_one_grid_barrier_a_step_only_where_no_spike_is_due_in_the_next_phase(mo
     chosen = []
     fused = simulate_cuda.steps_fused_cuda
 
-    def spy(d, seed, step0, row0, n_steps, *args):
-        chosen.append((step0, n_steps, args[-1]))
-        return fused(d, seed, step0, row0, n_steps, *args)
+    def spy(d, seed, step0, row0, n_steps, gen_ptr, blocks, threads, pgroup, one_barrier,
+            stream):
+        chosen.append((step0, n_steps, one_barrier))
+        return fused(d, seed, step0, row0, n_steps, gen_ptr, blocks, threads, pgroup,
+                     one_barrier, stream)
     monkeypatch.setattr(simulate_cuda, "steps_fused_cuda", spy)
     _use_launch_mode(monkeypatch, "fused")
 

@@ -8,6 +8,7 @@ and records their spikes on the device as bits, a row a step, which are copied b
 into pinned memory after the launch: the only host synchronisation inside a chunk.
 """
 import warnings
+from collections import namedtuple
 
 import numpy as np
 
@@ -157,7 +158,9 @@ class CudaBackend(Backend):
             cache["pl_gain"] = _cuda.cuda.to_device(pl.gain)
             cache["bits"] = _cuda.cuda.to_device(np.zeros((launch_steps(n_src), -(-n_src // 32)),
                                                           np.uint32))
-            cache["bits_host"] = _cuda.cuda.pinned_array(cache["bits"].shape, np.uint32)
+            # two, so that a launch's spikes are copied while the last one's are read
+            cache["bits_host"] = tuple(_cuda.cuda.pinned_array(cache["bits"].shape, np.uint32)
+                                       for _ in range(2))
             arrays._cuda = cache
         return dict(cache)
 
@@ -194,7 +197,10 @@ class CudaBackend(Backend):
         if fused:                           # also Network._compile's 0-step call
             blocks = engine.fused_blocks(d, seed, gen_dev[:1], threads, pgroup)
         rows = d["bits"].shape[0]
-        done = 0
+        # the launches queue on a stream of their own, each followed by the copy of its
+        # spike bits, so that the host reads a launch's spikes while the next one runs
+        stream = _cuda.cuda.stream()
+        done, pending = 0, None         # pending: the last launch's spikes, in transit
         with warnings.catch_warnings():
             # the simulator runs the uint64 hash in Python, where wrap-around warns
             warnings.filterwarnings("ignore", "overflow encountered", RuntimeWarning)
@@ -205,14 +211,22 @@ class CudaBackend(Backend):
                     single = engine.one_barrier(arrays.min_delay, pl.w.size > 0, np.diff(ptr))
                     engine.steps_fused_cuda(d, seed, step0 + done, done, block,
                                             gen_dev[done:done + block + 1], blocks, threads,
-                                            pgroup, single)
+                                            pgroup, single, stream)
                 else:
                     engine.clear_spikes(d, step0 + done, block, threads)
                     for i in range(done, done + block):
                         engine.step_cuda(d, seed, step0 + i, i, int(gen_ptr[i]),
                                          int(gen_ptr[i + 1]), self._blocks, threads, pgroup)
-                self._copy_spikes(arrays, d, step0 + done, block)
+                # into the pinned buffer that the last launch's spikes are not read from
+                copy = _queue_spike_copy(d, step0 + done, block, stream,
+                                         0 if pending is None else 1 - pending.half)
+                if pending is not None:
+                    _append_spikes(arrays, pending)
+                pending = copy
                 done += block
+            if pending is not None:
+                _append_spikes(arrays, pending)
+            stream.synchronize()
         for k in _CHANGING:
             if getattr(nr, k).size:
                 d[k].copy_to_host(getattr(nr, k))
@@ -225,28 +239,46 @@ class CudaBackend(Backend):
         ctr[0] = gen_ptr[done]
         return done
 
-    @staticmethod
-    def _copy_spikes(arrays, d, step0, n_steps):
-        """Append the spikes of steps ``step0`` to ``step0 + n_steps`` (``n_steps`` at
-        most the bits' rows) to the host's record, in the order of (step, index),
-        growing the record where they do not fit (the run loop keeps the grown one)."""
-        bits, host, ctr = d["bits"], d["bits_host"], arrays.counters
-        rows = bits.shape[0]
-        first = step0 % rows
-        # the launch's rows, in the order of its steps: from `first`, wrapping around
-        for lo, hi in ((first, min(rows, first + n_steps)), (0, first + n_steps - rows)):
-            if hi > lo:
-                bits[lo:hi].copy_to_host(host[lo:hi])
-                i, row = _set_bits(host[lo:hi])
-                rec, end = arrays.recorders, ctr[1] + i.size
-                if end > rec.spike_i.size:
-                    size = max(end, 2 * rec.spike_i.size)
-                    rec = arrays.recorders = rec._replace(
-                        spike_i=_grown(rec.spike_i[:ctr[1]], size),
-                        spike_step=_grown(rec.spike_step[:ctr[1]], size))
-                rec.spike_i[ctr[1]:end] = i
-                rec.spike_step[ctr[1]:end] = step0 + (row + lo - first) % rows
-                ctr[1] = end
+# a launch's spike bits on their way to pinned buffer `half` (`host`): `done` is the
+# event behind the copy; rows [lo, hi) of each piece hold steps from `step0` on
+_SpikeCopy = namedtuple("_SpikeCopy", "done host half step0 first pieces")
+
+
+def _queue_spike_copy(d, step0, n_steps, stream, half):
+    """Queue on ``stream``, behind the launch, the copy of the spike bits of steps
+    ``step0`` to ``step0 + n_steps`` (at most the bits' rows, from row ``step0 % rows``
+    on, wrapping around) into pinned buffer ``half``; returns what
+    :func:`_append_spikes` needs to read them once they are there."""
+    bits, host = d["bits"], d["bits_host"][half]
+    rows = bits.shape[0]
+    first = step0 % rows
+    pieces = [(lo, hi) for lo, hi in ((first, min(rows, first + n_steps)),
+                                      (0, first + n_steps - rows)) if hi > lo]
+    for lo, hi in pieces:
+        bits[lo:hi].copy_to_host(host[lo:hi], stream=stream)
+    done = _cuda.cuda.event()
+    done.record(stream)
+    return _SpikeCopy(done, host, half, step0, first, pieces)
+
+
+def _append_spikes(arrays, copy):
+    """Wait for ``copy`` (from :func:`_queue_spike_copy`) and append its spikes to the
+    host's record in the order of (step, index), growing the record where they do not
+    fit (the run loop keeps the grown one)."""
+    copy.done.synchronize()
+    host, ctr = copy.host, arrays.counters
+    rows = host.shape[0]
+    for lo, hi in copy.pieces:
+        i, row = _set_bits(host[lo:hi])
+        rec, end = arrays.recorders, ctr[1] + i.size
+        if end > rec.spike_i.size:
+            size = max(end, 2 * rec.spike_i.size)
+            rec = arrays.recorders = rec._replace(
+                spike_i=_grown(rec.spike_i[:ctr[1]], size),
+                spike_step=_grown(rec.spike_step[:ctr[1]], size))
+        rec.spike_i[ctr[1]:end] = i
+        rec.spike_step[ctr[1]:end] = copy.step0 + (row + lo - copy.first) % rows
+        ctr[1] = end
 
 
 def _grown(kept, size):

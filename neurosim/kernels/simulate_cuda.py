@@ -419,13 +419,13 @@ def step_cuda(d, seed, step, row, gen_lo, gen_hi, blocks, threads, pgroup):
 
 
 def steps_fused_cuda(d, seed, step0, row0, n_steps, gen_ptr, blocks, threads, pgroup,
-                     one_barrier):
+                     one_barrier, stream=0):
     """Run ``n_steps`` steps in one cooperative launch of ``blocks`` (from
-    :func:`fused_blocks`); ``gen_ptr`` on the device holds the generator-spike range of
-    each step (``n_steps + 1`` entries); ``one_barrier`` (from :func:`one_barrier`):
-    a grid-wide barrier a step instead of two."""
-    _fused_cuda_kernel[blocks, threads](*_fused_args(d, seed, step0, row0, n_steps, gen_ptr,
-                                                     pgroup, one_barrier))
+    :func:`fused_blocks`) on ``stream``; ``gen_ptr`` on the device holds the
+    generator-spike range of each step (``n_steps + 1`` entries); ``one_barrier`` (from
+    :func:`one_barrier`): a grid-wide barrier a step instead of two."""
+    _fused_cuda_kernel[blocks, threads, stream](*_fused_args(d, seed, step0, row0, n_steps,
+                                                             gen_ptr, pgroup, one_barrier))
 
 
 def one_barrier(min_delay, plastic, gen_steps):
