@@ -195,6 +195,16 @@ def test_cuda_continued_runs_equal_one_run(rows, monkeypatch):
     np.testing.assert_array_equal(monitors["spikes"].steps, one["spikes"][1])
 
 
+def test_delays_travel_to_the_gpu_as_bytes_where_they_fit():
+    from neurosim.backends.cuda_backend import _narrow_delays
+    short = np.array([0, 15, 255], np.int16)
+    assert _narrow_delays(short).dtype == np.uint8
+    np.testing.assert_array_equal(_narrow_delays(short), short)
+    long = np.array([0, 256], np.int16)
+    assert _narrow_delays(long) is long
+    assert _narrow_delays(np.zeros(0, np.int16)).size == 0
+
+
 def test_spike_bits_are_read_in_the_order_of_step_and_index():
     from neurosim.backends.cuda_backend import _set_bits
     rng = np.random.default_rng(3)

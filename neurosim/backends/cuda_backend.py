@@ -115,7 +115,7 @@ class CudaBackend(Backend):
                     np.zeros((1, nr.seg_prm.shape[1]), nr.seg_prm.dtype),
                     i_bias=nr.i_bias, indptr=syn.indptr,
                     target=syn.target, weight=syn.weight, weight_code=syn.weight_code,
-                    delay=syn.delay,
+                    delay=_narrow_delays(syn.delay),
                     p_fire=src.p_fire, block_lo=src.block_lo, thresholds=src.thresholds,
                     gen_source=src.gen_source, mask=rec.mask,
                     rate_lo=rec.rate_lo, rate_hi=rec.rate_hi, st_var=rec.st_var,
@@ -296,6 +296,14 @@ def _set_bits(words):
     k, bit = np.nonzero(np.unpackbits(per_byte, axis=1, bitorder="little"))
     where = nonzero[k]
     return (where % words.shape[1]) * 32 + bit, where // words.shape[1]
+
+
+def _narrow_delays(delay):
+    """The delays (steps) as uint8 where they fit, as the GPU reads them: a byte a
+    synapse instead of two (PD14: 0.3 GB less to read); the host keeps int16."""
+    if delay.size and 0 <= delay.min() and delay.max() <= np.iinfo(np.uint8).max:
+        return delay.astype(np.uint8)
+    return delay
 
 
 def launch_steps(n_sources):
