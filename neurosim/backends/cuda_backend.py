@@ -4,8 +4,9 @@ Static arrays (connectivity, parameters) are copied to the GPU once per network
 and kept until the network is deleted; the state is copied in and out once per
 chunk (about a second of simulated time), so that runs on different backends
 continue from the same state. A kernel launch runs up to ``MAX_LAUNCH_STEPS`` steps
-and records their spikes on the device as bits, a row a step, which are copied back
-into pinned memory after the launch: the only host synchronisation inside a chunk.
+and records their spikes on the device as bits, a row a step, which are copied into
+pinned memory behind the launch and read while the next launch runs: waiting for
+that copy is the only host synchronisation inside a chunk.
 """
 import warnings
 from collections import namedtuple
