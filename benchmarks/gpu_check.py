@@ -59,23 +59,23 @@ def _worker(spec):
     net.run(0 * second, backend="cuda")
     out["compile_s"] = net.timings["compile"]
     out["min_delay_steps"] = getattr(net._arrays, "min_delay", None)
-    choice = getattr(simulate_cuda, "one_barrier", None)
-    runs = [("picked", None), ("two_barriers", lambda *a: False), ("picked_again", None)]
-    before, out["runs"] = (0, 0), []
-    for label, force in runs:
-        if force is not None and choice is None:
+    picked = getattr(simulate_cuda, "one_barrier", None)    # None: an older tree
+    runs = [("picked", picked), ("two_barriers", lambda *a: False), ("picked_again", picked)]
+    seen, out["runs"] = 0, []
+    for label, schedule in runs:
+        if picked is None and label == "two_barriers":
             continue                # an older tree: two barriers whatever the network
-        if force is not None:
-            simulate_cuda.one_barrier = force
+        if picked is not None:
+            simulate_cuda.one_barrier = schedule
         net.run(seconds * second, backend="cuda")
-        simulate_cuda.one_barrier = choice
+        if picked is not None:
+            simulate_cuda.one_barrier = picked
         spikes, synapses = count()
-        new = spikes - before[0]
         degree = synapses / max(1, net._arrays.n)
-        out["runs"].append(dict(schedule=label, run_s=net.timings["run"], spikes=new,
-                                events=new * degree, us_per_step=1e6 * net.timings["run"]
-                                / round(seconds / nets.DT)))
-        before = (spikes, synapses)
+        out["runs"].append(dict(schedule=label, run_s=net.timings["run"], spikes=spikes - seen,
+                                events=(spikes - seen) * degree,
+                                us_per_step=1e6 * net.timings["run"] / round(seconds / nets.DT)))
+        seen = spikes
         print(json.dumps(out["runs"][-1]), flush=True)
     if spec["numba"]:
         other, other_count = nets.build_neurosim(name)
