@@ -4,10 +4,10 @@
 
     python benchmarks/gpu_check.py --out DIR [--before SRC] [--nets a,b] [--quick]
 
-For this tree, and for ``SRC`` (a snapshot of an older neurosim: ``SRC/neurosim`` and
-``SRC/networks.py``, see ``make gpu-check-prep``), a fresh process per network builds
-it (``benchmarks/nets.py``), runs 0 steps on ``cuda`` (compile and upload, timed
-apart) and then three seconds of network activity, one at a time:
+Network by network, for this tree and then for ``SRC`` (a snapshot of an older
+neurosim: ``SRC/neurosim`` and ``SRC/networks.py``, see ``make gpu-check-prep``), a
+fresh process builds it (``benchmarks/nets.py``), runs 0 steps on ``cuda`` (compile
+and upload, timed apart) and then three seconds of network activity, one at a time:
 
 1. with the schedule the backend picks (one grid-wide barrier a step where every
    delay is at least a step: PD14);
@@ -116,8 +116,9 @@ def _one(tree, name, seconds, numba, timeout):
     except subprocess.TimeoutExpired:
         return dict(net=name, error=f"over {timeout} s")
     last = [line for line in done.stdout.splitlines() if line.startswith("RESULT ")]
-    if done.returncode or not last:
-        return dict(net=name, error=(done.stderr or done.stdout)[-1500:])
+    if done.returncode or not last:       # the traceback, without this machine's paths
+        error = (done.stderr or done.stdout)[-1500:].replace(ROOT, "<repo>")
+        return dict(net=name, error=error.replace(sys.prefix, "<python>"))
     record = json.loads(last[-1][len("RESULT "):])
     record["wall_s"] = time.perf_counter() - t0
     return record
@@ -143,13 +144,17 @@ def main(argv=None):
     if args.quick:
         nets, seconds = list(QUICK), 0.004
     os.makedirs(args.out, exist_ok=True)
-    report = dict(command=" ".join(["python benchmarks/gpu_check.py"] + (argv or sys.argv[1:])),
-                  created=time.strftime("%Y-%m-%dT%H:%M:%S"), versions=_versions(),
-                  trees={})
+    # the command without this machine's paths (results files name none)
+    shown = [{args.out: "<out>", args.before: "<before>"}.get(a, a)
+             for a in (argv or sys.argv[1:])]
+    report = dict(command=" ".join(["python benchmarks/gpu_check.py"] + shown),
+                  created=time.strftime("%Y-%m-%dT%H:%M:%S"), versions=_versions())
     path = os.path.join(args.out, "gpu-check.json")
-    for label, tree in [("this", None)] + ([("before", args.before)] if args.before else []):
-        report["trees"][label] = []
-        for name in nets:
+    trees = [("this", None)] + ([("before", args.before)] if args.before else [])
+    report["trees"] = {label: [] for label, _ in trees}
+    # network by network, both trees: a run stopped at its time limit keeps pairs
+    for name in nets:
+        for label, tree in trees:
             numba = label == "this" and (name in NUMBA_CHECK or args.quick)
             record = _one(tree, name, seconds, numba, args.timeout)
             report["trees"][label].append(record)
