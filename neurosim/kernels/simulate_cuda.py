@@ -394,7 +394,7 @@ if cuda is not None:
 def clear_spikes(d, step0, n_steps, threads):
     """Zero the spike bits of steps ``step0`` to ``step0 + n_steps`` before they are run
     by :func:`step_cuda` (a fused launch zeroes its own)."""
-    _clear_kernel[2, threads](step0, n_steps, _groups(d)[6])
+    _clear_kernel[2, threads](step0, n_steps, Record(*(d[f] for f in Record._fields)))
 
 
 def step_cuda(d, seed, step, row, gen_lo, gen_hi, blocks, threads, pgroup):
